@@ -17,6 +17,7 @@ import dev.kiln.ir.type.TensorType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Runs one operator application the way the verifier and the interpreter do. Inputs are given as
@@ -88,6 +89,11 @@ final class OpHarness {
   static void assertEvalError(String message, String op, Attributes attrs, Tensor... inputs) {
     OpException e = assertThrows(OpException.class, () -> eval(op, attrs, inputs));
     assertEquals(message, e.getMessage());
+  }
+
+  /** Asserts that {@code call} throws an {@link OpException} with exactly {@code message}. */
+  static void assertOpError(String message, Executable call) {
+    assertEquals(message, assertThrows(OpException.class, call).getMessage());
   }
 
   static Attributes attrs() {
