@@ -225,9 +225,20 @@ public final class OpCall {
     return type(DType.F32, dims);
   }
 
-  /** Asserts shape and values, with a tolerance suited to f32 results. */
+  /**
+   * Asserts shape and values, with a tolerance suited to f32 results (1e-5 absolute or 1e-6
+   * relative); NaN matches NaN.
+   */
   public static void assertTensor(long[] expectedShape, double[] expected, Tensor actual) {
     assertArrayEquals(expectedShape, actual.shape(), () -> "shape of " + actual);
-    assertArrayEquals(expected, actual.toDoubleArray(), 1e-5, () -> "values of " + actual);
+    double[] got = actual.toDoubleArray();
+    assertEquals(expected.length, got.length, () -> "element count of " + actual);
+    for (int i = 0; i < expected.length; i++) {
+      double e = expected[i];
+      double tolerance = Math.max(1e-5, 1e-6 * Math.abs(e));
+      boolean same = Double.compare(e, got[i]) == 0 || Math.abs(e - got[i]) <= tolerance;
+      int at = i;
+      assertTrue(same, () -> "element " + at + " of " + actual + ": expected " + e + " but was " + got[at]);
+    }
   }
 }
