@@ -9,6 +9,11 @@ public final class NnOps {
 
   /** Every operator of this family, for the standard registry. */
   public static List<OpSchema> all() {
-    return List.of(Conv.INSTANCE);
+    return List.of(
+        Conv.INSTANCE,
+        MaxPool.INSTANCE,
+        AveragePool.INSTANCE,
+        GlobalPool.AVERAGE,
+        GlobalPool.MAX);
   }
 }
