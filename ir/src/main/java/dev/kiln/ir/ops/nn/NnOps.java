@@ -14,6 +14,12 @@ public final class NnOps {
         MaxPool.INSTANCE,
         AveragePool.INSTANCE,
         GlobalPool.AVERAGE,
-        GlobalPool.MAX);
+        GlobalPool.MAX,
+        BatchNormalization.INSTANCE,
+        InstanceNormalization.INSTANCE,
+        LayerNormalization.INSTANCE,
+        Lrn.INSTANCE,
+        Softmax.SOFTMAX,
+        Softmax.LOG_SOFTMAX);
   }
 }
