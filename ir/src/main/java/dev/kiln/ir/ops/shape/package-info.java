@@ -10,8 +10,10 @@
  *       possibly known input values. The reference semantics run that same inference on their
  *       concrete inputs ({@code Layout.asInference}) to validate them and get the output shape, so
  *       the compile-time and run-time checks cannot disagree, and then only move elements.
- *   <li>Elements are moved with {@link dev.kiln.ir.tensor.TensorWriter#copyElement}, bit-exact
- *       for every dtype, so no operator here rounds, converts or canonicalizes NaNs.
+ *   <li>Operators that only move data do it with {@link
+ *       dev.kiln.ir.tensor.TensorWriter#copyElement}, bit-exact for every dtype, so they never
+ *       round, convert or canonicalize NaNs. Only {@code Range} and the scatter reductions compute
+ *       new values (in double or long, rounded to the dtype once).
  * </ul>
  *
  * <p>Inference resolves exported shape arithmetic ({@code Shape -> Gather -> Unsqueeze -> Concat
