@@ -165,15 +165,16 @@ final class Conv extends OpSchema {
         for (long o = 0; o < outPlane; o++) {
           NdIndex.unravel(o, outSpatial, position);
           double acc = b;
-          for (long c = 0; c < perGroup; c++) {
-            long xPlane = (n * channels + g * perGroup + c) * inPlane;
-            long wBase = (m * perGroup + c) * taps;
-            for (long k = 0; k < taps; k++) {
-              NdIndex.unravel(k, kernel, tap);
-              long at = placement.inputOffset(position, tap);
-              if (at >= 0) {
-                acc += x.getDouble(xPlane + at) * w.getDouble(wBase + k);
-              }
+          // Taps outside, channels inside: where a tap lands is the same for every channel.
+          for (long k = 0; k < taps; k++) {
+            NdIndex.unravel(k, kernel, tap);
+            long at = placement.inputOffset(position, tap);
+            if (at < 0) {
+              continue;
+            }
+            for (long c = 0; c < perGroup; c++) {
+              long xPlane = (n * channels + g * perGroup + c) * inPlane;
+              acc += x.getDouble(xPlane + at) * w.getDouble((m * perGroup + c) * taps + k);
             }
           }
           out.setDouble((n * outChannels + m) * outPlane + o, acc);
