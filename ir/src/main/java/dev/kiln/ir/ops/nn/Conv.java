@@ -60,7 +60,7 @@ final class Conv extends OpSchema {
       Dim n = b.rank() == 1 ? b.shape().dim(0) : null;
       if (n == null || (n.isKnown() && outChannels.isKnown() && n.size() != outChannels.size())) {
         throw OpException.of(
-            "input 2 (B) must be 1-D with %s elements (the output channels of W), got %s",
+            "input 2 (B) must be 1-D of size %s (the output channels of W), got %s",
             outChannels, b);
       }
     }
@@ -146,6 +146,11 @@ final class Conv extends OpSchema {
     long outChannels = w.dim(0);
     long perGroup = channels / group;
     long outPerGroup = outChannels / group;
+    if (bias.isPresent() && (bias.get().rank() != 1 || bias.get().dim(0) != outChannels)) {
+      throw OpException.of(
+          "input 2 (B) must be 1-D of size %d (the output channels of W), got %s",
+          outChannels, bias.get().type());
+    }
     long[] outSpatial = placement.outputShape();
     long inPlane = NdIndex.size(NnChecks.spatialSizes(x.shape()));
     long outPlane = NdIndex.size(outSpatial);
