@@ -63,6 +63,18 @@ final class ActivationOps {
               double beta = a.getFloat("beta");
               return Kernel.real(x -> Math.max(0, Math.min(1, alpha * x + beta)));
             }),
+        new UnaryElementwise(
+            "Shrink",
+            ElementTypes.NUMERIC,
+            List.of(
+                AttrSpec.optional("bias", Attribute.of(0.0f)),
+                AttrSpec.optional("lambd", Attribute.of(0.5f))),
+            false,
+            (a, t) -> {
+              double bias = a.getFloat("bias");
+              double lambd = a.getFloat("lambd");
+              return Kernel.real(x -> x < -lambd ? x + bias : x > lambd ? x - bias : 0);
+            }),
         floating("HardSwish", x -> x * Math.max(0, Math.min(1, x / 6 + 0.5))),
         floating("Mish", x -> x * Math.tanh(SpecialMath.softplus(x))),
         floating("Gelu", List.of(AttrSpec.optional("approximate", Attribute.of("none"))),
