@@ -59,8 +59,8 @@ final class ArithmeticOps {
   private static Kernel bitShift(AttrReader attrs, DType dtype) {
     String direction = attrs.attrs().getString("direction", "");
     return switch (direction) {
-      case "LEFT" -> Kernel.of((x, y) -> 0, (x, y) -> Long.compareUnsigned(y, 64) >= 0 ? 0 : x << y);
-      case "RIGHT" -> Kernel.of((x, y) -> 0, (x, y) -> Long.compareUnsigned(y, 64) >= 0 ? 0 : x >>> y);
+      case "LEFT" -> Kernel.integer((x, y) -> Long.compareUnsigned(y, 64) >= 0 ? 0 : x << y);
+      case "RIGHT" -> Kernel.integer((x, y) -> Long.compareUnsigned(y, 64) >= 0 ? 0 : x >>> y);
       default ->
           throw OpException.of(
               "attribute 'direction' must be \"LEFT\" or \"RIGHT\", got \"%s\"", direction);

@@ -55,9 +55,6 @@ final class ComparisonOps {
 
   /** A logical operator on bools, which the kernels see as the integers 0 and 1. */
   private static BroadcastElementwise logical(String name, LongBinaryOperator op) {
-    return predicate(
-        name,
-        ElementTypes.BOOL,
-        (a, t) -> Kernel.of((x, y) -> op.applyAsLong((long) x, (long) y), op));
+    return predicate(name, ElementTypes.BOOL, (a, t) -> Kernel.integer(op));
   }
 }
