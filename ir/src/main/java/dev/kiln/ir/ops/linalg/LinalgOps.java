@@ -3,12 +3,12 @@ package dev.kiln.ir.ops.linalg;
 import dev.kiln.ir.op.OpSchema;
 import java.util.List;
 
-/** The MatMul and Gemm. */
+/** Matrix products: MatMul and Gemm. */
 public final class LinalgOps {
   private LinalgOps() {}
 
   /** Every operator of this family, for the standard registry. */
   public static List<OpSchema> all() {
-    return List.of();
+    return List.of(MatMul.INSTANCE, Gemm.INSTANCE);
   }
 }

@@ -1,14 +1,21 @@
 package dev.kiln.ir.ops.reduce;
 
 import dev.kiln.ir.op.OpSchema;
+import java.util.ArrayList;
 import java.util.List;
 
-/** The reductions over axes. */
+/** The reductions over axes (ReduceSum, ReduceMax, ...) and the index reductions ArgMax, ArgMin. */
 public final class ReduceOps {
   private ReduceOps() {}
 
   /** Every operator of this family, for the standard registry. */
   public static List<OpSchema> all() {
-    return List.of();
+    List<OpSchema> all = new ArrayList<>();
+    for (Reducer r : Reducer.values()) {
+      all.add(new Reduce(r));
+    }
+    all.add(new ArgReduce("ArgMax", true));
+    all.add(new ArgReduce("ArgMin", false));
+    return List.copyOf(all);
   }
 }
