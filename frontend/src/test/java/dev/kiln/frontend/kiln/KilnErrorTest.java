@@ -469,9 +469,9 @@ class KilnErrorTest {
         model m(%x: f32[2]) -> (%y) {
           %a = TRelu(%q)
           %b = TRelu(%a)
-          %c = Nope(%b)
+          %c = Zzyzx(%b)
           %d = TRelu(%c)
-          %e: f32[2] = Nope(%x)
+          %e: f32[2] = Zzyzx(%x)
           %f = TAdd(%e, %x)
           %y = TAdd(%f, %missing)
         }
@@ -480,8 +480,8 @@ class KilnErrorTest {
         .map(d -> d.line() + ":" + d.column() + " " + d.message()).toList();
     assertEquals(List.of(
         "2:14 %q is not defined",
-        "4:8 unknown operator 'Nope'",
-        "6:16 unknown operator 'Nope'",
+        "4:8 unknown operator 'Zzyzx'",
+        "6:16 unknown operator 'Zzyzx'",
         "8:17 %missing is not defined"), messages);
     assertEquals("4 errors", e.getMessage().lines().toList().getLast());
   }
