@@ -2,6 +2,7 @@ package dev.kiln.frontend.kiln;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.frontend.Diagnostic;
 import dev.kiln.frontend.ModelLoadException;
@@ -459,6 +460,47 @@ class KilnErrorTest {
           const %c: f32[N] = [1.5, 2]
                     ^
         """);
+  }
+
+  @Test
+  void weightsUsedWithoutADirective() {
+    assertReport("""
+        model m() -> (%c) {
+          const %c: f32[2] = weights["w"]
+        }
+        """, """
+        bad.kiln:2:22: error: weights[...] needs a weights file: add a directive such as weights \
+        "model.safetensors" to the model
+          const %c: f32[2] = weights["w"]
+                             ^
+        """);
+  }
+
+  // --- with the standard operators ---
+
+  @Test
+  void unknownStandardOperatorSuggestsTheClosest() {
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> KilnText.parse("""
+        model m(%x: f32[2]) -> (%y) {
+          %y = Reluu(%x)
+        }
+        """, "bad.kiln", Path.of(".")));
+    assertEquals("bad.kiln:2:8: error: unknown operator 'Reluu' (did you mean 'Relu'?)",
+        e.diagnostics().get(0).render().lines().findFirst().orElseThrow());
+  }
+
+  @Test
+  void standardOperatorInferenceErrorsArePlacedAtTheOperator() {
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> KilnText.parse("""
+        model m(%x: f32[N, 3], %w: f32[4, 5]) -> (%y) {
+          %y = Gemm(%x, %w) {transB = 1}
+        }
+        """, "bad.kiln", Path.of(".")));
+    Diagnostic d = e.diagnostics().get(0);
+    assertEquals(1, e.diagnostics().size());
+    assertEquals(2, d.line());
+    assertEquals(8, d.column());
+    assertTrue(d.message().startsWith("Gemm: "), d.message());
   }
 
   // --- reporting everything, without cascades ---
