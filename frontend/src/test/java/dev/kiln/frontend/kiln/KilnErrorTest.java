@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.frontend.Diagnostic;
 import dev.kiln.frontend.ModelLoadException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One malformed model per rule; each test pins the whole rendered report (place, message, source
@@ -76,6 +78,44 @@ class KilnErrorTest {
           %y = TEverything(%x) {s = "abc}
                                     ^
         """);
+  }
+
+  @Test
+  void unterminatedQuotedValueName() {
+    assertReport("""
+        model m(%x: f32[2]) -> (%y) {
+          %y = TRelu(%"x)
+        }
+        """, """
+        bad.kiln:2:14: error: unterminated string: a string must end with '"' on the line where it starts
+          %y = TRelu(%"x)
+                     ^
+        """);
+  }
+
+  @Test
+  void percentWithoutAName() {
+    assertReport("""
+        model m(%x: f32[2]) -> (%y) {
+          %y = TRelu(% x)
+        }
+        """, """
+        bad.kiln:2:14: error: unexpected character '%' (a value name is % followed by a name, as in \
+        %x or %"my name")
+          %y = TRelu(% x)
+                     ^
+        """);
+  }
+
+  @Test
+  void unreadableFiles(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.kiln");
+    assertEquals(missing + ": error: no such file",
+        assertThrows(ModelLoadException.class, () -> KilnText.read(missing)).getMessage());
+    Path binary = dir.resolve("binary.kiln");
+    Files.write(binary, new byte[] {'m', (byte) 0xff, 'x'});
+    assertEquals(binary + ": error: not valid UTF-8 text",
+        assertThrows(ModelLoadException.class, () -> KilnText.read(binary)).getMessage());
   }
 
   @Test
@@ -552,12 +592,12 @@ class KilnErrorTest {
           %"\uD83D\uDE00" = TRelu(%x)
         }
         """, """
-        bad.kiln:2:17: error: %x is not defined
-          %"\uD83D\uDE00" = TRelu(%x)
-                        ^
         bad.kiln:2:3: error: %"\uD83D\uDE00" is already defined at line 1
           %"\uD83D\uDE00" = TRelu(%x)
           ^
+        bad.kiln:2:17: error: %x is not defined
+          %"\uD83D\uDE00" = TRelu(%x)
+                        ^
         2 errors
         """);
   }
