@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) as Kiln tensors.
@@ -41,6 +43,9 @@ public final class Npy {
   private Npy() {}
 
   public static Tensor read(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new NpyException(file + ": is a directory, not a .npy file");
+    }
     MemorySegment mapped;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), Arena.ofAuto());
@@ -185,7 +190,7 @@ public final class Npy {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes))
+          .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
       throw new NpyException(file + ": version 3.0 header is not valid UTF-8");
@@ -260,7 +265,7 @@ public final class Npy {
       out[8 + i] = (byte) (headerLength >>> (8 * i));
     }
     System.arraycopy(text, 0, out, prefix, text.length);
-    java.util.Arrays.fill(out, prefix + text.length, out.length - 1, (byte) ' ');
+    Arrays.fill(out, prefix + text.length, out.length - 1, (byte) ' ');
     out[out.length - 1] = '\n';
     return out;
   }

@@ -11,6 +11,9 @@ import java.util.Set;
  * {@code {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }}.
  */
 record NpyHeader(NpyDescr descr, boolean fortranOrder, long[] shape) {
+  /** The format versions Kiln reads, as {@code major.minor}. */
+  static final Set<String> VERSIONS = Set.of("1.0", "2.0", "3.0");
+
   private static final List<String> KEYS = List.of("descr", "fortran_order", "shape");
 
   /**
@@ -91,6 +94,4 @@ record NpyHeader(NpyDescr descr, boolean fortranOrder, long[] shape) {
     }
     return dict;
   }
-
-  static final Set<String> VERSIONS = Set.of("1.0", "2.0", "3.0");
 }

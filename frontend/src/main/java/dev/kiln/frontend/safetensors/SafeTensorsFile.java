@@ -13,6 +13,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -55,6 +56,9 @@ public final class SafeTensorsFile implements AutoCloseable {
    */
   public static SafeTensorsFile open(Path file) {
     String name = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new SafeTensorsException(name + ": is a directory, not a safetensors file");
+    }
     MemorySegment mapped;
     // The mapping belongs to an automatic arena, so it outlives the channel and lives exactly as
     // long as some tensor (or this object) still refers to it.

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -109,7 +110,7 @@ final class SafeTensorsWriter {
     int padded = (json.length + 7) / 8 * 8;
     byte[] out = new byte[padded];
     System.arraycopy(json, 0, out, 0, json.length);
-    java.util.Arrays.fill(out, json.length, padded, (byte) ' ');
+    Arrays.fill(out, json.length, padded, (byte) ' ');
     return out;
   }
 

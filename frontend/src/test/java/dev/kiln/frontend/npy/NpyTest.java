@@ -224,5 +224,7 @@ class NpyTest {
     Path missing = dir.resolve("none.npy");
     NpyException e = assertThrows(NpyException.class, () -> Npy.read(missing));
     assertEquals(missing + ": no such file", e.getMessage());
+    e = assertThrows(NpyException.class, () -> Npy.read(dir));
+    assertEquals(dir + ": is a directory, not a .npy file", e.getMessage());
   }
 }

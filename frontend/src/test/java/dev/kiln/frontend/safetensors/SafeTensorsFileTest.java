@@ -133,6 +133,7 @@ class SafeTensorsFileTest {
   @Test
   void missingFile() {
     assertRejected(dir.resolve("bad.safetensors"), "cannot read: no such file");
+    assertRejected(dir, "is a directory, not a safetensors file");
   }
 
   @Test

@@ -1,0 +1,53 @@
+package dev.kiln.api;
+
+import dev.kiln.frontend.ModelLoadException;
+import dev.kiln.frontend.kiln.KilnModel;
+import dev.kiln.frontend.kiln.KilnText;
+import java.nio.file.Path;
+
+/**
+ * The entry point of Kiln's Java API: load a model, then run it.
+ *
+ * <pre>{@code
+ * Model model = Kiln.load(Path.of("examples/mlp/mlp.kiln"));
+ * Map<String, Tensor> out = model.run(Map.of("x", input));
+ * }</pre>
+ *
+ * <p>Loading reads and verifies the model; a user's mistake in it is a {@link ModelLoadException}
+ * that lists every problem as {@code file:line:col: message}.
+ */
+public final class Kiln {
+  private Kiln() {}
+
+  /** Loads a model file ({@code .kiln}). */
+  public static Model load(Path file) {
+    return load(file, ModelOptions.defaults());
+  }
+
+  public static Model load(Path file, ModelOptions options) {
+    String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    if (!name.endsWith(".kiln")) {
+      throw new ModelLoadException(dev.kiln.frontend.Diagnostic.of(
+          file.toString(), "unsupported model format: expected a .kiln file"));
+    }
+    return new Model(KilnText.read(file), options);
+  }
+
+  /**
+   * Loads a model from Kiln text. A {@code weights "..."} directive in it is resolved against
+   * {@code baseDir}.
+   */
+  public static Model fromString(String kilnText, Path baseDir) {
+    return fromString(kilnText, baseDir, ModelOptions.defaults());
+  }
+
+  public static Model fromString(String kilnText, Path baseDir, ModelOptions options) {
+    KilnModel parsed = KilnText.parse(kilnText, "<string>", baseDir);
+    return new Model(parsed, options);
+  }
+
+  /** Loads a model from Kiln text that has no external weights. */
+  public static Model fromString(String kilnText) {
+    return fromString(kilnText, Path.of("."));
+  }
+}

@@ -1,0 +1,146 @@
+package dev.kiln.cli;
+
+import dev.kiln.api.Kiln;
+import dev.kiln.api.Model;
+import dev.kiln.frontend.npy.Npy;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.Dim;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a model on inputs from .npy files or on random inputs; print each output's name, "
+          + "shape and a summary, and optionally write the outputs as .npy files."
+    })
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  private java.io.PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  @Parameters(paramLabel = "FILE", description = "The model (.kiln).")
+  Path file;
+
+  @Option(
+      names = "--input",
+      paramLabel = "NAME=FILE.npy",
+      description = "An input tensor from a NumPy .npy file (repeat for each input).")
+  List<String> inputs = new ArrayList<>();
+
+  @Option(
+      names = "--random-input",
+      description = "Fill every input not given with --input with seeded random values "
+          + "(reals N(0,1), integers in [0, 10), booleans fair).")
+  boolean randomInput;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed for --random-input (default 0).")
+  long seed;
+
+  @Option(
+      names = "--dim",
+      paramLabel = "NAME=SIZE",
+      description = "Size of a symbolic dimension for --random-input (default 1), e.g. --dim N=8.")
+  Map<String, Long> dims = new LinkedHashMap<>();
+
+  @Option(
+      names = "--output",
+      paramLabel = "DIR",
+      description = "Write each output to DIR/<output name>.npy (unsafe characters in names become _).")
+  Path outputDir;
+
+  @Override
+  public Integer call() {
+    Model model = Kiln.load(file);
+    Map<String, Tensor> feed = readInputs(model);
+    Map<String, Tensor> results = model.run(feed);
+    for (Map.Entry<String, Tensor> e : results.entrySet()) {
+      out().println(TensorSummary.describe(e.getKey(), e.getValue()));
+    }
+    if (outputDir != null) {
+      writeOutputs(results);
+    }
+    return 0;
+  }
+
+  private Map<String, Tensor> readInputs(Model model) {
+    Map<String, Tensor> feed = new LinkedHashMap<>();
+    for (String spec : inputs) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0 || eq == spec.length() - 1) {
+        throw new UserException("--input takes NAME=FILE.npy, got '" + spec + "'");
+      }
+      String name = spec.substring(0, eq);
+      if (model.graph().input(name).isEmpty()) {
+        throw new UserException("--input " + name + ": the model has no input named '" + name
+            + "'; its inputs are " + model.inputs().stream().map(Value::name).toList());
+      }
+      if (feed.put(name, Npy.read(Path.of(spec.substring(eq + 1)))) != null) {
+        throw new UserException("--input " + name + " is given twice");
+      }
+    }
+    for (String dim : dims.keySet()) {
+      if (dims.get(dim) < 0) {
+        throw new UserException("--dim " + dim + " must be >= 0, got " + dims.get(dim));
+      }
+    }
+    RandomTensors random = new RandomTensors(seed);
+    for (Value in : model.inputs()) {
+      if (feed.containsKey(in.name())) {
+        continue;
+      }
+      if (!randomInput) {
+        throw new UserException("input '" + in.name() + "' (" + in.type()
+            + ") is not given: pass --input " + in.name() + "=FILE.npy or --random-input");
+      }
+      feed.put(in.name(), random.tensor(in.type().dtype(), concreteShape(in)));
+    }
+    return feed;
+  }
+
+  private long[] concreteShape(Value in) {
+    List<Dim> d = in.type().shape().dims();
+    long[] shape = new long[d.size()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = switch (d.get(i)) {
+        case Dim.Known k -> k.size();
+        case Dim.Named n -> dims.getOrDefault(n.name(), 1L);
+        case Dim.Unknown u -> throw new UserException("input '" + in.name() + "' dim " + i
+            + " has no size known before run time; give the input with --input");
+      };
+    }
+    return shape;
+  }
+
+  private void writeOutputs(Map<String, Tensor> results) {
+    try {
+      Files.createDirectories(outputDir);
+      Map<String, String> used = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> e : results.entrySet()) {
+        String fileName = OutputFileNames.forValue(e.getKey(), used.keySet());
+        used.put(fileName, e.getKey());
+        Path target = outputDir.resolve(fileName);
+        Npy.write(target, e.getValue());
+        out().println("wrote " + target);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
