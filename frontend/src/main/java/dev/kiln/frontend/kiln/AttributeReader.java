@@ -51,7 +51,7 @@ final class AttributeReader {
         continue;
       }
       Optional<AttrSpec> spec = schema.flatMap(s -> s.attribute(name.get()));
-      Optional<Attribute> value = value(a.attrValue(), spec.map(AttrSpec::kind));
+      Optional<Attribute> value = value(a.attrValue(), spec.map(AttrSpec::kind), name.get());
       Integer firstLine = lines.putIfAbsent(name.get(), a.getStart().getLine());
       if (firstLine != null) {
         source.error(a.key, "attribute '" + name.get() + "' is given twice (first at line "
@@ -94,7 +94,7 @@ final class AttributeReader {
       return "unknown attribute '" + name + "' for " + schema.name() + " (it takes no attributes)";
     }
     return "unknown attribute '" + name + "' for " + schema.name()
-        + KilnNames.didYouMean(name, known) + "; it takes " + String.join(", ", known);
+        + KilnNames.didYouMean(name, known, 2) + "; it takes " + String.join(", ", known);
   }
 
   static String article(AttributeKind kind) {
@@ -102,7 +102,8 @@ final class AttributeReader {
   }
 
   /** One attribute value, given the kind the schema wants when it is known. */
-  private Optional<Attribute> value(KilnParser.AttrValueContext ctx, Optional<AttributeKind> want) {
+  private Optional<Attribute> value(
+      KilnParser.AttrValueContext ctx, Optional<AttributeKind> want, String name) {
     return switch (ctx) {
       case KilnParser.NumberAttrContext n -> scalar(n.number(), want);
       case KilnParser.StringAttrContext s ->
@@ -110,7 +111,7 @@ final class AttributeReader {
       case KilnParser.ListAttrContext l -> list(l, want);
       case KilnParser.TypedEmptyListAttrContext t -> typedEmpty(t);
       case KilnParser.TensorAttrContext t -> literals.type(t.type()).flatMap(
-          type -> literals.tensor(t.tensorBody(), type, t.type(), "tensor attribute " + type))
+          type -> literals.tensor(t.tensorBody(), type, t.type(), "attribute '" + name + "'"))
           .map(Attribute::of);
       default -> throw new IllegalStateException("unknown attribute syntax " + ctx.getText());
     };
@@ -124,7 +125,7 @@ final class AttributeReader {
   }
 
   private Optional<Long> int64(KilnParser.NumberContext n) {
-    Optional<BigInteger> v = literals.integer(n, "int attribute");
+    Optional<BigInteger> v = literals.integer(n, "an int attribute must be an integer");
     if (v.isPresent() && v.get().bitLength() > 63) {
       source.error(n, n.getText() + " is out of range for an int attribute (64-bit)");
       return Optional.empty();
@@ -159,7 +160,7 @@ final class AttributeReader {
       return Optional.of(new Attribute.StringsAttr(ImmutableList.copyOf(values)));
     }
     if (strings > 0) {
-      source.error(l, "a list attribute holds only numbers or only strings, got " + l.getText());
+      source.error(l, "a list attribute holds only numbers or only strings, got " + Literals.sourceText(l));
       return Optional.empty();
     }
     boolean allInts = items.stream().allMatch(i -> literals.isInteger(i.number()));

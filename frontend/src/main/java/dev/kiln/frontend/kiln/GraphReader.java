@@ -326,7 +326,7 @@ final class GraphReader {
   }
 
   private String didYouMeanValue(String wrong) {
-    return KilnNames.closest(wrong, bindings.keySet())
+    return KilnNames.closest(wrong, bindings.keySet(), 2)
         .map(s -> " (did you mean " + KilnNames.value(s) + "?)")
         .orElse("");
   }

@@ -133,8 +133,11 @@ final class KilnNames {
     return prev[b.length()];
   }
 
-  /** The candidate closest to {@code wrong}, if it is close enough to be a likely typo. */
-  static Optional<String> closest(String wrong, Iterable<String> candidates) {
+  /**
+   * The candidate closest to {@code wrong}, if it is close enough to be a likely typo: within
+   * a third of its length or {@code minDistance} edits, whichever is more.
+   */
+  static Optional<String> closest(String wrong, Iterable<String> candidates, int minDistance) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
@@ -144,13 +147,16 @@ final class KilnNames {
         best = c;
       }
     }
-    return best != null && bestDistance <= Math.max(1, wrong.length() / 3)
+    // A candidate that shares nothing with a short name is no hint (%q is not a typo of %x).
+    return best != null
+            && bestDistance <= Math.max(minDistance, wrong.length() / 3)
+            && bestDistance < wrong.length()
         ? Optional.of(best)
         : Optional.empty();
   }
 
   /** {@code " (did you mean 'x'?)"} or nothing. */
-  static String didYouMean(String wrong, Iterable<String> candidates) {
-    return closest(wrong, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
+  static String didYouMean(String wrong, Iterable<String> candidates, int minDistance) {
+    return closest(wrong, candidates, minDistance).map(s -> " (did you mean '" + s + "'?)").orElse("");
   }
 }

@@ -13,7 +13,8 @@ import org.antlr.v4.runtime.Recognizer;
 /**
  * Runs the ANTLR lexer and parser over Kiln text. Syntax errors go to the {@link SourceFile} with
  * the friendly messages of {@link SyntaxErrorMessages}, at most one per line: after the first
- * error on a line, ANTLR's recovery mostly reports its own confusion.
+ * error on a line, ANTLR's recovery mostly reports its own confusion; and none after an
+ * unterminated string or comment.
  */
 final class KilnSyntax {
   private KilnSyntax() {}
@@ -34,6 +35,7 @@ final class KilnSyntax {
   private static final class Listener extends BaseErrorListener {
     private final SourceFile source;
     private final Set<Integer> linesWithErrors = new HashSet<>();
+    private boolean lexingDerailed;
 
     Listener(SourceFile source) {
       this.source = source;
@@ -47,9 +49,12 @@ final class KilnSyntax {
         int charPositionInLine,
         String msg,
         RecognitionException e) {
-      if (linesWithErrors.add(line)) {
+      if (!lexingDerailed && linesWithErrors.add(line)) {
         source.add(source.diagnostic(line, charPositionInLine, msg));
       }
+      // After an unterminated string or comment the rest of the text is tokenized wrongly, so
+      // anything reported after it would be noise.
+      lexingDerailed |= msg.startsWith("unterminated");
     }
   }
 }

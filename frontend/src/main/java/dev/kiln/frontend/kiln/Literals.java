@@ -13,7 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.antlr.v4.runtime.CommonToken;
+import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.misc.Interval;
 
 /**
  * Reads the literal pieces of Kiln text: strings and names (checking escapes), types, numbers and
@@ -68,7 +70,7 @@ final class Literals {
     Optional<DType> dtype = DType.fromText(dtypeName);
     if (dtype.isEmpty()) {
       source.error(ctx.dtype, "unknown element type '" + dtypeName + "'"
-          + KilnNames.didYouMean(dtypeName, DTYPE_NAMES)
+          + KilnNames.didYouMean(dtypeName, DTYPE_NAMES, 2)
           + "; the types are " + String.join(", ", DTYPE_NAMES));
     }
     List<Dim> dims = new ArrayList<>();
@@ -136,14 +138,14 @@ final class Literals {
     DType dtype = w.dtype();
     if (dtype == DType.BOOL) {
       if (e.number() != null) {
-        source.error(e, "a bool element must be true or false, got " + e.getText());
+        source.error(e, "bool elements must be true or false, got " + e.getText());
         return false;
       }
       w.setBoolean(i, e.TRUE() != null);
       return true;
     }
     if (e.number() == null) {
-      source.error(e, "a " + dtype + " element must be a number, got " + e.getText());
+      source.error(e, dtype + " elements must be numbers, got " + e.getText());
       return false;
     }
     if (dtype.isFloating()) {
@@ -151,7 +153,7 @@ final class Literals {
       v.ifPresent(d -> w.setDouble(i, d));
       return v.isPresent();
     }
-    Optional<BigInteger> v = integer(e.number(), dtype + " element");
+    Optional<BigInteger> v = integer(e.number(), dtype + " elements must be integers");
     if (v.isEmpty()) {
       return false;
     }
@@ -165,10 +167,10 @@ final class Literals {
     return true;
   }
 
-  /** An integer literal; reports float literals. */
-  Optional<BigInteger> integer(KilnParser.NumberContext n, String what) {
+  /** An integer literal; reports other numbers with {@code rule}, as in "x must be integers". */
+  Optional<BigInteger> integer(KilnParser.NumberContext n, String rule) {
     if (n.INT() == null) {
-      source.error(n, "a " + what + " must be an integer, got " + n.getText());
+      source.error(n, rule + ", got " + n.getText());
       return Optional.empty();
     }
     BigInteger v = new BigInteger(n.INT().getText());
@@ -207,6 +209,12 @@ final class Literals {
       return Optional.empty();
     }
     return Optional.of(v);
+  }
+
+  /** The text of a piece of syntax as written, spaces included (getText() drops them). */
+  static String sourceText(ParserRuleContext ctx) {
+    return ctx.getStart().getInputStream()
+        .getText(Interval.of(ctx.getStart().getStartIndex(), ctx.getStop().getStopIndex()));
   }
 
   static BigInteger minOf(DType t) {

@@ -79,7 +79,8 @@ final class SyntaxErrorMessages extends DefaultErrorStrategy {
             .getText(Interval.of(found.getStopIndex() + 1, found.getStopIndex() + 1));
         yield found.getText().equals("/") && next.equals("*")
             ? "unterminated comment: '/*' without a closing '*/'"
-            : "unexpected character " + quoteChar(found.getText());
+            : "unexpected character " + quoteChar(found.getText())
+                + (found.getText().equals("#") ? " (comments start with //)" : "");
       }
       default -> null;
     };

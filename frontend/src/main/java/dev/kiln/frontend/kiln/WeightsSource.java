@@ -91,7 +91,7 @@ final class WeightsSource implements AutoCloseable {
     }
     if (tensor.isEmpty()) {
       source.error(ref.STRING(), "weights file '" + declaredPath.get() + "' has no tensor '"
-          + key.get() + "'" + KilnNames.didYouMean(key.get(), file.keys()));
+          + key.get() + "'" + KilnNames.didYouMean(key.get(), file.keys(), 2));
       return Optional.empty();
     }
     if (declared.isPresent() && !declared.get().equals(tensor.get().type())) {

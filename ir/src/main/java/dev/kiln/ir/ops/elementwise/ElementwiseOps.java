@@ -16,10 +16,16 @@ import java.util.List;
  * exactly what a graph's verifier rejects, with the same message.
  */
 public final class ElementwiseOps {
+  private static final List<OpSchema> ALL = build();
+
   private ElementwiseOps() {}
 
-  /** Every operator of this family, for the standard registry. */
+  /** Every operator of this family, for the standard registry; the same instances every time. */
   public static List<OpSchema> all() {
+    return ALL;
+  }
+
+  private static List<OpSchema> build() {
     List<OpSchema> all = new ArrayList<>();
     all.addAll(MathOps.all());
     all.addAll(ActivationOps.all());

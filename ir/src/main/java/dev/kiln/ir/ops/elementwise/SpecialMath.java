@@ -12,9 +12,10 @@ final class SpecialMath {
   private static final double ONE_OVER_SQRT_PI = 0.5641895835477563;
 
   /**
-   * The error function. Below |x| = 2.5 a series of positive terms (no cancellation):
-   * erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)); above it
-   * 1 - erfc(x), with erfc from its continued fraction, which converges fast there.
+   * The error function, within a few ulps. Below |x| = 1 a series of positive terms (no
+   * cancellation): erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)). Above
+   * it 1 - erfc(x), with erfc from its continued fraction: erfc is small there, so its rounding
+   * errors hardly reach erf, whereas the series' relative error would be a whole one of erf.
    */
   static double erf(double x) {
     if (Double.isNaN(x)) {
@@ -22,7 +23,7 @@ final class SpecialMath {
     }
     double ax = Math.abs(x);
     double result;
-    if (ax < 2.5) {
+    if (ax < 1) {
       double x2 = ax * ax;
       double term = ax;
       double sum = ax;
@@ -30,7 +31,7 @@ final class SpecialMath {
         term *= 2 * x2 / (2 * n + 1);
         sum += term;
       }
-      result = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+      result = TWO_OVER_SQRT_PI * expMinusSquare(ax) * sum;
     } else if (ax < 6.5) {
       result = 1 - erfcContinuedFraction(ax);
     } else {
@@ -39,13 +40,26 @@ final class SpecialMath {
     return Math.copySign(result, x);
   }
 
-  /** erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), x >= 2.5. */
+  /** erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), x >= 1. */
   private static double erfcContinuedFraction(double x) {
     double t = x;
-    for (int k = 120; k >= 1; k--) {
+    // Evaluated from the tail. Measured against a 20000-term evaluation, these depths converge to
+    // the last bit with at least a third to spare: 200 terms at x = 1, 120 at 1.5, 60 at 2.5.
+    int depth = x >= 2.5 ? 90 : x >= 1.5 ? 160 : 300;
+    for (int k = depth; k >= 1; k--) {
       t = x + (k / 2.0) / t;
     }
-    return Math.exp(-x * x) * ONE_OVER_SQRT_PI / t;
+    return expMinusSquare(x) * ONE_OVER_SQRT_PI / t;
+  }
+
+  /**
+   * e^(-x^2) without the error of rounding x^2 first (which exp would amplify by x^2): x^2 is
+   * split exactly into hi + lo with a fused multiply-add, and e^-lo is 1 - lo to double precision.
+   */
+  private static double expMinusSquare(double x) {
+    double hi = x * x;
+    double lo = Math.fma(x, x, -hi);
+    return Math.exp(-hi) * (1 - lo);
   }
 
   static double asinh(double x) {

@@ -3,12 +3,23 @@ package dev.kiln.ir.ops.nn;
 import dev.kiln.ir.op.OpSchema;
 import java.util.List;
 
-/** The convolution, pooling and normalization operators. */
+/** The convolution, pooling, softmax and normalization operators. */
 public final class NnOps {
   private NnOps() {}
 
   /** Every operator of this family, for the standard registry. */
   public static List<OpSchema> all() {
-    return List.of();
+    return List.of(
+        Conv.INSTANCE,
+        MaxPool.INSTANCE,
+        AveragePool.INSTANCE,
+        GlobalPool.AVERAGE,
+        GlobalPool.MAX,
+        BatchNormalization.INSTANCE,
+        InstanceNormalization.INSTANCE,
+        LayerNormalization.INSTANCE,
+        Lrn.INSTANCE,
+        Softmax.SOFTMAX,
+        Softmax.LOG_SOFTMAX);
   }
 }

@@ -64,7 +64,9 @@ final class IntInputs {
   }
 
   private static String describe(DType... allowed) {
-    return Arrays.stream(allowed).map(DType::text).collect(Collectors.joining(" or ")) + " tensor";
+    String types = Arrays.stream(allowed).map(DType::text).collect(Collectors.joining(" or "));
+    // "an i64", "an f32", "a u8", "a bool": the article follows the type's spoken first letter.
+    return (types.startsWith("i") || types.startsWith("f") ? "an " : "a ") + types + " tensor";
   }
 
   /** The values of input {@code i} when they are known at compile time. */

@@ -22,8 +22,9 @@ import java.util.Optional;
  * ONNX {@code Pad} (opsets 13 to 19): input 1 holds {@code [x1_begin, x2_begin, ..., x1_end,
  * x2_end, ...]} for every axis, or for the axes of the optional input 3 (opset 18). Negative pads
  * crop. Modes: {@code constant} (input 2, default 0), {@code reflect} (mirror without repeating
- * the edge), {@code edge} (repeat the edge) and {@code wrap} (opset 19, periodic). Padding applies
- * to the input after cropping, as in ONNX Runtime.
+ * the edge; pads wider than the axis keep reflecting, as in NumPy and the spec's own example),
+ * {@code edge} (repeat the edge) and {@code wrap} (opset 19, periodic). Padding applies to the
+ * input after cropping, as in ONNX Runtime.
  */
 final class PadOp extends OpSchema {
   static final PadOp INSTANCE = new PadOp();
@@ -105,11 +106,6 @@ final class PadOp extends OpSchema {
     if (grow > 0 && kept == 0 && !mode.equals("constant")) {
       throw OpException.of(
           "cannot pad an empty axis %d in mode '%s'", axis, mode);
-    }
-    if (mode.equals("reflect") && Math.max(begin, end) > kept - 1) {
-      throw OpException.of(
-          "input 1 (pads) = %s pads axis %d of size %d by more than %d, the most mode 'reflect' allows",
-          Arrays.toString(pads), axis, kept, kept - 1);
     }
     return kept + grow;
   }

@@ -1,0 +1,97 @@
+package dev.kiln.ir.ops.nn;
+
+import dev.kiln.ir.graph.Attribute;
+import dev.kiln.ir.graph.AttributeKind;
+import dev.kiln.ir.graph.Attributes;
+import dev.kiln.ir.op.AttrSpec;
+import dev.kiln.ir.op.EvalContext;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.tensor.TensorWriter;
+import dev.kiln.ir.type.DType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ONNX {@code MaxPool} (opset 12): the maximum over each window, ignoring padding. The optional
+ * second output Indices holds, for each maximum, the flat index of the chosen element in X (the
+ * first maximum of its window), with the spatial part row-major ({@code storage_order} 0) or
+ * column-major (1). A NaN in a window is its maximum, as for ReduceMax.
+ */
+final class MaxPool extends WindowPool {
+  static final MaxPool INSTANCE = new MaxPool();
+
+  private MaxPool() {
+    super(
+        "MaxPool",
+        2,
+        List.of(
+            AttrSpec.optional("auto_pad", Attribute.of("NOTSET")),
+            AttrSpec.optional("ceil_mode", Attribute.of(0L)),
+            AttrSpec.optional("dilations", AttributeKind.INTS),
+            AttrSpec.required("kernel_shape", AttributeKind.INTS),
+            AttrSpec.optional("pads", AttributeKind.INTS),
+            AttrSpec.optional("storage_order", Attribute.of(0L)),
+            AttrSpec.optional("strides", AttributeKind.INTS)),
+        DType.F16,
+        DType.F32,
+        DType.F64,
+        DType.I8,
+        DType.U8);
+  }
+
+  @Override
+  void checkAttributes(Attributes attrs, SlidingWindow window) {
+    NnChecks.flag(attrs.getInt("storage_order", 0), "storage_order");
+  }
+
+  @Override
+  public List<Tensor> evaluate(EvalContext ctx) {
+    Tensor x = ctx.input(0);
+    SlidingWindow window = window(ctx.attrs(), x.rank());
+    boolean columnMajor = NnChecks.flag(ctx.attrs().getInt("storage_order", 0), "storage_order");
+    long[] inSpatial = NnChecks.spatialSizes(x.shape());
+    SlidingWindow.Placement placement = window.place(inSpatial, 2, "input 0 (X) " + x.type());
+    long[] outShape = outputShape(x, placement);
+    long[] outSpatial = placement.outputShape();
+    long[] kernel = window.kernel();
+    long planes = x.dim(0) * x.dim(1);
+    long inPlane = NdIndex.size(inSpatial);
+    long outPlane = NdIndex.size(outSpatial);
+    long taps = NdIndex.size(kernel);
+    TensorWriter values = TensorWriter.of(x.dtype(), outShape);
+    TensorWriter indices = TensorWriter.of(DType.I64, outShape);
+    long[] position = new long[kernel.length];
+    long[] tap = new long[kernel.length];
+    long[] coords = new long[kernel.length];
+    for (long p = 0; p < planes; p++) {
+      for (long o = 0; o < outPlane; o++) {
+        NdIndex.unravel(o, outSpatial, position);
+        double best = Double.NEGATIVE_INFINITY;
+        long bestAt = -1;
+        for (long k = 0; k < taps; k++) {
+          NdIndex.unravel(k, kernel, tap);
+          long at = placement.inputOffset(position, tap);
+          if (at < 0) {
+            continue;
+          }
+          double v = x.getDouble(p * inPlane + at);
+          if (bestAt < 0 || (!Double.isNaN(best) && (v > best || Double.isNaN(v)))) {
+            best = v;
+            bestAt = at;
+          }
+        }
+        values.setDouble(p * outPlane + o, best);
+        if (columnMajor) {
+          NdIndex.unravel(bestAt, inSpatial, coords);
+          bestAt = NdIndex.columnMajor(coords, inSpatial);
+        }
+        indices.setLong(p * outPlane + o, p * inPlane + bestAt);
+      }
+    }
+    List<Tensor> out = new ArrayList<>(List.of(values.build()));
+    if (ctx.outputCount() == 2) {
+      out.add(indices.build());
+    }
+    return out;
+  }
+}
