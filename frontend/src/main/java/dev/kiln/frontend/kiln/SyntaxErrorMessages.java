@@ -79,8 +79,11 @@ final class SyntaxErrorMessages extends DefaultErrorStrategy {
             .getText(Interval.of(found.getStopIndex() + 1, found.getStopIndex() + 1));
         yield found.getText().equals("/") && next.equals("*")
             ? "unterminated comment: '/*' without a closing '*/'"
-            : "unexpected character " + quoteChar(found.getText())
-                + (found.getText().equals("#") ? " (comments start with //)" : "");
+            : "unexpected character " + quoteChar(found.getText()) + switch (found.getText()) {
+              case "#" -> " (comments start with //)";
+              case "%" -> " (a value name is % followed by a name, as in %x or %\"my name\")";
+              default -> "";
+            };
       }
       default -> null;
     };
