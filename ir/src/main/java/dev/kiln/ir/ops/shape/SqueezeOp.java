@@ -7,6 +7,7 @@ import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
@@ -29,7 +30,7 @@ final class SqueezeOp extends OpSchema {
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     int rank = x.rank();
-    AxesArgument axes = AxesArgument.of(ctx, 1, true);
+    AxesArgument axes = AxesArgument.of(ctx, 1, true, DType.I64);
     List<Dim> dims = new ArrayList<>();
     if (!axes.given()) {
       for (Dim d : x.shape().dims()) {
