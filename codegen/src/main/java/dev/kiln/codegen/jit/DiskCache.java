@@ -127,8 +127,12 @@ final class DiskCache {
       }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException e) {
-        // A platform whose rename does not replace: another writer stored the same bytes first.
+      } catch (FileAlreadyExistsException | java.nio.file.AccessDeniedException e) {
+        // Platforms whose rename does not replace an existing file, or not one another process
+        // has open (Windows), end up here when another writer stored the same bytes first.
+        if (!Files.exists(target)) {
+          throw e;
+        }
       }
     } catch (AtomicMoveNotSupportedException e) {
       disableWrites("the file system of " + directory + " cannot rename atomically");

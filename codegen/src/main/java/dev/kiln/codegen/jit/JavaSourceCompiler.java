@@ -87,7 +87,10 @@ public final class JavaSourceCompiler {
         }
       }
     }
-    for (Class<?> kilnClass : List.of(JavaSourceCompiler.class, dev.kiln.ir.graph.Graph.class)) {
+    // One class from each Kiln module generated code may refer to: codegen, ir, runtime.
+    List<Class<?>> anchors = List.of(JavaSourceCompiler.class, dev.kiln.ir.graph.Graph.class,
+        dev.kiln.runtime.interpreter.RunException.class);
+    for (Class<?> kilnClass : anchors) {
       codeSourceOf(kilnClass).ifPresent(entries::add);
     }
     return ImmutableList.copyOf(entries);

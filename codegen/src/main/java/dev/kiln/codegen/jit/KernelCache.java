@@ -12,6 +12,10 @@ import java.util.Optional;
  *
  * <p>It stores class files, never loaded classes, so the cache does not keep any model's classes
  * alive. Thread-safe.
+ *
+ * <p>The directory must be trusted: its entries become code running in this process, and the
+ * checksum guards against damage, not against someone who may write there. Entries are created
+ * readable by their owner only.
  */
 public final class KernelCache {
   /** Where a hit came from. */
