@@ -42,8 +42,12 @@ import java.util.Set;
  * outputs) never become values.
  */
 final class GraphImporter {
-  /** The oldest and newest default-domain opsets this importer maps. */
-  static final int MIN_OPSET = 7;
+  /**
+   * The oldest and newest default-domain opsets this importer maps. Operators that changed
+   * before opset 7 changed by dropping attributes ({@code consumed_inputs}, {@code broadcast}),
+   * which Kiln's schemas reject by name, so an old form is reported rather than misread.
+   */
+  static final int MIN_OPSET = 1;
   static final int MAX_OPSET = 18;
 
   /** What a {@link NodeImporter} may do while mapping one ONNX node. */
@@ -131,11 +135,7 @@ final class GraphImporter {
       opsets.put(normalizeDomain(o.getDomain()), (int) o.getVersion());
     }
     Integer version = opsets.get("");
-    if (version == null) {
-      problem("the model imports no version of the default ONNX domain (opset_import)");
-      return Optional.empty();
-    }
-    if (version < MIN_OPSET || version > MAX_OPSET) {
+    if (version != null && (version < MIN_OPSET || version > MAX_OPSET)) {
       problem("the model uses default-domain opset " + version + "; Kiln imports opsets "
           + MIN_OPSET + " to " + MAX_OPSET);
       return Optional.empty();
@@ -298,7 +298,10 @@ final class GraphImporter {
       }
     }
 
-    if (function == null && !domain.isEmpty()) {
+    if (function == null && domain.isEmpty() && version == null) {
+      nodeProblems.add(0, "the model imports no version of the default ONNX domain "
+          + "(opset_import), so the operator's version is unknown");
+    } else if (function == null && !domain.isEmpty()) {
       nodeProblems.add(0, "operator domain '" + domain + "' is not supported (Kiln imports the "
           + "default ONNX domain and the model's own functions)");
     } else if (function == null && registry.lookup(n.getOpType()).isEmpty()
