@@ -88,10 +88,17 @@ public final class JitCompiler {
     if (hit.isPresent()) {
       CompiledUnit.Origin origin = hit.get().tier() == KernelCache.Tier.MEMORY
           ? CompiledUnit.Origin.MEMORY_CACHE : CompiledUnit.Origin.DISK_CACHE;
-      (origin == CompiledUnit.Origin.MEMORY_CACHE ? memoryHits : diskHits).increment();
-      CompiledUnit unit = define(key, hit.get().classes(), origin, start);
-      totalHitNanos.add(unit.nanos());
-      return unit;
+      try {
+        CompiledUnit unit = define(key, hit.get().classes(), origin, start);
+        (origin == CompiledUnit.Origin.MEMORY_CACHE ? memoryHits : diskHits).increment();
+        totalHitNanos.add(unit.nanos());
+        return unit;
+      } catch (CodegenException e) {
+        // A cached entry is only an optimization: if its classes do not load, compile afresh
+        // (which overwrites the entry), and fail only if freshly compiled classes do not load.
+        LOG.log(System.Logger.Level.WARNING, "kernel cache: entry " + key + " cannot be loaded ("
+            + e.getMessage().lines().findFirst().orElse("") + "); recompiling");
+      }
     }
 
     CompletableFuture<CompiledClasses> mine = new CompletableFuture<>();
@@ -105,9 +112,11 @@ public final class JitCompiler {
     }
     try {
       CompiledClasses classes = javac.compile(sources.get());
+      CompiledUnit unit = define(key, classes, CompiledUnit.Origin.COMPILED, start);
+      // Cached only once they are known to load. The unit's time covers javac and class loading,
+      // not the store (whose fsync depends on the disk, not on the code).
       cache.put(key, classes);
       mine.complete(classes);
-      CompiledUnit unit = define(key, classes, CompiledUnit.Origin.COMPILED, start);
       compiles.increment();
       firstCompileNanos.compareAndSet(0, unit.nanos());
       totalCompileNanos.add(unit.nanos());
