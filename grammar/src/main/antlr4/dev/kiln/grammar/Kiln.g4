@@ -133,7 +133,7 @@ INT   : DIGITS ;
 FLOAT : DIGITS '.' [0-9]* EXPONENT? | DIGITS EXPONENT | '.' DIGITS EXPONENT? ;
 
 STRING              : STRING_BODY ;
-UNTERMINATED_STRING : '"' STRING_CHAR* ;
+UNTERMINATED_STRING : '%'? '"' STRING_CHAR* ;
 
 LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
 BLOCK_COMMENT : '/*' .*? '*/' -> skip ;

@@ -114,7 +114,7 @@ final class GraphReader {
     for (KilnParser.StatementContext s : model.statement()) {
       List<KilnParser.ValueContext> defined = switch (s) {
         case KilnParser.ConstDeclContext c -> List.of(c.value());
-        case KilnParser.NodeDeclContext n -> n.result().stream().map(r -> r.value()).toList();
+        case KilnParser.NodeDeclContext n -> n.result().stream().map(KilnParser.ResultContext::value).toList();
         default -> List.of();
       };
       for (KilnParser.ValueContext v : defined) {
@@ -154,7 +154,7 @@ final class GraphReader {
   }
 
   private void node(KilnParser.NodeDeclContext n) {
-    int errorsBefore = source.errors().size();
+    int errorsBefore = source.errorCount();
     Optional<String> label = n.label == null ? Optional.of("") : literals.name(n.label);
     Optional<String> op = literals.name(n.op);
     Optional<OpSchema> schema = op.flatMap(registry::lookup);
@@ -182,7 +182,7 @@ final class GraphReader {
     }
     schema.ifPresent(s -> checkArity(s, n));
     List<Optional<TensorType>> outTypes = new ArrayList<>(declared);
-    boolean clean = source.errors().size() == errorsBefore && !poisoned && label.isPresent();
+    boolean clean = source.errorCount() == errorsBefore && !poisoned && label.isPresent();
     if (clean) {
       outTypes = infer(schema.get(), n, inputs, attrs.get(), declared);
     }
@@ -193,7 +193,7 @@ final class GraphReader {
       int index = i;
       names.get(i).ifPresent(name -> define(name, n.result(index).value(), out));
     }
-    if (clean && source.errors().size() == errorsBefore) {
+    if (clean && source.errorCount() == errorsBefore) {
       Node node = new Node(label.get(), op.get(), ImmutableList.copyOf(inputs),
           ImmutableList.copyOf(outputs), attrs.get());
       builder.addNode(node);
@@ -319,7 +319,14 @@ final class GraphReader {
    * is reported at the node concerned.
    */
   private void verify(Graph graph, KilnParser.ModelContext model) {
-    for (VerifierError e : new Verifier(registry).verify(graph)) {
+    List<VerifierError> errors;
+    try {
+      errors = new Verifier(registry).verify(graph);
+    } catch (RuntimeException e) {
+      source.error(model, "internal error while verifying the model: " + e);
+      return;
+    }
+    for (VerifierError e : errors) {
       ParserRuleContext at = e.node().map(nodeSyntax::get).orElse(model);
       source.error(at, e.node().map(node -> node.describe() + ": ").orElse("") + e.message());
     }

@@ -3,6 +3,7 @@ package dev.kiln.frontend.kiln;
 import com.google.common.collect.ImmutableList;
 import dev.kiln.frontend.Diagnostic;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
@@ -30,8 +31,15 @@ final class SourceFile {
     return !errors.isEmpty();
   }
 
+  /** The errors in the order of their place in the file (those without a place first). */
   ImmutableList<Diagnostic> errors() {
-    return ImmutableList.copyOf(errors);
+    return errors.stream()
+        .sorted(Comparator.comparingInt(Diagnostic::line).thenComparingInt(Diagnostic::column))
+        .collect(ImmutableList.toImmutableList());
+  }
+
+  int errorCount() {
+    return errors.size();
   }
 
   /** An error at a token. */
@@ -68,10 +76,5 @@ final class SourceFile {
 
   void add(Diagnostic d) {
     errors.add(d);
-  }
-
-  /** The 1-based line of a token, for messages such as "first defined at line 3". */
-  static int lineOf(Token t) {
-    return t.getLine();
   }
 }

@@ -61,6 +61,10 @@ final class WeightsSource implements AutoCloseable {
     } catch (SafeTensorsException | UncheckedIOException e) {
       source.error(pathToken, "cannot read weights file '" + path.get() + "': " + e.getMessage());
       broken = true;
+    } catch (RuntimeException e) {
+      // A bug in the reader rather than a bad file; still a message here, never a stack trace.
+      source.error(pathToken, "cannot read weights file '" + path.get() + "': internal error: " + e);
+      broken = true;
     }
   }
 

@@ -100,6 +100,7 @@ public final class Npy {
     }
   }
 
+  /** The {@code .npy} image of {@code tensor} in memory; for tensors well under 2 GiB. */
   public static byte[] toBytes(Tensor tensor) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     write(out, tensor);
@@ -251,9 +252,10 @@ public final class Npy {
   private static byte[] header(Tensor tensor) {
     String dict = NpyHeader.format(NpyDescr.textOf(tensor.dtype()), tensor.shape());
     byte[] text = dict.getBytes(StandardCharsets.ISO_8859_1);
-    int version = text.length + 1 + 10 + ALIGN <= 0xffff ? 1 : 2;
-    int prefix = version == 1 ? 10 : 12;
     int hlen = text.length + 1;
+    // Version 1.0 unless its 16-bit header length cannot hold the padded header, as NumPy does.
+    int version = hlen + ALIGN - (10 + hlen) % ALIGN <= 0xffff ? 1 : 2;
+    int prefix = version == 1 ? 10 : 12;
     // NumPy always pads, by a full ALIGN when already aligned; match it byte for byte.
     int pad = ALIGN - (prefix + hlen) % ALIGN;
     int headerLength = hlen + pad;

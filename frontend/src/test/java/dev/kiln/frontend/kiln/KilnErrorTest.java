@@ -2,12 +2,15 @@ package dev.kiln.frontend.kiln;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.frontend.Diagnostic;
 import dev.kiln.frontend.ModelLoadException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One malformed model per rule; each test pins the whole rendered report (place, message, source
@@ -75,6 +78,69 @@ class KilnErrorTest {
           %y = TEverything(%x) {s = "abc}
                                     ^
         """);
+  }
+
+  @Test
+  void unterminatedQuotedValueName() {
+    assertReport("""
+        model m(%x: f32[2]) -> (%y) {
+          %y = TRelu(%"x)
+        }
+        """, """
+        bad.kiln:2:14: error: unterminated string: a string must end with '"' on the line where it starts
+          %y = TRelu(%"x)
+                     ^
+        """);
+  }
+
+  @Test
+  void percentWithoutAName() {
+    assertReport("""
+        model m(%x: f32[2]) -> (%y) {
+          %y = TRelu(% x)
+        }
+        """, """
+        bad.kiln:2:14: error: unexpected character '%' (a value name is % followed by a name, as in \
+        %x or %"my name")
+          %y = TRelu(% x)
+                     ^
+        """);
+  }
+
+  @Test
+  void unreadableFiles(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.kiln");
+    assertEquals(missing + ": error: no such file",
+        assertThrows(ModelLoadException.class, () -> KilnText.read(missing)).getMessage());
+    Path binary = dir.resolve("binary.kiln");
+    Files.write(binary, new byte[] {'m', (byte) 0xff, 'x'});
+    assertEquals(binary + ": error: not valid UTF-8 text",
+        assertThrows(ModelLoadException.class, () -> KilnText.read(binary)).getMessage());
+  }
+
+  @Test
+  void typicalSlips() {
+    String head = "model m(%x: f32[2], %w: f32[2]) -> (%y) {\n";
+    assertEquals("bad.kiln:2:16: error: expected ',' or ')', found '%w'",
+        firstLine(head + "  %y = TAdd(%x %w)\n}\n"));
+    assertEquals("bad.kiln:2:25: error: expected '=', found '1'",
+        firstLine(head + "  %y = TSplit(%x) {axis 1}\n}\n"));
+    assertEquals("bad.kiln:2:12: error: expected ':', found 'f32'",
+        firstLine(head + "  const %c f32[2] = [1, 2]\n}\n"));
+    assertEquals("bad.kiln:2:14: error: expected ')', '_' or a value name such as %x, found 'x'",
+        firstLine(head + "  %y = TRelu(x)\n}\n"));
+    assertEquals("bad.kiln:2:17: error: unexpected character ';' (statements end at the end of"
+        + " their line; no ';' is needed)", firstLine(head + "  %y = TRelu(%x);\n}\n"));
+    assertEquals("bad.kiln:1:21: error: expected '->', found '('",
+        firstLine("model m(%x: f32[2]) (%x) {\n}\n"));
+    assertEquals("bad.kiln:3:1: error: a file holds one model; this second 'model' is not expected",
+        firstLine("model m(%x: f32[2]) -> (%x) {\n}\nmodel n(%x: f32[2]) -> (%x) {\n}\n"));
+    assertEquals("bad.kiln:1:1: error: expected 'kiln' or 'model', found end of file",
+        firstLine(""));
+  }
+
+  private static String firstLine(String text) {
+    return failure(text).getMessage().lines().findFirst().orElseThrow();
   }
 
   @Test
@@ -461,6 +527,47 @@ class KilnErrorTest {
         """);
   }
 
+  @Test
+  void weightsUsedWithoutADirective() {
+    assertReport("""
+        model m() -> (%c) {
+          const %c: f32[2] = weights["w"]
+        }
+        """, """
+        bad.kiln:2:22: error: weights[...] needs a weights file: add a directive such as weights \
+        "model.safetensors" to the model
+          const %c: f32[2] = weights["w"]
+                             ^
+        """);
+  }
+
+  // --- with the standard operators ---
+
+  @Test
+  void unknownStandardOperatorSuggestsTheClosest() {
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> KilnText.parse("""
+        model m(%x: f32[2]) -> (%y) {
+          %y = Reluu(%x)
+        }
+        """, "bad.kiln", Path.of(".")));
+    assertEquals("bad.kiln:2:8: error: unknown operator 'Reluu' (did you mean 'Relu'?)",
+        e.diagnostics().get(0).render().lines().findFirst().orElseThrow());
+  }
+
+  @Test
+  void standardOperatorInferenceErrorsArePlacedAtTheOperator() {
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> KilnText.parse("""
+        model m(%x: f32[N, 3], %w: f32[4, 5]) -> (%y) {
+          %y = Gemm(%x, %w) {transB = 1}
+        }
+        """, "bad.kiln", Path.of(".")));
+    Diagnostic d = e.diagnostics().get(0);
+    assertEquals(1, e.diagnostics().size());
+    assertEquals(2, d.line());
+    assertEquals(8, d.column());
+    assertTrue(d.message().startsWith("Gemm: "), d.message());
+  }
+
   // --- reporting everything, without cascades ---
 
   @Test
@@ -469,9 +576,9 @@ class KilnErrorTest {
         model m(%x: f32[2]) -> (%y) {
           %a = TRelu(%q)
           %b = TRelu(%a)
-          %c = Nope(%b)
+          %c = Zzyzx(%b)
           %d = TRelu(%c)
-          %e: f32[2] = Nope(%x)
+          %e: f32[2] = Zzyzx(%x)
           %f = TAdd(%e, %x)
           %y = TAdd(%f, %missing)
         }
@@ -480,8 +587,8 @@ class KilnErrorTest {
         .map(d -> d.line() + ":" + d.column() + " " + d.message()).toList();
     assertEquals(List.of(
         "2:14 %q is not defined",
-        "4:8 unknown operator 'Nope'",
-        "6:16 unknown operator 'Nope'",
+        "4:8 unknown operator 'Zzyzx'",
+        "6:16 unknown operator 'Zzyzx'",
         "8:17 %missing is not defined"), messages);
     assertEquals("4 errors", e.getMessage().lines().toList().getLast());
   }
@@ -510,12 +617,12 @@ class KilnErrorTest {
           %"\uD83D\uDE00" = TRelu(%x)
         }
         """, """
-        bad.kiln:2:17: error: %x is not defined
-          %"\uD83D\uDE00" = TRelu(%x)
-                        ^
         bad.kiln:2:3: error: %"\uD83D\uDE00" is already defined at line 1
           %"\uD83D\uDE00" = TRelu(%x)
           ^
+        bad.kiln:2:17: error: %x is not defined
+          %"\uD83D\uDE00" = TRelu(%x)
+                        ^
         2 errors
         """);
   }

@@ -108,7 +108,8 @@ final class TestOps {
 
     @Override
     public List<Tensor> evaluate(EvalContext ctx) {
-      throw new UnsupportedOperationException("not needed by the parser tests");
+      // Only reached when the input is a constant; no parser test splits one.
+      throw new UnsupportedOperationException("TSplit does not fold");
     }
   }
 
@@ -130,7 +131,14 @@ final class TestOps {
 
     @Override
     public List<Tensor> evaluate(EvalContext ctx) {
-      throw new UnsupportedOperationException("not needed by the parser tests");
+      Tensor x = ctx.input(0);
+      double lo = ctx.optionalInput(1).map(t -> t.getDouble(0)).orElse(Double.NEGATIVE_INFINITY);
+      double hi = ctx.optionalInput(2).map(t -> t.getDouble(0)).orElse(Double.POSITIVE_INFINITY);
+      TensorWriter w = TensorWriter.of(x.dtype(), x.shape());
+      for (long i = 0; i < x.size(); i++) {
+        w.setDouble(i, Math.min(Math.max(x.getDouble(i), lo), hi));
+      }
+      return List.of(w.build());
     }
   }
 
@@ -148,7 +156,13 @@ final class TestOps {
 
     @Override
     public List<Tensor> evaluate(EvalContext ctx) {
-      throw new UnsupportedOperationException("not needed by the parser tests");
+      Tensor x = ctx.input(0);
+      double alpha = ctx.attrs().getFloat("alpha", 1f);
+      TensorWriter w = TensorWriter.of(x.dtype(), x.shape());
+      for (long i = 0; i < x.size(); i++) {
+        w.setDouble(i, alpha * x.getDouble(i));
+      }
+      return List.of(w.build());
     }
   }
 

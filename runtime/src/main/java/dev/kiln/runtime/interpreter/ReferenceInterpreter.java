@@ -1,8 +1,6 @@
 package dev.kiln.runtime.interpreter;
 
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
-import dev.kiln.ir.graph.Constant;
 import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.graph.Value;
@@ -11,7 +9,7 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpRegistry;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.verify.Verifier;
+import dev.kiln.ir.type.TensorType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,7 +22,12 @@ import java.util.TreeSet;
  * Runs a graph node by node with each operator's reference semantics ({@link OpSchema#evaluate}).
  * It is the oracle compiled code is tested against, so it favours checks over speed: inputs are
  * checked against the graph's declared types (symbolic dims bound consistently), and every node's
- * outputs against their declared types.
+ * outputs against their types.
+ *
+ * <p>An output that does not match what shape inference says is an internal error (the operator's
+ * evaluation and inference disagree). An output that matches inference but not a more specific
+ * declaration (a symbolic dim where inference had to say {@code ?}) is the graph's promise failing
+ * for these inputs, reported as a {@link RunException}.
  *
  * <p>Intermediate values are released after their last use, so a long graph does not hold every
  * activation at once.
@@ -33,32 +36,18 @@ import java.util.TreeSet;
  * threads may run one interpreter at once.
  */
 public final class ReferenceInterpreter {
-  private final Graph graph;
-  private final ImmutableList<OpSchema> schemas;
-  private final ImmutableMap<String, Tensor> constants;
-  /** Entry {@code k}: values no longer needed once {@code k} nodes have run. */
-  private final ImmutableList<ImmutableList<String>> releasePlan;
+  private final ExecutionPlan plan;
 
   /**
    * @throws dev.kiln.ir.verify.VerificationException if the graph is not valid for
-   *     {@code registry}; the interpreter relies on SSA order, known operators and declared types
+   *     {@code registry}; the interpreter relies on SSA order, known operators and checked types
    */
   public ReferenceInterpreter(Graph graph, OpRegistry registry) {
-    new Verifier(registry).verifyOrThrow(graph);
-    this.graph = graph;
-    this.schemas = graph.nodes().stream()
-        .map(n -> registry.lookup(n.op()).orElseThrow())
-        .collect(ImmutableList.toImmutableList());
-    Map<String, Tensor> consts = new LinkedHashMap<>();
-    for (Constant c : graph.constants()) {
-      consts.put(c.value().name(), c.data());
-    }
-    this.constants = ImmutableMap.copyOf(consts);
-    this.releasePlan = planReleases(graph);
+    this.plan = ExecutionPlan.of(graph, registry);
   }
 
   public Graph graph() {
-    return graph;
+    return plan.graph();
   }
 
   /**
@@ -67,38 +56,41 @@ public final class ReferenceInterpreter {
    * @param inputs a tensor for every graph input, by value name (without {@code %})
    * @return the graph outputs by name, in the graph's output order
    * @throws RunException when the inputs are missing, unknown or do not fit the declared types
-   *     (all such problems at once), or a node rejects its inputs
+   *     (all such problems at once), when a node rejects its inputs, or when a declared type
+   *     more specific than inference turns out wrong for these inputs
    * @throws IllegalStateException when an operator misbehaves (an internal error naming the node)
    */
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
     DimBindings bindings = new DimBindings();
     Map<String, Tensor> live = new HashMap<>(checkInputs(inputs, bindings));
     release(live, 0);
-    ImmutableList<Node> nodes = graph.nodes();
+    ImmutableList<Node> nodes = plan.graph().nodes();
     for (int i = 0; i < nodes.size(); i++) {
       Node node = nodes.get(i);
-      List<Tensor> outputs = evaluate(node, schemas.get(i), live);
+      List<Tensor> outputs = evaluate(node, plan.schemas().get(i), live);
       for (int o = 0; o < outputs.size(); o++) {
-        Value declared = node.output(o);
-        Tensor actual = outputs.get(o);
-        Optional<String> misfit = bindings.match("%" + declared.name(), declared.type(), actual);
-        if (misfit.isPresent()) {
-          throw new IllegalStateException("internal error: " + node.describe() + ": output %"
-              + declared.name() + " " + misfit.get());
-        }
-        live.put(declared.name(), actual);
+        checkOutput(node, node.output(o), plan.inferredOutputs().get(i).get(o), outputs.get(o),
+            bindings);
+        live.put(node.output(o).name(), outputs.get(o));
       }
       release(live, i + 1);
     }
     Map<String, Tensor> results = new LinkedHashMap<>();
-    for (Value out : graph.outputs()) {
-      results.put(out.name(), lookup(live, out.name()));
+    for (Value out : plan.graph().outputs()) {
+      Tensor t = lookup(live, out.name());
+      // A graph output may declare more than its definition (a refined unknown dim).
+      Optional<String> misfit = bindings.match("%" + out.name(), out.type(), t);
+      if (misfit.isPresent()) {
+        throw new RunException("graph output %" + out.name() + " " + misfit.get());
+      }
+      results.put(out.name(), t);
     }
     return results;
   }
 
   /** Checks every input, reporting all problems at once; returns the inputs by name. */
   private Map<String, Tensor> checkInputs(Map<String, Tensor> given, DimBindings bindings) {
+    Graph graph = plan.graph();
     List<String> problems = new ArrayList<>();
     TreeSet<String> unknown = new TreeSet<>(given.keySet());
     graph.inputs().forEach(v -> unknown.remove(v.name()));
@@ -140,8 +132,7 @@ public final class ReferenceInterpreter {
       throw new RunException(node.describe() + ": " + e.getMessage());
     } catch (RuntimeException e) {
       // Any other exception is a bug in the operator; name the node so it can be found.
-      throw new IllegalStateException(
-          "internal error: " + node.describe() + " failed: " + e, e);
+      throw new IllegalStateException("internal error: " + node.describe() + " failed: " + e, e);
     }
     if (outputs == null || outputs.size() != node.outputs().size()) {
       throw new IllegalStateException("internal error: " + node.describe() + " returned "
@@ -151,10 +142,28 @@ public final class ReferenceInterpreter {
     return outputs;
   }
 
+  private static void checkOutput(
+      Node node, Value declared, TensorType inferred, Tensor actual, DimBindings bindings) {
+    String source = "%" + declared.name();
+    Optional<String> misfit = bindings.match(source, inferred, actual);
+    if (misfit.isPresent()) {
+      throw new IllegalStateException("internal error: " + node.describe() + ": output %"
+          + declared.name() + " " + misfit.get());
+    }
+    if (!declared.type().equals(inferred)) {
+      misfit = bindings.match(source, declared.type(), actual);
+      if (misfit.isPresent()) {
+        throw new RunException(node.describe() + ": output %" + declared.name() + " "
+            + misfit.get() + "; the graph declares more than shape inference could check ("
+            + inferred + ")");
+      }
+    }
+  }
+
   private Tensor lookup(Map<String, Tensor> live, String name) {
     Tensor t = live.get(name);
     if (t == null) {
-      t = constants.get(name);
+      t = plan.constants().get(name);
     }
     if (t == null) {
       // The verifier guarantees definition before use, so this is a release-plan bug.
@@ -164,39 +173,13 @@ public final class ReferenceInterpreter {
   }
 
   private void release(Map<String, Tensor> live, int nodesRun) {
-    for (String name : releasePlan.get(nodesRun)) {
+    for (String name : plan.releasePlan().get(nodesRun)) {
       live.remove(name);
     }
   }
 
-  /** Values no longer needed after each prefix of nodes (inputs and node outputs; never graph outputs). */
+  /** Values released after each prefix of nodes; see {@link ExecutionPlan#releasePlan}. */
   ImmutableList<ImmutableList<String>> releasePlan() {
-    return releasePlan;
-  }
-
-  private static ImmutableList<ImmutableList<String>> planReleases(Graph graph) {
-    ImmutableList<Node> nodes = graph.nodes();
-    // When each value can go: after its last reader, or right after its definition if unread.
-    Map<String, Integer> releaseAt = new LinkedHashMap<>();
-    for (Value v : graph.inputs()) {
-      releaseAt.put(v.name(), 0);
-    }
-    for (int i = 0; i < nodes.size(); i++) {
-      for (Optional<Value> in : nodes.get(i).inputs()) {
-        if (in.isPresent() && releaseAt.containsKey(in.get().name())) {
-          releaseAt.put(in.get().name(), i + 1);
-        }
-      }
-      for (Value out : nodes.get(i).outputs()) {
-        releaseAt.put(out.name(), i + 1);
-      }
-    }
-    graph.outputs().forEach(v -> releaseAt.remove(v.name()));
-    List<List<String>> plan = new ArrayList<>();
-    for (int k = 0; k <= nodes.size(); k++) {
-      plan.add(new ArrayList<>());
-    }
-    releaseAt.forEach((name, k) -> plan.get(k).add(name));
-    return plan.stream().map(ImmutableList::copyOf).collect(ImmutableList.toImmutableList());
+    return plan.releasePlan();
   }
 }

@@ -105,4 +105,37 @@ class RealOpsInterpreterTest {
     assertTrue(e.getMessage().startsWith("Add node defining %add: "), e.getMessage());
     assertTrue(e.getMessage().contains("[2, 4]") && e.getMessage().contains("[3, 4]"), e.getMessage());
   }
+
+  /** %add = Add(%x: f32[N, 4], %z: f32[M, 4]), declared {@code addType}; inference says f32[?, 4]. */
+  private static GraphBuilder addOfTwoNames(TensorType addType) {
+    GraphBuilder b = Graph.builder("refined");
+    Value x = b.input("x", TensorType.of(DType.F32, N, Dim.of(4)));
+    Value z = b.input("z", TensorType.of(DType.F32, Dim.named("M"), Dim.of(4)));
+    Value s = b.node("Add", List.of(x, z), addType, Attributes.EMPTY);
+    return b.output(s);
+  }
+
+  @Test
+  void aRefinedNodeOutputThatDoesNotHoldIsTheGraphsError() {
+    Graph g = addOfTwoNames(TensorType.of(DType.F32, N, Dim.of(4))).build();
+    ReferenceInterpreter interp = new ReferenceInterpreter(g, OpRegistry.standard());
+    interp.run(Map.of("x", Tensor.zeros(DType.F32, 3, 4), "z", Tensor.zeros(DType.F32, 1, 4)));
+    RunException e = assertThrows(RunException.class, () -> interp.run(Map.of(
+        "x", Tensor.zeros(DType.F32, 1, 4), "z", Tensor.zeros(DType.F32, 3, 4))));
+    assertEquals("Add node defining %add: output %add dim 0 is N = 3 but %x gave N = 1; the graph "
+        + "declares more than shape inference could check (f32[?, 4])", e.getMessage());
+  }
+
+  @Test
+  void aRefinedGraphOutputThatDoesNotHoldIsTheGraphsError() {
+    TensorType unknownRows = TensorType.of(DType.F32, Dim.UNKNOWN, Dim.of(4));
+    GraphBuilder b = addOfTwoNames(unknownRows).clearOutputs();
+    Graph g = b.output(new Value("add", TensorType.of(DType.F32, Dim.named("M"), Dim.of(4))))
+        .build();
+    ReferenceInterpreter interp = new ReferenceInterpreter(g, OpRegistry.standard());
+    interp.run(Map.of("x", Tensor.zeros(DType.F32, 1, 4), "z", Tensor.zeros(DType.F32, 3, 4)));
+    RunException e = assertThrows(RunException.class, () -> interp.run(Map.of(
+        "x", Tensor.zeros(DType.F32, 3, 4), "z", Tensor.zeros(DType.F32, 1, 4))));
+    assertEquals("graph output %add dim 0 is M = 3 but %z gave M = 1", e.getMessage());
+  }
 }

@@ -8,6 +8,7 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.ops.elementwise.UnaryElementwise.Kernel;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * The elementwise activation functions. Attribute defaults are ONNX's; float attributes are
@@ -22,7 +23,8 @@ final class ActivationOps {
   static List<OpSchema> all() {
     return List.of(
         // ONNX Relu (opset 14) takes signed integers too.
-        UnaryElementwise.exact("Relu", ElementTypes.SIGNED, x -> Math.max(x, 0.0), x -> Math.max(x, 0)),
+        UnaryElementwise.exact(
+            "Relu", ElementTypes.SIGNED, x -> Math.max(x, 0.0), x -> Math.max(x, 0)),
         floating("LeakyRelu", List.of(alpha(0.01f)), (a, t) -> {
           double alpha = a.getFloat("alpha");
           return Kernel.real(x -> x >= 0 ? x : alpha * x);
@@ -61,6 +63,18 @@ final class ActivationOps {
               double beta = a.getFloat("beta");
               return Kernel.real(x -> Math.max(0, Math.min(1, alpha * x + beta)));
             }),
+        new UnaryElementwise(
+            "Shrink",
+            ElementTypes.NUMERIC,
+            List.of(
+                AttrSpec.optional("bias", Attribute.of(0.0f)),
+                AttrSpec.optional("lambd", Attribute.of(0.5f))),
+            false,
+            (a, t) -> {
+              double bias = a.getFloat("bias");
+              double lambd = a.getFloat("lambd");
+              return Kernel.real(x -> x < -lambd ? x + bias : x > lambd ? x - bias : 0);
+            }),
         floating("HardSwish", x -> x * Math.max(0, Math.min(1, x / 6 + 0.5))),
         floating("Mish", x -> x * Math.tanh(SpecialMath.softplus(x))),
         floating("Gelu", List.of(AttrSpec.optional("approximate", Attribute.of("none"))),
@@ -85,7 +99,7 @@ final class ActivationOps {
    * {@code 0.5 x (1 + erf(x / sqrt 2))}, or the tanh approximation
    * {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}.
    */
-  private static java.util.function.DoubleUnaryOperator gelu(String approximate) {
+  private static DoubleUnaryOperator gelu(String approximate) {
     return switch (approximate) {
       case "none" -> x -> 0.5 * x * (1 + SpecialMath.erf(x / SQRT_2));
       case "tanh" -> x -> 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));

@@ -4,6 +4,7 @@ import static dev.kiln.ir.ops.elementwise.BroadcastElementwise.binary;
 import static dev.kiln.ir.ops.elementwise.BroadcastElementwise.variadic;
 
 import dev.kiln.ir.graph.Attribute;
+import dev.kiln.ir.graph.AttributeKind;
 import dev.kiln.ir.op.AttrSpec;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
@@ -13,7 +14,8 @@ import dev.kiln.ir.type.DType;
 import java.util.List;
 
 /**
- * Broadcasting arithmetic: Add, Sub, Mul, Div, Mod and the variadic Max, Min, Sum, Mean.
+ * Broadcasting arithmetic: Add, Sub, Mul, Div, Mod, BitShift and the variadic Max, Min, Sum,
+ * Mean.
  * Integer arithmetic wraps to the element type (as in C and ONNX Runtime); integer division
  * truncates toward zero, and dividing an integer by zero is an error that names the element.
  * Unsigned types divide and compare as unsigned (which matters for u64 above 2^63).
@@ -35,6 +37,11 @@ final class ArithmeticOps {
             ElementTypes.NUMERIC,
             List.of(AttrSpec.optional("fmod", Attribute.of(0L))),
             ArithmeticOps::mod),
+        binary(
+            "BitShift",
+            ElementTypes.UNSIGNED,
+            List.of(AttrSpec.required("direction", AttributeKind.STRING)),
+            ArithmeticOps::bitShift),
         variadic("Max", ElementTypes.NUMERIC, Result.FOLD, (a, t) -> Kernel.of(Math::max,
             t.isSigned() ? Math::max : (x, y) -> Long.compareUnsigned(x, y) >= 0 ? x : y)),
         variadic("Min", ElementTypes.NUMERIC, Result.FOLD, (a, t) -> Kernel.of(Math::min,
@@ -43,6 +50,21 @@ final class ArithmeticOps {
             (a, t) -> Kernel.real((x, y) -> x + y)),
         variadic("Mean", ElementTypes.FLOATING, Result.MEAN,
             (a, t) -> Kernel.real((x, y) -> x + y)));
+  }
+
+  /**
+   * ONNX BitShift on unsigned integers. Bits shifted past the element's width are lost (the
+   * store keeps the low bits); shifting by the width or more gives 0, where C would be undefined.
+   */
+  private static Kernel bitShift(AttrReader attrs, DType dtype) {
+    String direction = attrs.attrs().getString("direction", "");
+    return switch (direction) {
+      case "LEFT" -> Kernel.integer((x, y) -> Long.compareUnsigned(y, 64) >= 0 ? 0 : x << y);
+      case "RIGHT" -> Kernel.integer((x, y) -> Long.compareUnsigned(y, 64) >= 0 ? 0 : x >>> y);
+      default ->
+          throw OpException.of(
+              "attribute 'direction' must be \"LEFT\" or \"RIGHT\", got \"%s\"", direction);
+    };
   }
 
   private static long checkDivisor(long y) {

@@ -38,6 +38,15 @@ final class BroadcastElementwise extends OpSchema {
       return new Kernel(real, Optional.of(integer));
     }
 
+    /** For operators that accept only integer or bool element types. */
+    static Kernel integer(LongBinaryOperator integer) {
+      DoubleBinaryOperator none =
+          (x, y) -> {
+            throw new IllegalStateException("an integer-only kernel was given real elements");
+          };
+      return new Kernel(none, Optional.of(integer));
+    }
+
     /**
      * Makes the kernel of one application from its attributes and element type; throws
      * {@link OpException} for attribute values the operator does not accept for that type.

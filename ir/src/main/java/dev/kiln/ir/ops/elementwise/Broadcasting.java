@@ -93,6 +93,7 @@ final class Broadcasting {
     for (Optional<Tensor> t : ctx.inputs()) {
       types.add(t.map(Tensor::type));
     }
-    return new InferenceContext(ctx.op(), ctx.attrs(), types.build(), ctx.inputs(), ctx.outputCount());
+    return new InferenceContext(
+        ctx.op(), ctx.attrs(), types.build(), ctx.inputs(), ctx.outputCount());
   }
 }

@@ -60,7 +60,11 @@ final class Cast extends OpSchema {
   @Override
   public List<Tensor> evaluate(EvalContext ctx) {
     DType to = inferTypes(Broadcasting.asInference(ctx)).getFirst().dtype();
-    Tensor x = ctx.input(0);
+    return List.of(convert(ctx.input(0), to));
+  }
+
+  /** {@code x} converted to {@code to} with ONNX Cast semantics. */
+  static Tensor convert(Tensor x, DType to) {
     DType from = x.dtype();
     TensorWriter w = TensorWriter.of(to, x.shape());
     for (long i = 0; i < w.size(); i++) {
@@ -80,6 +84,6 @@ final class Cast extends OpSchema {
         w.setLong(i, x.getLong(i));
       }
     }
-    return List.of(w.build());
+    return w.build();
   }
 }

@@ -6,6 +6,7 @@ import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.ops.elementwise.BroadcastElementwise.Kernel;
 import java.util.List;
 import java.util.function.IntPredicate;
+import java.util.function.LongBinaryOperator;
 
 /**
  * Broadcasting comparisons and logical operators; every output is bool. Floating-point
@@ -38,15 +39,22 @@ final class ComparisonOps {
         accepts,
         (a, t) ->
             Kernel.of(
-                (x, y) -> !Double.isNaN(x) && !Double.isNaN(y) && holds.test(x < y ? -1 : x > y ? 1 : 0) ? 1 : 0,
+                (x, y) -> compareReals(x, y, holds) ? 1 : 0,
                 (x, y) ->
                     holds.test(t.isSigned() ? Long.compare(x, y) : Long.compareUnsigned(x, y))
                         ? 1
                         : 0));
   }
 
-  private static BroadcastElementwise logical(
-      String name, java.util.function.LongBinaryOperator op) {
-    return predicate(name, ElementTypes.BOOL, (a, t) -> Kernel.of((x, y) -> op.applyAsLong((long) x, (long) y), op));
+  private static boolean compareReals(double x, double y, IntPredicate holds) {
+    if (Double.isNaN(x) || Double.isNaN(y)) {
+      return false;
+    }
+    return holds.test(x < y ? -1 : x > y ? 1 : 0);
+  }
+
+  /** A logical operator on bools, which the kernels see as the integers 0 and 1. */
+  private static BroadcastElementwise logical(String name, LongBinaryOperator op) {
+    return predicate(name, ElementTypes.BOOL, (a, t) -> Kernel.integer(op));
   }
 }

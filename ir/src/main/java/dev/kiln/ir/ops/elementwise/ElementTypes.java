@@ -16,6 +16,7 @@ enum ElementTypes {
   SIGNED("a signed numeric tensor (floating-point or signed integer)"),
   /** Every type but bool. */
   NUMERIC("a numeric tensor"),
+  UNSIGNED("an unsigned integer tensor"),
   BOOL("a bool tensor"),
   ANY("a tensor");
 
@@ -30,6 +31,7 @@ enum ElementTypes {
       case FLOATING -> dtype.isFloating();
       case SIGNED -> dtype.isSigned();
       case NUMERIC -> dtype != DType.BOOL;
+      case UNSIGNED -> dtype.isInteger() && !dtype.isSigned();
       case BOOL -> dtype == DType.BOOL;
       case ANY -> true;
     };

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The elementwise operators: unary math and activations, broadcasting arithmetic, comparisons
- * and logic, and Pow, Clip, PRelu, Where, Cast, Identity and Dropout.
+ * and logic, and Pow, Clip, PRelu, Where, Cast, CastLike, Identity and Dropout.
  *
  * <p>How an operator is written: most are one entry in {@link MathOps}, {@link ActivationOps},
  * {@link ArithmeticOps} or {@link ComparisonOps}, built on {@link UnaryElementwise} (one input)
@@ -32,7 +32,7 @@ public final class ElementwiseOps {
     all.addAll(ArithmeticOps.all());
     all.addAll(ComparisonOps.all());
     all.addAll(
-        List.of(new Pow(), new Clip(), new PRelu(), new Where(), new Cast(), new Identity(),
+        List.of(new Pow(), new Clip(), new PRelu(), new Where(), new Cast(), new CastLike(), new Identity(),
             new Dropout()));
     return List.copyOf(all);
   }

@@ -43,9 +43,8 @@ final class PRelu extends OpSchema {
     for (int i = 0; i < from.rank(); i++) {
       Dim f = from.dim(i);
       Dim t = to.dim(i + to.rank() - from.rank());
-      boolean fits =
-          f.equals(Dim.of(1)) || f.equals(t) || !(f instanceof Dim.Known) || !(t instanceof Dim.Known);
-      if (!fits) {
+      boolean bothKnown = f instanceof Dim.Known && t instanceof Dim.Known;
+      if (bothKnown && !f.equals(Dim.of(1)) && !f.equals(t)) {
         return false;
       }
     }

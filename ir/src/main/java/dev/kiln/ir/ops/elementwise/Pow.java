@@ -35,13 +35,15 @@ final class Pow extends OpSchema {
     DType b = base.dtype();
     DType e = exponent.dtype();
     boolean exact = !b.isFloating() && !e.isFloating();
+    boolean signedExponent = e.isSigned();
     Tensor out =
         Broadcasting.map(
             List.of(base, exponent),
             b,
             (w, o, idx) -> {
               if (exact) {
-                w.setLong(o, integerPower(base.getLong(idx[0]), exponent.getLong(idx[1]), e.isSigned()));
+                long n = exponent.getLong(idx[1]);
+                w.setLong(o, integerPower(base.getLong(idx[0]), n, signedExponent));
               } else {
                 w.setDouble(o, Math.pow(base.getDouble(idx[0]), exponent.getDouble(idx[1])));
               }

@@ -5,7 +5,7 @@ package dev.kiln.ir.ops.elementwise;
  * hyperbolic functions. Written for accuracy near 1 ulp, since they are part of the reference
  * semantics compiled kernels are checked against.
  */
-final class SpecialMath {
+public final class SpecialMath {
   private SpecialMath() {}
 
   private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -17,7 +17,7 @@ final class SpecialMath {
    * it 1 - erfc(x), with erfc from its continued fraction: erfc is small there, so its rounding
    * errors hardly reach erf, whereas the series' relative error would be a whole one of erf.
    */
-  static double erf(double x) {
+  public static double erf(double x) {
     if (Double.isNaN(x)) {
       return x;
     }
@@ -62,7 +62,7 @@ final class SpecialMath {
     return Math.exp(-hi) * (1 - lo);
   }
 
-  static double asinh(double x) {
+  public static double asinh(double x) {
     double ax = Math.abs(x);
     if (Double.isInfinite(ax)) {
       return x;
@@ -75,7 +75,7 @@ final class SpecialMath {
     return Math.copySign(r, x);
   }
 
-  static double acosh(double x) {
+  public static double acosh(double x) {
     if (x < 1) {
       return Double.NaN;
     }
@@ -86,7 +86,7 @@ final class SpecialMath {
     return Math.log1p(t + Math.sqrt(2 * t + t * t));
   }
 
-  static double atanh(double x) {
+  public static double atanh(double x) {
     double ax = Math.abs(x);
     if (ax > 1) {
       return Double.NaN;
@@ -95,7 +95,7 @@ final class SpecialMath {
   }
 
   /** ln(1 + e^x) without overflow for large x. */
-  static double softplus(double x) {
+  public static double softplus(double x) {
     return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
   }
 }

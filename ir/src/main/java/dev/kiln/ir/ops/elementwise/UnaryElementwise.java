@@ -76,11 +76,13 @@ final class UnaryElementwise extends OpSchema {
   /** An operator over the given types with an exact integer path. */
   static UnaryElementwise exact(
       String name, ElementTypes accepts, DoubleUnaryOperator real, LongUnaryOperator integer) {
-    return new UnaryElementwise(name, accepts, List.of(), false, (a, t) -> Kernel.of(real, integer));
+    return new UnaryElementwise(
+        name, accepts, List.of(), false, (a, t) -> Kernel.of(real, integer));
   }
 
   /** A floating-point predicate, such as IsNaN: the output is bool. */
-  static UnaryElementwise predicate(String name, List<AttrSpec> attributes, Kernel.Factory kernels) {
+  static UnaryElementwise predicate(
+      String name, List<AttrSpec> attributes, Kernel.Factory kernels) {
     return new UnaryElementwise(name, ElementTypes.FLOATING, attributes, true, kernels);
   }
 

@@ -29,7 +29,9 @@ abstract class WindowPool extends OpSchema {
   /** The window of this application for an input of the given rank. */
   static SlidingWindow window(Attributes attrs, int rank) {
     long[] kernel =
-        attrs.getInts("kernel_shape").orElseThrow(() -> OpException.of("kernel_shape is required"));
+        attrs
+            .getInts("kernel_shape")
+            .orElseThrow(() -> OpException.of("attribute 'kernel_shape' is required"));
     int spatial = rank - 2;
     if (kernel.length != spatial) {
       throw OpException.of(

@@ -16,7 +16,12 @@ import java.util.Optional;
  */
 record AxesArgument(boolean given, Optional<long[]> values, int count, String source) {
 
-  static AxesArgument of(InferenceContext ctx, int index, boolean attributeAllowed) {
+  /**
+   * @param attributeAllowed whether an older opset's {@code axes} attribute may stand in
+   * @param types the integer types the axes input may have
+   */
+  static AxesArgument of(
+      InferenceContext ctx, int index, boolean attributeAllowed, DType... types) {
     boolean input = ctx.hasInput(index);
     boolean attribute = attributeAllowed && ctx.attrs().has("axes");
     if (input && attribute) {
@@ -25,7 +30,7 @@ record AxesArgument(boolean given, Optional<long[]> values, int count, String so
     }
     if (input) {
       String source = "input " + index + " (axes)";
-      int count = IntInputs.length1D(ctx, index, "axes", DType.I64);
+      int count = IntInputs.length1D(ctx, index, "axes", types);
       Optional<long[]> values = IntInputs.values(ctx, index);
       return new AxesArgument(true, values, values.map(v -> v.length).orElse(count), source);
     }

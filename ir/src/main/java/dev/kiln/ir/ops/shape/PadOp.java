@@ -44,7 +44,7 @@ final class PadOp extends OpSchema {
     if (ctx.hasInput(2)) {
       IntInputs.requireScalar(ctx, 2, "constant_value", x.dtype());
     }
-    AxesArgument axesArg = AxesArgument.of(ctx, 3, false);
+    AxesArgument axesArg = AxesArgument.of(ctx, 3, false, DType.I32, DType.I64);
     int axisCount = axesArg.given() ? axesArg.count() : rank;
     if (padsLength >= 0 && axisCount >= 0 && padsLength != 2 * axisCount) {
       throw OpException.of(
@@ -117,7 +117,7 @@ final class PadOp extends OpSchema {
     String mode = mode(ic);
     Tensor x = ctx.input(0);
     long[] in = x.shape();
-    int[] axes = padded(AxesArgument.of(ic, 3, false), in.length).orElseThrow();
+    int[] axes = padded(AxesArgument.of(ic, 3, false, DType.I32, DType.I64), in.length).orElseThrow();
     long[] pads = ctx.input(1).toLongArray();
     // Per axis: the first kept input element, how many are kept, and the padding before them.
     long[] first = new long[in.length];

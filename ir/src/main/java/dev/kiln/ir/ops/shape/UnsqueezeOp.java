@@ -7,6 +7,7 @@ import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
@@ -28,7 +29,7 @@ final class UnsqueezeOp extends OpSchema {
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
-    AxesArgument axes = AxesArgument.of(ctx, 1, true);
+    AxesArgument axes = AxesArgument.of(ctx, 1, true, DType.I64);
     if (!axes.given()) {
       throw OpException.of("Unsqueeze needs axes: input 1 (axes) or attribute 'axes'");
     }

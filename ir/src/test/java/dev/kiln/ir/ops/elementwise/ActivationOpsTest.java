@@ -101,6 +101,14 @@ class ActivationOpsTest {
   }
 
   @Test
+  void shrinkZeroesTheBandAroundZero() {
+    Tensor x = f32(-2, -0.5f, 0, 0.5f, 2);
+    assertTensor(DType.F32, shape(5), new double[] {-2, 0, 0, 0, 2}, eval("Shrink", x));
+    assertTensor(DType.F32, shape(5), new double[] {-1.5f, 0, 0, 0, 1.5f},
+        eval("Shrink", attrs("bias", 0.5f, "lambd", 1.0f), x));
+  }
+
+  @Test
   void clipWithBothBoundsOneBoundOrNone() {
     Tensor x = f32(-2, 0.5f, 3, Float.NaN);
     Tensor lo = Tensor.scalar(DType.F32, -1);

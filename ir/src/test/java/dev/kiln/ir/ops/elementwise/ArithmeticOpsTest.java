@@ -123,6 +123,23 @@ class ArithmeticOpsTest {
   }
 
   @Test
+  void bitShiftOnUnsignedIntegers() {
+    Tensor x = ints(DType.U8, 16, 4, 1, 255);
+    Tensor y = ints(DType.U8, 1, 2, 8, 1);
+    assertLongs(DType.U8, shape(4), new long[] {32, 16, 0, 254}, eval("BitShift", attrs("direction", "LEFT"), x, y));
+    assertLongs(DType.U8, shape(4), new long[] {8, 1, 0, 127}, eval("BitShift", attrs("direction", "RIGHT"), x, y));
+    // u64 shifts are logical, and shifting by 64 or more gives 0.
+    assertLongs(DType.U64, shape(2), new long[] {Long.MAX_VALUE, 0},
+        eval("BitShift", attrs("direction", "RIGHT"), ints(DType.U64, -1, -1), ints(DType.U64, 1, 64)));
+    assertEquals("attribute 'direction' must be \"LEFT\" or \"RIGHT\", got \"UP\"",
+        inferError("BitShift", attrs("direction", "UP"), type("u8[2]"), type("u8[2]")));
+    assertEquals("input 0 must be an unsigned integer tensor, got i32[2]",
+        inferError("BitShift", attrs("direction", "LEFT"), type("i32[2]"), type("i32[2]")));
+    assertEquals(List.of("BitShift needs attribute 'direction' (string)"),
+        NodeInference.checkApplication(schema("BitShift"), List.of(true, true), 1, Attributes.EMPTY));
+  }
+
+  @Test
   void powKeepsTheBaseType() {
     assertTensor(DType.F32, shape(3), new double[] {8, 9, 0.5}, eval("Pow", f32(2, 3, 4), f32(3, 2, -0.5f)));
     assertEquals("i64[N, 3]", inferText("Pow", "i64[N, 3]", "f32[3]"));

@@ -118,6 +118,12 @@ class CastDropoutIdentityTest {
   }
 
   @Test
+  void castLikeTakesTheSecondInputsType() {
+    assertEquals("f16[N, 2]", inferText("CastLike", "i64[N, 2]", "f16[]"));
+    assertLongs(DType.I32, shape(2), new long[] {1, -2}, eval("CastLike", f32(1.5f, -2.5f), ints(DType.I32, 0)));
+  }
+
+  @Test
   void identityPassesAnyTensorThrough() {
     Tensor x = ints(DType.U64, -1, 3);
     assertSame(x, eval("Identity", x));

@@ -39,7 +39,9 @@ class ElementwiseOpsTest {
       "HardSigmoid", "HardSwish", "Mish", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
       "Cosh", "Asinh", "Acosh", "Atanh", "Not", "And", "Or", "Xor", "Greater", "Less",
       "GreaterOrEqual", "LessOrEqual", "Max", "Min", "Sum", "Mean", "Mod", "PRelu",
-      "ThresholdedRelu", "Celu", "IsNaN", "IsInf");
+      "ThresholdedRelu", "Celu", "IsNaN", "IsInf",
+      // Beyond the required list, for ONNX coverage:
+      "CastLike", "BitShift", "Shrink");
 
   @Test
   void everyOperatorIsRegisteredOnce() {
@@ -63,6 +65,8 @@ class ElementwiseOpsTest {
     assertDefault("Selu", "gamma", Attribute.of(1.05070102214813232421875f));
     assertDefault("Gelu", "approximate", Attribute.of("none"));
     assertDefault("Mod", "fmod", Attribute.of(0L));
+    assertDefault("Shrink", "bias", Attribute.of(0.0f));
+    assertDefault("Shrink", "lambd", Attribute.of(0.5f));
     assertDefault("IsInf", "detect_negative", Attribute.of(1L));
     assertDefault("IsInf", "detect_positive", Attribute.of(1L));
     AttrSpec to = OpTesting.schema("Cast").attribute("to").orElseThrow();

@@ -191,4 +191,19 @@ class MovementTest {
     assertInferError("input 1 (repeats) = [1, -1] has a negative repeat",
         "Tile", attrs(), f32Type(2, 2), i64(1, -1));
   }
+
+  @Test
+  void emptyDimsMoveNothing() {
+    assertEquals(Tensor.zeros(DType.F32, 3, 0), eval("Transpose", attrs(), iota(0, 3)));
+    assertEquals(Tensor.zeros(DType.F32, 0, 3), eval("Gather", attrs(), iota(0, 3), i64()));
+    assertEquals(Tensor.zeros(DType.F32, 2, 0), eval("Gather", attrs(), iota(3, 0), i64(2, -1)));
+    assertEquals(List.of(Tensor.zeros(DType.F32, 0, 1), Tensor.zeros(DType.F32, 0, 2)),
+        evalAll("Split", with().put("axis", 1L).build(), 2, iota(0, 3), i64(1, 2)));
+    assertEquals(Tensor.zeros(DType.F32, 0, 6), eval("Tile", attrs(), iota(0, 3), i64(2, 2)));
+    assertEquals(Tensor.zeros(DType.F32, 0, 4), eval("Expand", attrs(), iota(0, 1), i64(1, 4)));
+    assertEquals("f32[0, ?]", infer("Expand", attrs(), f32Type(0, 1), i64Type(2)).toString());
+    // Indexing into an empty axis fails even when the result would be empty.
+    assertEvalError("index 0 in input 1 (indices) is out of range for dimension 0 of input 0, of size 0",
+        "Gather", attrs(), iota(0, 3), i64(0));
+  }
 }

@@ -1,0 +1,227 @@
+package dev.kiln.ir.loop;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks loop IR: every buffer a kernel touches is one of its buffers and declared by the
+ * program; only outputs and scratch are written; loop variables are bound by an enclosing loop
+ * and never rebound; locals are declared before use; indices that the interval analysis can bound
+ * stay inside their dimension unless a condition guards them; every output is written. A failure
+ * is a bug in a lowering or a pass, so errors are internal and name the kernel.
+ */
+public final class LoopVerifier {
+  private final List<String> errors = new ArrayList<>();
+  private String kernelName = "";
+
+  private LoopVerifier() {}
+
+  public static List<String> verify(LoopProgram program) {
+    LoopVerifier v = new LoopVerifier();
+    v.program(program);
+    return v.errors;
+  }
+
+  public static List<String> verify(Kernel kernel) {
+    LoopVerifier v = new LoopVerifier();
+    v.kernel(kernel);
+    return v.errors;
+  }
+
+  public static void verifyOrThrow(LoopProgram program) {
+    List<String> errors = verify(program);
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("invalid loop IR:\n  " + String.join("\n  ", errors)
+          + "\n" + program);
+    }
+  }
+
+  public static void verifyOrThrow(Kernel kernel) {
+    List<String> errors = verify(kernel);
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("invalid loop IR:\n  " + String.join("\n  ", errors)
+          + "\n" + kernel);
+    }
+  }
+
+  private void program(LoopProgram p) {
+    Map<String, Buffer> declared = new LinkedHashMap<>();
+    List<Buffer> all = new ArrayList<>(p.inputs());
+    all.addAll(p.outputs());
+    all.addAll(p.constants().keySet());
+    all.addAll(p.scratch());
+    for (Buffer b : all) {
+      Buffer before = declared.putIfAbsent(b.name(), b);
+      if (before != null) {
+        errors.add("buffer " + b + " is declared twice");
+      }
+    }
+    Set<String> kernelNames = new HashSet<>();
+    Set<Buffer> written = new HashSet<>();
+    for (Kernel k : p.kernels()) {
+      if (!kernelNames.add(k.name())) {
+        errors.add("kernel " + k.name() + " is defined twice");
+      }
+      for (Buffer b : k.buffers()) {
+        if (!b.equals(declared.get(b.name()))) {
+          errors.add("kernel " + k.name() + ": buffer " + b.declaration() + " is not declared by the program");
+        }
+      }
+      kernel(k);
+      collectStores(k.body(), written);
+    }
+    for (Buffer out : p.outputs()) {
+      if (!written.contains(out)) {
+        errors.add("output " + out + " is never written");
+      }
+    }
+  }
+
+  private void kernel(Kernel k) {
+    kernelName = k.name();
+    Set<Buffer> buffers = new HashSet<>(k.buffers());
+    new Scope(buffers, new LinkedHashMap<>(), new HashSet<>(), new HashSet<>(), false).stmt(k.body());
+  }
+
+  private static void collectStores(Stmt s, Set<Buffer> written) {
+    switch (s) {
+      case Stmt.For f -> collectStores(f.body(), written);
+      case Stmt.Store st -> written.add(st.buffer());
+      case Stmt.Block b -> b.stmts().forEach(x -> collectStores(x, written));
+      case Stmt.If i -> {
+        collectStores(i.then(), written);
+        i.otherwise().ifPresent(o -> collectStores(o, written));
+      }
+      case Stmt.Let l -> { }
+      case Stmt.Assign a -> { }
+    }
+  }
+
+  private void error(String message) {
+    errors.add("kernel " + kernelName + ": " + message);
+  }
+
+  /** What is visible at a point of a kernel body. */
+  private final class Scope {
+    final Set<Buffer> buffers;
+    final Map<Var, Long> loops;
+    final Set<String> usedVarNames;
+    final Set<Local> locals;
+    final boolean guarded;
+
+    Scope(Set<Buffer> buffers, Map<Var, Long> loops, Set<String> usedVarNames, Set<Local> locals, boolean guarded) {
+      this.buffers = buffers;
+      this.loops = loops;
+      this.usedVarNames = usedVarNames;
+      this.locals = locals;
+      this.guarded = guarded;
+    }
+
+    Scope nested(boolean guard) {
+      return new Scope(buffers, new LinkedHashMap<>(loops), usedVarNames, new HashSet<>(locals), guarded || guard);
+    }
+
+    void stmt(Stmt s) {
+      switch (s) {
+        case Stmt.For f -> {
+          if (!usedVarNames.add(f.var().name())) {
+            error("loop variable " + f.var() + " is bound twice");
+          }
+          Scope inner = nested(false);
+          inner.loops.put(f.var(), f.extent());
+          inner.stmt(f.body());
+        }
+        case Stmt.Store st -> {
+          if (st.buffer().role() == BufferRole.INPUT || st.buffer().role() == BufferRole.CONSTANT) {
+            error("stores into " + st.buffer().role().text() + " buffer " + st.buffer());
+          }
+          access(st.buffer(), st.indices());
+          expr(st.value(), guarded);
+        }
+        case Stmt.Block b -> {
+          // Locals declared in a block stay visible to its later statements.
+          for (Stmt x : b.stmts()) {
+            stmt(x);
+          }
+        }
+        case Stmt.If i -> {
+          expr(i.condition(), guarded);
+          nested(true).stmt(i.then());
+          i.otherwise().ifPresent(o -> nested(true).stmt(o));
+        }
+        case Stmt.Let l -> {
+          expr(l.init(), guarded);
+          if (!locals.add(l.local())) {
+            error("local " + l.local() + " is declared twice");
+          }
+        }
+        case Stmt.Assign a -> {
+          if (!locals.contains(a.local())) {
+            error("assigns " + a.local() + " before declaring it");
+          }
+          expr(a.value(), guarded);
+        }
+      }
+    }
+
+    void access(Buffer b, List<Expr> indices) {
+      if (!buffers.contains(b)) {
+        error("uses " + b + ", which is not among its buffers");
+      }
+      for (int d = 0; d < indices.size(); d++) {
+        Expr index = indices.get(d);
+        expr(index, guarded);
+        if (guarded) {
+          continue;
+        }
+        Optional<IndexRange> r = IndexRange.of(index, loops);
+        if (r.isPresent() && b.dim(d) > 0 && (r.get().min() < 0 || r.get().max() >= b.dim(d))) {
+          error("index " + index + " of " + b + " dim " + d + " ranges over " + r.get()
+              + " but the dim is " + b.dim(d));
+        }
+      }
+    }
+
+    void expr(Expr e, boolean guard) {
+      switch (e) {
+        case Var v -> {
+          if (!loops.containsKey(v)) {
+            error("uses loop variable " + v + " outside its loop");
+          }
+        }
+        case Local l -> {
+          if (!locals.contains(l)) {
+            error("uses " + l + " before declaring it");
+          }
+        }
+        case Expr.Load l -> {
+          if (guard && !guarded) {
+            nested(true).access(l.buffer(), l.indices());
+          } else {
+            access(l.buffer(), l.indices());
+          }
+        }
+        case Expr.Binary b -> {
+          expr(b.lhs(), guard);
+          expr(b.rhs(), guard);
+        }
+        case Expr.Unary u -> expr(u.operand(), guard);
+        case Expr.Call c -> c.args().forEach(a -> expr(a, guard));
+        case Expr.Cast c -> expr(c.operand(), guard);
+        case Expr.Select s -> {
+          expr(s.condition(), guard);
+          // The branches are evaluated only when the condition selects them.
+          expr(s.ifTrue(), true);
+          expr(s.ifFalse(), true);
+        }
+        case Expr.IntConst c -> { }
+        case Expr.FloatConst c -> { }
+      }
+    }
+  }
+}
