@@ -174,6 +174,43 @@ final class ShapeCases {
       n.constant(indices(r, idxShape, x[axis], DType.I64));
       return n.node("GatherElements", attrs().put("axis", (long) axis).build());
     }, false));
+    c.put("GatherND", new Case(r -> {
+      long[] x = ReduceCases.nonEmpty(r, shape(r, 3, 1));
+      int b = x.length > 1 && r.nextBoolean() ? 1 : 0;
+      int k = 1 + r.nextInt(x.length - b);
+      long[] idxShape = b == 1 ? new long[] {x[0], 1 + r.nextInt(2), k} : new long[] {1 + r.nextInt(3), k};
+      OneNode n = new OneNode(r).in(pick(r, ANY), x);
+      n.constant(ndIndices(r, idxShape, x, b));
+      return n.node("GatherND", attrs().put("batch_dims", (long) b).build());
+    }, false));
+    c.put("ScatterElements", new Case(r -> {
+      long[] x = ReduceCases.nonEmpty(r, shape(r, 3, 1));
+      int axis = r.nextInt(x.length);
+      long[] idxShape = x.clone();
+      idxShape[axis] = r.nextInt(4);
+      for (int d = 0; d < x.length; d++) {
+        if (d != axis) {
+          idxShape[d] = r.nextInt((int) x[d] + 1);
+        }
+      }
+      DType t = pick(r, List.of(DType.F32, DType.I64, DType.I32));
+      String reduction = pick(r, List.of("none", "add", "mul", "max", "min"));
+      OneNode n = new OneNode(r).in(t, x).constant(indices(r, idxShape, x[axis], DType.I64)).in(t, idxShape);
+      return n.node("ScatterElements", attrs().put("axis", (long) (axis - (r.nextBoolean() ? x.length : 0)))
+          .put("reduction", reduction).build());
+    }, false));
+    c.put("ScatterND", new Case(r -> {
+      long[] x = ReduceCases.nonEmpty(r, shape(r, 3, 1));
+      int k = 1 + r.nextInt(x.length);
+      long[] idxShape = {1 + r.nextInt(3), k};
+      long[] updates = new long[1 + x.length - k];
+      updates[0] = idxShape[0];
+      System.arraycopy(x, k, updates, 1, x.length - k);
+      DType t = pick(r, List.of(DType.F32, DType.I64));
+      String reduction = pick(r, List.of("none", "add", "mul", "max", "min"));
+      return new OneNode(r).in(t, x).constant(ndIndices(r, idxShape, x, 0)).in(t, updates)
+          .node("ScatterND", attrs().put("reduction", reduction).build());
+    }, false));
     c.put("OneHot", new Case(r -> {
       long depth = 1 + r.nextInt(4);
       long[] idx = shape(r, 2);
@@ -202,6 +239,21 @@ final class ShapeCases {
     c.put("Range", new Case(r -> new OneNode(r)
         .constant(Tensor.scalar(DType.I64, 2)).constant(Tensor.scalar(DType.I64, 9))
         .constant(Tensor.scalar(DType.I64, 3)).node("Range"), false));
+  }
+
+  /** Index rows of length {@code shape[-1]} into the dims of {@code data} after the batch dims. */
+  static Tensor ndIndices(Random r, long[] shape, long[] data, int batchDims) {
+    int n = 1;
+    for (long d : shape) {
+      n *= (int) d;
+    }
+    int k = (int) shape[shape.length - 1];
+    long[] v = new long[n];
+    for (int i = 0; i < n; i++) {
+      long size = data[batchDims + i % k];
+      v[i] = r.nextInt((int) (2 * size)) - size;
+    }
+    return Tensor.ofLongs(DType.I64, shape, v);
   }
 
   /** Random indices in {@code [-size, size)}. */

@@ -33,7 +33,7 @@ final class IndexingLowerings {
   }
 
   /** {@code index} (i32 or i64) wrapped into {@code [0, size)} when negative, as an i32 index. */
-  private static Expr wrap(Expr index, long size) {
+  static Expr wrap(Expr index, long size) {
     DType t = index.type();
     Expr zero = Nests.longConstant(t, 0);
     Expr wrapped = Exprs.select(Exprs.lt(index, zero), Exprs.add(index, Nests.longConstant(t, size)), index);

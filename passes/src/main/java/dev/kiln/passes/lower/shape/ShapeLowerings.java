@@ -48,6 +48,7 @@ public final class ShapeLowerings {
     all.put("SpaceToDepth", ctx -> SpaceDepthLowering.lower(ctx, false));
     all.put("Trilu", ShapeLowerings::trilu);
     all.putAll(IndexingLowerings.all());
+    all.putAll(ScatterLowerings.all());
     all.putAll(ValueLowerings.all());
     return all;
   }
