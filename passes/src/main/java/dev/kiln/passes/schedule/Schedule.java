@@ -254,9 +254,10 @@ public final class Schedule {
           "the fused extent " + o.extent() + " * " + i.extent() + " does not fit in i32");
     }
     Var fused = new Var(Loops.fresh(outer + "_" + inner, Loops.loopNames(kernel.body())));
-    Expr outerValue = i.extent() == 1 ? fused : o.extent() == 1 ? index(0)
+    // A loop of extent 1 only takes the value 0; the other one then is the fused loop itself.
+    Expr outerValue = o.extent() == 1 ? index(0) : i.extent() == 1 ? fused
         : Loops.binary(BinaryOp.FLOOR_DIV, fused, index(i.extent()));
-    Expr innerValue = o.extent() == 1 ? fused
+    Expr innerValue = i.extent() == 1 ? index(0) : o.extent() == 1 ? fused
         : Loops.binary(BinaryOp.FLOOR_MOD, fused, index(i.extent()));
     Stmt body = Loops.substitute(i.body(), Map.of(o.var(), outerValue, i.var(), innerValue));
     commit(Loops.replace(kernel.body(), outer, f -> new Stmt.For(fused, extent, LoopKind.SERIAL, body)),
