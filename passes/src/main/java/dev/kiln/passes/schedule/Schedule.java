@@ -48,6 +48,14 @@ public final class Schedule {
     return new Schedule(kernel);
   }
 
+  /** An independent schedule in the same state, to try primitives on without committing to them. */
+  public Schedule copy() {
+    Schedule c = new Schedule(original);
+    c.kernel = kernel;
+    c.steps.addAll(steps);
+    return c;
+  }
+
   /** The kernel as given. */
   public Kernel original() {
     return original;

@@ -33,5 +33,7 @@ public enum ScheduleError {
   /** A trace text that does not parse. */
   TRACE_SYNTAX,
   /** A trace step that does not replay to the loops it recorded. */
-  TRACE_MISMATCH
+  TRACE_MISMATCH,
+  /** A schedule function returned a schedule of some other kernel than the one it was given. */
+  WRONG_KERNEL
 }
