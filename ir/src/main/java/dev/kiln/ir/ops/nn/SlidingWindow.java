@@ -45,7 +45,12 @@ final class SlidingWindow {
   private final boolean ceilMode;
 
   private SlidingWindow(
-      long[] kernel, long[] strides, long[] dilations, long[] pads, AutoPad autoPad, boolean ceilMode) {
+      long[] kernel,
+      long[] strides,
+      long[] dilations,
+      long[] pads,
+      AutoPad autoPad,
+      boolean ceilMode) {
     this.kernel = kernel;
     this.strides = strides;
     this.dilations = dilations;
@@ -85,8 +90,8 @@ final class SlidingWindow {
       pads = given.get();
       if (pads.length != 2 * rank) {
         throw OpException.of(
-            "attribute 'pads' must have %d values (begin and end of each spatial dim) for a %d-D %s,"
-                + " got %s",
+            "attribute 'pads' must have %d values (begin and end of each spatial dim)"
+                + " for a %d-D %s, got %s",
             2 * rank, rank, what, Arrays.toString(pads));
       }
       for (long p : pads) {

@@ -6,7 +6,6 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
@@ -163,16 +162,11 @@ final class SliceOp extends OpSchema {
       first[axes[k]] = s.start();
       step[axes[k]] = s.step();
     }
-    long[] out = Layout.sizes(outType);
     long[] inStrides = Shapes.strides(in);
-    TensorWriter w = TensorWriter.of(x.dtype(), out);
-    for (long o = 0; o < w.size(); o++) {
-      long[] coords = Layout.unravel(o, out);
-      for (int d = 0; d < coords.length; d++) {
-        coords[d] = first[d] + coords[d] * step[d];
-      }
-      w.copyElement(x, Layout.offset(coords, inStrides), o);
+    long[] strides = new long[in.length];
+    for (int d = 0; d < in.length; d++) {
+      strides[d] = step[d] * inStrides[d];
     }
-    return List.of(w.build());
+    return List.of(Layout.strided(x, Layout.sizes(outType), Layout.offset(first, inStrides), strides));
   }
 }
