@@ -1,6 +1,8 @@
 package dev.kiln.codegen.emit;
 
-import dev.kiln.codegen.emit.EmittedProgram;
+import dev.kiln.codegen.compile.ProgramCompiler;
+import dev.kiln.codegen.jit.JitCompiler;
+import dev.kiln.codegen.jit.KernelCache;
 import dev.kiln.ir.loop.LoopProgram;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
@@ -23,9 +25,12 @@ final class Programs {
     return JavaEmitter.emit(p, FrameLayout.unplanned(p), EmitOptions.defaults().withVectorize(true));
   }
 
+  static final ProgramCompiler COMPILER = new ProgramCompiler(
+      JitCompiler.create(KernelCache.inMemory(64)), EmitOptions.defaults().withVectorize(true));
+
+  /** Compiles through the JIT facade (the emitter runs again inside on a miss). */
   static Map<String, Tensor> runCompiled(LoopProgram p, EmittedProgram emitted, Map<String, Tensor> inputs) {
-    ExecutableProgram exe = new ExecutableProgram(TestJavac.instantiate(emitted), emitted.layout(),
-        p.constants());
+    ExecutableProgram exe = COMPILER.compile(p, emitted.layout()).executable();
     return exe.run(inputs, THREE_THREADS);
   }
 
