@@ -22,7 +22,7 @@ import java.util.Optional;
  * end and {@code [0, dim-1]} for the start of negative steps), so huge values such as INT64_MAX
  * mean "to the end".
  */
-final class SliceOp extends OpSchema {
+public final class SliceOp extends OpSchema {
   static final SliceOp INSTANCE = new SliceOp();
 
   private static final DType[] INDEX_TYPES = {DType.I32, DType.I64};
@@ -32,7 +32,7 @@ final class SliceOp extends OpSchema {
   }
 
   /** The slice of one axis after normalization: first index, step, and element count. */
-  record AxisSlice(long start, long step, long count) {}
+  public record AxisSlice(long start, long step, long count) {}
 
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
@@ -120,7 +120,7 @@ final class SliceOp extends OpSchema {
   }
 
   /** ONNX's normalization of one axis' start, end and step against a dim of size {@code dim}. */
-  static AxisSlice slice(long dim, long start, long end, long step) {
+  public static AxisSlice slice(long dim, long start, long end, long step) {
     if (start < 0) {
       start += dim;
     }
