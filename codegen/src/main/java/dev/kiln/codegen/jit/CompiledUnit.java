@@ -10,7 +10,8 @@ import com.google.common.collect.ImmutableMap;
  * @param key what the unit was compiled for
  * @param origin whether this call compiled it or found it in a cache tier
  * @param classes every class of the unit, nested ones included, by binary name
- * @param nanos time this call took to produce the classes: compiling, or reading the cache
+ * @param nanos time this call took to produce the loaded classes: compiling and defining them, or
+ *     reading the cache and defining them (writing a new entry to disk is not included)
  */
 public record CompiledUnit(
     CacheKey key, Origin origin, ModelClassLoader loader, ImmutableMap<String, Class<?>> classes,

@@ -172,6 +172,31 @@ public final class JavaSourceCompiler {
     }
   }
 
+  /**
+   * Compiles a trivial class and drops it, so that javac's classes are loaded and its hot paths
+   * warmed up before the first model needs it: the first compile in a JVM takes seconds, later
+   * ones tens of milliseconds. Worth calling on a background thread while a model is being read.
+   *
+   * @return how long it took, in nanoseconds
+   */
+  public long warmUp() {
+    long start = System.nanoTime();
+    compile(Map.of("dev.kiln.codegen.jit.warmup.WarmUp", """
+        package dev.kiln.codegen.jit.warmup;
+
+        final class WarmUp {
+          static float sum(float[] values) {
+            float total = 0;
+            for (float v : values) {
+              total += v;
+            }
+            return total;
+          }
+        }
+        """));
+    return System.nanoTime() - start;
+  }
+
   private StandardJavaFileManager borrowFileManager() {
     StandardJavaFileManager idle = idleFileManagers.pollFirst();
     if (idle != null) {

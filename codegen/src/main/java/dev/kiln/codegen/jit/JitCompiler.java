@@ -3,6 +3,7 @@ package dev.kiln.codegen.jit;
 import com.google.common.collect.ImmutableMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,36 +79,33 @@ public final class JitCompiler {
   private CompiledUnit compile(
       CacheKey key, Map<String, String> expectedClasses, Supplier<Map<String, String>> sources) {
     long start = System.nanoTime();
-    var hit = cache.get(key);
-    if (hit.isPresent() && expectedClasses != null
-        && !hit.get().classes().names().containsAll(expectedClasses.keySet())) {
-      LOG.log(System.Logger.Level.WARNING, "kernel cache: entry " + key + " holds "
-          + hit.get().classes().names() + ", not " + expectedClasses.keySet() + "; recompiling");
-      hit = java.util.Optional.empty();
+    Optional<CompiledUnit> cached = fromCache(key, expectedClasses, start, true);
+    if (cached.isPresent()) {
+      return cached.get();
     }
-    if (hit.isPresent()) {
-      CompiledUnit.Origin origin = hit.get().tier() == KernelCache.Tier.MEMORY
-          ? CompiledUnit.Origin.MEMORY_CACHE : CompiledUnit.Origin.DISK_CACHE;
-      (origin == CompiledUnit.Origin.MEMORY_CACHE ? memoryHits : diskHits).increment();
-      CompiledUnit unit = define(key, hit.get().classes(), origin, start);
-      totalHitNanos.add(unit.nanos());
-      return unit;
-    }
-
     CompletableFuture<CompiledClasses> mine = new CompletableFuture<>();
     CompletableFuture<CompiledClasses> running = inFlight.putIfAbsent(key, mine);
     if (running != null) {
       CompiledClasses classes = await(running);
-      memoryHits.increment();
       CompiledUnit unit = define(key, classes, CompiledUnit.Origin.MEMORY_CACHE, start);
+      memoryHits.increment();
       totalHitNanos.add(unit.nanos());
       return unit;
     }
     try {
+      // Another thread may have finished this key between the first look and taking the slot.
+      // (A bad entry was warned about on the first look.)
+      cached = fromCache(key, expectedClasses, start, false);
+      if (cached.isPresent()) {
+        mine.complete(cached.get().loader().classes());
+        return cached.get();
+      }
       CompiledClasses classes = javac.compile(sources.get());
+      CompiledUnit unit = define(key, classes, CompiledUnit.Origin.COMPILED, start);
+      // Cached only once they are known to load. The unit's time covers javac and class loading,
+      // not the store (whose fsync depends on the disk, not on the code).
       cache.put(key, classes);
       mine.complete(classes);
-      CompiledUnit unit = define(key, classes, CompiledUnit.Origin.COMPILED, start);
       compiles.increment();
       firstCompileNanos.compareAndSet(0, unit.nanos());
       totalCompileNanos.add(unit.nanos());
@@ -121,14 +119,54 @@ public final class JitCompiler {
     }
   }
 
+  /**
+   * The unit from a cached entry, if there is one that holds the expected classes and loads.
+   *
+   * @param warn whether to log why an entry is unusable
+   */
+  private Optional<CompiledUnit> fromCache(
+      CacheKey key, Map<String, String> expectedClasses, long start, boolean warn) {
+    Optional<KernelCache.Hit> hit = cache.get(key);
+    if (hit.isEmpty()) {
+      return Optional.empty();
+    }
+    CompiledClasses classes = hit.get().classes();
+    if (expectedClasses != null && !classes.names().containsAll(expectedClasses.keySet())) {
+      if (warn) {
+        LOG.log(System.Logger.Level.WARNING, "kernel cache: entry " + key + " holds "
+            + classes.names() + ", not " + expectedClasses.keySet() + "; recompiling");
+      }
+      return Optional.empty();
+    }
+    CompiledUnit.Origin origin = hit.get().tier() == KernelCache.Tier.MEMORY
+        ? CompiledUnit.Origin.MEMORY_CACHE : CompiledUnit.Origin.DISK_CACHE;
+    try {
+      CompiledUnit unit = define(key, classes, origin, start);
+      (origin == CompiledUnit.Origin.MEMORY_CACHE ? memoryHits : diskHits).increment();
+      totalHitNanos.add(unit.nanos());
+      return Optional.of(unit);
+    } catch (CodegenException e) {
+      // A cached entry is only an optimization: if its classes do not load, compile afresh
+      // (which overwrites the entry), and fail only if freshly compiled classes do not load.
+      if (warn) {
+        LOG.log(System.Logger.Level.WARNING, "kernel cache: entry " + key + " cannot be loaded ("
+            + e.getMessage().lines().findFirst().orElse("") + "); recompiling");
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** The classes another thread compiled for the same key, or its failure, rethrown here. */
   private static CompiledClasses await(CompletableFuture<CompiledClasses> running) {
     try {
       return running.join();
     } catch (CompletionException e) {
-      if (e.getCause() instanceof CodegenException codegen) {
-        throw codegen.rethrownHere();
+      switch (e.getCause()) {
+        case CodegenException codegen -> throw codegen.rethrownHere();
+        case RuntimeException other -> throw other;
+        case Error error -> throw error;
+        case null, default -> throw e;
       }
-      throw e;
     }
   }
 

@@ -133,6 +133,13 @@ class JavaSourceCompilerTest {
   }
 
   @Test
+  void warmUpRunsJavacAndLeavesTheCompilerUsable() throws Exception {
+    assertTrue(JAVAC.warmUp() > 0);
+    assertEquals(9, callStatic(load(JAVAC.compile(JitTestSupport.answerClass("gen.w.After", 9)),
+        "gen.w.After"), "answer"));
+  }
+
+  @Test
   void threadsCompileConcurrently() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {

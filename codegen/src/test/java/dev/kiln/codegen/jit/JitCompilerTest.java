@@ -92,13 +92,40 @@ class JitCompilerTest {
   }
 
   @Test
-  void classTheJvmRejectsIsACodegenException() {
+  void cachedEntryTheJvmRejectsIsRecompiled() throws Exception {
     KernelCache cache = KernelCache.inMemory(8);
     cache.put(key("d"), CompiledClasses.of(Map.of("gen.j.D", "not a class file".getBytes(StandardCharsets.UTF_8))));
-    CodegenException e = assertThrows(CodegenException.class,
-        () -> jit(cache).compile(key("d"), answerClass("gen.j.D", 1)));
-    assertTrue(e.getMessage().startsWith("internal error: the JVM rejected generated class gen.j.D of "
-        + key("d") + " (MEMORY_CACHE): java.lang.ClassFormatError"), e.getMessage());
+    try (LogCapture log = new LogCapture(JitCompiler.class)) {
+      CompiledUnit unit = jit(cache).compile(key("d"), answerClass("gen.j.D", 4));
+      assertEquals(CompiledUnit.Origin.COMPILED, unit.origin());
+      assertEquals(4, callStatic(unit.loadedClass("gen.j.D"), "answer"));
+      assertEquals(1, log.warnings().size());
+      assertTrue(log.warnings().get(0).startsWith("kernel cache: entry " + key("d") + " cannot be loaded"
+          + " (internal error: the JVM rejected generated class gen.j.D of " + key("d")
+          + " (MEMORY_CACHE): java.lang.ClassFormatError"), log.warnings().get(0));
+    }
+    assertEquals(4, callStatic(jit(cache).compile(key("d"), answerClass("gen.j.D", 4))
+        .loadedClass("gen.j.D"), "answer"), "the bad entry was replaced");
+  }
+
+  @Test
+  void compiledClassTheJvmCannotLoadIsACodegenException(@TempDir Path libDir) throws Exception {
+    // lib.Base is on javac's class path but not visible to the models' parent loader: the
+    // generated subclass compiles, and defining it fails. A real way to get there is a class path
+    // given to the compiler that does not match the runtime's.
+    CompiledClasses base = JAVAC.compile(Map.of("lib.Base", "package lib;\npublic class Base {}\n"));
+    java.nio.file.Files.createDirectories(libDir.resolve("lib"));
+    java.nio.file.Files.write(libDir.resolve("lib/Base.class"), base.bytes("lib.Base").orElseThrow());
+    List<Path> classPath = new ArrayList<>(JavaSourceCompiler.processClassPath());
+    classPath.add(libDir);
+    JitCompiler jit = new JitCompiler(new JavaSourceCompiler(classPath), KernelCache.inMemory(8),
+        JitCompilerTest.class.getClassLoader());
+    CodegenException e = assertThrows(CodegenException.class, () -> jit.compile(key("sub"),
+        Map.of("gen.j.Sub", "package gen.j;\npublic class Sub extends lib.Base {}\n")));
+    assertEquals("internal error: the JVM rejected generated class gen.j.Sub of " + key("sub")
+        + " (COMPILED): java.lang.NoClassDefFoundError: lib/Base", e.getMessage());
+    assertEquals(1, jit.stats().failures());
+    assertTrue(jit.cache().get(key("sub")).isEmpty(), "classes that do not load must not be cached");
   }
 
   @Test
