@@ -330,6 +330,7 @@ final class GraphImporter {
           + "default ONNX domain and the model's own functions)");
     } else if (function == null && registry.lookup(n.getOpType()).isEmpty()
         && !importers.containsKey(n.getOpType())) {
+      // No "did you mean": an ONNX operator name is a real operator Kiln lacks, not a typo.
       nodeProblems.add(0, "operator '" + n.getOpType() + "' is not supported");
     }
     if (!nodeProblems.isEmpty()) {

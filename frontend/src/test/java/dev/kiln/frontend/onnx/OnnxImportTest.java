@@ -108,6 +108,23 @@ class OnnxImportTest {
   }
 
   @Test
+  void outputsDeclaredWithAnotherTypeOrRankAreErrors() {
+    Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+        .addInput(value("x", F32, 2, 3))
+        .addNode(node("Relu", "", names("x"), names("y")))
+        .addNode(node("Relu", "", names("x"), names("z")))
+        .addOutput(value("y", I64, 2, 3))
+        .addOutput(value("z", F32, 6))
+        .build();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> read(model(13, g)));
+    assertEquals(2, e.diagnostics().size(), e.getMessage());
+    assertEquals("graph output 'y' is declared INT64 but Kiln infers f32[2, 3]",
+        e.diagnostics().get(0).message());
+    assertEquals("graph output 'z' is declared rank 1 but Kiln infers f32[2, 3]",
+        e.diagnostics().get(1).message());
+  }
+
+  @Test
   void shapeArithmeticFoldsToStaticShapes() {
     // What exporters emit for x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat, Reshape.
     Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
