@@ -97,16 +97,18 @@ class GraphToLoopsTest {
         TensorType.of(DType.I64, 3));
     checkUnfolded("Size", List.of(Tensor.zeros(DType.F32, 2, 5)), Attributes.EMPTY,
         new TensorType(DType.I64, dev.kiln.ir.type.Shape.SCALAR));
+    checkUnfolded("EyeLike", List.of(Tensor.zeros(DType.F32, 3, 4)),
+        Attributes.builder().put("k", 1L).build(), TensorType.of(DType.F32, 3, 4));
     checkUnfolded("Constant", List.of(), Attributes.builder().putFloats("value_floats", 1, 2, 2.5f).build(),
         TensorType.of(DType.F32, 3));
   }
 
-  /** Inputs of Shape and Size are graph inputs; of the others, constants. */
+  /** Inputs of Shape, Size and EyeLike are graph inputs; of the others, constants. */
   private static void checkUnfolded(String op, List<Tensor> args, Attributes attrs, TensorType out) {
     GraphBuilder b = Graph.builder("g");
     List<Optional<Value>> ins = new ArrayList<>();
     Map<String, Tensor> feeds = new java.util.HashMap<>();
-    boolean fromInputs = op.equals("Shape") || op.equals("Size");
+    boolean fromInputs = op.equals("Shape") || op.equals("Size") || op.equals("EyeLike");
     for (int i = 0; i < args.size(); i++) {
       Value v = fromInputs ? b.input("a" + i, args.get(i).type()) : b.constant("a" + i, args.get(i));
       if (fromInputs) {
