@@ -61,6 +61,19 @@ class GraphToLoopsTest {
   }
 
   @Test
+  void constantsReadOnlyAtCompileTimeAreNotBuffers() {
+    GraphBuilder b = Graph.builder("g");
+    Value x = b.input("x", TensorType.of(DType.F32, 2, 3));
+    Value shape = b.constant("shape", Tensor.ofLongs(new long[] {1}, 6));
+    Value y = new Value("y", TensorType.of(DType.F32, 6));
+    b.addNode(Node.of("Reshape", new Value[] {x, shape}, y, Attributes.EMPTY));
+    b.output(y);
+    LoopProgram p = GraphToLoops.lower(b.build());
+    assertEquals(Map.of(), p.constants());
+    assertEquals(List.of("x", "y"), names(p.kernels().get(0).buffers()));
+  }
+
+  @Test
   void symbolicShapesMustBeBoundFirst() {
     GraphBuilder b = Graph.builder("g");
     Value x = b.input("x", TensorType.of(DType.F32, Dim.named("N"), Dim.of(4)));
