@@ -3,6 +3,7 @@ package dev.kiln.api;
 import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.kiln.KilnModel;
 import dev.kiln.frontend.kiln.KilnText;
+import dev.kiln.frontend.onnx.OnnxModels;
 import java.nio.file.Path;
 
 /**
@@ -19,16 +20,19 @@ import java.nio.file.Path;
 public final class Kiln {
   private Kiln() {}
 
-  /** Loads a model file ({@code .kiln}). */
+  /** Loads a model file: Kiln text ({@code .kiln}) or ONNX ({@code .onnx}). */
   public static Model load(Path file) {
     return load(file, ModelOptions.defaults());
   }
 
   public static Model load(Path file, ModelOptions options) {
     String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    if (name.endsWith(".onnx")) {
+      return new Model(OnnxModels.read(file), options);
+    }
     if (!name.endsWith(".kiln")) {
       throw new ModelLoadException(dev.kiln.frontend.Diagnostic.of(
-          file.toString(), "unsupported model format: expected a .kiln file"));
+          file.toString(), "unsupported model format: expected a .kiln or .onnx file"));
     }
     return new Model(KilnText.read(file), options);
   }

@@ -1,23 +1,61 @@
 package dev.kiln.api;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * How a model is prepared and run.
  *
  * @param engine which engine runs the model
+ * @param threads threads of the compiled engine's parallel loops (1: run on the caller only)
+ * @param optimizationLevel 0 compiles loops as lowered, scalar; 1 (the default) lets loops that
+ *     schedules marked vectorized use the Vector API
+ * @param cacheDirectory where the compiled engine keeps compiled kernels across processes; empty:
+ *     in memory only
  */
-public record ModelOptions(Engine engine) {
+public record ModelOptions(Engine engine, int threads, int optimizationLevel, Optional<Path> cacheDirectory) {
 
   /** The engines that can run a model. */
   public enum Engine {
     /** The reference interpreter: plain Java per operator; the oracle for everything else. */
-    INTERPRETER
+    INTERPRETER,
+    /** Loop IR compiled to Java classes in memory (javac), specialized per input-shape signature. */
+    COMPILED
   }
 
+  public ModelOptions {
+    Objects.requireNonNull(engine, "engine");
+    checkArgument(threads >= 1, "threads must be at least 1, got %s", threads);
+    checkArgument(optimizationLevel >= 0 && optimizationLevel <= 1,
+        "optimizationLevel must be 0 or 1, got %s", optimizationLevel);
+    Objects.requireNonNull(cacheDirectory, "cacheDirectory");
+  }
+
+  public ModelOptions(Engine engine) {
+    this(engine, Runtime.getRuntime().availableProcessors(), 1, Optional.empty());
+  }
+
+  /** The compiled engine on every available processor, kernels cached in memory. */
   public static ModelOptions defaults() {
-    return new ModelOptions(Engine.INTERPRETER);
+    return new ModelOptions(Engine.COMPILED);
   }
 
   public ModelOptions withEngine(Engine newEngine) {
-    return new ModelOptions(newEngine);
+    return new ModelOptions(newEngine, threads, optimizationLevel, cacheDirectory);
+  }
+
+  public ModelOptions withThreads(int newThreads) {
+    return new ModelOptions(engine, newThreads, optimizationLevel, cacheDirectory);
+  }
+
+  public ModelOptions withOptimizationLevel(int level) {
+    return new ModelOptions(engine, threads, level, cacheDirectory);
+  }
+
+  public ModelOptions withCacheDirectory(Path directory) {
+    return new ModelOptions(engine, threads, optimizationLevel, Optional.of(directory));
   }
 }

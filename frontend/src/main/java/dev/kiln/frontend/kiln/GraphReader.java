@@ -114,7 +114,7 @@ final class GraphReader {
     for (KilnParser.StatementContext s : model.statement()) {
       List<KilnParser.ValueContext> defined = switch (s) {
         case KilnParser.ConstDeclContext c -> List.of(c.value());
-        case KilnParser.NodeDeclContext n -> n.result().stream().map(r -> r.value()).toList();
+        case KilnParser.NodeDeclContext n -> n.result().stream().map(KilnParser.ResultContext::value).toList();
         default -> List.of();
       };
       for (KilnParser.ValueContext v : defined) {

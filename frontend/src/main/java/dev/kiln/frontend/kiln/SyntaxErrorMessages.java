@@ -61,6 +61,10 @@ final class SyntaxErrorMessages extends DefaultErrorStrategy {
     if (problem != null) {
       return problem;
     }
+    if (found.getType() == KilnParser.MODEL && expected != null
+        && expected.contains(Token.EOF) && expected.size() == 1) {
+      return "a file holds one model; this second 'model' is not expected";
+    }
     String expectation = describeExpected(parser, expected);
     String message =
         expectation.isEmpty()
@@ -82,6 +86,7 @@ final class SyntaxErrorMessages extends DefaultErrorStrategy {
             : "unexpected character " + quoteChar(found.getText()) + switch (found.getText()) {
               case "#" -> " (comments start with //)";
               case "%" -> " (a value name is % followed by a name, as in %x or %\"my name\")";
+              case ";" -> " (statements end at the end of their line; no ';' is needed)";
               default -> "";
             };
       }

@@ -119,6 +119,31 @@ class KilnErrorTest {
   }
 
   @Test
+  void typicalSlips() {
+    String head = "model m(%x: f32[2], %w: f32[2]) -> (%y) {\n";
+    assertEquals("bad.kiln:2:16: error: expected ',' or ')', found '%w'",
+        firstLine(head + "  %y = TAdd(%x %w)\n}\n"));
+    assertEquals("bad.kiln:2:25: error: expected '=', found '1'",
+        firstLine(head + "  %y = TSplit(%x) {axis 1}\n}\n"));
+    assertEquals("bad.kiln:2:12: error: expected ':', found 'f32'",
+        firstLine(head + "  const %c f32[2] = [1, 2]\n}\n"));
+    assertEquals("bad.kiln:2:14: error: expected ')', '_' or a value name such as %x, found 'x'",
+        firstLine(head + "  %y = TRelu(x)\n}\n"));
+    assertEquals("bad.kiln:2:17: error: unexpected character ';' (statements end at the end of"
+        + " their line; no ';' is needed)", firstLine(head + "  %y = TRelu(%x);\n}\n"));
+    assertEquals("bad.kiln:1:21: error: expected '->', found '('",
+        firstLine("model m(%x: f32[2]) (%x) {\n}\n"));
+    assertEquals("bad.kiln:3:1: error: a file holds one model; this second 'model' is not expected",
+        firstLine("model m(%x: f32[2]) -> (%x) {\n}\nmodel n(%x: f32[2]) -> (%x) {\n}\n"));
+    assertEquals("bad.kiln:1:1: error: expected 'kiln' or 'model', found end of file",
+        firstLine(""));
+  }
+
+  private static String firstLine(String text) {
+    return failure(text).getMessage().lines().findFirst().orElseThrow();
+  }
+
+  @Test
   void unterminatedComment() {
     assertReport("""
         model m(%x: f32[2]) -> (%y) {

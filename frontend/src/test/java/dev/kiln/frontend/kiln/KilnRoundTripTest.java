@@ -179,6 +179,25 @@ class KilnRoundTripTest {
   }
 
   @Test
+  void realConvolutionalOperators() {
+    KilnModel m = KilnText.parse("""
+        model conv(%image: f32[N, 1, 4, 4]) -> (%probs) {
+          const %w: f32[2, 1, 2, 2] = [1, 0, 0, 1,  0.5, 0.5, 0.5, 0.5]
+          const %b: f32[2] = [0, -1]
+          "conv": %c = Conv(%image, %w, %b) {kernel_shape = [2, 2], strides = [1, 1]}
+          %r = Relu(%c)
+          %p: f32[N, 2, 1, 1] = MaxPool(%r) {kernel_shape = [3, 3], strides = [3, 3]}
+          %flat = Flatten(%p) {axis = 1}
+          %probs = Softmax(%flat) {axis = -1}
+        }
+        """, "conv.kiln", Path.of("."));
+    Graph g = roundTrip(m, OpRegistry.standard());
+    assertEquals(TensorType.of(DType.F32, Dim.named("N"), Dim.of(2), Dim.of(3), Dim.of(3)),
+        g.nodes().get(0).output(0).type());
+    assertEquals(TensorType.of(DType.F32, Dim.named("N"), Dim.of(2)), g.outputs().get(0).type());
+  }
+
+  @Test
   void nodeInputsKeepAbsentSlotsInTheMiddle() {
     GraphBuilder b = Graph.builder("clip");
     Value x = b.input("x", TensorType.of(DType.F32, 3));

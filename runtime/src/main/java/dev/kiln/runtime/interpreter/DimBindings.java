@@ -14,7 +14,7 @@ import java.util.Optional;
  * the first tensor to show a name binds it, and every later one must agree. One instance per
  * run, confined to the running thread.
  */
-final class DimBindings {
+public final class DimBindings {
   private record Binding(long size, String source) {}
 
   private final Map<String, Binding> byName = new HashMap<>();
@@ -24,7 +24,7 @@ final class DimBindings {
    * for the first time to {@code source}. Returns what does not fit, phrased to follow the
    * tensor's name: {@code "dim 1 is 5 but is declared 4 (f32[N, 4])"}.
    */
-  Optional<String> match(String source, TensorType declared, Tensor actual) {
+  public Optional<String> match(String source, TensorType declared, Tensor actual) {
     if (actual.dtype() != declared.dtype()) {
       return Optional.of("has element type " + actual.dtype() + " but is declared " + declared);
     }

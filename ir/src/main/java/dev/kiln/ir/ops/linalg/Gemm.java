@@ -61,7 +61,8 @@ final class Gemm extends OpSchema {
     Dim n = b.shape().dim(transB ? 0 : 1);
     if (ka.isKnown() && kb.isKnown() && ka.size() != kb.size()) {
       throw OpException.of(
-          "Gemm inner dimensions do not match: input 0 is %s%s (K = %s) and input 1 is %s%s (K = %s)",
+          "Gemm inner dimensions do not match: input 0 is %s%s (K = %s)"
+              + " and input 1 is %s%s (K = %s)",
           a, transA ? " transposed" : "", ka, b, transB ? " transposed" : "", kb);
     }
     Shape out = Shape.of(m, n);
@@ -110,7 +111,9 @@ final class Gemm extends OpSchema {
     long n = b.dim(transB ? 0 : 1);
     if (b.dim(transB ? 1 : 0) != k) {
       throw OpException.of(
-          "Gemm inner dimensions do not match: input 0 is %s and input 1 is %s", a.type(), b.type());
+          "Gemm inner dimensions do not match: input 0 is %s and input 1 is %s",
+          a.type(),
+          b.type());
     }
     long[] outShape = {m, n};
     long[] cShape = c.map(Tensor::shape).orElse(new long[0]);
@@ -127,7 +130,9 @@ final class Gemm extends OpSchema {
         if (exact) {
           long acc = 0;
           for (long p = 0; p < k; p++) {
-            acc += a.getLong(transA ? p * m + i : i * k + p) * b.getLong(transB ? j * k + p : p * n + j);
+            acc +=
+                a.getLong(transA ? p * m + i : i * k + p)
+                    * b.getLong(transB ? j * k + p : p * n + j);
           }
           out.setLong(at, acc + (c.isPresent() ? c.get().getLong(cAt) : 0));
         } else {

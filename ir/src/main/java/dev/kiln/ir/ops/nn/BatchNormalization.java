@@ -76,6 +76,9 @@ final class BatchNormalization extends OpSchema {
     Tensor variance = ctx.input(4);
     double epsilon = ctx.attrs().getFloat("epsilon", 1e-5f);
     long channels = x.dim(1);
+    for (int i = 1; i < PARAMS.length; i++) {
+      NnChecks.requireChannelVector(ctx.input(i), i, PARAMS[i], channels);
+    }
     long plane = x.size() / Math.max(1, x.dim(0) * channels);
     TensorWriter out = TensorWriter.of(x.dtype(), x.shape());
     for (long i = 0; i < x.size(); i++) {

@@ -60,7 +60,7 @@ final class Conv extends OpSchema {
       Dim n = b.rank() == 1 ? b.shape().dim(0) : null;
       if (n == null || (n.isKnown() && outChannels.isKnown() && n.size() != outChannels.size())) {
         throw OpException.of(
-            "input 2 (B) must be 1-D with %s elements (the output channels of W), got %s",
+            "input 2 (B) must be 1-D of size %s (the output channels of W), got %s",
             outChannels, b);
       }
     }
@@ -146,6 +146,11 @@ final class Conv extends OpSchema {
     long outChannels = w.dim(0);
     long perGroup = channels / group;
     long outPerGroup = outChannels / group;
+    if (bias.isPresent() && (bias.get().rank() != 1 || bias.get().dim(0) != outChannels)) {
+      throw OpException.of(
+          "input 2 (B) must be 1-D of size %d (the output channels of W), got %s",
+          outChannels, bias.get().type());
+    }
     long[] outSpatial = placement.outputShape();
     long inPlane = NdIndex.size(NnChecks.spatialSizes(x.shape()));
     long outPlane = NdIndex.size(outSpatial);
@@ -165,15 +170,16 @@ final class Conv extends OpSchema {
         for (long o = 0; o < outPlane; o++) {
           NdIndex.unravel(o, outSpatial, position);
           double acc = b;
-          for (long c = 0; c < perGroup; c++) {
-            long xPlane = (n * channels + g * perGroup + c) * inPlane;
-            long wBase = (m * perGroup + c) * taps;
-            for (long k = 0; k < taps; k++) {
-              NdIndex.unravel(k, kernel, tap);
-              long at = placement.inputOffset(position, tap);
-              if (at >= 0) {
-                acc += x.getDouble(xPlane + at) * w.getDouble(wBase + k);
-              }
+          // Taps outside, channels inside: where a tap lands is the same for every channel.
+          for (long k = 0; k < taps; k++) {
+            NdIndex.unravel(k, kernel, tap);
+            long at = placement.inputOffset(position, tap);
+            if (at < 0) {
+              continue;
+            }
+            for (long c = 0; c < perGroup; c++) {
+              long xPlane = (n * channels + g * perGroup + c) * inPlane;
+              acc += x.getDouble(xPlane + at) * w.getDouble((m * perGroup + c) * taps + k);
             }
           }
           out.setDouble((n * outChannels + m) * outPlane + o, acc);

@@ -47,6 +47,8 @@ final class InstanceNormalization extends OpSchema {
     Tensor bias = ctx.input(2);
     double epsilon = ctx.attrs().getFloat("epsilon", 1e-5f);
     long channels = x.dim(1);
+    NnChecks.requireChannelVector(scale, 1, "scale", channels);
+    NnChecks.requireChannelVector(bias, 2, "B", channels);
     long planes = x.dim(0) * channels;
     long plane = NdIndex.size(NnChecks.spatialSizes(x.shape()));
     TensorWriter out = TensorWriter.of(x.dtype(), x.shape());

@@ -91,6 +91,20 @@ final class LayerNormalization extends OpSchema {
     }
   }
 
+  private static void requireBroadcastsTo(Tensor t, int input, String name, Tensor x) {
+    long[] shape = t.shape();
+    boolean fits = shape.length <= x.rank();
+    for (int i = 0; fits && i < shape.length; i++) {
+      long target = x.dim(x.rank() - shape.length + i);
+      fits = shape[i] == 1 || shape[i] == target;
+    }
+    if (!fits) {
+      throw OpException.of(
+          "input %d (%s) %s does not broadcast to the shape of input 0 (X) %s",
+          input, name, t.type(), x.type());
+    }
+  }
+
   @Override
   public List<Tensor> evaluate(EvalContext ctx) {
     Tensor x = ctx.input(0);
@@ -106,6 +120,11 @@ final class LayerNormalization extends OpSchema {
     Arrays.fill(statisticsShape, axis, shape.length, 1);
     long[] scaleShape = scale.shape();
     long[] biasShape = bias.map(Tensor::shape).orElse(new long[0]);
+    // Symbolic dims are bound only now: check what inference could not.
+    requireBroadcastsTo(scale, 1, "Scale", x);
+    if (bias.isPresent()) {
+      requireBroadcastsTo(bias.get(), 2, "B", x);
+    }
     TensorWriter y = TensorWriter.of(x.dtype(), shape);
     TensorWriter means = TensorWriter.of(stash, statisticsShape);
     TensorWriter invStdDevs = TensorWriter.of(stash, statisticsShape);

@@ -5,10 +5,12 @@ import dev.kiln.ir.graph.AttributeKind;
 import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.op.AttrSpec;
 import dev.kiln.ir.op.EvalContext;
+import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -79,6 +81,13 @@ final class MaxPool extends WindowPool {
             best = v;
             bestAt = at;
           }
+        }
+        if (bestAt < 0) {
+          // Possible only when dilation spreads the taps around the whole input.
+          throw OpException.of(
+              "the MaxPool window at output position %s sees only padding: its taps fall outside"
+                  + " input 0 (X) %s",
+              Arrays.toString(position), x.type());
         }
         values.setDouble(p * outPlane + o, best);
         if (columnMajor) {

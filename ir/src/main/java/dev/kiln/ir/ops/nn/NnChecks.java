@@ -2,6 +2,7 @@ package dev.kiln.ir.ops.nn;
 
 import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.op.OpException;
+import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.TensorType;
 import java.util.ArrayList;
@@ -29,8 +30,20 @@ final class NnChecks {
     Dim n = t.rank() == 1 ? t.shape().dim(0) : null;
     if (n == null || (n.isKnown() && channels.isKnown() && n.size() != channels.size())) {
       throw OpException.of(
-          "input %d (%s) must be 1-D with %s elements (the channels of input 0), got %s",
+          "input %d (%s) must be 1-D of size %s (the channels of input 0), got %s",
           input, name, channels, t);
+    }
+  }
+
+  /**
+   * The run-time form of {@link #requireChannelVector(InferenceContext, int, String, Dim)}: a
+   * symbolic channel count is only bound when the graph runs.
+   */
+  static void requireChannelVector(Tensor t, int input, String name, long channels) {
+    if (t.rank() != 1 || t.dim(0) != channels) {
+      throw OpException.of(
+          "input %d (%s) must be 1-D of size %d (the channels of input 0), got %s",
+          input, name, channels, t.type());
     }
   }
 

@@ -29,8 +29,8 @@ import java.util.Optional;
  * Window {@code o} reads input positions {@code o * s - begin + j * d} for {@code j < k}; those
  * outside {@code [0, in)} are padding.
  */
-final class SlidingWindow {
-  enum AutoPad {
+public final class SlidingWindow {
+  public enum AutoPad {
     NOTSET,
     SAME_UPPER,
     SAME_LOWER,
@@ -45,7 +45,12 @@ final class SlidingWindow {
   private final boolean ceilMode;
 
   private SlidingWindow(
-      long[] kernel, long[] strides, long[] dilations, long[] pads, AutoPad autoPad, boolean ceilMode) {
+      long[] kernel,
+      long[] strides,
+      long[] dilations,
+      long[] pads,
+      AutoPad autoPad,
+      boolean ceilMode) {
     this.kernel = kernel;
     this.strides = strides;
     this.dilations = dilations;
@@ -60,7 +65,7 @@ final class SlidingWindow {
    * @param kernel the kernel size along each spatial axis (from {@code kernel_shape} or W)
    * @param what the operation, for messages: {@code "convolution"}, {@code "pooling"}
    */
-  static SlidingWindow fromAttributes(Attributes attrs, long[] kernel, String what) {
+  public static SlidingWindow fromAttributes(Attributes attrs, long[] kernel, String what) {
     int rank = kernel.length;
     for (long k : kernel) {
       if (k <= 0) {
@@ -85,8 +90,8 @@ final class SlidingWindow {
       pads = given.get();
       if (pads.length != 2 * rank) {
         throw OpException.of(
-            "attribute 'pads' must have %d values (begin and end of each spatial dim) for a %d-D %s,"
-                + " got %s",
+            "attribute 'pads' must have %d values (begin and end of each spatial dim)"
+                + " for a %d-D %s, got %s",
             2 * rank, rank, what, Arrays.toString(pads));
       }
       for (long p : pads) {
@@ -131,16 +136,26 @@ final class SlidingWindow {
     return values;
   }
 
-  int spatialRank() {
+  public int spatialRank() {
     return kernel.length;
   }
 
-  long[] kernel() {
+  public long[] kernel() {
     return kernel.clone();
   }
 
+  /** The distance between the starts of consecutive windows along {@code axis}. */
+  public long stride(int axis) {
+    return strides[axis];
+  }
+
+  /** The distance between consecutive kernel taps along {@code axis}. */
+  public long dilation(int axis) {
+    return dilations[axis];
+  }
+
   /** The span of input positions one window covers along {@code axis}. */
-  long extent(int axis) {
+  public long extent(int axis) {
     return (kernel[axis] - 1) * dilations[axis] + 1;
   }
 
@@ -148,7 +163,7 @@ final class SlidingWindow {
    * Rejects explicit pads as large as the window: such a window could lie entirely in the
    * padding, where pooling has nothing to take the maximum or average of.
    */
-  void requirePadsSmallerThanWindow() {
+  public void requirePadsSmallerThanWindow() {
     int rank = spatialRank();
     for (int a = 0; a < rank; a++) {
       for (long p : new long[] {pads[a], pads[rank + a]}) {
@@ -226,7 +241,7 @@ final class SlidingWindow {
   }
 
   /** The windows over an input of known spatial size. */
-  Placement place(long[] spatialIn, int spatialOffset, String input) {
+  public Placement place(long[] spatialIn, int spatialOffset, String input) {
     int rank = spatialRank();
     long[] out = new long[rank];
     long[] begin = new long[rank];
@@ -241,7 +256,7 @@ final class SlidingWindow {
   }
 
   /** The windows over one concrete input: output sizes and the padding actually applied. */
-  final class Placement {
+  public final class Placement {
     private final long[] input;
     private final long[] output;
     private final long[] padBegin;
@@ -254,15 +269,15 @@ final class SlidingWindow {
       this.padEnd = padEnd;
     }
 
-    long[] outputShape() {
+    public long[] outputShape() {
       return output.clone();
     }
 
-    long[] padBegin() {
+    public long[] padBegin() {
       return padBegin.clone();
     }
 
-    long[] padEnd() {
+    public long[] padEnd() {
       return padEnd.clone();
     }
 
@@ -270,7 +285,7 @@ final class SlidingWindow {
      * The input coordinate along {@code axis} that kernel tap {@code tap} of window {@code o}
      * reads; outside {@code [0, input size)} when it falls in the padding.
      */
-    long inputCoordinate(int axis, long o, long tap) {
+    public long inputCoordinate(int axis, long o, long tap) {
       return o * strides[axis] - padBegin[axis] + tap * dilations[axis];
     }
 
@@ -278,7 +293,7 @@ final class SlidingWindow {
      * The row-major flat index within one spatial plane of the input element that tap
      * {@code tap} of window {@code window} reads, or -1 when it falls in the padding.
      */
-    long inputOffset(long[] window, long[] tap) {
+    public long inputOffset(long[] window, long[] tap) {
       long offset = 0;
       for (int a = 0; a < input.length; a++) {
         long c = inputCoordinate(a, window[a], tap[a]);
@@ -295,7 +310,7 @@ final class SlidingWindow {
      * divisor of average pooling with {@code count_include_pad}. Taps beyond the end padding
      * (from ceil mode) do not count.
      */
-    long tapsWithinPadding(long[] window) {
+    public long tapsWithinPadding(long[] window) {
       long count = 1;
       for (int a = 0; a < input.length; a++) {
         long inside = 0;

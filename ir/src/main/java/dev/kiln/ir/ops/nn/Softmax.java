@@ -47,7 +47,7 @@ final class Softmax extends OpSchema {
     int axis = axis(ctx.attrs().getInt("axis", -1), x.rank());
     long n = shape[axis];
     long inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
-    long outer = n == 0 ? 0 : x.size() / (n * inner);
+    long outer = n * inner == 0 ? 0 : x.size() / (n * inner); // an empty dim: nothing to do
     TensorWriter out = TensorWriter.of(x.dtype(), shape);
     for (long o = 0; o < outer; o++) {
       for (long i = 0; i < inner; i++) {

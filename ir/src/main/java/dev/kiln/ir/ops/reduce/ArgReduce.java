@@ -49,7 +49,7 @@ final class ArgReduce extends OpSchema {
     selectLast(ctx.attrs().getInt("select_last_index", 0));
     Dim reduced = in.shape().dim(axis);
     if (reduced.isKnown() && reduced.size() == 0) {
-      throw OpException.of("%s over axis %d of %s, which is empty, has no answer", name(), axis, in);
+      throw emptyAxis(axis, in);
     }
     List<Dim> dims = new ArrayList<>(in.shape().dims());
     if (keepDims) {
@@ -58,6 +58,10 @@ final class ArgReduce extends OpSchema {
       dims.remove(axis);
     }
     return List.of(new TensorType(DType.I64, Shape.of(dims)));
+  }
+
+  private OpException emptyAxis(int axis, TensorType in) {
+    return OpException.of("%s over axis %d of %s, which is empty, has no answer", name(), axis, in);
   }
 
   private static boolean selectLast(long value) {
@@ -74,7 +78,7 @@ final class ArgReduce extends OpSchema {
     boolean keepDims = Reduce.keepDims(ctx.attrs().getInt("keepdims", 1));
     boolean last = selectLast(ctx.attrs().getInt("select_last_index", 0));
     if (x.dim(axis) == 0) {
-      throw OpException.of("%s over axis %d of %s, which is empty, has no answer", name(), axis, x.type());
+      throw emptyAxis(axis, x.type());
     }
     boolean[] reduced = new boolean[x.rank()];
     reduced[axis] = true;

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /** The axes of a reduction, from the {@code axes} attribute or from input 1, checked. */
-final class ReduceAxes {
+public final class ReduceAxes {
   private ReduceAxes() {}
 
   /** The axes as written, or empty when they come from an input not known at compile time. */
@@ -25,7 +25,7 @@ final class ReduceAxes {
     return ctx.constant(1).map(Tensor::toLongArray);
   }
 
-  static long[] fromEvaluation(EvalContext ctx) {
+  public static long[] fromEvaluation(EvalContext ctx) {
     Optional<long[]> attr = ctx.attrs().getInts("axes");
     if (!ctx.hasInput(1)) {
       return attr.orElse(new long[0]);
@@ -52,7 +52,7 @@ final class ReduceAxes {
    * Which dims are reduced, or empty when the operator is an identity (no axes and
    * {@code noop_with_empty_axes} = 1). No axes otherwise means every axis.
    */
-  static Optional<boolean[]> reducedDims(Attributes attrs, long[] axes, int rank) {
+  public static Optional<boolean[]> reducedDims(Attributes attrs, long[] axes, int rank) {
     long noop = attrs.getInt("noop_with_empty_axes", 0);
     if (noop != 0 && noop != 1) {
       throw OpException.of("attribute 'noop_with_empty_axes' must be 0 or 1, got %d", noop);

@@ -13,6 +13,7 @@ import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -81,17 +82,21 @@ final class ConcatOp extends OpSchema {
     int axis = IntInputs.axis(ctx.attrs().getInt("axis", 0), outType.rank(), "axis");
     long[] out = Layout.sizes(outType);
     TensorWriter w = TensorWriter.of(outType.dtype(), out);
-    long[] outStrides = Shapes.strides(out);
-    long axisOffset = 0;
+    // Row-major, the output is `outer` rows, each the inputs' blocks of `dim(axis) * inner`
+    // elements side by side.
+    long outer = Shapes.size(Arrays.copyOfRange(out, 0, axis));
+    long inner = Shapes.size(Arrays.copyOfRange(out, axis + 1, out.length));
+    long row = out[axis] * inner;
+    long column = 0;
     for (int i = 0; i < ctx.inputCount(); i++) {
       Tensor x = ctx.input(i);
-      long[] in = x.shape();
-      for (long e = 0; e < x.size(); e++) {
-        long[] coords = Layout.unravel(e, in);
-        coords[axis] += axisOffset;
-        w.copyElement(x, e, Layout.offset(coords, outStrides));
+      long block = x.dim(axis) * inner;
+      for (long r = 0; r < outer; r++) {
+        for (long e = 0; e < block; e++) {
+          w.copyElement(x, r * block + e, r * row + column + e);
+        }
       }
-      axisOffset += in[axis];
+      column += block;
     }
     return List.of(w.build());
   }

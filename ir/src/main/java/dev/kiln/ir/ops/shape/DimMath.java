@@ -107,6 +107,16 @@ final class DimMath {
         && r.get().dividend != r.get().divisor;
   }
 
+  /** Whether two dim lists of equal length differ in a position where both sizes are known. */
+  static boolean certainlyDifferentDims(List<Dim> a, List<Dim> b) {
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) instanceof Dim.Known && b.get(i) instanceof Dim.Known && !a.get(i).equals(b.get(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Two products with the symbolic dims they share cancelled out. */
   private record Reduced(long dividend, List<Dim> dividendNames, long divisor, List<Dim> divisorNames) {
     /** Empty when an unknown dim makes the products incomparable. */

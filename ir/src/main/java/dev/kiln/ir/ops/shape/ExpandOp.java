@@ -6,12 +6,10 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -65,10 +63,14 @@ final class ExpandOp extends OpSchema {
     TensorType outType = inferTypes(Layout.asInference(ctx)).get(0);
     Tensor x = ctx.input(0);
     long[] out = Layout.sizes(outType);
-    TensorWriter w = TensorWriter.of(x.dtype(), out);
-    for (long o = 0; o < w.size(); o++) {
-      w.copyElement(x, Shapes.broadcastIndex(o, out, x.shape()), o);
+    long[] in = x.shape();
+    long[] inStrides = Shapes.strides(in);
+    // Broadcast dims (size 1 in the input, or missing on the left) repeat: stride 0.
+    long[] strides = new long[out.length];
+    for (int d = 0; d < in.length; d++) {
+      int o = d + out.length - in.length;
+      strides[o] = in[d] == 1 ? 0 : inStrides[d];
     }
-    return List.of(w.build());
+    return List.of(Layout.strided(x, out, 0, strides));
   }
 }

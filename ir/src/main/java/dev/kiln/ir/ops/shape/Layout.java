@@ -65,9 +65,29 @@ final class Layout {
       out[i] = in[perm[i]];
       strideOfOutAxis[i] = inStrides[perm[i]];
     }
+    return strided(x, out, 0, strideOfOutAxis);
+  }
+
+  /**
+   * The tensor of shape {@code out} whose element at coordinates {@code c} is element {@code base
+   * + sum(c[i] * strides[i])} of {@code x}. Transposes, slices, splits and broadcasts (stride 0)
+   * are all such strided views.
+   */
+  static Tensor strided(Tensor x, long[] out, long base, long[] strides) {
     TensorWriter w = TensorWriter.of(x.dtype(), out);
+    long[] coords = new long[out.length];
+    long offset = base;
     for (long o = 0; o < w.size(); o++) {
-      w.copyElement(x, offset(unravel(o, out), strideOfOutAxis), o);
+      w.copyElement(x, offset, o);
+      // Advance the coordinates like an odometer, keeping the input offset in step.
+      for (int d = out.length - 1; d >= 0; d--) {
+        if (++coords[d] < out[d]) {
+          offset += strides[d];
+          break;
+        }
+        coords[d] = 0;
+        offset -= strides[d] * (out[d] - 1);
+      }
     }
     return w.build();
   }

@@ -6,7 +6,6 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
@@ -23,7 +22,7 @@ import java.util.Optional;
  * end and {@code [0, dim-1]} for the start of negative steps), so huge values such as INT64_MAX
  * mean "to the end".
  */
-final class SliceOp extends OpSchema {
+public final class SliceOp extends OpSchema {
   static final SliceOp INSTANCE = new SliceOp();
 
   private static final DType[] INDEX_TYPES = {DType.I32, DType.I64};
@@ -33,7 +32,7 @@ final class SliceOp extends OpSchema {
   }
 
   /** The slice of one axis after normalization: first index, step, and element count. */
-  record AxisSlice(long start, long step, long count) {}
+  public record AxisSlice(long start, long step, long count) {}
 
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
@@ -121,7 +120,7 @@ final class SliceOp extends OpSchema {
   }
 
   /** ONNX's normalization of one axis' start, end and step against a dim of size {@code dim}. */
-  static AxisSlice slice(long dim, long start, long end, long step) {
+  public static AxisSlice slice(long dim, long start, long end, long step) {
     if (start < 0) {
       start += dim;
     }
@@ -163,16 +162,11 @@ final class SliceOp extends OpSchema {
       first[axes[k]] = s.start();
       step[axes[k]] = s.step();
     }
-    long[] out = Layout.sizes(outType);
     long[] inStrides = Shapes.strides(in);
-    TensorWriter w = TensorWriter.of(x.dtype(), out);
-    for (long o = 0; o < w.size(); o++) {
-      long[] coords = Layout.unravel(o, out);
-      for (int d = 0; d < coords.length; d++) {
-        coords[d] = first[d] + coords[d] * step[d];
-      }
-      w.copyElement(x, Layout.offset(coords, inStrides), o);
+    long[] strides = new long[in.length];
+    for (int d = 0; d < in.length; d++) {
+      strides[d] = step[d] * inStrides[d];
     }
-    return List.of(w.build());
+    return List.of(Layout.strided(x, Layout.sizes(outType), Layout.offset(first, inStrides), strides));
   }
 }

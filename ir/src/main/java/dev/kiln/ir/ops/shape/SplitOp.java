@@ -9,7 +9,6 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
@@ -144,13 +143,7 @@ final class SplitOp extends OpSchema {
     long start = 0;
     for (TensorType t : types) {
       long[] shape = Layout.sizes(t);
-      TensorWriter w = TensorWriter.of(x.dtype(), shape);
-      for (long o = 0; o < w.size(); o++) {
-        long[] coords = Layout.unravel(o, shape);
-        coords[axis] += start;
-        w.copyElement(x, Layout.offset(coords, inStrides), o);
-      }
-      out.add(w.build());
+      out.add(Layout.strided(x, shape, start * inStrides[axis], inStrides));
       start += shape[axis];
     }
     return out;

@@ -16,8 +16,8 @@ import java.util.List;
 
 /**
  * ONNX {@code Squeeze}: removes the given axes (input 1 since opset 13, attribute {@code axes}
- * before), each of which must have size 1. Without axes it removes every dim of known size 1;
- * like ONNX's own inference it keeps symbolic dims then, assuming they are not 1.
+ * before), each of which must have size 1. Without axes it removes every dim of size 1, which
+ * needs a static input shape: whether a symbolic dim is 1 decides the output rank.
  */
 final class SqueezeOp extends OpSchema {
   static final SqueezeOp INSTANCE = new SqueezeOp();
@@ -34,6 +34,14 @@ final class SqueezeOp extends OpSchema {
     List<Dim> dims = new ArrayList<>();
     if (!axes.given()) {
       for (Dim d : x.shape().dims()) {
+        if (!d.isKnown()) {
+          // ONNX leaves the rank unknown here; Kiln types need a rank, and guessing "not 1"
+          // would give the wrong rank whenever the dim is 1 at run time.
+          throw OpException.of(
+              "Squeeze without axes needs a static input shape, got input 0 %s: the output rank"
+                  + " depends on whether %s is 1; give the axes to squeeze",
+              x, d);
+        }
         if (!d.equals(Dim.of(1))) {
           dims.add(d);
         }

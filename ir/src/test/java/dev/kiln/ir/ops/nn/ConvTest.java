@@ -184,7 +184,7 @@ class ConvTest {
         "attribute 'group' must be positive, got 0",
         OpCall.of("Conv").attr("group", 0).in(f32(1, 3, 5, 5)).in(f32(8, 3, 3, 3)).inferError());
     assertEquals(
-        "input 2 (B) must be 1-D with 8 elements (the output channels of W), got f32[4]",
+        "input 2 (B) must be 1-D of size 8 (the output channels of W), got f32[4]",
         OpCall.of("Conv").in(f32(1, 3, 5, 5)).in(f32(8, 3, 3, 3)).in(f32(4)).inferError());
   }
 
@@ -229,6 +229,18 @@ class ConvTest {
         OpCall.of("Conv").ints("dilations", 1, 2).in(f32(1, 3, 5, 4)).in(f32(8, 3, 3, 3))
             .inferError());
     assertEquals("f32[1, 8, 3, 3]", base.inferText());
+  }
+
+  @Test
+  void checksBiasAndChannelsAgainAtRunTime() {
+    // With symbolic dims inference cannot check these; evaluation sees the bound sizes.
+    assertEquals(
+        "input 2 (B) must be 1-D of size 1 (the output channels of W), got f32[2]",
+        conv(X, ONES_2X2).in(tensor(shape(2), 1, 2)).evalError());
+    assertEquals(
+        "channel mismatch: input 0 (X) f32[1, 2, 3] has 2 channels, but input 1 (W) f32[1, 1, 2]"
+            + " with group 1 expects 1 x 1 = 1",
+        conv(iota(1, 2, 3), tensor(shape(1, 1, 2), 1, 1)).evalError());
   }
 
   @Test

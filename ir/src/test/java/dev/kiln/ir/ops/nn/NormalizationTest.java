@@ -60,9 +60,26 @@ class NormalizationTest {
             + " (running_mean and running_var exist only with training_mode=1)",
         threeOutputs.inferError());
     assertEquals(
-        "input 3 (input_mean) must be 1-D with 2 elements (the channels of input 0), got f32[3]",
+        "input 3 (input_mean) must be 1-D of size 2 (the channels of input 0), got f32[3]",
         OpCall.of("BatchNormalization").in(f32(1, 2, 4)).in(f32(2)).in(f32(2)).in(f32(3))
             .in(f32(2)).inferError());
+  }
+
+  @Test
+  void parametersAreCheckedAgainstSymbolicDimsWhenTheyAreBound() {
+    // Inference accepted these against symbolic dims; at run time the dims are 3 and 5.
+    Tensor two = tensor(shape(2), 1, 1);
+    assertEquals(
+        "input 1 (scale) must be 1-D of size 3 (the channels of input 0), got f32[2]",
+        OpCall.of("BatchNormalization").in(iota(1, 3, 2)).in(two).in(two).in(two).in(two)
+            .evalError());
+    assertEquals(
+        "input 2 (B) must be 1-D of size 3 (the channels of input 0), got f32[2]",
+        OpCall.of("InstanceNormalization").in(iota(1, 3, 2)).in(tensor(shape(3), 1, 1, 1))
+            .in(two).evalError());
+    assertEquals(
+        "input 1 (Scale) f32[2] does not broadcast to the shape of input 0 (X) f32[1, 5]",
+        OpCall.of("LayerNormalization").in(iota(1, 5)).in(two).evalError());
   }
 
   @Test
@@ -126,7 +143,7 @@ class NormalizationTest {
     double d = 2 / Math.sqrt(1 + 1e-5);
     assertTensor(shape(1, 2, 2), new double[] {-d, d, 7, 7}, y);
     assertEquals(
-        "input 2 (B) must be 1-D with C elements (the channels of input 0), got f32[C, 1]",
+        "input 2 (B) must be 1-D of size C (the channels of input 0), got f32[C, 1]",
         OpCall.of("InstanceNormalization").in(f32("N", "C", 8)).in(f32("C")).in(f32("C", 1))
             .inferError());
   }

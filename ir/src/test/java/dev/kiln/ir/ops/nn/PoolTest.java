@@ -74,6 +74,16 @@ class PoolTest {
   }
 
   @Test
+  void maxPoolRejectsAWindowWhoseDilatedTapsMissTheInput() {
+    // Kernel 2 with dilation 3 and one pad each side over [1, 2]: the only window reads -1 and 2.
+    assertEquals(
+        "the MaxPool window at output position [0] sees only padding: its taps fall outside"
+            + " input 0 (X) f32[1, 1, 2]",
+        maxPool(tensor(shape(1, 1, 2), 1, 2), 2).ints("dilations", 3).ints("pads", 1, 1)
+            .evalError());
+  }
+
+  @Test
   void maxPoolOfIntegersAndNaN() {
     Tensor ints = Tensor.ofLongs(DType.I8, shape(1, 1, 4), -5, -3, 7, -128);
     assertArrayEquals(

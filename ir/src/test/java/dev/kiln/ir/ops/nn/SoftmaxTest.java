@@ -44,6 +44,12 @@ class SoftmaxTest {
   }
 
   @Test
+  void emptyDimAfterTheAxisGivesAnEmptyResult() {
+    Tensor x = Tensor.zeros(DType.F32, 3, 1, 0);
+    assertEquals(x, OpCall.of("Softmax").attr("axis", 0).in(x).eval());
+  }
+
+  @Test
   void logSoftmaxAndLargeInputs() {
     assertTensor(
         shape(1, 3),

@@ -1,0 +1,89 @@
+package dev.kiln.codegen.compile;
+
+import dev.kiln.codegen.emit.EmitOptions;
+import dev.kiln.codegen.emit.EmittedProgram;
+import dev.kiln.codegen.emit.JavaEmitter;
+import dev.kiln.codegen.jit.CacheKey;
+import dev.kiln.codegen.jit.CodegenException;
+import dev.kiln.codegen.jit.CompiledUnit;
+import dev.kiln.codegen.jit.JitCompiler;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.LoopPrinter;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.runtime.compiled.CompiledProgram;
+import dev.kiln.runtime.compiled.ExecutableProgram;
+import dev.kiln.runtime.compiled.FrameLayout;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Loop program to running code: emits the Java class ({@link JavaEmitter}), compiles it through
+ * the {@link JitCompiler} (whose cache skips javac and even the emitter on a hit), instantiates
+ * it and binds its constants. Thread-safe.
+ *
+ * <p>The cache key holds everything the emitted source depends on: the printed loop IR (shapes,
+ * schedules, kernel order), the values of constants baked in as literals, the emit options, and
+ * the float vector length of this JVM (the code is written for {@code SPECIES_PREFERRED}); the
+ * JIT adds the code generator's and the JDK's versions itself.
+ */
+public final class ProgramCompiler {
+  private final JitCompiler jit;
+  private final EmitOptions options;
+
+  public ProgramCompiler(JitCompiler jit, EmitOptions options) {
+    this.jit = jit;
+    this.options = options;
+  }
+
+  public JitCompiler jit() {
+    return jit;
+  }
+
+  /** The result of one compile: what runs, and how it was made. */
+  public record Result(ExecutableProgram executable, CompiledUnit unit, EmittedProgram emitted) {
+    /** The emitted source and notes; null when the class came from a cache (emitter not run). */
+    public EmittedProgram emittedOrNull() {
+      return emitted;
+    }
+  }
+
+  /**
+   * @throws CodegenException when javac rejects the generated source (a Kiln bug): the message
+   *     shows the diagnostics with the generated source around them
+   */
+  public Result compile(LoopProgram program, FrameLayout layout) {
+    CacheKey key = key(program);
+    AtomicReference<EmittedProgram> emitted = new AtomicReference<>();
+    CompiledUnit unit = jit.compile(key, () -> {
+      EmittedProgram e = JavaEmitter.emit(program, layout, options);
+      emitted.set(e);
+      return Map.of(e.className(), e.source());
+    });
+    CompiledProgram instance;
+    try {
+      instance = (CompiledProgram) unit.loadedClass(options.qualifiedClassName())
+          .getConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new CodegenException("cannot instantiate generated class " + options.qualifiedClassName(), e);
+    }
+    return new Result(new ExecutableProgram(instance, layout, program.constants()), unit, emitted.get());
+  }
+
+  /** The cache key of {@code program} under these options. */
+  public CacheKey key(LoopProgram program) {
+    StringBuilder literals = new StringBuilder();
+    for (Map.Entry<Buffer, Tensor> c : program.constants().entrySet()) {
+      if (c.getKey().size() == 1) {
+        literals.append(c.getKey().name().length()).append(':').append(c.getKey().name())
+            .append('=').append(c.getValue()).append('\n');
+      }
+    }
+    return CacheKey.builder()
+        .part("ir", LoopPrinter.print(program))
+        .part("literals", literals.toString())
+        .part("options", options.toString())
+        .part("vector.float.lanes", options.vectorize() ? VectorShape.floatLanes() : 0)
+        .build();
+  }
+}

@@ -1,0 +1,228 @@
+package dev.kiln.codegen.emit;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.NameAllocator;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.LoopKind;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.runtime.compiled.Frame;
+import dev.kiln.runtime.compiled.FrameLayout;
+import dev.kiln.runtime.compiled.RangeTask;
+import dev.kiln.runtime.compiled.Storage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.lang.model.element.Modifier;
+
+/**
+ * One kernel as one private static method {@code (Frame)}: its prologue binds each buffer's array
+ * and base offset to locals, then the loop nest follows. Every Java identifier comes from one
+ * {@link NameAllocator} seeded only with the emitter's own names ({@code b0}, {@code o0},
+ * {@code i0}, ...), never with names from the model.
+ */
+final class KernelEmitter {
+  static final ClassName FRAME = ClassName.get(Frame.class);
+
+  private final Kernel kernel;
+  private final EmitOptions options;
+  private final List<String> notes;
+  private final NameAllocator names = new NameAllocator();
+  private final Map<Buffer, String> arrays = new LinkedHashMap<>();
+  private final Map<Buffer, String> offsets = new LinkedHashMap<>();
+  private final ScalarExprs scalar;
+  private final VectorLoops vector;
+  private final String frame;
+  private int nextName;
+
+  KernelEmitter(Kernel kernel, FrameLayout layout, Map<Buffer, Tensor> inlined, EmitOptions options,
+      List<String> notes, MethodSpec.Builder method) {
+    this.kernel = kernel;
+    this.options = options;
+    this.notes = notes;
+    this.frame = names.newName("frame");
+    method.addParameter(FRAME, frame);
+    for (Buffer b : kernel.buffers()) {
+      if (inlined.containsKey(b) && b.size() == 1) {
+        continue;
+      }
+      int slot = layout.slotOf(b);
+      String array = names.newName("b" + slot);
+      String offset = names.newName("o" + slot);
+      arrays.put(b, array);
+      offsets.put(b, offset);
+      Storage s = Storage.of(b.dtype());
+      method.addStatement("final $T $L = $L.$L($L)", s.arrayClass(), array, frame, accessor(s), slot);
+      method.addStatement("final int $L = $L.offset($L)", offset, frame, slot);
+    }
+    this.scalar = new ScalarExprs(arrays, offsets, inlined);
+    this.vector = new VectorLoops(scalar, this);
+  }
+
+  private static String accessor(Storage s) {
+    return switch (s) {
+      case FLOAT -> "floats";
+      case DOUBLE -> "doubles";
+      case SHORT -> "shorts";
+      case BYTE -> "bytes";
+      case INT -> "ints";
+      case LONG -> "longs";
+    };
+  }
+
+  /** The body of the kernel's method. */
+  CodeBlock body() {
+    CodeBlock.Builder code = CodeBlock.builder();
+    stmt(kernel.body(), Env.root(), code);
+    return code.build();
+  }
+
+  boolean usedVectors() {
+    return vector.used();
+  }
+
+  String fresh(String prefix) {
+    return names.newName(prefix + nextName++);
+  }
+
+  void note(String why) {
+    notes.add("kernel " + CommentText.escape(kernel.name()) + ": " + why);
+  }
+
+  boolean vectorizeEnabled() {
+    return options.vectorize();
+  }
+
+  void stmt(Stmt s, Env env, CodeBlock.Builder code) {
+    switch (s) {
+      case Stmt.For f -> loop(f, env, code);
+      case Stmt.Store st -> {
+        checkBuffer(st.buffer());
+        code.addStatement("$L = $L", scalar.element(st.buffer(), st.indices(), env),
+            JavaTypes.toStorage(st.buffer().dtype(), scalar.expr(st.value(), env)));
+      }
+      case Stmt.Block b -> b.stmts().forEach(x -> stmt(x, env, code));
+      case Stmt.If i -> {
+        code.beginControlFlow("if ($L)", scalar.expr(i.condition(), env));
+        stmt(i.then(), env.child(), code);
+        if (i.otherwise().isPresent()) {
+          code.nextControlFlow("else");
+          stmt(i.otherwise().get(), env.child(), code);
+        }
+        code.endControlFlow();
+      }
+      case Stmt.Let l -> {
+        CodeBlock init = scalar.expr(l.init(), env);
+        String name = fresh("t");
+        env.bind(l.local(), name);
+        code.addStatement("$T $L = $L", JavaTypes.computeType(l.local().type()), name, init);
+      }
+      case Stmt.Assign a -> code.addStatement("$L = $L", env.local(a.local()),
+          scalar.expr(a.value(), env));
+    }
+  }
+
+  private void checkBuffer(Buffer b) {
+    if (!arrays.containsKey(b)) {
+      throw new IllegalArgumentException("kernel " + kernel.name() + " stores into " + b
+          + ", which is not among its buffers");
+    }
+  }
+
+  private void loop(Stmt.For f, Env env, CodeBlock.Builder code) {
+    switch (f.kind()) {
+      case SERIAL -> serial(f, env, code);
+      case PARALLEL -> parallel(f, env, code);
+      case UNROLLED -> unrolled(f, env, code);
+      case VECTORIZED -> {
+        if (!options.vectorize()) {
+          serial(f, env, code);
+        } else {
+          vector.emit(f, env, code);
+        }
+      }
+    }
+  }
+
+  void serial(Stmt.For f, Env env, CodeBlock.Builder code) {
+    String v = fresh("i");
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", v, v, f.extent(), v);
+    Env inner = env.child();
+    inner.bind(f.var(), v);
+    stmt(f.body(), inner, code);
+    code.endControlFlow();
+  }
+
+  private void unrolled(Stmt.For f, Env env, CodeBlock.Builder code) {
+    if (f.extent() > options.maxUnroll()) {
+      note("unrolled loop " + CommentText.escape(f.var().name()) + " of " + f.extent()
+          + " iterations kept as a loop (more than " + options.maxUnroll() + ")");
+      serial(f, env, code);
+      return;
+    }
+    for (long k = 0; k < f.extent(); k++) {
+      String v = fresh("i");
+      code.beginControlFlow("");
+      code.addStatement("final int $L = $L", v, k);
+      Env inner = env.child();
+      inner.bind(f.var(), v);
+      stmt(f.body(), inner, code);
+      code.endControlFlow();
+    }
+  }
+
+  /**
+   * One task per chunk of the range on the frame's executor. The lambda sees final copies of the
+   * enclosing loop variables and locals; a body that assigns an enclosing local (a reduction)
+   * cannot run in parallel and stays serial.
+   */
+  private void parallel(Stmt.For f, Env env, CodeBlock.Builder code) {
+    List<Local> assigned = new ArrayList<>();
+    StmtWalk.assignedLocals(f.body(), assigned);
+    Map<Local, String> outerLocals = env.visibleLocals();
+    for (Local l : assigned) {
+      if (outerLocals.containsKey(l)) {
+        note("parallel loop " + CommentText.escape(f.var().name()) + " kept serial: it assigns "
+            + "local " + CommentText.escape(l.name()) + " declared outside the loop");
+        serial(f, env, code);
+        return;
+      }
+    }
+    Env inner = env.child();
+    // Deterministic order of the copies: by Java name.
+    for (Map.Entry<String, Var> e : byJavaName(env.visibleVars()).entrySet()) {
+      String copy = fresh("c");
+      code.addStatement("final int $L = $L", copy, e.getKey());
+      inner.bind(e.getValue(), copy);
+    }
+    for (Map.Entry<String, Local> e : byJavaName(outerLocals).entrySet()) {
+      String copy = fresh("c");
+      code.addStatement("final $T $L = $L", JavaTypes.computeType(e.getValue().type()), copy, e.getKey());
+      inner.bind(e.getValue(), copy);
+    }
+    String start = fresh("lo");
+    String end = fresh("hi");
+    String v = fresh("i");
+    code.add("$L.parallel().forRange($L, ($T) ($L, $L) -> {\n$>", frame, f.extent(),
+        ClassName.get(RangeTask.class), start, end);
+    code.beginControlFlow("for (int $L = $L; $L < $L; $L++)", v, start, v, end, v);
+    inner.bind(f.var(), v);
+    stmt(f.body(), inner, code);
+    code.endControlFlow();
+    code.add("$<});\n");
+  }
+
+  private static <K> TreeMap<String, K> byJavaName(Map<K, String> m) {
+    TreeMap<String, K> sorted = new TreeMap<>();
+    m.forEach((k, n) -> sorted.put(n, k));
+    return sorted;
+  }
+}

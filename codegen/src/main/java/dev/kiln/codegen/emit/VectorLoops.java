@@ -1,0 +1,301 @@
+package dev.kiln.codegen.emit;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.type.DType;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * {@code VECTORIZED} loops as Vector API code: {@code FloatVector} on the preferred species over
+ * the main part of the range, then the same body as scalar code for the tail (exact, and no
+ * masks on the hot path). Applies when the body is f32 stores and f32 locals whose loads are
+ * contiguous in the loop variable (unit stride) or do not depend on it (broadcast), built from
+ * the operations below; otherwise the loop runs scalar and a note says why.
+ *
+ * <p>Lanewise add, sub, mul, div, min, max, neg, abs, sqrt and fma round exactly like the scalar
+ * code; exp, log and tanh use the Vector API's implementations, which may differ by an ulp or so.
+ */
+final class VectorLoops {
+  static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
+  static final ClassName OPERATORS = ClassName.get("jdk.incubator.vector", "VectorOperators");
+  /** The generated class's species field. */
+  static final String SPECIES = "SPECIES";
+
+  private final ScalarExprs scalar;
+  private final KernelEmitter kernel;
+  private boolean used;
+  /** The variable of the loop being vectorized. */
+  private Var laneVar;
+
+  VectorLoops(ScalarExprs scalar, KernelEmitter kernel) {
+    this.scalar = scalar;
+    this.kernel = kernel;
+  }
+
+  /** Whether any loop of this kernel became vector code. */
+  boolean used() {
+    return used;
+  }
+
+  void emit(Stmt.For f, Env env, CodeBlock.Builder code) {
+    Set<Local> vectorLocals = new HashSet<>();
+    Optional<String> whyNot = check(f.body(), f.var(), vectorLocals);
+    if (whyNot.isPresent()) {
+      kernel.note("vectorized loop " + CommentText.escape(f.var().name()) + " kept scalar: "
+          + whyNot.get());
+      kernel.serial(f, env, code);
+      return;
+    }
+    used = true;
+    laneVar = f.var();
+    String v = kernel.fresh("i");
+    code.beginControlFlow("");
+    code.addStatement("int $L = 0", v);
+    code.beginControlFlow("for (; $L < $L.loopBound($L); $L += $L.length())", v, SPECIES, f.extent(),
+        v, SPECIES);
+    Env lanes = env.child();
+    lanes.bind(f.var(), v);
+    vectorStmt(f.body(), lanes, vectorLocals, code);
+    code.endControlFlow();
+    code.beginControlFlow("for (; $L < $L; $L++)", v, f.extent(), v);
+    Env tail = env.child();
+    tail.bind(f.var(), v);
+    kernel.stmt(f.body(), tail, code);
+    code.endControlFlow();
+    code.endControlFlow();
+  }
+
+  // ---- the check ----
+
+  private Optional<String> check(Stmt s, Var v, Set<Local> vectorLocals) {
+    switch (s) {
+      case Stmt.Block b -> {
+        for (Stmt x : b.stmts()) {
+          Optional<String> why = check(x, v, vectorLocals);
+          if (why.isPresent()) {
+            return why;
+          }
+        }
+        return Optional.empty();
+      }
+      case Stmt.Store st -> {
+        if (st.buffer().dtype() != DType.F32) {
+          return Optional.of("it stores " + st.buffer().dtype() + " (only f32 is vectorized)");
+        }
+        OptionalLong stride = stride(st.buffer(), st.indices(), v, vectorLocals);
+        if (stride.isEmpty() || stride.getAsLong() != 1) {
+          return Optional.of("a store is not contiguous in the loop variable");
+        }
+        return checkValue(st.value(), v, vectorLocals);
+      }
+      case Stmt.Let l -> {
+        if (l.local().type() != DType.F32) {
+          return Optional.of("it declares a " + l.local().type() + " local (only f32 is vectorized)");
+        }
+        Optional<String> why = checkValue(l.init(), v, vectorLocals);
+        vectorLocals.add(l.local());
+        return why;
+      }
+      case Stmt.Assign a -> {
+        if (!vectorLocals.contains(a.local())) {
+          return Optional.of("it assigns a local declared outside the loop (a reduction)");
+        }
+        return checkValue(a.value(), v, vectorLocals);
+      }
+      case Stmt.For f -> {
+        return Optional.of("its body holds a loop");
+      }
+      case Stmt.If i -> {
+        return Optional.of("its body holds a conditional");
+      }
+    }
+  }
+
+  private Optional<String> checkValue(Expr e, Var v, Set<Local> vectorLocals) {
+    if (e.type() != DType.F32) {
+      return Optional.of("it computes a " + e.type() + " value");
+    }
+    if (invariant(e, v, vectorLocals)) {
+      return Optional.empty();
+    }
+    return switch (e) {
+      case Local l -> Optional.empty();
+      case Expr.Load l -> {
+        OptionalLong stride = stride(l.buffer(), l.indices(), v, vectorLocals);
+        yield stride.isPresent() && stride.getAsLong() == 1 ? Optional.empty()
+            : Optional.of("a load is not contiguous in the loop variable");
+      }
+      case Expr.Binary b -> switch (b.op()) {
+        case ADD, SUB, MUL, DIV, MIN, MAX -> first(checkValue(b.lhs(), v, vectorLocals),
+            checkValue(b.rhs(), v, vectorLocals));
+        default -> Optional.of("operator " + b.op().symbol() + " has no vector form here");
+      };
+      case Expr.Unary u -> checkValue(u.operand(), v, vectorLocals);
+      case Expr.Call c -> switch (c.fn()) {
+        case ABS, SQRT, EXP, LOG, TANH, FMA -> {
+          Optional<String> why = Optional.empty();
+          for (Expr a : c.args()) {
+            why = first(why, checkValue(a, v, vectorLocals));
+          }
+          yield why;
+        }
+        default -> Optional.of("intrinsic " + c.fn().text() + " has no vector form here");
+      };
+      case Expr.Select s -> {
+        if (!(s.condition() instanceof Expr.Binary cmp) || !cmp.op().isComparison()
+            || cmp.lhs().type() != DType.F32 || cmp.op() == dev.kiln.ir.loop.BinaryOp.NE) {
+          yield Optional.of("a select's condition is not an f32 comparison");
+        }
+        yield first(first(checkValue(cmp.lhs(), v, vectorLocals), checkValue(cmp.rhs(), v, vectorLocals)),
+            first(checkValue(s.ifTrue(), v, vectorLocals), checkValue(s.ifFalse(), v, vectorLocals)));
+      }
+      default -> Optional.of("an expression depends on the loop variable in a way with no vector form");
+    };
+  }
+
+  private static Optional<String> first(Optional<String> a, Optional<String> b) {
+    return a.isPresent() ? a : b;
+  }
+
+  /** Whether {@code e} has the same value in every lane: mentions neither v nor a lane local. */
+  static boolean invariant(Expr e, Var v, Set<Local> vectorLocals) {
+    return switch (e) {
+      case Expr.IntConst c -> true;
+      case Expr.FloatConst c -> true;
+      case Var x -> !x.equals(v);
+      case Local l -> !vectorLocals.contains(l);
+      case Expr.Load l -> l.indices().stream().allMatch(i -> invariant(i, v, vectorLocals));
+      case Expr.Binary b -> invariant(b.lhs(), v, vectorLocals) && invariant(b.rhs(), v, vectorLocals);
+      case Expr.Unary u -> invariant(u.operand(), v, vectorLocals);
+      case Expr.Call c -> c.args().stream().allMatch(a -> invariant(a, v, vectorLocals));
+      case Expr.Cast c -> invariant(c.operand(), v, vectorLocals);
+      case Expr.Select s -> invariant(s.condition(), v, vectorLocals)
+          && invariant(s.ifTrue(), v, vectorLocals) && invariant(s.ifFalse(), v, vectorLocals);
+    };
+  }
+
+  /** How far the flat element index moves per step of v; empty when not affine in v. */
+  static OptionalLong stride(Buffer b, List<Expr> indices, Var v, Set<Local> vectorLocals) {
+    long[] strides = b.strides();
+    long total = 0;
+    for (int d = 0; d < indices.size(); d++) {
+      OptionalLong c = coefficient(indices.get(d), v, vectorLocals);
+      if (c.isEmpty()) {
+        return c;
+      }
+      total += c.getAsLong() * strides[d];
+    }
+    return OptionalLong.of(total);
+  }
+
+  private static OptionalLong coefficient(Expr e, Var v, Set<Local> vectorLocals) {
+    if (invariant(e, v, vectorLocals)) {
+      return OptionalLong.of(0);
+    }
+    return switch (e) {
+      case Var x -> OptionalLong.of(1);
+      case Expr.Binary b -> switch (b.op()) {
+        case ADD, SUB -> {
+          OptionalLong l = coefficient(b.lhs(), v, vectorLocals);
+          OptionalLong r = coefficient(b.rhs(), v, vectorLocals);
+          yield l.isEmpty() || r.isEmpty() ? OptionalLong.empty()
+              : OptionalLong.of(b.op() == dev.kiln.ir.loop.BinaryOp.ADD
+                  ? l.getAsLong() + r.getAsLong() : l.getAsLong() - r.getAsLong());
+        }
+        case MUL -> {
+          if (b.rhs() instanceof Expr.IntConst k) {
+            OptionalLong l = coefficient(b.lhs(), v, vectorLocals);
+            yield l.isEmpty() ? l : OptionalLong.of(l.getAsLong() * k.value());
+          }
+          if (b.lhs() instanceof Expr.IntConst k) {
+            OptionalLong r = coefficient(b.rhs(), v, vectorLocals);
+            yield r.isEmpty() ? r : OptionalLong.of(r.getAsLong() * k.value());
+          }
+          yield OptionalLong.empty();
+        }
+        default -> OptionalLong.empty();
+      };
+      case Expr.Unary u when u.op() == dev.kiln.ir.loop.UnaryOp.NEG -> {
+        OptionalLong c = coefficient(u.operand(), v, vectorLocals);
+        yield c.isEmpty() ? c : OptionalLong.of(-c.getAsLong());
+      }
+      default -> OptionalLong.empty();
+    };
+  }
+
+  // ---- the vector code ----
+
+  private void vectorStmt(Stmt s, Env env, Set<Local> vectorLocals, CodeBlock.Builder code) {
+    switch (s) {
+      case Stmt.Block b -> b.stmts().forEach(x -> vectorStmt(x, env, vectorLocals, code));
+      case Stmt.Store st -> code.addStatement("$L.intoArray($L)",
+          vexpr(st.value(), env, vectorLocals), arrayAndIndex(st.buffer(), st.indices(), env));
+      case Stmt.Let l -> {
+        CodeBlock init = vexpr(l.init(), env, vectorLocals);
+        String name = kernel.fresh("v");
+        env.bind(l.local(), name);
+        code.addStatement("$T $L = $L", FLOAT_VECTOR, name, init);
+      }
+      case Stmt.Assign a -> code.addStatement("$L = $L", env.local(a.local()),
+          vexpr(a.value(), env, vectorLocals));
+      default -> throw new IllegalStateException("checked before: " + s);
+    }
+  }
+
+  private CodeBlock arrayAndIndex(Buffer b, List<Expr> indices, Env env) {
+    return CodeBlock.of("$L, $L", scalar.arrayName(b), scalar.index(b, indices, env));
+  }
+
+  private CodeBlock vexpr(Expr e, Env env, Set<Local> vectorLocals) {
+    if (invariant(e, laneVar, vectorLocals)) {
+      return CodeBlock.of("$T.broadcast($L, $L)", FLOAT_VECTOR, SPECIES, scalar.expr(e, env));
+    }
+    return switch (e) {
+      case Local l -> CodeBlock.of("$L", env.local(l));
+      case Expr.Load l -> CodeBlock.of("$T.fromArray($L, $L)", FLOAT_VECTOR, SPECIES,
+          arrayAndIndex(l.buffer(), l.indices(), env));
+      case Expr.Binary b -> {
+        CodeBlock x = vexpr(b.lhs(), env, vectorLocals);
+        CodeBlock y = vexpr(b.rhs(), env, vectorLocals);
+        String method = switch (b.op()) {
+          case ADD -> "add";
+          case SUB -> "sub";
+          case MUL -> "mul";
+          case DIV -> "div";
+          case MIN -> "min";
+          case MAX -> "max";
+          default -> throw new IllegalStateException("checked before: " + b);
+        };
+        yield CodeBlock.of("$L.$L($L)", x, method, y);
+      }
+      case Expr.Unary u -> CodeBlock.of("$L.neg()", vexpr(u.operand(), env, vectorLocals));
+      case Expr.Call c -> switch (c.fn()) {
+        case ABS -> CodeBlock.of("$L.abs()", vexpr(c.args().get(0), env, vectorLocals));
+        case SQRT -> CodeBlock.of("$L.sqrt()", vexpr(c.args().get(0), env, vectorLocals));
+        case EXP, LOG, TANH -> CodeBlock.of("$L.lanewise($T.$L)", vexpr(c.args().get(0), env, vectorLocals),
+            OPERATORS, c.fn().name());
+        case FMA -> CodeBlock.of("$L.fma($L, $L)", vexpr(c.args().get(0), env, vectorLocals),
+            vexpr(c.args().get(1), env, vectorLocals), vexpr(c.args().get(2), env, vectorLocals));
+        default -> throw new IllegalStateException("checked before: " + c);
+      };
+      case Expr.Select s -> {
+        Expr.Binary cmp = (Expr.Binary) s.condition();
+        CodeBlock mask = CodeBlock.of("$L.compare($T.$L, $L)", vexpr(cmp.lhs(), env, vectorLocals),
+            OPERATORS, cmp.op().name(), vexpr(cmp.rhs(), env, vectorLocals));
+        // blend takes the argument's lanes where the mask is set.
+        yield CodeBlock.of("$L.blend($L, $L)", vexpr(s.ifFalse(), env, vectorLocals),
+            vexpr(s.ifTrue(), env, vectorLocals), mask);
+      }
+      default -> throw new IllegalStateException("checked before: " + e);
+    };
+  }
+}

@@ -1,0 +1,228 @@
+package dev.kiln.codegen.emit;
+
+import static dev.kiln.ir.loop.Exprs.index;
+import static dev.kiln.ir.loop.Exprs.load;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.BufferRole;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Intrinsic;
+import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.LoopKind;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.UnaryOp;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JavaEmitterTest {
+  static final Var I = new Var("i");
+  static final Var J = new Var("j");
+  static final Var K = new Var("k");
+
+  static LoopProgram program(List<Buffer> in, List<Buffer> out, List<Buffer> scratch, Kernel... kernels) {
+    return new LoopProgram("p", ImmutableList.copyOf(in), ImmutableList.copyOf(out), ImmutableMap.of(),
+        ImmutableList.copyOf(scratch), ImmutableList.copyOf(kernels));
+  }
+
+  static Kernel kernel(String name, Stmt body, Buffer... buffers) {
+    return new Kernel(name, ImmutableList.copyOf(buffers), body, "node '" + name + "'");
+  }
+
+  static Stmt store(Buffer b, Expr value, Expr... indices) {
+    return new Stmt.Store(b, ImmutableList.copyOf(indices), value);
+  }
+
+  static Expr f32(double v) {
+    return new Expr.FloatConst(DType.F32, v);
+  }
+
+  /** C = A x B with an accumulator; the outer loop parallel, the output row vectorizable. */
+  static LoopProgram matmul(int m, int k, int n, LoopKind outer) {
+    Buffer a = Buffer.of("a", DType.F32, BufferRole.INPUT, m, k);
+    Buffer b = Buffer.of("b", DType.F32, BufferRole.INPUT, k, n);
+    Buffer c = Buffer.of("c", DType.F32, BufferRole.OUTPUT, m, n);
+    Local acc = new Local("acc", DType.F32);
+    Stmt body = new Stmt.For(I, m, outer, new Stmt.For(J, n, LoopKind.SERIAL, Stmt.Block.of(
+        new Stmt.Let(acc, f32(0)),
+        new Stmt.For(K, k, LoopKind.SERIAL, new Stmt.Assign(acc,
+            Exprs.add(acc, Exprs.mul(load(a, I, K), load(b, K, J))))),
+        store(c, acc, I, J))));
+    return program(List.of(a, b), List.of(c), List.of(), kernel("mm", body, a, b, c));
+  }
+
+  @Test
+  void scalarAndParallelMatmulMatchTheInterpreter() {
+    Programs.assertSameAsInterpreter(matmul(5, 7, 3, LoopKind.SERIAL), 1);
+    Programs.assertSameAsInterpreter(matmul(17, 9, 4, LoopKind.PARALLEL), 2);
+    Programs.assertSameAsInterpreter(matmul(2, 3, 3, LoopKind.UNROLLED), 3);
+  }
+
+  /** y = max(a * x + b, 0) through a scratch buffer, then tanh; vectorized with a tail. */
+  static LoopProgram axpyRelu(int rows, int cols) {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, rows, cols);
+    Buffer b = Buffer.of("bias", DType.F32, BufferRole.INPUT, cols);
+    Buffer t = Buffer.of("t", DType.F32, BufferRole.SCRATCH, rows, cols);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, rows, cols);
+    Local v = new Local("v", DType.F32);
+    Stmt first = new Stmt.For(I, rows, LoopKind.PARALLEL, new Stmt.For(J, cols, LoopKind.VECTORIZED,
+        Stmt.Block.of(
+            new Stmt.Let(v, Exprs.call(Intrinsic.FMA, f32(1.5), load(x, I, J), load(b, J))),
+            store(t, Exprs.select(new Expr.Binary(BinaryOp.LT, v, f32(0)), f32(0), v), I, J))));
+    Stmt second = new Stmt.For(I, rows, LoopKind.SERIAL, new Stmt.For(J, cols, LoopKind.VECTORIZED,
+        store(y, new Expr.Binary(BinaryOp.MIN, new Expr.Unary(UnaryOp.NEG, load(t, I, J)),
+            Exprs.sub(Exprs.call(Intrinsic.SQRT, Exprs.call(Intrinsic.ABS, load(x, I, J))),
+                new Expr.Binary(BinaryOp.DIV, load(t, I, J), f32(3)))), I, J)));
+    return program(List.of(x, b), List.of(y), List.of(t),
+        kernel("affine", first, x, b, t), kernel("mix", second, x, t, y));
+  }
+
+  @Test
+  void vectorizedLoopsWithTailsAreExact() {
+    for (int cols : new int[] {1, 7, 16, 37, 64}) {
+      LoopProgram p = axpyRelu(3, cols);
+      EmittedProgram e = Programs.emit(p);
+      assertEquals(List.of(), e.notes());
+      assertTrue(e.source().contains("FloatVector.fromArray"), e.source());
+      assertTrue(e.source().contains(".fma("), e.source());
+      Programs.assertSameAsInterpreter(p, cols);
+    }
+  }
+
+  @Test
+  void reductionsAndStridedAccessStayScalarWithANote() {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 8, 8);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 8);
+    Local acc = new Local("acc", DType.F32);
+    Stmt sum = new Stmt.For(I, 8, LoopKind.SERIAL, Stmt.Block.of(
+        new Stmt.Let(acc, f32(0)),
+        new Stmt.For(J, 8, LoopKind.VECTORIZED, new Stmt.Assign(acc, Exprs.add(acc, load(x, I, J)))),
+        store(y, acc, I)));
+    Buffer z = Buffer.of("z", DType.F32, BufferRole.OUTPUT, 8, 8);
+    Stmt transpose = new Stmt.For(I, 8, LoopKind.SERIAL,
+        new Stmt.For(J, 8, LoopKind.VECTORIZED, store(z, load(x, J, I), I, J)));
+    LoopProgram p = program(List.of(x), List.of(y, z), List.of(),
+        kernel("sum", sum, x, y), kernel("transpose", transpose, x, z));
+    EmittedProgram e = Programs.emit(p);
+    assertEquals(List.of(
+        "kernel sum: vectorized loop j kept scalar: it assigns a local declared outside the loop (a reduction)",
+        "kernel transpose: vectorized loop j kept scalar: a load is not contiguous in the loop variable"),
+        e.notes());
+    assertFalse(e.source().contains("FloatVector"));
+    Programs.assertSameAsInterpreter(p, 5);
+  }
+
+  @Test
+  void parallelLoopAssigningAnOuterLocalStaysSerial() {
+    Buffer x = Buffer.of("x", DType.I32, BufferRole.INPUT, 10);
+    Buffer y = Buffer.of("y", DType.I32, BufferRole.OUTPUT, 1);
+    Local acc = new Local("acc", DType.I32);
+    Stmt body = Stmt.Block.of(new Stmt.Let(acc, index(0)),
+        new Stmt.For(I, 10, LoopKind.PARALLEL, new Stmt.Assign(acc, Exprs.add(acc, load(x, I)))),
+        store(y, acc, index(0)));
+    LoopProgram p = program(List.of(x), List.of(y), List.of(), kernel("sum", body, x, y));
+    assertEquals(List.of("kernel sum: parallel loop i kept serial: it assigns local acc declared "
+        + "outside the loop"), Programs.emit(p).notes());
+    Programs.assertSameAsInterpreter(p, 6);
+  }
+
+  @Test
+  void nestedParallelLoopsSeeOuterVariablesAndLocals() {
+    Buffer x = Buffer.of("x", DType.F64, BufferRole.INPUT, 6, 5, 4);
+    Buffer y = Buffer.of("y", DType.F64, BufferRole.OUTPUT, 6, 5, 4);
+    Local scale = new Local("s", DType.F64);
+    Stmt body = new Stmt.For(I, 6, LoopKind.PARALLEL, Stmt.Block.of(
+        new Stmt.Let(scale, Exprs.cast(DType.F64, I)),
+        new Stmt.For(J, 5, LoopKind.PARALLEL, new Stmt.For(K, 4, LoopKind.UNROLLED,
+            store(y, Exprs.mul(scale, load(x, I, J, K)), I, J, K)))));
+    Programs.assertSameAsInterpreter(program(List.of(x), List.of(y), List.of(), kernel("k", body, x, y)), 7);
+  }
+
+  /** Per dtype: y = f(x) through arithmetic, comparisons, casts, and a round trip through f32. */
+  @Test
+  void everyDtypeComputesLikeTheInterpreter() {
+    for (DType t : DType.values()) {
+      Buffer x = Buffer.of("x", t, BufferRole.INPUT, 2, 9);
+      Buffer w = Buffer.of("w", t, BufferRole.INPUT, 9);
+      Buffer y = Buffer.of("y", t, BufferRole.OUTPUT, 2, 9);
+      Buffer f = Buffer.of("f", DType.F32, BufferRole.OUTPUT, 2, 9);
+      Buffer back = Buffer.of("back", t, BufferRole.OUTPUT, 2, 9);
+      Expr a = load(x, I, J);
+      Expr b = load(w, J);
+      Expr value;
+      if (t == DType.BOOL) {
+        value = Exprs.select(new Expr.Binary(BinaryOp.LT, a, b), new Expr.Binary(BinaryOp.XOR, a, b),
+            new Expr.Unary(UnaryOp.NOT, a));
+      } else if (t.isFloating()) {
+        value = Exprs.select(new Expr.Binary(BinaryOp.GE, a, b),
+            Exprs.add(Exprs.mul(a, b), Exprs.call(Intrinsic.EXP, new Expr.Unary(UnaryOp.NEG, a))),
+            new Expr.Binary(BinaryOp.MAX, Exprs.call(Intrinsic.TANH, a), new Expr.Binary(BinaryOp.REM, a, b)));
+      } else {
+        Expr safe = new Expr.Binary(BinaryOp.OR, b, new Expr.IntConst(t, 1));
+        value = Exprs.add(Exprs.mul(a, b), Exprs.select(new Expr.Binary(BinaryOp.GT, a, b),
+            new Expr.Binary(BinaryOp.REM, a, safe),
+            new Expr.Binary(BinaryOp.XOR, new Expr.Unary(UnaryOp.NEG, a), new Expr.Binary(BinaryOp.MIN, a, b))));
+      }
+      Stmt body = new Stmt.For(I, 2, LoopKind.SERIAL, new Stmt.For(J, 9, LoopKind.SERIAL, Stmt.Block.of(
+          store(y, value, I, J),
+          store(f, Exprs.cast(DType.F32, a), I, J),
+          store(back, Exprs.cast(t, Exprs.cast(DType.F64, a)), I, J))));
+      LoopProgram p = program(List.of(x, w), List.of(y, f, back), List.of(), kernel("k", body, x, w, y, f, back));
+      try {
+        Programs.assertSameAsInterpreter(p, t.ordinal());
+      } catch (AssertionError e) {
+        throw new AssertionError(t + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Test
+  void oneElementConstantsAreLiteralsAndLargerOnesComeFromTheFrame() {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 100);
+    Buffer s = Buffer.of("s", DType.F32, BufferRole.CONSTANT, 1);
+    Buffer w = Buffer.of("w", DType.F32, BufferRole.CONSTANT, 100);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 100);
+    float[] weights = new float[100];
+    for (int i = 0; i < 100; i++) {
+      weights[i] = i * 0.25f;
+    }
+    Stmt body = new Stmt.For(I, 100, LoopKind.VECTORIZED,
+        store(y, Exprs.add(Exprs.mul(load(x, I), load(s, index(0))), load(w, I)), I));
+    LoopProgram p = new LoopProgram("c", ImmutableList.of(x), ImmutableList.of(y),
+        ImmutableMap.of(s, Tensor.ofFloats(new long[] {1}, 2.75f), w, Tensor.ofFloats(new long[] {100}, weights)),
+        ImmutableList.of(), ImmutableList.of(kernel("k", body, x, s, w, y)));
+    EmittedProgram e = Programs.emit(p);
+    assertTrue(e.source().contains("(2.75f)"), e.source());
+    assertFalse(e.source().contains("0.25f"), e.source());
+    Programs.assertSameAsInterpreter(p, 8);
+  }
+
+  @Test
+  void outputIsDeterministic() {
+    LoopProgram p = axpyRelu(4, 21);
+    assertEquals(Programs.emit(p).source(), Programs.emit(p).source());
+  }
+
+  @Test
+  void printsAReadableKernel() {
+    String source = Programs.emit(matmul(2, 3, 4, LoopKind.PARALLEL)).source();
+    assertTrue(source.contains("""
+          private static void kernel0(Frame frame) {
+            final float[] b0 = frame.floats(0);
+            final int o0 = frame.offset(0);
+        """), source);
+    assertTrue(source.contains("frame.parallel().forRange(2, (RangeTask) (lo"), source);
+  }
+}

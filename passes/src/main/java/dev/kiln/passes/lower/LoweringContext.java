@@ -1,0 +1,111 @@
+package dev.kiln.passes.lower;
+
+import com.google.common.collect.ImmutableList;
+import dev.kiln.ir.graph.Attributes;
+import dev.kiln.ir.graph.Node;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.op.InferenceContext;
+import dev.kiln.ir.type.DType;
+import dev.kiln.ir.type.TensorType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a lowering sees of one node: the buffers of its inputs and outputs, the values of inputs
+ * that are constants (shape-carrying inputs such as Reshape's {@code shape}), its attributes, and
+ * fresh names for the loop variables and locals of its kernel.
+ */
+public final class LoweringContext {
+  private final Node node;
+  private final List<Optional<Buffer>> inputs;
+  private final List<Buffer> outputs;
+  private final List<Optional<Tensor>> constants;
+  private final Set<String> usedNames = new HashSet<>();
+
+  LoweringContext(
+      Node node, List<Optional<Buffer>> inputs, List<Buffer> outputs, List<Optional<Tensor>> constants) {
+    this.node = node;
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.constants = constants;
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  public Attributes attrs() {
+    return node.attributes();
+  }
+
+  public int inputCount() {
+    return inputs.size();
+  }
+
+  public boolean hasInput(int i) {
+    return i < inputs.size() && inputs.get(i).isPresent();
+  }
+
+  /** The buffer of input {@code i}, which must be present. */
+  public Buffer input(int i) {
+    if (!hasInput(i)) {
+      throw new IllegalStateException(node.describe() + ": input " + i + " is absent");
+    }
+    return inputs.get(i).get();
+  }
+
+  /** The value of input {@code i} when it is a compile-time constant. */
+  public Optional<Tensor> constant(int i) {
+    return i < constants.size() ? constants.get(i) : Optional.empty();
+  }
+
+  /** The value of input {@code i}, which must be a compile-time constant (BindShapes ensures it). */
+  public Tensor requireConstant(int i, String role) {
+    return constant(i).orElseThrow(() -> new IllegalStateException(node.describe() + ": input " + i
+        + " (" + role + ") is not a compile-time constant, so the output shape could not be static"));
+  }
+
+  /**
+   * The node's application as inference sees it (input types and constant values), for the
+   * operators' own attribute and geometry helpers and for compile-time values such as Shape's.
+   */
+  public InferenceContext inference() {
+    List<Optional<TensorType>> types = new ArrayList<>();
+    for (Optional<Buffer> b : inputs) {
+      types.add(b.map(x -> TensorType.of(x.dtype(), x.shapeArray())));
+    }
+    return new InferenceContext(node.op(), node.attributes(), ImmutableList.copyOf(types),
+        ImmutableList.copyOf(constants), outputs.size());
+  }
+
+  public int outputCount() {
+    return outputs.size();
+  }
+
+  public Buffer output(int i) {
+    return outputs.get(i);
+  }
+
+  /** A loop variable named {@code hint}, or {@code hint} with a number when that is taken. */
+  public Var var(String hint) {
+    return new Var(fresh(hint));
+  }
+
+  public Local local(String hint, DType type) {
+    return new Local(fresh(hint), type);
+  }
+
+  private String fresh(String hint) {
+    String name = hint;
+    for (int n = 1; !usedNames.add(name); n++) {
+      name = hint + n;
+    }
+    return name;
+  }
+}

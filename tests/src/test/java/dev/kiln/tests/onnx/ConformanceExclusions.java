@@ -1,0 +1,72 @@
+package dev.kiln.tests.onnx;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The ONNX node tests that are known not to pass, each with the reason. A test case whose
+ * operator Kiln does not have at all needs no entry (the reason is that message); every other
+ * case that does not pass must match an entry here, and every entry must still match a case
+ * that does not pass, so the list can neither hide a regression nor go stale.
+ *
+ * <p>Keys are test names, or prefixes ending in {@code *}.
+ */
+final class ConformanceExclusions {
+  private ConformanceExclusions() {}
+
+  static final Map<String, String> REASONS = new LinkedHashMap<>();
+
+  static {
+    exclude("test_adagrad*", "training operator (domain ai.onnx.preview.training); Kiln is inference only");
+    exclude("test_adam*", "training operator (domain ai.onnx.preview.training); Kiln is inference only");
+    exclude("test_momentum*", "training operator (domain ai.onnx.preview.training); Kiln is inference only");
+    exclude("test_nesterov_momentum", "training operator (domain ai.onnx.preview.training); Kiln is inference only");
+    exclude("test_training_dropout*", "Dropout in training mode; Kiln is inference only");
+    exclude("test_batchnorm_*_training_mode", "BatchNormalization in training mode; Kiln is inference only");
+    exclude("test_cast_FLOAT_to_STRING", "string tensors are not supported");
+    exclude("test_cast_STRING_to_FLOAT", "string tensors are not supported");
+    exclude("test_castlike_FLOAT_to_STRING*", "string tensors are not supported");
+    exclude("test_castlike_STRING_to_FLOAT*", "string tensors are not supported");
+    exclude("test_strnormalizer_*", "string tensors are not supported");
+    exclude("test_cast_FLOAT_to_BFLOAT16", "the onnx 1.12 test data truncates f32 to bf16; the "
+        + "spec (since opset 13) and Kiln round to nearest even");
+    exclude("test_castlike_BFLOAT16_to_FLOAT_expanded", "the test data's 'like' input has shape "
+        + "[1] where the model declares [3, 4]");
+    exclude("test_castlike_FLOAT_to_BFLOAT16_expanded", "the test data's 'like' input has shape "
+        + "[1] where the model declares [3, 4]");
+    exclude("test_identity_opt", "optional types are not supported");
+    exclude("test_optional_*", "optional types are not supported");
+    exclude("test_loop16_seq_none", "optional and sequence types are not supported");
+    exclude("test_identity_sequence", "sequence types are not supported");
+    exclude("test_loop13_seq", "sequence types are not supported");
+    exclude("test_sequence_*", "sequence types are not supported");
+    exclude("test_if", "If with a run-time condition (Kiln graphs have no control flow)");
+    exclude("test_if_opt", "If with a run-time condition (Kiln graphs have no control flow)");
+    exclude("test_if_seq", "If with a run-time condition (Kiln graphs have no control flow)");
+    exclude("test_range_*_expanded", "the function body of Range spelled out uses Loop "
+        + "(Kiln graphs have no control flow); the Range cases themselves pass");
+    exclude("test_reduce_sum_do_not_keepdims_*", "axes is a run-time input and keepdims = 0, so "
+        + "the output's rank depends on run-time values; Kiln's types have static ranks");
+  }
+
+  private static void exclude(String pattern, String reason) {
+    REASONS.put(pattern, reason);
+  }
+
+  /** The pattern that matches {@code testName}, if any. */
+  static Optional<String> match(String testName) {
+    for (String p : REASONS.keySet()) {
+      if (p.endsWith("*") ? testName.startsWith(p.substring(0, p.length() - 1))
+          : p.contains("*") ? matchesInfix(p, testName) : p.equals(testName)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean matchesInfix(String pattern, String name) {
+    int star = pattern.indexOf('*');
+    return name.startsWith(pattern.substring(0, star)) && name.endsWith(pattern.substring(star + 1));
+  }
+}

@@ -1,0 +1,125 @@
+package dev.kiln.tests.onnx;
+
+import dev.kiln.frontend.ModelLoadException;
+import dev.kiln.frontend.kiln.KilnModel;
+import dev.kiln.frontend.onnx.OnnxModels;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.op.OpRegistry;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.runtime.interpreter.ReferenceInterpreter;
+import dev.kiln.runtime.interpreter.RunException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * One ONNX backend node test: a folder with {@code model.onnx} and {@code test_data_set_N/}
+ * holding {@code input_K.pb} and {@code output_K.pb}, matched to the graph's inputs and outputs
+ * by position. Running it imports the model, runs every data set on the reference interpreter and
+ * compares the outputs.
+ */
+record NodeTestCase(String name, Path dir) {
+
+  enum Status { PASSED, FAILED, UNSUPPORTED }
+
+  /** The outcome; {@code detail} says what failed or what is unsupported. */
+  record Outcome(Status status, String detail) {
+    static final Outcome PASS = new Outcome(Status.PASSED, "");
+  }
+
+  Outcome run() {
+    KilnModel model;
+    try {
+      model = OnnxModels.read(dir.resolve("model.onnx"));
+    } catch (ModelLoadException e) {
+      return new Outcome(Status.UNSUPPORTED, firstLine(e.diagnostics().getFirst().message()));
+    }
+    ReferenceInterpreter interpreter =
+        new ReferenceInterpreter(model.graph(), OpRegistry.standard());
+    for (Path dataSet : dataSets()) {
+      List<Tensor> inputs;
+      List<Tensor> expected;
+      try {
+        inputs = tensors(dataSet, "input_");
+        expected = tensors(dataSet, "output_");
+      } catch (ModelLoadException e) {
+        return new Outcome(Status.UNSUPPORTED, "test data: " + firstLine(e.getMessage()));
+      }
+      List<Value> graphInputs = model.graph().inputs();
+      if (inputs.size() != graphInputs.size()) {
+        return new Outcome(Status.FAILED, dataSet.getFileName() + " has " + inputs.size()
+            + " inputs; the graph has " + graphInputs.size());
+      }
+      Map<String, Tensor> feed = new HashMap<>();
+      for (int i = 0; i < inputs.size(); i++) {
+        feed.put(graphInputs.get(i).name(),
+            asBf16If(graphInputs.get(i).type().dtype(), inputs.get(i)));
+      }
+      Map<String, Tensor> results;
+      try {
+        results = interpreter.run(feed);
+      } catch (RunException e) {
+        return new Outcome(Status.FAILED, "run: " + firstLine(e.getMessage()));
+      } catch (RuntimeException e) {
+        return new Outcome(Status.FAILED, "run: " + firstLine(e.toString()));
+      }
+      List<Tensor> actual = new ArrayList<>(results.values());
+      if (actual.size() != expected.size()) {
+        return new Outcome(Status.FAILED, actual.size() + " outputs, expected " + expected.size());
+      }
+      for (int i = 0; i < expected.size(); i++) {
+        Optional<String> diff = TensorComparison.compare(actual.get(i),
+            asBf16If(actual.get(i).dtype(), expected.get(i)),
+            TensorComparison.RTOL, TensorComparison.ATOL);
+        if (diff.isPresent()) {
+          return new Outcome(Status.FAILED, dataSet.getFileName() + " output " + i + ": "
+              + diff.get());
+        }
+      }
+    }
+    return Outcome.PASS;
+  }
+
+  /**
+   * numpy has no bfloat16, so the ONNX 1.12 generator stored bf16 test data as UINT16 tensors of
+   * the same bits; read them as the bf16 the model declares.
+   */
+  private static Tensor asBf16If(DType wanted, Tensor t) {
+    return wanted == DType.BF16 && t.dtype() == DType.U16
+        ? Tensor.wrap(DType.BF16, t.shape(), t.data())
+        : t;
+  }
+
+  private List<Path> dataSets() {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("test_data_set_"))
+          .sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<Tensor> tensors(Path dataSet, String prefix) {
+    List<Tensor> out = new ArrayList<>();
+    for (int k = 0; ; k++) {
+      Path f = dataSet.resolve(prefix + k + ".pb");
+      if (!Files.exists(f)) {
+        return out;
+      }
+      out.add(OnnxModels.readTensor(f));
+    }
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}
