@@ -48,7 +48,7 @@ class RandomScheduleTest {
     assertTrue(applied > 300, "only " + applied + " primitives applied, " + refused + " refused");
   }
 
-  private static void randomStep(Schedule s, Random random) {
+  static void randomStep(Schedule s, Random random) {
     List<String> loops = new ArrayList<>(Loops.loopNames(s.kernel().body()));
     String loop = loops.get(random.nextInt(loops.size()));
     switch (random.nextInt(8)) {
