@@ -6,7 +6,10 @@ import dev.kiln.codegen.jit.JitCompiler;
 import dev.kiln.codegen.jit.KernelCache;
 import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.graph.Node;
 import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.lower.LoweringRegistry;
+import java.util.List;
 import dev.kiln.passes.memory.MemoryPlan;
 import dev.kiln.passes.memory.MemoryPlanner;
 import dev.kiln.passes.shape.BindShapes;
@@ -47,6 +50,7 @@ final class CompiledEngine {
             && EmitOptions.vectorApiAvailable()));
     ParallelExecutor pool = POOLS.computeIfAbsent(options.threads(), ParallelExecutor::withThreads);
     return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
+      checkLowerable(graph);
       long start = System.nanoTime();
       Graph bound;
       try {
@@ -66,6 +70,18 @@ final class CompiledEngine {
       reports.accept(new Report(shapes, program, plan, result, lowered - start, done - lowered));
       return result.executable();
     }, pool);
+  }
+
+  /** An operator without a lowering is a limitation of this engine, said plainly. */
+  private static void checkLowerable(Graph graph) {
+    LoweringRegistry lowerings = LoweringRegistry.standard();
+    List<String> missing = graph.nodes().stream().map(Node::op)
+        .filter(op -> lowerings.lookup(op).isEmpty()).distinct().sorted().toList();
+    if (!missing.isEmpty()) {
+      throw new RunException("the compiled engine cannot run " + String.join(", ", missing)
+          + " yet (no lowering to loop IR); use the interpreter engine (--engine interpreter, "
+          + "or ModelOptions.Engine.INTERPRETER)");
+    }
   }
 
   private static JitCompiler jit(Optional<Path> cacheDirectory) {

@@ -38,9 +38,12 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
     this(engine, Runtime.getRuntime().availableProcessors(), 1, Optional.empty());
   }
 
-  /** The compiled engine on every available processor, kernels cached in memory. */
+  /**
+   * The reference interpreter, until lowering covers every operator (then the compiled engine);
+   * compiled runs use every available processor and cache kernels in memory.
+   */
   public static ModelOptions defaults() {
-    return new ModelOptions(Engine.COMPILED);
+    return new ModelOptions(Engine.INTERPRETER);
   }
 
   public ModelOptions withEngine(Engine newEngine) {
