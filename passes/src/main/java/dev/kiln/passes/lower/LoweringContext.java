@@ -1,12 +1,16 @@
 package dev.kiln.passes.lower;
 
+import com.google.common.collect.ImmutableList;
 import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.type.DType;
+import dev.kiln.ir.type.TensorType;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -65,6 +69,19 @@ public final class LoweringContext {
   public Tensor requireConstant(int i, String role) {
     return constant(i).orElseThrow(() -> new IllegalStateException(node.describe() + ": input " + i
         + " (" + role + ") is not a compile-time constant, so the output shape could not be static"));
+  }
+
+  /**
+   * The node's application as inference sees it (input types and constant values), for the
+   * operators' own attribute and geometry helpers and for compile-time values such as Shape's.
+   */
+  public InferenceContext inference() {
+    List<Optional<TensorType>> types = new ArrayList<>();
+    for (Optional<Buffer> b : inputs) {
+      types.add(b.map(x -> TensorType.of(x.dtype(), x.shapeArray())));
+    }
+    return new InferenceContext(node.op(), node.attributes(), ImmutableList.copyOf(types),
+        ImmutableList.copyOf(constants), outputs.size());
   }
 
   public int outputCount() {

@@ -71,6 +71,15 @@ public final class Nests {
     return Exprs.load(in, broadcast(outIndices, in));
   }
 
+  /** The one element of a scalar-like buffer (rank 0, or every dim 1). */
+  public static Expr loadScalar(Buffer b) {
+    List<Expr> zeros = new ArrayList<>();
+    for (int d = 0; d < b.rank(); d++) {
+      zeros.add(index(0));
+    }
+    return Exprs.load(b, zeros);
+  }
+
   /** The row-major flat offset of {@code indices} in {@code shape}. */
   public static Expr flatten(List<? extends Expr> indices, long[] shape) {
     Expr flat = index(0);

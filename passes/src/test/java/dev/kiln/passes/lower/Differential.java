@@ -110,12 +110,19 @@ final class Differential {
 
   /** Runs both paths on random inputs for {@code graph} and compares; the failure names the case. */
   static LoopProgram check(String what, Graph graph, Random rnd, boolean nonZero) {
-    Map<String, Tensor> inputs = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
     for (Value v : graph.inputs()) {
-      Tensor t = random(v.type().dtype(), v.type().shape().toLongArray(), rnd, nonZero);
-      inputs.put(v.name(), t);
-      shapes.put(v.name(), t.shape());
+      shapes.put(v.name(), v.type().shape().toLongArray());
+    }
+    return check(what, graph, shapes, rnd, nonZero);
+  }
+
+  /** Like {@link #check(String, Graph, Random, boolean)} for inputs of the given shapes. */
+  static LoopProgram check(
+      String what, Graph graph, Map<String, long[]> shapes, Random rnd, boolean nonZero) {
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    for (Value v : graph.inputs()) {
+      inputs.put(v.name(), random(v.type().dtype(), shapes.get(v.name()), rnd, nonZero));
     }
     String context = what + " with inputs " + describe(graph);
     Map<String, Tensor> expected;
