@@ -20,7 +20,7 @@ final class CheckCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  @Parameters(paramLabel = "FILE", description = "The model (.kiln).")
+  @Parameters(paramLabel = "FILE", description = "The model (.kiln or .onnx).")
   Path file;
 
   @Override

@@ -36,7 +36,7 @@ final class RunCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  @Parameters(paramLabel = "FILE", description = "The model (.kiln).")
+  @Parameters(paramLabel = "FILE", description = "The model (.kiln or .onnx).")
   Path file;
 
   @Option(

@@ -229,6 +229,7 @@ final class GraphImporter {
         continue;
       }
       Value value = v.get();
+      checkDeclaredType(out, value);
       if (!value.name().equals(out.getName()) && !out.getName().isEmpty()) {
         // The value got another Kiln name (a clash, or an inlined branch); keep the ONNX name
         // for the output, so that run() results are named as the model says.
@@ -241,6 +242,29 @@ final class GraphImporter {
         value = renamed;
       }
       builder.output(value);
+    }
+  }
+
+  /**
+   * A declared output type whose element type or rank differs from what Kiln infers means the
+   * model and Kiln disagree about an operator: an error, never a silently different result.
+   * Dims may differ (exporters often declare symbolic dims where Kiln folds to sizes).
+   */
+  private void checkDeclaredType(Onnx.ValueInfoProto out, Value value) {
+    if (!out.hasType() || !out.getType().hasTensorType()) {
+      return;
+    }
+    Onnx.TypeProto.Tensor declared = out.getType().getTensorType();
+    TensorType actual = value.type();
+    boolean dtypeDiffers = declared.getElemType() != 0
+        && declared.getElemType() != actual.dtype().onnxCode();
+    boolean rankDiffers = declared.hasShape()
+        && declared.getShape().getDimCount() != actual.rank();
+    if (dtypeDiffers || rankDiffers) {
+      String what = dtypeDiffers ? OnnxDTypes.name(declared.getElemType())
+          : "rank " + declared.getShape().getDimCount();
+      problem("graph output '" + out.getName() + "' is declared " + what + " but Kiln infers "
+          + actual);
     }
   }
 

@@ -148,7 +148,10 @@ final class OnnxTensors {
     for (long d : tensor.shape()) {
       b.addDims(d);
     }
-    b.setRawData(ByteString.copyFrom(tensor.data().asByteBuffer()));
+    // Copy through an array: heap segments over long[] or double[] have no ByteBuffer view.
+    byte[] bytes = new byte[Math.toIntExact(tensor.byteSize())];
+    MemorySegment.copy(tensor.data(), 0, MemorySegment.ofArray(bytes), 0, bytes.length);
+    b.setRawData(ByteString.copyFrom(bytes));
     return b.build();
   }
 }

@@ -106,7 +106,9 @@ public sealed interface Expr
 
     @Override
     public String toString() {
-      return fn.text() + args.toString().replace('[', '(').replace(']', ')');
+      // Join rather than rewrite the list's brackets: arguments may be loads, which print [..].
+      return fn.text() + args.stream().map(Expr::toString)
+          .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
     }
   }
 

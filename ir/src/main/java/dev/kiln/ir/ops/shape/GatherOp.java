@@ -14,6 +14,7 @@ import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -68,22 +69,21 @@ final class GatherOp extends OpSchema {
     Tensor indices = ctx.input(1);
     int axis = IntInputs.axis(ctx.attrs().getInt("axis", 0), data.rank(), "axis");
     long[] in = data.shape();
-    long[] inStrides = Shapes.strides(in);
-    long[] out = Layout.sizes(outType);
-    long[] indexShape = indices.shape();
-    long[] indexStrides = Shapes.strides(indexShape);
-    TensorWriter w = TensorWriter.of(data.dtype(), out);
-    for (long o = 0; o < w.size(); o++) {
-      long[] oc = Layout.unravel(o, out);
-      // Output coords are data[:axis], then the index coords, then data[axis+1:].
-      long[] ic = new long[in.length];
-      System.arraycopy(oc, 0, ic, 0, axis);
-      System.arraycopy(oc, axis + indexShape.length, ic, axis + 1, in.length - axis - 1);
-      long[] indexCoords = new long[indexShape.length];
-      System.arraycopy(oc, axis, indexCoords, 0, indexShape.length);
-      long index = indices.getLong(Layout.offset(indexCoords, indexStrides));
-      ic[axis] = checkIndex(index, in[axis], axis);
-      w.copyElement(data, Layout.offset(ic, inStrides), o);
+    // Row-major, data is `outer` x dim(axis) x `inner` and the output `outer` x indices x
+    // `inner`: each (outer, index) pair copies one contiguous block of `inner` elements.
+    long outer = Shapes.size(Arrays.copyOfRange(in, 0, axis));
+    long inner = Shapes.size(Arrays.copyOfRange(in, axis + 1, in.length));
+    long count = indices.size();
+    TensorWriter w = TensorWriter.of(data.dtype(), Layout.sizes(outType));
+    for (long i = 0; i < count; i++) {
+      long index = checkIndex(indices.getLong(i), in[axis], axis);
+      for (long o = 0; o < outer; o++) {
+        long from = (o * in[axis] + index) * inner;
+        long to = (o * count + i) * inner;
+        for (long e = 0; e < inner; e++) {
+          w.copyElement(data, from + e, to + e);
+        }
+      }
     }
     return List.of(w.build());
   }

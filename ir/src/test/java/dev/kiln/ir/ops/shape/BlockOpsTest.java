@@ -16,6 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.tensor.Tensor;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Trilu, DepthToSpace, SpaceToDepth and OneHot. */
@@ -91,5 +93,34 @@ class BlockOpsTest {
         "OneHot", attrs(), i64Type(2), i64Scalar(3), f32Type(3));
     assertInferError("input 1 (depth) must not be negative, got -1",
         "OneHot", attrs(), i64Type(2), i64Scalar(-1), values);
+  }
+
+  @Test
+  void eyeLikeFillsADiagonal() {
+    assertEquals(f32(shape(2, 3), 0, 1, 0, 0, 0, 1), eval("EyeLike", with().put("k", 1L).build(), iota(2, 3)));
+    assertEquals(Tensor.ofLongs(shape(3, 2), 0, 0, 1, 0, 0, 1),
+        eval("EyeLike", with().put("k", -1L).put("dtype", 7L).build(), iota(3, 2)));
+    // Only the input's shape matters, so a static shape folds without the input's value.
+    var r = OpHarness.inferAll("EyeLike", attrs(), 1, f32Type(2, 2));
+    assertEquals(Optional.of(List.of(f32(shape(2, 2), 1, 0, 0, 1))), r.values().map(List::copyOf));
+    assertEquals("i64[N, 4]", infer("EyeLike", with().put("dtype", 7L).build(), f32Type("N", 4)).toString());
+    assertInferError("attribute 'dtype' = 8 is not an ONNX data type Kiln supports",
+        "EyeLike", with().put("dtype", 8L).build(), f32Type(2, 2));
+    assertInferError("input 0 must be 2-D, got f32[2]", "EyeLike", attrs(), f32Type(2));
+  }
+
+  @Test
+  void reverseSequenceReversesEachPrefix() {
+    // time_axis 0, batch_axis 1: column b reverses its first lens[b] rows.
+    Tensor x = iota(4, 3);
+    assertEquals(f32(shape(4, 3), 0, 4, 8, 3, 1, 5, 6, 7, 2, 9, 10, 11),
+        eval("ReverseSequence", attrs(), x, i64(1, 2, 3)));
+    Attributes batchFirst = with().put("batch_axis", 0L).put("time_axis", 1L).build();
+    assertEquals(f32(shape(2, 3), 2, 1, 0, 3, 4, 5),
+        eval("ReverseSequence", batchFirst, iota(2, 3), i64(3, 0)));
+    assertInferError("input 1 (sequence_lens) i64[2] must have one length per batch entry of input 0 f32[4, 3]",
+        "ReverseSequence", attrs(), f32Type(4, 3), i64Type(2));
+    OpHarness.assertEvalError("input 1 (sequence_lens) has length 5 for batch entry 0, outside [0, 4]",
+        "ReverseSequence", attrs(), x, i64(5, 1, 1));
   }
 }

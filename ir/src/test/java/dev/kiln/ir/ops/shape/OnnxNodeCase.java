@@ -33,6 +33,25 @@ record OnnxNodeCase(
     List<Optional<Tensor>> inputs,
     List<Tensor> outputs) {
 
+  /**
+   * The directory of node tests: {@code $KILN_ONNX_NODE_TESTS}, else {@code
+   * shared/onnx-node-tests} in the working directory or one enclosing it (as the linalg, nn and
+   * reduce families' harness finds it).
+   */
+  static Optional<Path> root() {
+    String override = System.getenv("KILN_ONNX_NODE_TESTS");
+    if (override != null) {
+      return Optional.of(Path.of(override));
+    }
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("shared").resolve("onnx-node-tests");
+      if (Files.isDirectory(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The operator of a single-node model, or empty for larger models. */
   static Optional<String> singleOp(Path dir) {
     try {

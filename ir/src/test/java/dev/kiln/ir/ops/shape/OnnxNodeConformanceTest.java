@@ -33,17 +33,17 @@ import org.junit.jupiter.api.TestFactory;
  */
 @Tag("conformance")
 class OnnxNodeConformanceTest {
-  private static final Path CASES = Path.of("/work/shared/onnx-node-tests");
-
   /** Cases of this family's operators that are not run, each with the reason. */
   private static final Map<String, String> EXCLUDED = Map.of();
 
   @TestFactory
   Stream<DynamicTest> nodeTests() throws IOException {
-    Assumptions.assumeTrue(Files.isDirectory(CASES), "ONNX node tests not present at " + CASES);
+    Optional<Path> root = OnnxNodeCase.root();
+    Assumptions.assumeTrue(
+        root.isPresent(), "shared/onnx-node-tests not found above " + Path.of("").toAbsolutePath());
     Set<String> ops = ShapeOps.all().stream().map(OpSchema::name).collect(Collectors.toSet());
     List<Path> dirs;
-    try (Stream<Path> s = Files.list(CASES)) {
+    try (Stream<Path> s = Files.list(root.get())) {
       dirs = s.filter(d -> Files.isRegularFile(d.resolve("model.onnx"))).sorted().toList();
     }
     List<Path> cases = dirs.stream()

@@ -1,0 +1,181 @@
+package dev.kiln.passes.schedule;
+
+import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.Stmt;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The schedule a kernel gets when no custom {@link ScheduleFunction} is registered for it. It
+ * looks at the shape of each top-level loop nest and only asks primitives for what it wants; a
+ * primitive that refuses (its precondition does not hold) is skipped, so the result is always
+ * legal, at worst less optimized.
+ *
+ * <ul>
+ *   <li><b>Elementwise</b> (a perfect nest whose innermost body has no loop): fuse the outer
+ *       loops that may each run in parallel (all but the innermost, up to the first that carries a
+ *       dependence) into one and parallelize it; split the innermost by {@code vectorLanes}
+ *       when that divides its extent and vectorize the lanes (otherwise vectorize the whole
+ *       innermost loop, whose tail code generation masks).
+ *   <li><b>Reduction into an accumulator</b> (a perfect nest whose innermost body declares a
+ *       local and runs loops: matmul, convolution, pooling): tile the two innermost output loops
+ *       by {@code tileRows x tileCols} when both are larger, parallelize the outermost loop that
+ *       allows it, unroll reduction loops no longer than {@code maxUnrollExtent}. The output
+ *       columns are not vectorized: the scalar accumulator carries a value from one reduction
+ *       iteration to the next, and vectorizing across columns needs one accumulator per lane
+ *       (a later step).
+ *   <li><b>Anything else</b>: parallelize the outermost loop that allows it.
+ * </ul>
+ */
+public final class DefaultScheduler implements ScheduleFunction {
+  private final ScheduleOptions options;
+
+  public DefaultScheduler(ScheduleOptions options) {
+    this.options = options;
+  }
+
+  @Override
+  public Schedule schedule(Kernel kernel) {
+    Schedule s = Schedule.of(kernel);
+    List<Stmt.For> roots = new ArrayList<>();
+    if (kernel.body() instanceof Stmt.Block b) {
+      b.stmts().stream().filter(x -> x instanceof Stmt.For).forEach(x -> roots.add((Stmt.For) x));
+    } else if (kernel.body() instanceof Stmt.For f) {
+      roots.add(f);
+    }
+    for (Stmt.For root : roots) {
+      List<Stmt.For> chain = perfectChain(root);
+      Stmt innermostBody = chain.getLast().body();
+      if (!Loops.containsLoop(innermostBody)) {
+        elementwise(s, chain);
+      } else if (declaresLocal(innermostBody)) {
+        reduction(s, chain, innermostBody);
+      } else {
+        parallelizeOutermost(s, root.var().name());
+      }
+    }
+    return s;
+  }
+
+  private void elementwise(Schedule s, List<Stmt.For> chain) {
+    // Fuse the outer loops that could each run in parallel (not the innermost: it gets the
+    // lanes); a loop carrying a dependence (a reduction) stops the prefix.
+    int parallelPrefix = 0;
+    while (parallelPrefix + 1 < chain.size() && canParallelize(s, chain.get(parallelPrefix).var().name())) {
+      parallelPrefix++;
+    }
+    String outer = parallelPrefix == 0 ? null : chain.getFirst().var().name();
+    for (int k = 1; k < parallelPrefix && attempt(s, "fuse", outer, chain.get(k).var().name()); k++) {
+      outer = s.trace().steps().getLast() instanceof TraceStep.Fuse f ? f.fused() : outer;
+    }
+    Stmt.For last = chain.getLast();
+    String inner = last.var().name();
+    if (options.vectorLanes() > 1 && last.extent() >= 2 && canVectorize(s, inner)) {
+      if (last.extent() % options.vectorLanes() == 0 && last.extent() > options.vectorLanes()) {
+        Schedule.SplitLoops lanes = s.split(inner, options.vectorLanes());
+        inner = lanes.inner().name();
+        outer = outer == null ? lanes.outer().name() : outer;
+      }
+      attempt(s, "vectorize", inner, null);
+    }
+    if (outer != null) {
+      parallelizeOutermost(s, outer);
+    }
+  }
+
+  private void reduction(Schedule s, List<Stmt.For> chain, Stmt innermostBody) {
+    String root = chain.getFirst().var().name();
+    if (chain.size() >= 2) {
+      Stmt.For rows = chain.get(chain.size() - 2);
+      Stmt.For cols = chain.getLast();
+      if (rows.extent() > options.tileRows() && cols.extent() > options.tileCols()) {
+        Schedule probe = s.copy();
+        try {
+          Schedule.TiledLoops t = probe.tile(rows.var().name(), cols.var().name(), options.tileRows(),
+              options.tileCols());
+          s.tile(rows.var().name(), cols.var().name(), options.tileRows(), options.tileCols());
+          root = chain.size() == 2 ? t.outerA().name() : root;
+        } catch (ScheduleException refused) {
+          // Tiling would reorder dependent iterations: keep the nest as it is.
+        }
+      }
+    }
+    parallelizeOutermost(s, root);
+    Loops.forEachStmt(innermostBody, x -> {
+      if (x instanceof Stmt.For f && !Loops.containsLoop(f.body()) && f.extent() <= options.maxUnrollExtent()) {
+        attempt(s, "unroll", f.var().name(), null);
+      }
+    });
+  }
+
+  /** Parallelizes the first loop, going inward along the nest from {@code root}, that allows it. */
+  private void parallelizeOutermost(Schedule s, String root) {
+    if (!options.parallel()) {
+      return;
+    }
+    for (Stmt.For f : perfectChain(Loops.find(s.kernel().body(), root).orElseThrow().loop())) {
+      if (f.extent() <= 1 || f.kind() != dev.kiln.ir.loop.LoopKind.SERIAL) {
+        continue;
+      }
+      try {
+        s.parallelize(f.var().name());
+        return;
+      } catch (ScheduleException refused) {
+        // Try the next loop inward.
+      }
+    }
+  }
+
+  /** Applies a primitive if its preconditions hold; a refusal leaves the schedule unchanged. */
+  private static boolean attempt(Schedule s, String primitive, String loop, String other) {
+    try {
+      switch (primitive) {
+        case "fuse" -> s.fuse(loop, other);
+        case "vectorize" -> s.vectorize(loop);
+        case "unroll" -> s.unroll(loop);
+        default -> throw new IllegalArgumentException(primitive);
+      }
+      return true;
+    } catch (ScheduleException refused) {
+      return false;
+    }
+  }
+
+  private static boolean canParallelize(Schedule s, String loop) {
+    try {
+      s.copy().parallelize(loop);
+      return true;
+    } catch (ScheduleException refused) {
+      return false;
+    }
+  }
+
+  private static boolean canVectorize(Schedule s, String loop) {
+    try {
+      s.copy().vectorize(loop);
+      return true;
+    } catch (ScheduleException refused) {
+      return false;
+    }
+  }
+
+  /** The loops from {@code root} inward while each is the whole body of the previous (through guards). */
+  private static List<Stmt.For> perfectChain(Stmt.For root) {
+    List<Stmt.For> chain = new ArrayList<>();
+    Stmt s = root;
+    while (true) {
+      while (s instanceof Stmt.If i && i.otherwise().isEmpty() && Loops.isPureIndex(i.condition())) {
+        s = i.then();
+      }
+      if (!(s instanceof Stmt.For f)) {
+        return chain;
+      }
+      chain.add(f);
+      s = f.body();
+    }
+  }
+
+  private static boolean declaresLocal(Stmt body) {
+    return body instanceof Stmt.Block b && b.stmts().stream().anyMatch(x -> x instanceof Stmt.Let);
+  }
+}

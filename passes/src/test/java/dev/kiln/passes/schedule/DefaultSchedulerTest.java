@@ -1,0 +1,97 @@
+package dev.kiln.passes.schedule;
+
+import static dev.kiln.passes.schedule.ScheduleChecks.assertLegal;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kiln.ir.loop.Kernel;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DefaultSchedulerTest {
+  static final DefaultScheduler EIGHT_LANES = new DefaultScheduler(new ScheduleOptions(8, 4, 8, true, 4));
+
+  static Schedule scheduled(Kernel k) {
+    Schedule s = EIGHT_LANES.schedule(k);
+    assertLegal(s, Map.of(), k.name());
+    return s;
+  }
+
+  @Test
+  void elementwiseFusesOuterLoopsParallelizesAndVectorizesByLanes() {
+    // Rule: fuse all but the innermost, parallel outer, split innermost by lanes, vectorize lanes.
+    Schedule s = scheduled(Fixtures.biasRelu(2, 3, 16));
+    assertEquals("""
+        fuse(i, j) -> i_j
+        split(k, 8) -> k.o, k.i
+        vectorize(k.i)
+        parallelize(i_j)
+        """, s.trace().toString());
+  }
+
+  @Test
+  void anInnermostLoopThatLanesDoNotDivideIsVectorizedWhole() {
+    Schedule s = scheduled(Fixtures.biasRelu(1, 3, 5));
+    assertEquals("""
+        fuse(i, j) -> i_j
+        vectorize(k)
+        parallelize(i_j)
+        """, s.trace().toString());
+  }
+
+  @Test
+  void matmulTilesTheOutputAndParallelizesTheRowTiles() {
+    Schedule s = scheduled(Fixtures.matmul(9, 5, 20));
+    assertEquals("""
+        tile(i, j, 4, 8) -> i.o, j.o, i.i, j.i
+        parallelize(i.o)
+        """, s.trace().toString());
+    assertEquals("""
+        kernel matmul @"MatMul"(in %a, const %w, out %c) {
+          parallel for i.o in 0..3 {
+            for j.o in 0..3 {
+              for i.i in 0..4 {
+                if (((i.o * 4) + i.i) < 9) {
+                  for j.i in 0..8 {
+                    if (((j.o * 8) + j.i) < 20) {
+                      let $acc: f32 = 0.0:f32
+                      for k in 0..5 {
+                        $acc = ($acc + (%a[((i.o * 4) + i.i), k] * %w[k, ((j.o * 8) + j.i)]))
+                      }
+                      %c[((i.o * 4) + i.i), ((j.o * 8) + j.i)] = $acc
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        """, s.kernel().toString());
+  }
+
+  @Test
+  void convolutionParallelizesFiltersAndUnrollsTheWindow() {
+    Schedule s = scheduled(Fixtures.conv(2, 3, 6, 3));
+    assertEquals("""
+        parallelize(f)
+        unroll(kw)
+        """, s.trace().toString());
+  }
+
+  @Test
+  void inPlaceReductionsKeepTheirReductionLoopSerial() {
+    // The accumulate nest is elementwise in shape but k carries c[i, j]: it is not vectorized.
+    Schedule s = scheduled(Fixtures.matmulInPlace(3, 4, 16));
+    assertEquals("""
+        split(j0, 8) -> j0.o, j0.i
+        vectorize(j0.i)
+        parallelize(i0)
+        fuse(i, j) -> i_j
+        parallelize(i_j)
+        """, s.trace().toString());
+    Schedule sum = scheduled(Fixtures.rowSum(3, 4, 5));
+    assertEquals("""
+        vectorize(i0)
+        parallelize(i)
+        """, sum.trace().toString());
+  }
+}

@@ -1,0 +1,139 @@
+package dev.kiln.passes.schedule;
+
+import static dev.kiln.passes.schedule.ScheduleChecks.assertFails;
+import static dev.kiln.passes.schedule.ScheduleChecks.assertScheduled;
+
+import dev.kiln.ir.loop.Var;
+import org.junit.jupiter.api.Test;
+
+/** vectorize, parallelize, unroll: they change how a loop runs, not what it does. */
+class LoopKindTest {
+  @Test
+  void annotationsChangeOnlyTheLoopKind() {
+    // Rule: the loop keeps its variable, extent and body; only its kind changes.
+    assertScheduled(Fixtures.biasRelu(2, 3, 8), s -> {
+      s.parallelize("i");
+      s.unroll("j");
+      s.vectorize("k");
+    }, """
+        kernel bias_relu @"Add+Relu"(in %x, in %b, out %y) {
+          parallel for i in 0..2 {
+            unrolled for j in 0..3 {
+              vectorized for k in 0..8 {
+                %y[i, j, k] = max((%x[i, j, k] + %b[k]), 0.0:f32)
+              }
+            }
+          }
+        }
+        """);
+  }
+
+  @Test
+  void anInPlaceReductionVectorizesAcrossItsOutputColumns() {
+    // Rule: c[i, j] += a[i, k] * w[k, j] with k outermost: j lanes write distinct elements.
+    assertScheduled(Fixtures.matmulInPlace(3, 4, 8), s -> {
+      s.reorder("k", "i");
+      s.reorder("i", "j");
+      s.vectorize("j");
+      s.parallelize("j0");
+    }, """
+        kernel matmul_acc @"MatMul"(in %a, const %w, out %c) {
+          for i0 in 0..3 {
+            parallel for j0 in 0..8 {
+              %c[i0, j0] = 0.0:f32
+            }
+          }
+          for k in 0..4 {
+            for i in 0..3 {
+              vectorized for j in 0..8 {
+                %c[i, j] = (%c[i, j] + (%a[i, k] * %w[k, j]))
+              }
+            }
+          }
+        }
+        """);
+  }
+
+  @Test
+  void vectorizePreconditions() {
+    Schedule s = Schedule.of(Fixtures.matmul(3, 4, 5));
+    assertFails(s, ScheduleError.UNKNOWN_LOOP,
+        "vectorize(q) in kernel matmul: precondition 1: there is no loop q (loops: i, j, k)", x -> x.vectorize("q"));
+    s.unroll("k");
+    assertFails(s, ScheduleError.LOOP_NOT_SERIAL,
+        "vectorize(k) in kernel matmul: precondition 2: loop k is already unrolled", x -> x.vectorize("k"));
+    assertFails(s, ScheduleError.NOT_INNERMOST,
+        "vectorize(j) in kernel matmul: precondition 3: loop j contains another loop", x -> x.vectorize("j"));
+    assertFails(Schedule.of(Fixtures.matmul(3, 4, 5)), ScheduleError.DEPENDENCE,
+        "vectorize(k) in kernel matmul: precondition 4: local $acc is assigned in one iteration of k and used in the next",
+        x -> x.vectorize("k"));
+    assertFails(Schedule.of(Fixtures.rowSum(2, 3, 4)), ScheduleError.DEPENDENCE,
+        "vectorize(k) in kernel row_sum: precondition 5: different iterations of k may write the same element %y[i]",
+        x -> x.vectorize("k"));
+    Schedule t = Schedule.of(Fixtures.biasRelu(2, 3, 4));
+    t.reorder("k", "j");
+    assertFails(t, ScheduleError.NOT_CONTIGUOUS,
+        "vectorize(j) in kernel bias_relu: precondition 6: access %y[i, j, k] does not use j as the unit-stride last index",
+        x -> x.vectorize("j"));
+  }
+
+  @Test
+  void parallelizePreconditions() {
+    Schedule s = Schedule.of(Fixtures.matmul(3, 4, 5));
+    assertFails(s, ScheduleError.UNKNOWN_LOOP,
+        "parallelize(q) in kernel matmul: precondition 1: there is no loop q (loops: i, j, k)",
+        x -> x.parallelize("q"));
+    s.unroll("k");
+    assertFails(s, ScheduleError.LOOP_NOT_SERIAL,
+        "parallelize(k) in kernel matmul: precondition 2: loop k is already unrolled", x -> x.parallelize("k"));
+    s.parallelize("j");
+    assertFails(s, ScheduleError.NESTED_PARALLEL,
+        "parallelize(i) in kernel matmul: precondition 3: loop j is already parallel", x -> x.parallelize("i"));
+    assertFails(Schedule.of(Fixtures.matmul(3, 4, 5)), ScheduleError.DEPENDENCE,
+        "parallelize(k) in kernel matmul: precondition 4: local $acc is assigned in one iteration of k and used in the next",
+        x -> x.parallelize("k"));
+    assertFails(Schedule.of(Fixtures.rowSum(2, 3, 4)), ScheduleError.DEPENDENCE,
+        "parallelize(j) in kernel row_sum: precondition 5: different iterations of j may write the same element %y[i]",
+        x -> x.parallelize("j"));
+  }
+
+  @Test
+  void unrollPreconditions() {
+    Schedule s = Schedule.of(Fixtures.biasRelu(2, 3, 65));
+    assertFails(s, ScheduleError.UNKNOWN_LOOP,
+        "unroll(q) in kernel bias_relu: precondition 1: there is no loop q (loops: i, j, k)", x -> x.unroll("q"));
+    s.parallelize("i");
+    assertFails(s, ScheduleError.LOOP_NOT_SERIAL,
+        "unroll(i) in kernel bias_relu: precondition 2: loop i is already parallel", x -> x.unroll("i"));
+    assertFails(s, ScheduleError.BAD_ARGUMENT,
+        "unroll(k) in kernel bias_relu: precondition 3: loop k has extent 65; at most 64 can be unrolled",
+        x -> x.unroll("k"));
+  }
+
+  @Test
+  void splitAndFusedIndicesStillProveIndependence() {
+    // Rule: i.o * 4 + i.i is injective (4 > 3 * 1), floordiv/floormod of one fused loop determine it.
+    assertScheduled(Fixtures.biasRelu(3, 5, 8), s -> {
+      Var fused = s.fuse("i", "j");
+      Schedule.SplitLoops f = s.split(fused, 4);
+      s.parallelize(f.outer());
+      Schedule.SplitLoops k = s.split("k", 4);
+      s.unroll(k.outer());
+      s.vectorize(k.inner());
+    }, """
+        kernel bias_relu @"Add+Relu"(in %x, in %b, out %y) {
+          parallel for i_j.o in 0..4 {
+            for i_j.i in 0..4 {
+              if (((i_j.o * 4) + i_j.i) < 15) {
+                unrolled for k.o in 0..2 {
+                  vectorized for k.i in 0..4 {
+                    %y[floordiv(((i_j.o * 4) + i_j.i), 5), floormod(((i_j.o * 4) + i_j.i), 5), ((k.o * 4) + k.i)] = max((%x[floordiv(((i_j.o * 4) + i_j.i), 5), floormod(((i_j.o * 4) + i_j.i), 5), ((k.o * 4) + k.i)] + %b[((k.o * 4) + k.i)]), 0.0:f32)
+                  }
+                }
+              }
+            }
+          }
+        }
+        """);
+  }
+}
