@@ -11,8 +11,9 @@ import java.util.Optional;
  *
  * @param engine which engine runs the model
  * @param threads threads of the compiled engine's parallel loops (1: run on the caller only)
- * @param optimizationLevel 0 compiles loops as lowered, scalar; 1 (the default) lets loops that
- *     schedules marked vectorized use the Vector API
+ * @param optimizationLevel 0 compiles loops as lowered (serial, scalar); 1 (the default) applies
+ *     the default schedules (tiling, vectorization for the Vector API's preferred float length,
+ *     parallel outer loops, unrolled small windows)
  * @param cacheDirectory where the compiled engine keeps compiled kernels across processes; empty:
  *     in memory only
  */
