@@ -82,6 +82,14 @@ class LoweringDifferentialTest {
   }
 
   @Test
+  void integerMeanDividesTheExactSum() {
+    // The i32 sum overflows; the reference divides the exact (long) sum.
+    Tensor x = Tensor.ofLongs(DType.I32, new long[] {2}, Integer.MAX_VALUE, Integer.MAX_VALUE - 2);
+    Graph g = new Differential.OneNode(new Random(0)).in(DType.I32, 2).node("ReduceMean");
+    Differential.checkWith("ReduceMean of " + x, g, Map.of("x0", x));
+  }
+
+  @Test
   void everyStandardOperatorLowersAndIsTested() {
     TreeSet<String> missingLowering = new TreeSet<>();
     TreeSet<String> missingCase = new TreeSet<>();
