@@ -389,8 +389,8 @@ public final class Schedule {
    * <p>Preconditions:
    * <ol>
    *   <li>{@code loop} names a loop of the kernel.
-   *   <li>its body is exactly {@code let acc = init}, a loop, and {@code buf[index] = acc}.
-   *   <li>{@code acc} has {@code buf}'s element type.
+   *   <li>its body is exactly {@code let acc = init}, a loop, and {@code buf[index] = acc} (the
+   *       store's typing makes {@code acc} of {@code buf}'s element type).
    *   <li>{@code index} reads no data or local, and the reduction loop does not access {@code buf}.
    * </ol>
    */
@@ -403,14 +403,13 @@ public final class Schedule {
       throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 2, "the body of loop " + loop
           + " is not `let $acc = init`, a loop, and `buffer[index] = $acc`");
     }
-    if (let.local().type() != store.buffer().dtype()) {
-      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 3, let.local() + " is " + let.local().type().text()
-          + " but " + store.buffer() + " is " + store.buffer().dtype().text()
-          + ": storing each partial result would round it");
+    if (!store.indices().stream().allMatch(Loops::isPureIndex)) {
+      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 3, "the index " + store.indices() + " of "
+          + store.buffer() + " reads data or a local");
     }
-    if (!store.indices().stream().allMatch(Loops::isPureIndex) || Loops.buffers(reduction).contains(store.buffer())) {
-      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 4, "the reduction loop " + reduction.var()
-          + " accesses " + store.buffer() + " or the index " + store.indices() + " reads data");
+    if (Loops.buffers(reduction).contains(store.buffer())) {
+      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 3, "the reduction loop " + reduction.var()
+          + " accesses " + store.buffer());
     }
     Reductions.Accumulation a = new Reductions.Accumulation(let.local(), let.init(), reduction,
         store.buffer(), store.indices());

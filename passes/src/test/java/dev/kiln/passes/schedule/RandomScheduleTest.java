@@ -51,7 +51,9 @@ class RandomScheduleTest {
   static void randomStep(Schedule s, Random random) {
     List<String> loops = new ArrayList<>(Loops.loopNames(s.kernel().body()));
     String loop = loops.get(random.nextInt(loops.size()));
-    switch (random.nextInt(8)) {
+    switch (random.nextInt(10)) {
+      case 8 -> s.accumulateInPlace(loop);
+      case 9 -> s.fission(loop);
       case 0, 1 -> s.split(loop, 1 + random.nextInt(5));
       case 2 -> {
         List<String> chain = chainFrom(s.kernel(), loop);
