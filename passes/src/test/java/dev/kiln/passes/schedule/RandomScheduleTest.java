@@ -21,7 +21,8 @@ class RandomScheduleTest {
 
   static List<Kernel> kernels() {
     return List.of(Fixtures.biasRelu(3, 5, 7), Fixtures.matmul(5, 6, 7), Fixtures.matmulInPlace(4, 5, 6),
-        Fixtures.conv(2, 3, 6, 3), Fixtures.rowSum(3, 4, 5), Fixtures.polyMul(4, 3));
+        Fixtures.conv(2, 3, 6, 3), Fixtures.rowSum(3, 4, 5), Fixtures.polyMul(4, 3),
+        AccumulateFissionTest.runningSum());
   }
 
   @Test
