@@ -6,7 +6,12 @@ import dev.kiln.codegen.jit.JitCompiler;
 import dev.kiln.codegen.jit.KernelCache;
 import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.graph.Node;
 import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.lower.LoweringRegistry;
+import dev.kiln.passes.schedule.ScheduleOptions;
+import dev.kiln.passes.schedule.Scheduler;
+import java.util.List;
 import dev.kiln.passes.memory.MemoryPlan;
 import dev.kiln.passes.memory.MemoryPlanner;
 import dev.kiln.passes.shape.BindShapes;
@@ -42,11 +47,15 @@ final class CompiledEngine {
       ProgramCompiler.Result result, long lowerNanos, long compileNanos) {}
 
   static CompiledModel create(Graph graph, ModelOptions options, Consumer<Report> reports) {
-    ProgramCompiler compiler = new ProgramCompiler(jit(options.cacheDirectory()),
-        EmitOptions.defaults().withVectorize(options.optimizationLevel() >= 1
-            && EmitOptions.vectorApiAvailable()));
+    boolean optimize = options.optimizationLevel() >= 1;
+    EmitOptions emit = EmitOptions.defaults().withVectorize(optimize && EmitOptions.vectorApiAvailable());
+    ProgramCompiler compiler = new ProgramCompiler(jit(options.cacheDirectory()), emit);
+    Scheduler scheduler = optimize
+        ? Scheduler.defaults(ScheduleOptions.withLanes(Math.max(1, ProgramCompiler.floatLanes(emit))))
+        : null;
     ParallelExecutor pool = POOLS.computeIfAbsent(options.threads(), ParallelExecutor::withThreads);
     return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
+      checkLowerable(graph);
       long start = System.nanoTime();
       Graph bound;
       try {
@@ -54,18 +63,31 @@ final class CompiledEngine {
       } catch (ShapeBindingException e) {
         throw new RunException(e.getMessage());
       }
-      LoopProgram program = GraphToLoops.lower(bound);
+      LoopProgram lowered = GraphToLoops.lower(bound);
+      LoopProgram program = scheduler == null ? lowered : scheduler.apply(lowered);
       MemoryPlan plan = MemoryPlanner.plan(program, d -> Storage.of(d).name().toLowerCase(java.util.Locale.ROOT),
           MemoryPlanner.DEFAULT_ALIGNMENT);
       Map<dev.kiln.ir.loop.Buffer, Integer> offsets = new java.util.HashMap<>();
       program.scratch().forEach(b -> offsets.put(b, plan.elementOffset(b)));
       FrameLayout layout = FrameLayout.of(program, offsets);
-      long lowered = System.nanoTime();
+      long loweredAt = System.nanoTime();
       ProgramCompiler.Result result = compiler.compile(program, layout);
       long done = System.nanoTime();
-      reports.accept(new Report(shapes, program, plan, result, lowered - start, done - lowered));
+      reports.accept(new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt));
       return result.executable();
     }, pool);
+  }
+
+  /** An operator without a lowering is a limitation of this engine, said plainly. */
+  private static void checkLowerable(Graph graph) {
+    LoweringRegistry lowerings = LoweringRegistry.standard();
+    List<String> missing = graph.nodes().stream().map(Node::op)
+        .filter(op -> lowerings.lookup(op).isEmpty()).distinct().sorted().toList();
+    if (!missing.isEmpty()) {
+      throw new RunException("the compiled engine cannot run " + String.join(", ", missing)
+          + " yet (no lowering to loop IR); use the interpreter engine (--engine interpreter, "
+          + "or ModelOptions.Engine.INTERPRETER)");
+    }
   }
 
   private static JitCompiler jit(Optional<Path> cacheDirectory) {
