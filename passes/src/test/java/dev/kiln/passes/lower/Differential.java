@@ -16,6 +16,7 @@ import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.TensorType;
+import dev.kiln.ir.verify.Verifier;
 import dev.kiln.passes.shape.BindShapes;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import dev.kiln.runtime.loop.LoopInterpreter;
@@ -134,7 +135,9 @@ final class Differential {
     LoopProgram program;
     Map<String, Tensor> actual;
     try {
-      program = GraphToLoops.lower(BindShapes.bind(graph, shapes));
+      Graph bound = BindShapes.bind(graph, shapes);
+      new Verifier(OPS).verifyOrThrow(bound); // binding keeps the graph valid
+      program = GraphToLoops.lower(bound);
       Map<String, Tensor> byBuffer = LoopInterpreter.run(program, inputs);
       actual = new LinkedHashMap<>();
       List<Tensor> values = new ArrayList<>(byBuffer.values());
