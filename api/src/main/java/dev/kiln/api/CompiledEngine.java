@@ -42,30 +42,51 @@ final class CompiledEngine {
       ProgramCompiler.Result result, long lowerNanos, long compileNanos) {}
 
   static CompiledModel create(Graph graph, ModelOptions options, Consumer<Report> reports) {
-    ProgramCompiler compiler = new ProgramCompiler(jit(options.cacheDirectory()),
+    ProgramCompiler compiler = compiler(options);
+    ParallelExecutor pool = pool(options.threads());
+    return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
+      Report report = specialize(graph, compiler, shapes);
+      reports.accept(report);
+      return report.result().executable();
+    }, pool);
+  }
+
+  /** The compiler of {@code options}: the shared JIT of its cache directory, its emit options. */
+  static ProgramCompiler compiler(ModelOptions options) {
+    return new ProgramCompiler(jit(options.cacheDirectory()),
         EmitOptions.defaults().withVectorize(options.optimizationLevel() >= 1
             && EmitOptions.vectorApiAvailable()));
-    ParallelExecutor pool = POOLS.computeIfAbsent(options.threads(), ParallelExecutor::withThreads);
-    return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
-      long start = System.nanoTime();
-      Graph bound;
-      try {
-        bound = BindShapes.bind(graph, shapes);
-      } catch (ShapeBindingException e) {
-        throw new RunException(e.getMessage());
-      }
-      LoopProgram program = GraphToLoops.lower(bound);
-      MemoryPlan plan = MemoryPlanner.plan(program, d -> Storage.of(d).name().toLowerCase(java.util.Locale.ROOT),
-          MemoryPlanner.DEFAULT_ALIGNMENT);
-      Map<dev.kiln.ir.loop.Buffer, Integer> offsets = new java.util.HashMap<>();
-      program.scratch().forEach(b -> offsets.put(b, plan.elementOffset(b)));
-      FrameLayout layout = FrameLayout.of(program, offsets);
-      long lowered = System.nanoTime();
-      ProgramCompiler.Result result = compiler.compile(program, layout);
-      long done = System.nanoTime();
-      reports.accept(new Report(shapes, program, plan, result, lowered - start, done - lowered));
-      return result.executable();
-    }, pool);
+  }
+
+  /** The process-wide pool of {@code threads} threads. */
+  static ParallelExecutor pool(int threads) {
+    return POOLS.computeIfAbsent(threads, ParallelExecutor::withThreads);
+  }
+
+  /**
+   * Compiles {@code graph} for one set of concrete input shapes; the JIT path and ahead-of-time
+   * artifacts ({@link ArtifactCompiler}) both come through here, so they run the same code.
+   *
+   * @throws RunException when the model cannot take these shapes
+   */
+  static Report specialize(Graph graph, ProgramCompiler compiler, Map<String, long[]> shapes) {
+    long start = System.nanoTime();
+    Graph bound;
+    try {
+      bound = BindShapes.bind(graph, shapes);
+    } catch (ShapeBindingException e) {
+      throw new RunException(e.getMessage());
+    }
+    LoopProgram program = GraphToLoops.lower(bound);
+    MemoryPlan plan = MemoryPlanner.plan(program, d -> Storage.of(d).name().toLowerCase(java.util.Locale.ROOT),
+        MemoryPlanner.DEFAULT_ALIGNMENT);
+    Map<dev.kiln.ir.loop.Buffer, Integer> offsets = new java.util.HashMap<>();
+    program.scratch().forEach(b -> offsets.put(b, plan.elementOffset(b)));
+    FrameLayout layout = FrameLayout.of(program, offsets);
+    long lowered = System.nanoTime();
+    ProgramCompiler.Result result = compiler.compile(program, layout);
+    long done = System.nanoTime();
+    return new Report(shapes, program, plan, result, lowered - start, done - lowered);
   }
 
   private static JitCompiler jit(Optional<Path> cacheDirectory) {
