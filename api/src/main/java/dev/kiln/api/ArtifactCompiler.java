@@ -44,7 +44,7 @@ public final class ArtifactCompiler {
     }
     Graph graph = model.graph();
     CompiledEngine.Report report =
-        CompiledEngine.specialize(graph, CompiledEngine.compiler(model.options()), shapes);
+        CompiledEngine.specialize(graph, CompiledEngine.pipeline(model.options()), shapes);
     CompiledUnit unit = report.result().unit();
     CompiledClasses compiled = unit.loader().classes();
     Map<String, byte[]> classes = new LinkedHashMap<>();

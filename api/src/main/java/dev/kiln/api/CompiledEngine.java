@@ -6,7 +6,12 @@ import dev.kiln.codegen.jit.JitCompiler;
 import dev.kiln.codegen.jit.KernelCache;
 import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.graph.Node;
 import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.lower.LoweringRegistry;
+import dev.kiln.passes.schedule.ScheduleOptions;
+import dev.kiln.passes.schedule.Scheduler;
+import java.util.List;
 import dev.kiln.passes.memory.MemoryPlan;
 import dev.kiln.passes.memory.MemoryPlanner;
 import dev.kiln.passes.shape.BindShapes;
@@ -42,20 +47,31 @@ final class CompiledEngine {
       ProgramCompiler.Result result, long lowerNanos, long compileNanos) {}
 
   static CompiledModel create(Graph graph, ModelOptions options, Consumer<Report> reports) {
-    ProgramCompiler compiler = compiler(options);
+    Pipeline pipeline = pipeline(options);
     ParallelExecutor pool = pool(options.threads());
     return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
-      Report report = specialize(graph, compiler, shapes);
+      Report report = specialize(graph, pipeline, shapes);
       reports.accept(report);
       return report.result().executable();
     }, pool);
   }
 
-  /** The compiler of {@code options}: the shared JIT of its cache directory, its emit options. */
-  static ProgramCompiler compiler(ModelOptions options) {
-    return new ProgramCompiler(jit(options.cacheDirectory()),
-        EmitOptions.defaults().withVectorize(options.optimizationLevel() >= 1
-            && EmitOptions.vectorApiAvailable()));
+  /**
+   * What turns a bound graph into code under one set of options.
+   *
+   * @param scheduler the schedules applied after lowering; null at optimization level 0
+   */
+  record Pipeline(ProgramCompiler compiler, Scheduler scheduler) {}
+
+  /** The pipeline of {@code options}: the shared JIT of its cache directory, emit options, schedules. */
+  static Pipeline pipeline(ModelOptions options) {
+    boolean optimize = options.optimizationLevel() >= 1;
+    EmitOptions emit = EmitOptions.defaults().withVectorize(optimize && EmitOptions.vectorApiAvailable());
+    ProgramCompiler compiler = new ProgramCompiler(jit(options.cacheDirectory()), emit);
+    Scheduler scheduler = optimize
+        ? Scheduler.defaults(ScheduleOptions.withLanes(Math.max(1, ProgramCompiler.floatLanes(emit))))
+        : null;
+    return new Pipeline(compiler, scheduler);
   }
 
   /** The process-wide pool of {@code threads} threads. */
@@ -67,9 +83,11 @@ final class CompiledEngine {
    * Compiles {@code graph} for one set of concrete input shapes; the JIT path and ahead-of-time
    * artifacts ({@link ArtifactCompiler}) both come through here, so they run the same code.
    *
-   * @throws RunException when the model cannot take these shapes
+   * @throws RunException when the model cannot take these shapes or has an operator without a
+   *     lowering
    */
-  static Report specialize(Graph graph, ProgramCompiler compiler, Map<String, long[]> shapes) {
+  static Report specialize(Graph graph, Pipeline pipeline, Map<String, long[]> shapes) {
+    checkLowerable(graph);
     long start = System.nanoTime();
     Graph bound;
     try {
@@ -77,16 +95,29 @@ final class CompiledEngine {
     } catch (ShapeBindingException e) {
       throw new RunException(e.getMessage());
     }
-    LoopProgram program = GraphToLoops.lower(bound);
+    LoopProgram lowered = GraphToLoops.lower(bound);
+    LoopProgram program = pipeline.scheduler() == null ? lowered : pipeline.scheduler().apply(lowered);
     MemoryPlan plan = MemoryPlanner.plan(program, d -> Storage.of(d).name().toLowerCase(java.util.Locale.ROOT),
         MemoryPlanner.DEFAULT_ALIGNMENT);
     Map<dev.kiln.ir.loop.Buffer, Integer> offsets = new java.util.HashMap<>();
     program.scratch().forEach(b -> offsets.put(b, plan.elementOffset(b)));
     FrameLayout layout = FrameLayout.of(program, offsets);
-    long lowered = System.nanoTime();
-    ProgramCompiler.Result result = compiler.compile(program, layout);
+    long loweredAt = System.nanoTime();
+    ProgramCompiler.Result result = pipeline.compiler().compile(program, layout);
     long done = System.nanoTime();
-    return new Report(shapes, program, plan, result, lowered - start, done - lowered);
+    return new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt);
+  }
+
+  /** An operator without a lowering is a limitation of this engine, said plainly. */
+  private static void checkLowerable(Graph graph) {
+    LoweringRegistry lowerings = LoweringRegistry.standard();
+    List<String> missing = graph.nodes().stream().map(Node::op)
+        .filter(op -> lowerings.lookup(op).isEmpty()).distinct().sorted().toList();
+    if (!missing.isEmpty()) {
+      throw new RunException("the compiled engine cannot run " + String.join(", ", missing)
+          + " yet (no lowering to loop IR); use the interpreter engine (--engine interpreter, "
+          + "or ModelOptions.Engine.INTERPRETER)");
+    }
   }
 
   private static JitCompiler jit(Optional<Path> cacheDirectory) {

@@ -75,4 +75,15 @@ public final class Kiln {
   public static Model fromString(String kilnText) {
     return fromString(kilnText, Path.of("."));
   }
+
+  /**
+   * A model from a graph built in Java (e.g. with {@code GraphBuilder}).
+   *
+   * @throws dev.kiln.ir.verify.VerificationException listing every problem when the graph does
+   *     not verify
+   */
+  public static Model fromGraph(dev.kiln.ir.graph.Graph graph, ModelOptions options) {
+    dev.kiln.ir.verify.Verifier.standard().verifyOrThrow(graph);
+    return new Model(new KilnModel(graph, java.util.Optional.empty()), options);
+  }
 }

@@ -51,8 +51,10 @@ public final class Model {
   }
 
   /**
-   * One line per input-shape signature compiled so far (compiled engine): the shapes, lowering
-   * and compile times, where the classes came from, and the planned scratch memory.
+   * One entry per input-shape signature compiled so far (compiled engine): a line with the
+   * shapes, lowering and compile times, where the classes came from, and the planned scratch
+   * memory; then, when the code was generated in this process, one indented line per code
+   * generator note (a loop that did not get the code its schedule asked for).
    */
   public List<String> compileLog() {
     return List.copyOf(compileLog);
@@ -67,7 +69,10 @@ public final class Model {
             + "for %d bytes of intermediates",
         shapes, r.program().kernels().size(), r.lowerNanos() / 1e6, r.compileNanos() / 1e6,
         r.result().unit().origin().name().toLowerCase(Locale.ROOT).replace('_', ' '),
-        r.memory().plannedBytes(), r.memory().sumOfIntermediates());
+        r.memory().plannedBytes(), r.memory().sumOfIntermediates())
+        + (r.result().emittedOrNull() == null ? ""
+            : r.result().emittedOrNull().notes().stream().map(n -> "\n  note: " + n)
+                .collect(java.util.stream.Collectors.joining()));
   }
 
   /**

@@ -11,8 +11,9 @@ import java.util.Optional;
  *
  * @param engine which engine runs the model
  * @param threads threads of the compiled engine's parallel loops (1: run on the caller only)
- * @param optimizationLevel 0 compiles loops as lowered, scalar; 1 (the default) lets loops that
- *     schedules marked vectorized use the Vector API
+ * @param optimizationLevel 0 compiles loops as lowered (serial, scalar); 1 (the default) applies
+ *     the default schedules (tiling, vectorization for the Vector API's preferred float length,
+ *     parallel outer loops, unrolled small windows)
  * @param cacheDirectory where the compiled engine keeps compiled kernels across processes; empty:
  *     in memory only
  */
@@ -38,9 +39,12 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
     this(engine, Runtime.getRuntime().availableProcessors(), 1, Optional.empty());
   }
 
-  /** The compiled engine on every available processor, kernels cached in memory. */
+  /**
+   * The reference interpreter, until lowering covers every operator (then the compiled engine);
+   * compiled runs use every available processor and cache kernels in memory.
+   */
   public static ModelOptions defaults() {
-    return new ModelOptions(Engine.COMPILED);
+    return new ModelOptions(Engine.INTERPRETER);
   }
 
   public ModelOptions withEngine(Engine newEngine) {

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.api.Kiln;
 import dev.kiln.api.Model;
+import dev.kiln.api.ModelOptions;
 import dev.kiln.frontend.npy.Npy;
 import dev.kiln.ir.graph.Value;
 import dev.kiln.ir.tensor.Tensor;
@@ -66,11 +67,69 @@ final class RunCommand implements Callable<Integer> {
       description = "Write each output to DIR/<output name>.npy (unsafe characters in names become _).")
   Path outputDir;
 
+  /** Engine names on the command line. */
+  enum EngineName {
+    interpreter(ModelOptions.Engine.INTERPRETER),
+    compiled(ModelOptions.Engine.COMPILED);
+
+    final ModelOptions.Engine engine;
+
+    EngineName(ModelOptions.Engine engine) {
+      this.engine = engine;
+    }
+  }
+
+  @Option(
+      names = "--engine",
+      paramLabel = "ENGINE",
+      description = "interpreter (the reference, one operator at a time) or compiled (loop IR "
+          + "compiled to Java in memory, per input shape); default: ${DEFAULT-VALUE}.")
+  EngineName engine = defaultEngine();
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Threads for the compiled engine's parallel loops (default: the number of processors).")
+  Integer threads;
+
+  @Option(
+      names = "--cache-dir",
+      paramLabel = "DIR",
+      description = "Keep compiled kernels in DIR across runs (compiled engine; default: in memory only).")
+  Path cacheDir;
+
+  @Option(
+      names = "--stats",
+      description = "Print what the compiled engine compiled (times, scratch memory) to stderr.")
+  boolean stats;
+
+  private static EngineName defaultEngine() {
+    return ModelOptions.defaults().engine() == ModelOptions.Engine.COMPILED
+        ? EngineName.compiled : EngineName.interpreter;
+  }
+
+  private ModelOptions options() {
+    ModelOptions options = ModelOptions.defaults().withEngine(engine.engine);
+    if (threads != null) {
+      if (threads < 1) {
+        throw new UserException("--threads must be at least 1, got " + threads);
+      }
+      options = options.withThreads(threads);
+    }
+    if (cacheDir != null) {
+      options = options.withCacheDirectory(cacheDir);
+    }
+    return options;
+  }
+
   @Override
   public Integer call() {
-    Model model = Kiln.load(file);
+    Model model = Kiln.load(file, options());
     Map<String, Tensor> feed = readInputs(model);
     Map<String, Tensor> results = model.run(feed);
+    if (stats) {
+      model.compileLog().forEach(line -> spec.commandLine().getErr().println(line));
+    }
     for (Map.Entry<String, Tensor> e : results.entrySet()) {
       out().println(TensorSummary.describe(e.getKey(), e.getValue()));
     }

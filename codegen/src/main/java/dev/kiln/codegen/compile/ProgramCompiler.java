@@ -70,6 +70,11 @@ public final class ProgramCompiler {
     return new Result(new ExecutableProgram(instance, layout, program.constants()), unit, emitted.get());
   }
 
+  /** Floats per vector of the code emitted under {@code options}: 0 when it is scalar only. */
+  public static int floatLanes(EmitOptions options) {
+    return options.vectorize() ? VectorShape.floatLanes() : 0;
+  }
+
   /** The cache key of {@code program} under these options. */
   public CacheKey key(LoopProgram program) {
     StringBuilder literals = new StringBuilder();
@@ -83,7 +88,7 @@ public final class ProgramCompiler {
         .part("ir", LoopPrinter.print(program))
         .part("literals", literals.toString())
         .part("options", options.toString())
-        .part("vector.float.lanes", options.vectorize() ? VectorShape.floatLanes() : 0)
+        .part("vector.float.lanes", floatLanes(options))
         .build();
   }
 }

@@ -183,8 +183,8 @@ final class GraphImporter {
         Value v = builder.addConstant(Constant.inline(builder.freshName(t.getName()), data)).value();
         known.put(v.name(), data);
         scope.names.put(t.getName(), Optional.of(v));
-      } catch (InvalidOnnxException | ArithmeticException e) {
-        problem("initializer '" + t.getName() + "': " + message(e));
+      } catch (InvalidOnnxException e) {
+        problem("initializer '" + t.getName() + "': " + e.getMessage());
         scope.names.put(t.getName(), Optional.empty());
       }
     }
@@ -285,6 +285,11 @@ final class GraphImporter {
     Map<String, Onnx.AttributeProto> raw = new LinkedHashMap<>();
     for (Onnx.AttributeProto a : n.getAttributeList()) {
       if (!a.getRefAttrName().isEmpty()) {
+        if (frame.callStack().isEmpty()) {
+          nodeProblems.add("attribute '" + a.getName() + "' refers to a function attribute ('"
+              + a.getRefAttrName() + "') outside of any function");
+          continue;
+        }
         Onnx.AttributeProto ref = frame.callerAttrs().get(a.getRefAttrName());
         if (ref == null) {
           continue; // the caller did not set it and it has no default: the attribute is absent
@@ -330,6 +335,7 @@ final class GraphImporter {
           + "default ONNX domain and the model's own functions)");
     } else if (function == null && registry.lookup(n.getOpType()).isEmpty()
         && !importers.containsKey(n.getOpType())) {
+      // No "did you mean": an ONNX operator name is a real operator Kiln lacks, not a typo.
       nodeProblems.add(0, "operator '" + n.getOpType() + "' is not supported");
     }
     if (!nodeProblems.isEmpty()) {
@@ -491,8 +497,8 @@ final class GraphImporter {
         try {
           scope.names.put(t.getName(), Optional.of(constant(t.getName(),
               OnnxTensors.read(t, external))));
-        } catch (InvalidOnnxException | ArithmeticException e) {
-          problem(sub.context() + "initializer '" + t.getName() + "': " + message(e));
+        } catch (InvalidOnnxException e) {
+          problem(sub.context() + "initializer '" + t.getName() + "': " + e.getMessage());
           scope.names.put(t.getName(), Optional.empty());
         }
       }
@@ -534,10 +540,6 @@ final class GraphImporter {
 
   private static String functionKey(String domain, String name) {
     return normalizeDomain(domain) + "::" + name;
-  }
-
-  private static String message(RuntimeException e) {
-    return e instanceof ArithmeticException ? "its size overflows a 64-bit count" : e.getMessage();
   }
 
   private void problem(String message) {

@@ -64,7 +64,7 @@ public final class OnnxModels {
     Onnx.TensorProto proto = parse(file, Onnx.TensorProto.parser()::parseFrom, "a TensorProto");
     try {
       return OnnxTensors.read(proto, Optional.empty());
-    } catch (InvalidOnnxException | ArithmeticException e) {
+    } catch (InvalidOnnxException e) {
       throw new ModelLoadException(Diagnostic.of(file.toString(),
           "tensor '" + proto.getName() + "': " + e.getMessage()));
     }

@@ -37,6 +37,14 @@ final class OnnxTensors {
    * @throws InvalidOnnxException naming what is wrong (the caller adds which tensor)
    */
   static Tensor read(Onnx.TensorProto t, Optional<ExternalData> external) {
+    try {
+      return readChecked(t, external);
+    } catch (ArithmeticException e) {
+      throw new InvalidOnnxException("its size " + t.getDimsList() + " overflows a 64-bit count");
+    }
+  }
+
+  private static Tensor readChecked(Onnx.TensorProto t, Optional<ExternalData> external) {
     DType dtype = OnnxDTypes.toKiln(t.getDataType())
         .orElseThrow(() -> new InvalidOnnxException(OnnxDTypes.unsupported(t.getDataType())));
     long[] shape = new long[t.getDimsCount()];

@@ -108,6 +108,47 @@ class OnnxImportTest {
   }
 
   @Test
+  void malformedTensorsAndAttributesAreReportedNotThrown() {
+    Onnx.TensorProto huge = Onnx.TensorProto.newBuilder().setName("t").setDataType(1)
+        .addDims(1L << 40).addDims(1L << 40).build();
+    Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+        .addInput(value("x", F32, 2))
+        .addInitializer(huge)
+        .addNode(node("Constant", "k", names(), names("c"), Onnx.AttributeProto.newBuilder()
+            .setName("value").setType(Onnx.AttributeProto.AttributeType.TENSOR).setT(huge)
+            .build()))
+        .addNode(node("Relu", "r", names("x"), names("y"), Onnx.AttributeProto.newBuilder()
+            .setName("alpha").setRefAttrName("a").build()))
+        .addOutput(value("y", F32, 2))
+        .build();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> read(model(13, g)));
+    assertEquals(java.util.List.of(
+        "initializer 't': its size [1099511627776, 1099511627776] overflows a 64-bit count",
+        "node 'k' (Constant, ai.onnx opset 13): attribute 'value': its size [1099511627776, "
+            + "1099511627776] overflows a 64-bit count",
+        "node 'r' (Relu, ai.onnx opset 13): attribute 'alpha' refers to a function attribute "
+            + "('a') outside of any function"),
+        e.diagnostics().stream().map(d -> d.message()).toList());
+  }
+
+  @Test
+  void outputsDeclaredWithAnotherTypeOrRankAreErrors() {
+    Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+        .addInput(value("x", F32, 2, 3))
+        .addNode(node("Relu", "", names("x"), names("y")))
+        .addNode(node("Relu", "", names("x"), names("z")))
+        .addOutput(value("y", I64, 2, 3))
+        .addOutput(value("z", F32, 6))
+        .build();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> read(model(13, g)));
+    assertEquals(2, e.diagnostics().size(), e.getMessage());
+    assertEquals("graph output 'y' is declared INT64 but Kiln infers f32[2, 3]",
+        e.diagnostics().get(0).message());
+    assertEquals("graph output 'z' is declared rank 1 but Kiln infers f32[2, 3]",
+        e.diagnostics().get(1).message());
+  }
+
+  @Test
   void shapeArithmeticFoldsToStaticShapes() {
     // What exporters emit for x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat, Reshape.
     Onnx.GraphProto g = Onnx.GraphProto.newBuilder()

@@ -28,8 +28,9 @@ import java.util.Set;
 
 /**
  * Lowers a graph with static shapes (the output of {@code BindShapes}) to loop IR: one buffer per
- * value (graph inputs are {@code in}, graph outputs {@code out}, constants {@code const} with
- * their data, everything else {@code scratch}; buffer names are value names) and one kernel per
+ * value (graph inputs are {@code in}, graph outputs {@code out}, constants that a kernel reads
+ * {@code const} with their data, everything else {@code scratch}; buffer names are value names)
+ * and one kernel per
  * node, in graph order, built by the node's {@link OpLowering}. A graph output that is not
  * computed by a node of its own (a graph input, a constant, or a value listed twice) gets a copy
  * kernel into an output buffer of its own. The program is verified before it is returned.
@@ -110,6 +111,11 @@ public final class GraphToLoops {
     for (int i = 0; i < graph.outputs().size(); i++) {
       outputs.add(outputBuffers.get(i));
     }
+    // Shape-carrying constants (Reshape's shape, Slice's starts) were read at compile time; only
+    // the constants some kernel reads become buffers of the program.
+    Set<Buffer> read = new HashSet<>();
+    kernels.forEach(k -> read.addAll(k.buffers()));
+    constants.keySet().retainAll(read);
     LoopProgram program = new LoopProgram(graph.name(), ImmutableList.copyOf(inputs),
         ImmutableList.copyOf(outputs), ImmutableMap.copyOf(constants), ImmutableList.copyOf(scratch),
         ImmutableList.copyOf(kernels));

@@ -32,7 +32,7 @@ final class Cases {
   static final List<String> BINARY_NUMERIC = List.of("Add", "Sub", "Mul", "Div", "Equal", "Greater",
       "Less", "GreaterOrEqual", "LessOrEqual");
   static final List<String> LOGICAL = List.of("And", "Or", "Xor");
-  static final List<DType> REALS = List.of(DType.F32, DType.F32, DType.F64, DType.F16);
+  static final List<DType> REALS = List.of(DType.F32, DType.F32, DType.F64, DType.F16, DType.BF16);
   static final List<DType> NUMERIC = List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.U8,
       DType.I8, DType.F16);
   static final List<DType> SIGNED = List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.I8);

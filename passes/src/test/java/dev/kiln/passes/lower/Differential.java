@@ -16,6 +16,7 @@ import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.TensorType;
+import dev.kiln.ir.verify.Verifier;
 import dev.kiln.passes.shape.BindShapes;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import dev.kiln.runtime.loop.LoopInterpreter;
@@ -110,12 +111,19 @@ final class Differential {
 
   /** Runs both paths on random inputs for {@code graph} and compares; the failure names the case. */
   static LoopProgram check(String what, Graph graph, Random rnd, boolean nonZero) {
-    Map<String, Tensor> inputs = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
     for (Value v : graph.inputs()) {
-      Tensor t = random(v.type().dtype(), v.type().shape().toLongArray(), rnd, nonZero);
-      inputs.put(v.name(), t);
-      shapes.put(v.name(), t.shape());
+      shapes.put(v.name(), v.type().shape().toLongArray());
+    }
+    return check(what, graph, shapes, rnd, nonZero);
+  }
+
+  /** Like {@link #check(String, Graph, Random, boolean)} for inputs of the given shapes. */
+  static LoopProgram check(
+      String what, Graph graph, Map<String, long[]> shapes, Random rnd, boolean nonZero) {
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    for (Value v : graph.inputs()) {
+      inputs.put(v.name(), random(v.type().dtype(), shapes.get(v.name()), rnd, nonZero));
     }
     String context = what + " with inputs " + describe(graph);
     Map<String, Tensor> expected;
@@ -127,7 +135,9 @@ final class Differential {
     LoopProgram program;
     Map<String, Tensor> actual;
     try {
-      program = GraphToLoops.lower(BindShapes.bind(graph, shapes));
+      Graph bound = BindShapes.bind(graph, shapes);
+      new Verifier(OPS).verifyOrThrow(bound); // binding keeps the graph valid
+      program = GraphToLoops.lower(bound);
       Map<String, Tensor> byBuffer = LoopInterpreter.run(program, inputs);
       actual = new LinkedHashMap<>();
       List<Tensor> values = new ArrayList<>(byBuffer.values());

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
  * 1e-5 * |expected|} for f32.
  */
 class LoweringDifferentialTest {
-  static final int SEEDS = 6;
+  static final int SEEDS = 8;
 
   @TestFactory
   Stream<DynamicTest> everyOperatorMatchesTheReference() {

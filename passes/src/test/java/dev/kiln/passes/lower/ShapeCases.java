@@ -219,6 +219,25 @@ final class ShapeCases {
       int axis = r.nextInt(idx.length + 1) - (r.nextBoolean() ? idx.length + 1 : 0);
       return n.node("OneHot", attrs().put("axis", (long) axis).build());
     }, false));
+    c.put("ReverseSequence", new Case(r -> {
+      boolean batchFirst = r.nextBoolean();
+      long batch = 1 + r.nextInt(3);
+      long time = 1 + r.nextInt(4);
+      long[] x = batchFirst ? new long[] {batch, time, 1 + r.nextInt(2)} : new long[] {time, batch};
+      long[] lens = new long[(int) batch];
+      for (int b = 0; b < batch; b++) {
+        lens[b] = r.nextInt((int) time + 1);
+      }
+      return new OneNode(r).in(pick(r, ANY), x).ints(lens).node("ReverseSequence", attrs()
+          .put("batch_axis", batchFirst ? 0L : 1L).put("time_axis", batchFirst ? 1L : 0L).build());
+    }, false));
+    c.put("EyeLike", new Case(r -> {
+      Attributes.Builder a = attrs().put("k", (long) (r.nextInt(5) - 2));
+      if (r.nextBoolean()) {
+        a.put("dtype", (long) pick(r, List.of(DType.F32, DType.I64, DType.BOOL)).onnxCode());
+      }
+      return new OneNode(r).in(pick(r, List.of(DType.F32, DType.I32)), shape(r, 2, 2)).node("EyeLike", a.build());
+    }, false));
     c.put("Trilu", new Case(r -> {
       long[] x = shape(r, 3, 2);
       OneNode n = new OneNode(r).in(pick(r, ANY), x);

@@ -116,6 +116,41 @@ final class Fixtures {
     return new Kernel("row_sum", ImmutableList.of(x, y), Stmt.Block.of(init, sum), "ReduceSum");
   }
 
+  /**
+   * The kernel with every parallel and vectorized loop run backwards, serially. Independent
+   * iterations give the same result in any order, so this exposes an illegal parallelize or
+   * vectorize that the in-order interpreter alone would not.
+   */
+  static Kernel reversingIndependentLoops(Kernel k) {
+    return k.withBody(reverse(k.body()));
+  }
+
+  private static Stmt reverse(Stmt s) {
+    return switch (s) {
+      case Stmt.For f when f.kind() == LoopKind.PARALLEL || f.kind() == LoopKind.VECTORIZED ->
+          new Stmt.For(f.var(), f.extent(), LoopKind.SERIAL, Loops.substitute(reverse(f.body()),
+              Map.of(f.var(), Exprs.sub(index(f.extent() - 1), f.var()))));
+      case Stmt.For f -> f.withBody(reverse(f.body()));
+      case Stmt.Block b -> new Stmt.Block(b.stmts().stream().map(Fixtures::reverse)
+          .collect(ImmutableList.toImmutableList()));
+      case Stmt.If i -> new Stmt.If(i.condition(), reverse(i.then()), i.otherwise().map(Fixtures::reverse));
+      default -> s;
+    };
+  }
+
+  /** Polynomial product {@code y[i + j] += x[i] * w[j]}: {@code i + j} is not injective. */
+  static Kernel polyMul(long n, long m) {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
+    Buffer w = Buffer.of("w", DType.F32, BufferRole.INPUT, m);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n + m - 1);
+    Var i0 = new Var("i0");
+    Expr at = Exprs.add(I, J);
+    Stmt init = loop(i0, n + m - 1, store(y, f32(0), i0));
+    Stmt product = loop(I, n, loop(J, m,
+        store(y, bin(BinaryOp.ADD, load(y, at), bin(BinaryOp.MUL, load(x, I), load(w, J))), at)));
+    return new Kernel("poly_mul", ImmutableList.of(x, w, y), Stmt.Block.of(init, product), "PolyMul");
+  }
+
   /** A program of the given kernels: buffers by role, constants filled from the seed. */
   static LoopProgram program(long seed, Kernel... kernels) {
     Map<String, Buffer> all = new LinkedHashMap<>();

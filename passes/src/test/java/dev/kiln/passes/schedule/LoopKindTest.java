@@ -98,6 +98,22 @@ class LoopKindTest {
   }
 
   @Test
+  void aNonInjectiveIndexIsADependence() {
+    // Rule: y[i + j] is the same element for (i, j) and (i + 1, j - 1), so i carries a dependence.
+    Schedule s = Schedule.of(Fixtures.polyMul(4, 3));
+    assertFails(s, ScheduleError.DEPENDENCE,
+        "parallelize(i) in kernel poly_mul: precondition 5: different iterations of i may write the same element %y[(i + j)]",
+        x -> x.parallelize("i"));
+    assertFails(s, ScheduleError.DEPENDENCE,
+        "reorder(j, i) in kernel poly_mul: precondition 5: loops [i, j] carry dependences and would be "
+            + "reordered to [j, i]: different iterations of i may write the same element %y[(i + j)]",
+        x -> x.reorder("j", "i"));
+    // For one i, though, the j iterations write distinct elements: j may be vectorized.
+    s.vectorize("j");
+    ScheduleChecks.assertLegal(s, java.util.Map.of(), "");
+  }
+
+  @Test
   void unrollPreconditions() {
     Schedule s = Schedule.of(Fixtures.biasRelu(2, 3, 65));
     assertFails(s, ScheduleError.UNKNOWN_LOOP,

@@ -26,8 +26,11 @@ final class ScheduleChecks {
   static void assertLegal(Schedule s, Map<String, Kernel> producers, String context) {
     assertEquals(List.of(), LoopVerifier.verify(s.kernel()), context);
     for (long seed = 1; seed <= 2; seed++) {
-      assertEquals(Fixtures.run(s.original(), seed), Fixtures.run(s.kernel(), seed),
+      Map<String, dev.kiln.ir.tensor.Tensor> expected = Fixtures.run(s.original(), seed);
+      assertEquals(expected, Fixtures.run(s.kernel(), seed),
           "results changed " + context + "\n" + s.trace() + s.kernel());
+      assertEquals(expected, Fixtures.run(Fixtures.reversingIndependentLoops(s.kernel()), seed),
+          "results depend on the order of parallel or vectorized iterations " + context + "\n" + s.trace() + s.kernel());
     }
     assertTraceRoundTrip(s, producers, context);
   }

@@ -29,7 +29,9 @@ final class IndexingLowerings {
     return Map.of(
         "Gather", IndexingLowerings::gather,
         "GatherElements", IndexingLowerings::gatherElements,
-        "OneHot", IndexingLowerings::oneHot);
+        "OneHot", IndexingLowerings::oneHot,
+        "ReverseSequence", IndexingLowerings::reverseSequence,
+        "EyeLike", IndexingLowerings::eyeLike);
   }
 
   /** {@code index} (i32 or i64) wrapped into {@code [0, size)} when negative, as an i32 index. */
@@ -63,6 +65,33 @@ final class IndexingLowerings {
       idx.set(axis, wrap(load(indices, vars), data.dim(axis)));
       return load(data, idx);
     });
+  }
+
+  /**
+   * Along the time axis, position {@code t} of batch entry {@code b} reads {@code len - 1 - t}
+   * while {@code t < len}, where {@code len = sequence_lens[b]}; the rest is copied.
+   */
+  private static Stmt reverseSequence(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    int batchAxis = (int) ctx.attrs().getInt("batch_axis", 1);
+    int timeAxis = (int) ctx.attrs().getInt("time_axis", 0);
+    return Nests.pointwise(ctx, ctx.output(0), vars -> {
+      Expr t = vars.get(timeAxis);
+      Expr len = Exprs.cast(DType.I32, load(ctx.input(1), vars.get(batchAxis)));
+      List<Expr> idx = new ArrayList<>(vars);
+      idx.set(timeAxis, Exprs.select(Exprs.lt(t, len),
+          Exprs.sub(Exprs.sub(len, Exprs.index(1)), t), t));
+      return load(x, idx);
+    });
+  }
+
+  /** Ones on the diagonal {@code j - i = k}, zeros elsewhere. */
+  private static Stmt eyeLike(LoweringContext ctx) {
+    Buffer out = ctx.output(0);
+    long k = ctx.attrs().getInt("k", 0);
+    return Nests.pointwise(ctx, out, vars -> Exprs.select(
+        new Expr.Binary(BinaryOp.EQ, Exprs.sub(vars.get(1), vars.get(0)), Exprs.index(k)),
+        Nests.longConstant(out.dtype(), 1), Nests.longConstant(out.dtype(), 0)));
   }
 
   /** Output (outer, d, inner) is values[1] where index (outer, inner), wrapped, equals d. */

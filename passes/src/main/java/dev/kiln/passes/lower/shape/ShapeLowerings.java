@@ -11,7 +11,6 @@ import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.ops.shape.SliceOp;
-import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
 import dev.kiln.passes.lower.LoweringContext;
 import dev.kiln.passes.lower.Nests;
@@ -178,10 +177,5 @@ public final class ShapeLowerings {
     long[] a = new long[n];
     java.util.Arrays.fill(a, 1);
     return a;
-  }
-
-  /** Reads a constant input as longs (i32 or i64). */
-  static long[] longs(Tensor t) {
-    return t.toLongArray();
   }
 }

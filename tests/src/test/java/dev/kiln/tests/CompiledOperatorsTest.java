@@ -1,0 +1,119 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kiln.api.Kiln;
+import dev.kiln.api.Model;
+import dev.kiln.api.ModelOptions;
+import dev.kiln.ir.graph.Graph;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.shape.BindShapes;
+import dev.kiln.runtime.interpreter.ReferenceInterpreter;
+import dev.kiln.runtime.loop.LoopInterpreter;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every operator through the compiled engine, on the lowering's random graphs ({@code Cases} in
+ * passes' tests, which the surefire class path of this module includes): compiled outputs equal
+ * the loop-IR interpreter's bit for bit (same loop IR, same arithmetic), and are within
+ * tolerance of the reference interpreter: exact for integers and bools; for reals
+ * {@code atol + rtol * |expected|} with 1e-5 for f32, 1e-10 for f64, (1e-3, 4e-3) for f16 and
+ * (1e-2, 1.6e-2) for bf16 (the reference computes in f64 and rounds once). Failures name the
+ * operator and the seed.
+ */
+class CompiledOperatorsTest {
+  static final int SEEDS = 3;
+
+  @TestFactory
+  Stream<DynamicTest> everyOperatorCompiledMatchesBothInterpreters() throws Exception {
+    Class<?> cases = Class.forName("dev.kiln.passes.lower.Cases");
+    Method all = cases.getDeclaredMethod("all");
+    all.setAccessible(true);
+    Class<?> differential = Class.forName("dev.kiln.passes.lower.Differential");
+    Method random = differential.getDeclaredMethod("random", DType.class, long[].class, Random.class, boolean.class);
+    random.setAccessible(true);
+    Map<?, ?> byOp = (Map<?, ?>) all.invoke(null);
+    List<DynamicTest> tests = new ArrayList<>();
+    ModelOptions options = ModelOptions.defaults().withEngine(ModelOptions.Engine.COMPILED).withThreads(2);
+    for (Map.Entry<?, ?> e : byOp.entrySet()) {
+      String op = (String) e.getKey();
+      Object c = e.getValue();
+      Method graphOf = c.getClass().getDeclaredMethod("graph");
+      Method nonZeroOf = c.getClass().getDeclaredMethod("nonZero");
+      graphOf.setAccessible(true);
+      nonZeroOf.setAccessible(true);
+      tests.add(DynamicTest.dynamicTest(op, () -> {
+        for (int seed = 1; seed <= SEEDS; seed++) {
+          Random rnd = new Random(seed * 7_000_003L + op.hashCode());
+          @SuppressWarnings("unchecked")
+          Graph g = ((Function<Random, Graph>) graphOf.invoke(c)).apply(rnd);
+          boolean nonZero = (boolean) nonZeroOf.invoke(c);
+          Map<String, Tensor> in = new LinkedHashMap<>();
+          Map<String, long[]> shapes = new LinkedHashMap<>();
+          for (Value v : g.inputs()) {
+            Tensor t = (Tensor) random.invoke(null, v.type().dtype(), v.type().shape().toLongArray(), rnd, nonZero);
+            in.put(v.name(), t);
+            shapes.put(v.name(), t.shape());
+          }
+          String what = op + " seed " + seed + " (" + g.inputs() + ")";
+          Map<String, Tensor> reference = new ReferenceInterpreter(g, dev.kiln.ir.op.OpRegistry.standard()).run(in);
+          List<Tensor> loops = new ArrayList<>(LoopInterpreter.run(GraphToLoops.lower(BindShapes.bind(g, shapes)), in).values());
+          Model model = Kiln.fromGraph(g, options);
+          Map<String, Tensor> compiled = model.run(in);
+          assertEquals(1, model.compileLog().size(), what + ": not compiled");
+          int i = 0;
+          for (Map.Entry<String, Tensor> out : compiled.entrySet()) {
+            assertEquals(loops.get(i++), out.getValue(), what + ": compiled %" + out.getKey()
+                + " differs from the loop-IR interpreter");
+            assertClose(what + " %" + out.getKey(), reference.get(out.getKey()), out.getValue());
+          }
+        }
+      }));
+    }
+    return tests.stream();
+  }
+
+  static void assertClose(String what, Tensor expected, Tensor actual) {
+    assertEquals(expected.type(), actual.type(), what);
+    DType t = expected.dtype();
+    double atol = switch (t) {
+      case F32 -> 1e-5;
+      case F64 -> 1e-10;
+      case F16 -> 1e-3;
+      case BF16 -> 1e-2;
+      default -> 0;
+    };
+    double rtol = switch (t) {
+      case F32 -> 1e-5;
+      case F64 -> 1e-10;
+      case F16 -> 4e-3;
+      case BF16 -> 1.6e-2;
+      default -> 0;
+    };
+    for (long i = 0; i < expected.size(); i++) {
+      if (!t.isFloating()) {
+        assertEquals(expected.getLong(i), actual.getLong(i), what + "[" + i + "]");
+        continue;
+      }
+      double x = expected.getDouble(i);
+      double y = actual.getDouble(i);
+      boolean ok = Double.isNaN(x) ? Double.isNaN(y)
+          : Double.isInfinite(x) ? x == y : Math.abs(x - y) <= atol + rtol * Math.abs(x);
+      if (!ok) {
+        throw new AssertionError(what + "[" + i + "]: expected " + x + " but compiled gave " + y);
+      }
+    }
+  }
+}
