@@ -2,6 +2,7 @@ package dev.kiln.passes.schedule;
 
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.type.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,7 @@ import java.util.Optional;
  *       innermost loop, whose tail code generation masks).
  *   <li><b>Reduction into an accumulator</b> (a perfect nest whose innermost body declares a
  *       local and runs loops: matmul, convolution, pooling). When the body is
- *       {@code let acc; reduction; out[..., j] = acc} and the reduction reads unit-stride in the
+ *       {@code let acc; reduction; out[..., j] = acc} with an f32 output and the reduction reads unit-stride in the
  *       last output loop {@code j} (matmul {@code a[i, k] * w[k, j]}), accumulate in the output,
  *       distribute the nest into an initialization nest and an update nest, move the reduction
  *       loops outside {@code j} ({@code i, k, j}) and vectorize {@code j}; both nests are
@@ -125,7 +126,10 @@ public final class DefaultScheduler implements ScheduleFunction {
    * then a local accumulator is the better choice.
    */
   private Optional<Schedule> vectorizedInPlace(Schedule s, List<Stmt.For> chain) {
-    if (options.vectorLanes() <= 1) {
+    // vectorLanes counts f32 lanes; other types would run the in-place form as scalar code,
+    // where a local accumulator is faster.
+    if (options.vectorLanes() <= 1 || !(chain.getLast().body() instanceof Stmt.Block b)
+        || !(b.stmts().getLast() instanceof Stmt.Store out) || out.buffer().dtype() != DType.F32) {
       return Optional.empty();
     }
     Schedule p = s.copy();
