@@ -74,8 +74,13 @@ public final class DefaultScheduler implements ScheduleFunction {
       parallelPrefix++;
     }
     String outer = parallelPrefix == 0 ? null : chain.getFirst().var().name();
-    for (int k = 1; k < parallelPrefix && attempt(s, "fuse", outer, chain.get(k).var().name()); k++) {
-      outer = s.trace().steps().getLast() instanceof TraceStep.Fuse f ? f.fused() : outer;
+    for (int k = 1; k < parallelPrefix; k++) {
+      String next = chain.get(k).var().name();
+      String[] fused = {outer};
+      if (!attempt(() -> fused[0] = s.fuse(fused[0], next).name())) {
+        break;
+      }
+      outer = fused[0];
     }
     Stmt.For last = chain.getLast();
     String inner = last.var().name();
@@ -85,7 +90,8 @@ public final class DefaultScheduler implements ScheduleFunction {
         inner = lanes.inner().name();
         outer = outer == null ? lanes.outer().name() : outer;
       }
-      attempt(s, "vectorize", inner, null);
+      String lanes = inner;
+      attempt(() -> s.vectorize(lanes));
     }
     if (outer != null) {
       parallelizeOutermost(s, outer);
@@ -112,7 +118,7 @@ public final class DefaultScheduler implements ScheduleFunction {
     parallelizeOutermost(s, root);
     Loops.forEachStmt(innermostBody, x -> {
       if (x instanceof Stmt.For f && !Loops.containsLoop(f.body()) && f.extent() <= options.maxUnrollExtent()) {
-        attempt(s, "unroll", f.var().name(), null);
+        attempt(() -> s.unroll(f.var().name()));
       }
     });
   }
@@ -156,7 +162,7 @@ public final class DefaultScheduler implements ScheduleFunction {
         return Optional.empty();
       }
       p.vectorize(update);
-      attempt(p, "vectorize", output, null);
+      attempt(() -> p.vectorize(output));
       parallelizeOutermost(p, initRoot);
       parallelizeOutermost(p, updateRoot);
       return Optional.of(p);
@@ -184,36 +190,22 @@ public final class DefaultScheduler implements ScheduleFunction {
   }
 
   /** Applies a primitive if its preconditions hold; a refusal leaves the schedule unchanged. */
-  private static boolean attempt(Schedule s, String primitive, String loop, String other) {
+  private static boolean attempt(Runnable primitive) {
     try {
-      switch (primitive) {
-        case "fuse" -> s.fuse(loop, other);
-        case "vectorize" -> s.vectorize(loop);
-        case "unroll" -> s.unroll(loop);
-        default -> throw new IllegalArgumentException(primitive);
-      }
+      primitive.run();
       return true;
     } catch (ScheduleException refused) {
       return false;
     }
   }
 
+  /** Whether the primitive would apply, tried on a copy. */
   private static boolean canParallelize(Schedule s, String loop) {
-    try {
-      s.copy().parallelize(loop);
-      return true;
-    } catch (ScheduleException refused) {
-      return false;
-    }
+    return attempt(() -> s.copy().parallelize(loop));
   }
 
   private static boolean canVectorize(Schedule s, String loop) {
-    try {
-      s.copy().vectorize(loop);
-      return true;
-    } catch (ScheduleException refused) {
-      return false;
-    }
+    return attempt(() -> s.copy().vectorize(loop));
   }
 
   /** The loops from {@code root} inward while each is the whole body of the previous (through guards). */
