@@ -104,11 +104,9 @@ public final class DefaultScheduler implements ScheduleFunction {
       Stmt.For rows = chain.get(chain.size() - 2);
       Stmt.For cols = chain.getLast();
       if (rows.extent() > options.tileRows() && cols.extent() > options.tileCols()) {
-        Schedule probe = s.copy();
         try {
-          Schedule.TiledLoops t = probe.tile(rows.var().name(), cols.var().name(), options.tileRows(),
+          Schedule.TiledLoops t = s.tile(rows.var().name(), cols.var().name(), options.tileRows(),
               options.tileCols());
-          s.tile(rows.var().name(), cols.var().name(), options.tileRows(), options.tileCols());
           root = chain.size() == 2 ? t.outerA().name() : root;
         } catch (ScheduleException refused) {
           // Tiling would reorder dependent iterations: keep the nest as it is.
