@@ -36,7 +36,8 @@ final class RunCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  @Parameters(paramLabel = "FILE", description = "The model (.kiln or .onnx).")
+  @Parameters(paramLabel = "FILE",
+      description = "The model (.kiln or .onnx), or an artifact from 'kiln compile' (.jar).")
   Path file;
 
   @Option(
@@ -146,13 +147,18 @@ final class RunCommand implements Callable<Integer> {
         throw new UserException("--input takes NAME=FILE.npy, got '" + spec + "'");
       }
       String name = spec.substring(0, eq);
-      if (model.graph().input(name).isEmpty()) {
+      if (model.inputs().stream().noneMatch(v -> v.name().equals(name))) {
         throw new UserException("--input " + name + ": the model has no input named '" + name
             + "'; its inputs are " + model.inputs().stream().map(Value::name).toList());
       }
       if (feed.put(name, Npy.read(Path.of(spec.substring(eq + 1)))) != null) {
         throw new UserException("--input " + name + " is given twice");
       }
+    }
+    if (!dims.isEmpty() && model.artifact().isPresent()) {
+      throw new UserException(file + " is compiled for fixed shapes (" + String.join(", ",
+          model.inputs().stream().map(v -> v.name() + ": " + v.type()).toList())
+          + "); --dim does not apply: compile the model again with --dim");
     }
     for (String dim : dims.keySet()) {
       if (dims.get(dim) < 0) {
