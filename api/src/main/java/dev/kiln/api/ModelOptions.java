@@ -39,12 +39,9 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
     this(engine, Runtime.getRuntime().availableProcessors(), 1, Optional.empty());
   }
 
-  /**
-   * The reference interpreter, until lowering covers every operator (then the compiled engine);
-   * compiled runs use every available processor and cache kernels in memory.
-   */
+  /** The compiled engine on every available processor, kernels cached in memory, level 1. */
   public static ModelOptions defaults() {
-    return new ModelOptions(Engine.INTERPRETER);
+    return new ModelOptions(Engine.COMPILED);
   }
 
   public ModelOptions withEngine(Engine newEngine) {

@@ -4,6 +4,7 @@ import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.Stmt;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The schedule a kernel gets when no custom {@link ScheduleFunction} is registered for it. It
@@ -18,12 +19,14 @@ import java.util.List;
  *       when that divides its extent and vectorize the lanes (otherwise vectorize the whole
  *       innermost loop, whose tail code generation masks).
  *   <li><b>Reduction into an accumulator</b> (a perfect nest whose innermost body declares a
- *       local and runs loops: matmul, convolution, pooling): tile the two innermost output loops
- *       by {@code tileRows x tileCols} when both are larger, parallelize the outermost loop that
- *       allows it, unroll reduction loops no longer than {@code maxUnrollExtent}. The output
- *       columns are not vectorized: the scalar accumulator carries a value from one reduction
- *       iteration to the next, and vectorizing across columns needs one accumulator per lane
- *       (a later step).
+ *       local and runs loops: matmul, convolution, pooling). When the body is
+ *       {@code let acc; reduction; out[..., j] = acc} and the reduction reads unit-stride in the
+ *       last output loop {@code j} (matmul {@code a[i, k] * w[k, j]}), accumulate in the output,
+ *       distribute the nest into an initialization nest and an update nest, move the reduction
+ *       loops outside {@code j} ({@code i, k, j}) and vectorize {@code j}; both nests are
+ *       parallelized. Otherwise tile the two innermost output loops by
+ *       {@code tileRows x tileCols} when both are larger, parallelize the outermost loop that
+ *       allows it, and unroll reduction loops no longer than {@code maxUnrollExtent}.
  *   <li><b>Anything else</b>: parallelize the outermost loop that allows it.
  * </ul>
  */
@@ -49,7 +52,12 @@ public final class DefaultScheduler implements ScheduleFunction {
       if (!Loops.containsLoop(innermostBody)) {
         elementwise(s, chain);
       } else if (declaresLocal(innermostBody)) {
-        reduction(s, chain, innermostBody);
+        Optional<Schedule> inPlace = vectorizedInPlace(s, chain);
+        if (inPlace.isPresent()) {
+          s = inPlace.get();
+        } else {
+          reduction(s, chain, innermostBody);
+        }
       } else {
         parallelizeOutermost(s, root.var().name());
       }
@@ -106,6 +114,51 @@ public final class DefaultScheduler implements ScheduleFunction {
         attempt(s, "unroll", f.var().name(), null);
       }
     });
+  }
+
+  /**
+   * The reduction accumulated in its output so that the output's last loop can be vectorized:
+   * accumulate in place, distribute the nest into an initialization and an update nest, move the
+   * update's reduction loops outside its last output loop, vectorize that loop (and the
+   * initialization's), parallelize both nests. Empty when any step is refused, or when the
+   * vectorized body would hold a conditional (padding), which code generation keeps scalar —
+   * then a local accumulator is the better choice.
+   */
+  private Optional<Schedule> vectorizedInPlace(Schedule s, List<Stmt.For> chain) {
+    if (options.vectorLanes() <= 1) {
+      return Optional.empty();
+    }
+    Schedule p = s.copy();
+    try {
+      String output = chain.getLast().var().name();
+      p.accumulateInPlace(output);
+      String update = p.fission(output).get(1).name();
+      String initRoot = output;
+      String updateRoot = update;
+      for (int d = chain.size() - 2; d >= 0; d--) {
+        List<dev.kiln.ir.loop.Var> parts = p.fission(chain.get(d).var().name());
+        initRoot = parts.get(0).name();
+        updateRoot = parts.get(1).name();
+      }
+      List<String> order = new ArrayList<>();
+      List<Stmt.For> updateChain = perfectChain(Loops.find(p.kernel().body(), update).orElseThrow().loop());
+      updateChain.subList(1, updateChain.size()).forEach(f -> order.add(f.var().name()));
+      order.add(update);
+      p.reorder(order.toArray(String[]::new));
+      Stmt.For lanes = Loops.find(p.kernel().body(), update).orElseThrow().loop();
+      boolean[] conditional = {false};
+      Loops.forEachStmt(lanes.body(), x -> conditional[0] |= x instanceof Stmt.If);
+      if (conditional[0]) {
+        return Optional.empty();
+      }
+      p.vectorize(update);
+      attempt(p, "vectorize", output, null);
+      parallelizeOutermost(p, initRoot);
+      parallelizeOutermost(p, updateRoot);
+      return Optional.of(p);
+    } catch (ScheduleException refused) {
+      return Optional.empty();
+    }
   }
 
   /** Parallelizes the first loop, going inward along the nest from {@code root}, that allows it. */

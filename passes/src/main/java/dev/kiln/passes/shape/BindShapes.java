@@ -6,6 +6,7 @@ import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.graph.GraphBuilder;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.op.EvalContext;
 import dev.kiln.ir.op.NodeInference;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpRegistry;
@@ -170,10 +171,17 @@ public final class BindShapes {
     } catch (OpException e) {
       throw new ShapeBindingException(List.of(node.describe() + ": " + e.getMessage()));
     }
-    if (result.values().isPresent()) {
+    Optional<? extends List<Tensor>> folded = result.values();
+    if (folded.isEmpty() && node.inputs().isEmpty()) {
+      // A node without inputs (Constant) holds its value in its attributes: fold it at any
+      // size, since the value is in the model either way.
+      folded = Optional.of(schema.evaluate(new EvalContext(node.op(), node.attributes(),
+          ImmutableList.of(), node.outputs().size())));
+    }
+    if (folded.isPresent()) {
       // Known at compile time: the node becomes constants, and its consumers see them.
       for (int o = 0; o < node.outputs().size(); o++) {
-        Tensor data = result.values().get().get(o);
+        Tensor data = folded.get().get(o);
         Value v = new Value(node.output(o).name(), data.type());
         checkDeclared(node, node.output(o), v.type());
         out.addConstant(Constant.inline(v, data));

@@ -75,7 +75,9 @@ public final class ReduceLowerings {
     DType t = in.dtype();
     boolean viaReal = !t.isFloating()
         && (kind == Kind.L2 || kind == Kind.LOG_SUM || kind == Kind.LOG_SUM_EXP);
-    DType compute = viaReal ? DType.F64 : t;
+    // An integer mean divides the exact sum, as the reference does: accumulate in 64 bits.
+    boolean wideMean = kind == Kind.MEAN && !t.isFloating() && t != DType.U64;
+    DType compute = viaReal ? DType.F64 : wideMean ? DType.I64 : t;
     Geometry g = new Geometry(ctx, in, reduced.get(), out.rank() == in.rank());
     Local acc = ctx.local("acc", compute);
     Expr x = Exprs.cast(compute, Exprs.load(in, g.inputIndex));
