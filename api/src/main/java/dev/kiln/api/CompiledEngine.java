@@ -47,35 +47,65 @@ final class CompiledEngine {
       ProgramCompiler.Result result, long lowerNanos, long compileNanos) {}
 
   static CompiledModel create(Graph graph, ModelOptions options, Consumer<Report> reports) {
+    Pipeline pipeline = pipeline(options);
+    ParallelExecutor pool = pool(options.threads());
+    return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
+      Report report = specialize(graph, pipeline, shapes);
+      reports.accept(report);
+      return report.result().executable();
+    }, pool);
+  }
+
+  /**
+   * What turns a bound graph into code under one set of options.
+   *
+   * @param scheduler the schedules applied after lowering; null at optimization level 0
+   */
+  record Pipeline(ProgramCompiler compiler, Scheduler scheduler) {}
+
+  /** The pipeline of {@code options}: the shared JIT of its cache directory, emit options, schedules. */
+  static Pipeline pipeline(ModelOptions options) {
     boolean optimize = options.optimizationLevel() >= 1;
     EmitOptions emit = EmitOptions.defaults().withVectorize(optimize && EmitOptions.vectorApiAvailable());
     ProgramCompiler compiler = new ProgramCompiler(jit(options.cacheDirectory()), emit);
     Scheduler scheduler = optimize
         ? Scheduler.defaults(ScheduleOptions.withLanes(Math.max(1, ProgramCompiler.floatLanes(emit))))
         : null;
-    ParallelExecutor pool = POOLS.computeIfAbsent(options.threads(), ParallelExecutor::withThreads);
-    return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
-      checkLowerable(graph);
-      long start = System.nanoTime();
-      Graph bound;
-      try {
-        bound = BindShapes.bind(graph, shapes);
-      } catch (ShapeBindingException e) {
-        throw new RunException(e.getMessage());
-      }
-      LoopProgram lowered = GraphToLoops.lower(bound);
-      LoopProgram program = scheduler == null ? lowered : scheduler.apply(lowered);
-      MemoryPlan plan = MemoryPlanner.plan(program, d -> Storage.of(d).name().toLowerCase(java.util.Locale.ROOT),
-          MemoryPlanner.DEFAULT_ALIGNMENT);
-      Map<dev.kiln.ir.loop.Buffer, Integer> offsets = new java.util.HashMap<>();
-      program.scratch().forEach(b -> offsets.put(b, plan.elementOffset(b)));
-      FrameLayout layout = FrameLayout.of(program, offsets);
-      long loweredAt = System.nanoTime();
-      ProgramCompiler.Result result = compiler.compile(program, layout);
-      long done = System.nanoTime();
-      reports.accept(new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt));
-      return result.executable();
-    }, pool);
+    return new Pipeline(compiler, scheduler);
+  }
+
+  /** The process-wide pool of {@code threads} threads. */
+  static ParallelExecutor pool(int threads) {
+    return POOLS.computeIfAbsent(threads, ParallelExecutor::withThreads);
+  }
+
+  /**
+   * Compiles {@code graph} for one set of concrete input shapes; the JIT path and ahead-of-time
+   * artifacts ({@link ArtifactCompiler}) both come through here, so they run the same code.
+   *
+   * @throws RunException when the model cannot take these shapes or has an operator without a
+   *     lowering
+   */
+  static Report specialize(Graph graph, Pipeline pipeline, Map<String, long[]> shapes) {
+    checkLowerable(graph);
+    long start = System.nanoTime();
+    Graph bound;
+    try {
+      bound = BindShapes.bind(graph, shapes);
+    } catch (ShapeBindingException e) {
+      throw new RunException(e.getMessage());
+    }
+    LoopProgram lowered = GraphToLoops.lower(bound);
+    LoopProgram program = pipeline.scheduler() == null ? lowered : pipeline.scheduler().apply(lowered);
+    MemoryPlan plan = MemoryPlanner.plan(program, d -> Storage.of(d).name().toLowerCase(java.util.Locale.ROOT),
+        MemoryPlanner.DEFAULT_ALIGNMENT);
+    Map<dev.kiln.ir.loop.Buffer, Integer> offsets = new java.util.HashMap<>();
+    program.scratch().forEach(b -> offsets.put(b, plan.elementOffset(b)));
+    FrameLayout layout = FrameLayout.of(program, offsets);
+    long loweredAt = System.nanoTime();
+    ProgramCompiler.Result result = pipeline.compiler().compile(program, layout);
+    long done = System.nanoTime();
+    return new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt);
   }
 
   /** An operator without a lowering is a limitation of this engine, said plainly. */

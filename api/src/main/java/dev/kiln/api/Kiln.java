@@ -4,6 +4,8 @@ import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.kiln.KilnModel;
 import dev.kiln.frontend.kiln.KilnText;
 import dev.kiln.frontend.onnx.OnnxModels;
+import dev.kiln.runtime.artifact.ArtifactException;
+import dev.kiln.runtime.artifact.ArtifactReader;
 import java.nio.file.Path;
 
 /**
@@ -20,7 +22,14 @@ import java.nio.file.Path;
 public final class Kiln {
   private Kiln() {}
 
-  /** Loads a model file: Kiln text ({@code .kiln}) or ONNX ({@code .onnx}). */
+  /**
+   * Loads a model file: Kiln text ({@code .kiln}), ONNX ({@code .onnx}), or an ahead-of-time
+   * artifact ({@code .jar}, from {@code kiln compile} or {@link ArtifactCompiler}), which loads
+   * without a compiler and runs only at the shapes it was compiled for.
+   *
+   * <p><b>Loading an artifact runs the code in it</b> with this process's permissions: load only
+   * artifacts you would run as a program.
+   */
   public static Model load(Path file) {
     return load(file, ModelOptions.defaults());
   }
@@ -30,11 +39,23 @@ public final class Kiln {
     if (name.endsWith(".onnx")) {
       return new Model(OnnxModels.read(file), options);
     }
+    if (name.endsWith(".jar")) {
+      return loadArtifact(file, options);
+    }
     if (!name.endsWith(".kiln")) {
       throw new ModelLoadException(dev.kiln.frontend.Diagnostic.of(
-          file.toString(), "unsupported model format: expected a .kiln or .onnx file"));
+          file.toString(), "unsupported model format: expected a .kiln, .onnx or .jar file"));
     }
     return new Model(KilnText.read(file), options);
+  }
+
+  /** Of the options, only the thread count applies: the artifact is compiled code already. */
+  private static Model loadArtifact(Path file, ModelOptions options) {
+    try {
+      return new Model(ArtifactReader.load(file, CompiledEngine.pool(options.threads())), options);
+    } catch (ArtifactException e) {
+      throw new ModelLoadException(dev.kiln.frontend.Diagnostic.of(e.file(), e.problem()));
+    }
   }
 
   /**

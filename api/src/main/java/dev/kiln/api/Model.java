@@ -8,6 +8,10 @@ import dev.kiln.ir.op.OpRegistry;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import dev.kiln.runtime.compiled.CompiledModel;
+import dev.kiln.runtime.artifact.ArtifactModel;
+import dev.kiln.ir.type.Shape;
+import dev.kiln.ir.type.TensorType;
+import java.util.Optional;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -24,10 +28,27 @@ public final class Model {
   private final ReferenceInterpreter interpreter;
   private final CompiledModel compiled;
   private final List<String> compileLog = new CopyOnWriteArrayList<>();
+  /** Set when loaded from an ahead-of-time artifact; then there is no source, graph or engine. */
+  private final ArtifactModel artifact;
+
+  /** A model that runs an artifact's compiled code (options: only the thread count applies). */
+  Model(ArtifactModel artifact, ModelOptions options) {
+    this.source = null;
+    this.options = options;
+    this.interpreter = null;
+    this.compiled = null;
+    this.artifact = artifact;
+    var m = artifact.manifest();
+    compileLog.add(String.format(Locale.ROOT,
+        "loaded %s: compiled ahead of time by Kiln %s with JDK %s for %s, load %.1f ms",
+        artifact.source(), m.kilnVersion(), m.javaVersion(), String.join(", ", m.inputs().stream()
+            .map(t -> "%" + t.name() + t.shape()).toList()), artifact.loadNanos() / 1e6));
+  }
 
   Model(KilnModel source, ModelOptions options) {
     this.source = source;
     this.options = options;
+    this.artifact = null;
     this.interpreter = new ReferenceInterpreter(source.graph(), OpRegistry.standard());
     this.compiled = options.engine() == ModelOptions.Engine.COMPILED
         ? CompiledEngine.create(source.graph(), options, r -> compileLog.add(describe(r)))
@@ -59,27 +80,54 @@ public final class Model {
                 .collect(java.util.stream.Collectors.joining()));
   }
 
-  /** The verified graph. */
+  /**
+   * The verified graph.
+   *
+   * @throws IllegalStateException for a model loaded from an artifact, which holds compiled code
+   *     only (see {@link #artifact()})
+   */
   public Graph graph() {
-    return source.graph();
+    return source().graph();
   }
 
-  /** The model as it was read, with its weights file reference. */
+  /**
+   * The model as it was read, with its weights file reference.
+   *
+   * @throws IllegalStateException for a model loaded from an artifact
+   */
   public KilnModel source() {
+    if (source == null) {
+      throw new IllegalStateException("the model loaded from " + artifact.source()
+          + " is compiled code only: it has no graph or source");
+    }
     return source;
+  }
+
+  /** The ahead-of-time artifact this model was loaded from, if it was. */
+  public Optional<ArtifactModel> artifact() {
+    return Optional.ofNullable(artifact);
   }
 
   public ModelOptions options() {
     return options;
   }
 
-  /** The named inputs with their types (symbolic dims such as {@code N} bind at run time). */
+  /**
+   * The named inputs with their types (symbolic dims such as {@code N} bind at run time; an
+   * artifact's inputs have the concrete shapes it was compiled for).
+   */
   public ImmutableList<Value> inputs() {
-    return graph().inputs();
+    return artifact != null ? values(artifact.inputs()) : graph().inputs();
   }
 
+  /** The named outputs with their types (an artifact's at the shapes it was compiled for). */
   public ImmutableList<Value> outputs() {
-    return graph().outputs();
+    return artifact != null ? values(artifact.outputs()) : graph().outputs();
+  }
+
+  private static ImmutableList<Value> values(List<dev.kiln.runtime.artifact.ArtifactManifest.TensorSpec> specs) {
+    return specs.stream().map(s -> new Value(s.name(), new TensorType(s.dtype(), Shape.of(s.shapeArray()))))
+        .collect(ImmutableList.toImmutableList());
   }
 
   /**
@@ -89,6 +137,9 @@ public final class Model {
    *     wrong type or shape, or an operator rejects its run-time values
    */
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    if (artifact != null) {
+      return artifact.run(inputs);
+    }
     return compiled != null ? compiled.run(inputs) : interpreter.run(inputs);
   }
 }

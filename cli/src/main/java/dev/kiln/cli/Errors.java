@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.npy.NpyException;
 import dev.kiln.frontend.safetensors.SafeTensorsException;
+import dev.kiln.runtime.artifact.ArtifactException;
 import dev.kiln.runtime.interpreter.RunException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -36,6 +37,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
       case ModelLoadException m -> m.getMessage();
       case UserException u -> "kiln: error: " + u.getMessage();
       case RunException r -> "kiln: error: " + r.getMessage();
+      case ArtifactException a -> "kiln: error: " + a.getMessage();
       case NpyException n -> "kiln: error: " + n.getMessage();
       case SafeTensorsException s -> "kiln: error: " + s.getMessage();
       case UncheckedIOException io -> "kiln: error: " + describe(io.getCause());

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code kiln}: check, print, run, convert and export models from the command line.
+ * {@code kiln}: check, print, run, convert, export and compile models from the command line.
  *
  * <p>Exit codes: 0 success, 1 the input is wrong (a message says where), 2 the command line is
  * wrong, 3 an internal error (a bug in Kiln: the message asks for a report).
@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Kiln, a deep-learning compiler for the JVM.",
     subcommands = {CheckCommand.class, PrintCommand.class, RunCommand.class, ConvertCommand.class,
-        ExportCommand.class,
+        ExportCommand.class, CompileCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   static final int USER_ERROR = 1;

@@ -36,7 +36,8 @@ final class RunCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  @Parameters(paramLabel = "FILE", description = "The model (.kiln or .onnx).")
+  @Parameters(paramLabel = "FILE",
+      description = "The model (.kiln or .onnx), or an artifact from 'kiln compile' (.jar).")
   Path file;
 
   @Option(
@@ -124,6 +125,14 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Model model = Kiln.load(file, options());
+    if (model.artifact().isPresent()) {
+      for (String option : List.of("--engine", "--cache-dir")) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+          throw new UserException(file + " is compiled code already: " + option
+              + " does not apply to an artifact");
+        }
+      }
+    }
     Map<String, Tensor> feed = readInputs(model);
     Map<String, Tensor> results = model.run(feed);
     if (stats) {
@@ -146,13 +155,18 @@ final class RunCommand implements Callable<Integer> {
         throw new UserException("--input takes NAME=FILE.npy, got '" + spec + "'");
       }
       String name = spec.substring(0, eq);
-      if (model.graph().input(name).isEmpty()) {
+      if (model.inputs().stream().noneMatch(v -> v.name().equals(name))) {
         throw new UserException("--input " + name + ": the model has no input named '" + name
             + "'; its inputs are " + model.inputs().stream().map(Value::name).toList());
       }
       if (feed.put(name, Npy.read(Path.of(spec.substring(eq + 1)))) != null) {
         throw new UserException("--input " + name + " is given twice");
       }
+    }
+    if (!dims.isEmpty() && model.artifact().isPresent()) {
+      throw new UserException(file + " is compiled for fixed shapes (" + String.join(", ",
+          model.inputs().stream().map(v -> v.name() + ": " + v.type()).toList())
+          + "); --dim does not apply: compile the model again with --dim");
     }
     for (String dim : dims.keySet()) {
       if (dims.get(dim) < 0) {

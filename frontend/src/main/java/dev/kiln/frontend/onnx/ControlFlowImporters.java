@@ -15,7 +15,7 @@ import java.util.Optional;
 final class ControlFlowImporters {
   private ControlFlowImporters() {}
 
-  static void ifNode(OnnxNode node, GraphImporter.Emitter out) {
+  static void ifNode(OnnxNode node, NodeEmitter out) {
     Value cond = LegacyImporters.requireInput(node, 0, "cond");
     Tensor value = out.known(cond).orElseThrow(() -> new InvalidOnnxException(
         "the condition '" + cond.name() + "' is computed at run time; Kiln supports If only "

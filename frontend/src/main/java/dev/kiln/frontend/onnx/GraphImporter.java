@@ -50,62 +50,9 @@ final class GraphImporter {
   static final int MIN_OPSET = 1;
   static final int MAX_OPSET = 18;
 
-  /** What a {@link NodeImporter} may do while mapping one ONNX node. */
-  interface Emitter {
-    /**
-     * Appends a Kiln node, checked and with inferred output types.
-     *
-     * @param outputNames ONNX names to derive the Kiln output names from (not bound)
-     * @throws InvalidOnnxException when Kiln rejects the application
-     */
-    List<Value> emit(String op, List<Optional<Value>> inputs, Attributes attrs,
-        List<String> outputNames);
-
-    /** A new constant value. */
-    Value constant(String nameHint, Tensor data);
-
-    /** The value of {@code v} when it is known at import time. */
-    Optional<Tensor> known(Value v);
-
-    /** Makes {@code onnxName} refer to {@code v} from here on. */
-    void bind(String onnxName, Value v);
-
-    /**
-     * Imports a subgraph (a branch of {@code If}) that sees the enclosing names, and returns
-     * its outputs; empty when it failed (already reported).
-     */
-    Optional<List<Value>> importSubgraph(Onnx.GraphProto graph, String what);
-  }
-
-  /** The names visible to a node. Function bodies see only their own. */
-  private static final class Scope {
-    private final Map<String, Optional<Value>> names = new HashMap<>();
-    private final Set<String> absent = new HashSet<>();
-    private final Scope parent;
-
-    Scope(Scope parent) {
-      this.parent = parent;
-    }
-
-    /** null: not defined; empty: poisoned; else the value. */
-    Optional<Value> lookup(String name) {
-      for (Scope s = this; s != null; s = s.parent) {
-        Optional<Value> v = s.names.get(name);
-        if (v != null) {
-          return v;
-        }
-      }
-      return null;
-    }
-
-    boolean isAbsent(String name) {
-      return absent.contains(name) && !names.containsKey(name);
-    }
-  }
-
   /** Where nodes are being imported: the scope, the opsets, and the enclosing function call. */
   private record Frame(
-      Scope scope,
+      ImportScope scope,
       Map<String, Integer> opsets,
       Map<String, Onnx.AttributeProto> callerAttrs,
       String context,
@@ -149,7 +96,7 @@ final class GraphImporter {
     }
     Onnx.GraphProto g = model.getGraph();
     builder = Graph.builder(g.getName().isEmpty() ? "model" : g.getName());
-    Frame frame = new Frame(new Scope(null), opsets, Map.of(), "", Set.of());
+    Frame frame = new Frame(new ImportScope(null), opsets, Map.of(), "", Set.of());
     Set<String> initializerNames = importInitializers(g, frame.scope());
     importInputs(g, frame.scope(), initializerNames);
     importNodes(g.getNodeList(), frame);
@@ -170,7 +117,7 @@ final class GraphImporter {
     return problems;
   }
 
-  private Set<String> importInitializers(Onnx.GraphProto g, Scope scope) {
+  private Set<String> importInitializers(Onnx.GraphProto g, ImportScope scope) {
     Set<String> names = new HashSet<>();
     for (Onnx.TensorProto t : g.getInitializerList()) {
       names.add(t.getName());
@@ -182,20 +129,20 @@ final class GraphImporter {
         Tensor data = OnnxTensors.read(t, external);
         Value v = builder.addConstant(Constant.inline(builder.freshName(t.getName()), data)).value();
         known.put(v.name(), data);
-        scope.names.put(t.getName(), Optional.of(v));
+        scope.define(t.getName(), Optional.of(v));
       } catch (InvalidOnnxException e) {
         problem("initializer '" + t.getName() + "': " + e.getMessage());
-        scope.names.put(t.getName(), Optional.empty());
+        scope.define(t.getName(), Optional.empty());
       }
     }
     for (Onnx.SparseTensorProto s : g.getSparseInitializerList()) {
       problem("sparse initializer '" + s.getValues().getName() + "' is not supported");
-      scope.names.put(s.getValues().getName(), Optional.empty());
+      scope.define(s.getValues().getName(), Optional.empty());
     }
     return names;
   }
 
-  private void importInputs(Onnx.GraphProto g, Scope scope, Set<String> initializerNames) {
+  private void importInputs(Onnx.GraphProto g, ImportScope scope, Set<String> initializerNames) {
     for (Onnx.ValueInfoProto in : g.getInputList()) {
       // Before IR version 4 initializers were listed as inputs too (with a default); Kiln
       // treats them as the constants they are.
@@ -207,15 +154,15 @@ final class GraphImporter {
         TensorType type = OnnxTypes.read(in.getType());
         Value v = new Value(builder.freshName(name), type);
         builder.addInput(v);
-        scope.names.put(in.getName(), Optional.of(v));
+        scope.define(in.getName(), Optional.of(v));
       } catch (InvalidOnnxException e) {
         problem("graph input '" + in.getName() + "' " + e.getMessage());
-        scope.names.put(in.getName(), Optional.empty());
+        scope.define(in.getName(), Optional.empty());
       }
     }
   }
 
-  private void importOutputs(Onnx.GraphProto g, Scope scope) {
+  private void importOutputs(Onnx.GraphProto g, ImportScope scope) {
     if (g.getOutputCount() == 0) {
       problem("the graph has no outputs");
     }
@@ -373,13 +320,13 @@ final class GraphImporter {
       poisonOutputs(call, frame.scope());
       return;
     }
-    Scope scope = new Scope(null);
+    ImportScope scope = new ImportScope(null);
     for (int i = 0; i < f.getInputCount(); i++) {
       Optional<Value> actual = i < inputs.size() ? inputs.get(i) : Optional.empty();
       if (actual.isPresent()) {
-        scope.names.put(f.getInput(i), actual);
+        scope.define(f.getInput(i), actual);
       } else {
-        scope.absent.add(f.getInput(i));
+        scope.markAbsent(f.getInput(i));
       }
     }
     Map<String, Onnx.AttributeProto> attrs = new HashMap<>();
@@ -407,20 +354,20 @@ final class GraphImporter {
             + f.getOutput(i) + "'");
         v = Optional.empty();
       }
-      frame.scope().names.put(outName, v);
+      frame.scope().define(outName, v);
     }
   }
 
-  private void poisonOutputs(Onnx.NodeProto n, Scope scope) {
+  private void poisonOutputs(Onnx.NodeProto n, ImportScope scope) {
     for (String out : n.getOutputList()) {
       if (!out.isEmpty()) {
-        scope.names.put(out, Optional.empty());
+        scope.define(out, Optional.empty());
       }
     }
   }
 
   /** The emitter of one node, in its frame. */
-  private final class FrameEmitter implements Emitter {
+  private final class FrameEmitter implements NodeEmitter {
     private final Frame frame;
     private final String nodeName;
 
@@ -483,23 +430,23 @@ final class GraphImporter {
     @Override
     public void bind(String onnxName, Value v) {
       if (!onnxName.isEmpty()) {
-        frame.scope().names.put(onnxName, Optional.of(v));
+        frame.scope().define(onnxName, Optional.of(v));
       }
     }
 
     @Override
     public Optional<List<Value>> importSubgraph(Onnx.GraphProto graph, String what) {
       int before = problems.size();
-      Scope scope = new Scope(frame.scope());
+      ImportScope scope = new ImportScope(frame.scope());
       Frame sub = new Frame(scope, frame.opsets(), frame.callerAttrs(),
           frame.context() + what + ": ", frame.callStack());
       for (Onnx.TensorProto t : graph.getInitializerList()) {
         try {
-          scope.names.put(t.getName(), Optional.of(constant(t.getName(),
+          scope.define(t.getName(), Optional.of(constant(t.getName(),
               OnnxTensors.read(t, external))));
         } catch (InvalidOnnxException e) {
           problem(sub.context() + "initializer '" + t.getName() + "': " + e.getMessage());
-          scope.names.put(t.getName(), Optional.empty());
+          scope.define(t.getName(), Optional.empty());
         }
       }
       importNodes(graph.getNodeList(), sub);

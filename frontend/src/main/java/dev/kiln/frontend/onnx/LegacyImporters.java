@@ -18,7 +18,7 @@ final class LegacyImporters {
   private LegacyImporters() {}
 
   /** Clip before opset 11: {@code min} and {@code max} attributes. */
-  static void clip(OnnxNode node, GraphImporter.Emitter out) {
+  static void clip(OnnxNode node, NodeEmitter out) {
     if (node.opset() >= 11) {
       OpImporters.direct(node, out);
       return;
@@ -32,7 +32,7 @@ final class LegacyImporters {
   }
 
   /** Pad before opset 11: {@code pads} and {@code value} attributes. */
-  static void pad(OnnxNode node, GraphImporter.Emitter out) {
+  static void pad(OnnxNode node, NodeEmitter out) {
     if (node.opset() >= 11) {
       OpImporters.direct(node, out);
       return;
@@ -49,7 +49,7 @@ final class LegacyImporters {
   }
 
   /** Slice before opset 10: {@code starts}, {@code ends} and {@code axes} attributes. */
-  static void slice(OnnxNode node, GraphImporter.Emitter out) {
+  static void slice(OnnxNode node, NodeEmitter out) {
     if (node.opset() >= 10) {
       OpImporters.direct(node, out);
       return;
@@ -72,7 +72,7 @@ final class LegacyImporters {
    * and normalize each row; from 13 on they normalize along {@code axis} alone. The two agree
    * when the axis is the last one; otherwise the old form is Flatten, the operator, Reshape back.
    */
-  static void softmax(OnnxNode node, GraphImporter.Emitter out) {
+  static void softmax(OnnxNode node, NodeEmitter out) {
     if (node.opset() >= 13) {
       OpImporters.direct(node, out);
       return;
@@ -106,7 +106,7 @@ final class LegacyImporters {
    * Dropout before opset 12 has a {@code ratio} attribute (and before 7 {@code is_test});
    * in inference, which is all Kiln does, it is the identity whatever the ratio.
    */
-  static void dropout(OnnxNode node, GraphImporter.Emitter out) {
+  static void dropout(OnnxNode node, NodeEmitter out) {
     if (node.opset() >= 12) {
       OpImporters.direct(node, out);
       return;
@@ -116,7 +116,7 @@ final class LegacyImporters {
   }
 
   /** BatchNormalization before opset 9 has {@code spatial} (default 1, per-channel statistics). */
-  static void batchNormalization(OnnxNode node, GraphImporter.Emitter out) {
+  static void batchNormalization(OnnxNode node, NodeEmitter out) {
     Optional<Attribute> spatial = node.attributes().get("spatial");
     if (node.opset() >= 9 || spatial.isEmpty()) {
       OpImporters.direct(node, out);
@@ -131,7 +131,7 @@ final class LegacyImporters {
   }
 
   private static Optional<Value> floatAttrInput(OnnxNode node, String name, DType dtype,
-      GraphImporter.Emitter out) {
+      NodeEmitter out) {
     if (!node.attributes().has(name)) {
       return Optional.empty();
     }

@@ -13,5 +13,5 @@ interface NodeImporter {
    * @throws InvalidOnnxException when the node cannot be mapped, saying why (the importer adds
    *     which node)
    */
-  void importNode(OnnxNode node, GraphImporter.Emitter out);
+  void importNode(OnnxNode node, NodeEmitter out);
 }

@@ -29,13 +29,13 @@ final class OpImporters {
   }
 
   /** The ONNX node as the Kiln operator of the same name, attributes and inputs. */
-  static void direct(OnnxNode node, GraphImporter.Emitter out) {
+  static void direct(OnnxNode node, NodeEmitter out) {
     apply(node, node.opType(), node.inputs(), node.attributes(), out);
   }
 
   /** Emits {@code op} for {@code node} and binds the node's ONNX outputs to its results. */
   static void apply(OnnxNode node, String op, List<Optional<Value>> inputs, Attributes attrs,
-      GraphImporter.Emitter out) {
+      NodeEmitter out) {
     List<String> names = node.outputs();
     List<Value> values = out.emit(op, inputs, attrs, names);
     for (int i = 0; i < names.size(); i++) {

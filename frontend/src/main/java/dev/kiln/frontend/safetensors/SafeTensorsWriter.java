@@ -40,8 +40,10 @@ final class SafeTensorsWriter {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = null;
     try {
-      tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      // Not Files.createTempFile: it makes the file owner-only (0600); a weights file should get
+      // the same permissions as any file the user creates (the umask decides).
+      tmp = dir.resolve(file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         len.putLong(header.length).flip();
         writeFully(out, len);

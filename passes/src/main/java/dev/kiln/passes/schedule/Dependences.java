@@ -23,17 +23,17 @@ import java.util.Set;
 /**
  * A conservative dependence test for a loop body run once per iteration of some loops.
  *
- * <p>The rule: for every buffer the body stores into, all its stores and loads in the body must
- * use one and the same index list (it is only read where it is written, like an accumulator), and
- * we work out which loop variables that index list <em>determines</em> — loops whose different
- * iterations necessarily touch different elements. Index expressions are split into affine forms
+ * <p>The rule: for every buffer the body stores into, we take the dims in which all its stores
+ * and loads in the body use the same index expression (all dims when it is only read where it is
+ * written, like an accumulator), and work out which loop variables those indices
+ * <em>determine</em> — loops whose different iterations necessarily touch different elements. Index expressions are split into affine forms
  * over atoms (variables, {@code floordiv}/{@code floormod} by constants); an affine form whose
  * coefficients grow like a mixed radix (each larger than the span of all smaller terms) is
  * injective, so it determines all its atoms; a known {@code floordiv(e, c)} and
  * {@code floormod(e, c)} together determine {@code e}. A loop not determined by some stored
  * buffer <em>carries</em> a dependence: two of its iterations may touch the same element. Any
- * assignment to a local declared outside the body, and any buffer accessed through two different
- * index lists, makes every loop carry one. Loops of extent at most 1 never carry one.
+ * assignment to a local declared outside the body makes every loop carry one. Loops of extent at
+ * most 1 never carry one.
  */
 final class Dependences {
   private Dependences() {}
@@ -53,19 +53,24 @@ final class Dependences {
       }
     }
     storedBufferAccesses(body).forEach((buffer, indexLists) -> {
-      if (indexLists.size() != 1) {
-        for (Var v : loops) {
-          carried.putIfAbsent(v, buffer + " is accessed at different indices "
-              + indexLists.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(" and ")));
+      // Only the dims where every access has the same index can tell iterations apart.
+      List<ImmutableList<Expr>> lists = List.copyOf(indexLists);
+      List<Expr> agreed = new ArrayList<>();
+      for (int d = 0; d < buffer.rank(); d++) {
+        Expr first = lists.getFirst().get(d);
+        int dim = d;
+        if (lists.stream().allMatch(l -> l.get(dim).equals(first))) {
+          agreed.add(first);
         }
-        return;
       }
-      ImmutableList<Expr> indices = indexLists.iterator().next();
-      Set<Var> determined = determined(indices, extents, fixed);
+      Set<Var> determined = determined(agreed, extents, fixed);
       for (Var v : loops) {
         if (!determined.contains(v)) {
-          carried.putIfAbsent(v, "different iterations of " + v + " may write the same element "
-              + buffer + indices);
+          carried.putIfAbsent(v, lists.size() == 1
+              ? "different iterations of " + v + " may write the same element " + buffer + lists.getFirst()
+              : "different iterations of " + v + " may access the same element of " + buffer
+                  + " (accessed at " + lists.stream().map(Object::toString)
+                      .collect(java.util.stream.Collectors.joining(" and ")) + ")");
         }
       }
     });

@@ -168,10 +168,7 @@ public final class Schedule {
       kernel = before;
       steps.subList(stepsBefore, steps.size()).clear();
       // Only reorder's dependence test (its precondition 5) can refuse once 1 to 5 hold.
-      String marker = ": precondition 5: ";
-      int at = e.getMessage().indexOf(marker);
-      throw fail(call, ScheduleError.DEPENDENCE, 6,
-          at < 0 ? e.getMessage() : e.getMessage().substring(at + marker.length()));
+      throw fail(call, ScheduleError.DEPENDENCE, 6, e.detail());
     }
   }
 
@@ -378,6 +375,87 @@ public final class Schedule {
   }
 
   /**
+   * Accumulates a reduction in its output element instead of a local: in the body of
+   * {@code loop}, {@code let acc = init; R; buf[index] = acc} becomes
+   * {@code buf[index] = init; R'} where {@code R'} reads and writes {@code buf[index]} wherever
+   * {@code R} used {@code acc}. With no local carried between iterations, {@link #fission} can
+   * then separate the initialization and a {@link #reorder} move the reduction loop outward.
+   * Every partial sum is stored with the buffer's type, which is the local's, so results are
+   * bit-identical.
+   *
+   * <p>Preconditions:
+   * <ol>
+   *   <li>{@code loop} names a loop of the kernel.
+   *   <li>its body is exactly {@code let acc = init}, a loop, and {@code buf[index] = acc} (the
+   *       store's typing makes {@code acc} of {@code buf}'s element type).
+   *   <li>{@code index} reads no data or local, and the reduction loop does not access {@code buf}.
+   * </ol>
+   */
+  public void accumulateInPlace(String loop) {
+    String call = "accumulate_in_place(" + loop + ")";
+    Stmt.For l = find(call, loop, 1);
+    if (!(l.body() instanceof Stmt.Block b) || b.stmts().size() != 3
+        || !(b.stmts().get(0) instanceof Stmt.Let let) || !(b.stmts().get(1) instanceof Stmt.For reduction)
+        || !(b.stmts().get(2) instanceof Stmt.Store store) || !store.value().equals(let.local())) {
+      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 2, "the body of loop " + loop
+          + " is not `let $acc = init`, a loop, and `buffer[index] = $acc`");
+    }
+    if (!store.indices().stream().allMatch(Loops::isPureIndex)) {
+      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 3, "the index " + store.indices() + " of "
+          + store.buffer() + " reads data or a local");
+    }
+    if (Loops.buffers(reduction).contains(store.buffer())) {
+      throw fail(call, ScheduleError.NOT_AN_ACCUMULATION, 3, "the reduction loop " + reduction.var()
+          + " accesses " + store.buffer());
+    }
+    Reductions.Accumulation a = new Reductions.Accumulation(let.local(), let.init(), reduction,
+        store.buffer(), store.indices());
+    commit(Loops.replace(kernel.body(), loop, f -> f.withBody(a.inPlace())),
+        new TraceStep.AccumulateInPlace(loop));
+  }
+
+  public void accumulateInPlace(Var loop) {
+    accumulateInPlace(loop.name());
+  }
+
+  /**
+   * Distributes a loop over the statements of its body: {@code for j { S1; S2 }} becomes
+   * {@code for j { S1 }; for j2 { S2 }}. The first loop keeps the variable; the others get fresh
+   * ones, returned in order (all loops, the first included).
+   *
+   * <p>Preconditions:
+   * <ol>
+   *   <li>{@code loop} names a loop of the kernel.
+   *   <li>its body is a block of at least two statements, none of them a {@code let} or an
+   *       assignment (a local shared between them would be out of scope).
+   *   <li>the loop is serial.
+   *   <li>its iterations are independent (as for {@link #parallelize}, precondition 5): then
+   *       running all of S1 before all of S2 meets every dependence, since only statements of one
+   *       iteration touch the same element, and they keep their order.
+   * </ol>
+   */
+  public List<Var> fission(String loop) {
+    String call = "fission(" + loop + ")";
+    Loops.Found found = findWithContext(call, loop, 1);
+    Stmt.For l = found.loop();
+    if (!(l.body() instanceof Stmt.Block b) || b.stmts().size() < 2
+        || b.stmts().stream().anyMatch(x -> x instanceof Stmt.Let || x instanceof Stmt.Assign)) {
+      throw fail(call, ScheduleError.NOT_DISTRIBUTABLE, 2, "the body of loop " + loop
+          + " is not a block of two or more statements free of let and assignments");
+    }
+    requireSerial(call, l, 3);
+    requireIndependent(call, found, 4, 4);
+    List<Stmt.For> loops = Reductions.distribute(l, b.stmts(), Loops.loopNames(kernel.body()));
+    commit(Loops.replace(kernel.body(), loop, f -> new Stmt.Block(ImmutableList.copyOf(loops))),
+        new TraceStep.Fission(loop, loops.stream().map(f -> f.var().name()).collect(ImmutableList.toImmutableList())));
+    return loops.stream().map(Stmt.For::var).toList();
+  }
+
+  public List<Var> fission(Var loop) {
+    return fission(loop.name());
+  }
+
+  /**
    * Computes the scratch buffer of an elementwise producer kernel inside {@code loop} of this
    * kernel: every load of that buffer in the loop's body is replaced by the producer's expression
    * for that element. Preconditions and the form of producer accepted: {@link ComputeAt}.
@@ -436,6 +514,6 @@ public final class Schedule {
 
   ScheduleException fail(String call, ScheduleError kind, int precondition, String detail) {
     return new ScheduleException(kind, call + " in kernel " + kernel.name() + ": precondition "
-        + precondition + ": " + detail);
+        + precondition + ": " + detail, detail);
   }
 }

@@ -20,6 +20,10 @@ public enum ScheduleError {
   NOT_CONTIGUOUS,
   /** Parallelize: a parallel loop inside or around another parallel loop. */
   NESTED_PARALLEL,
+  /** Accumulate-in-place: the loop body is not {@code let acc; reduction loop; store acc}. */
+  NOT_AN_ACCUMULATION,
+  /** Fission: the loop body is not a sequence of statements that can run as separate loops. */
+  NOT_DISTRIBUTABLE,
   /** Compute-at: the producer kernel is not of the supported elementwise form. */
   PRODUCER_NOT_ELEMENTWISE,
   /** Compute-at: inlining the producer would read data the consumer changes, or is not needed. */

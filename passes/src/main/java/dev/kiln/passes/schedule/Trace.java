@@ -81,6 +81,11 @@ public record Trace(ImmutableList<TraceStep> steps) {
           s.unroll(x.loop());
           yield List.of();
         }
+        case TraceStep.AccumulateInPlace x -> {
+          s.accumulateInPlace(x.loop());
+          yield List.of();
+        }
+        case TraceStep.Fission x -> s.fission(x.loop()).stream().map(v -> v.name()).toList();
         case TraceStep.ComputeAt x -> {
           Kernel producer = producers.get(x.producer());
           if (producer == null) {
@@ -105,6 +110,7 @@ public record Trace(ImmutableList<TraceStep> steps) {
       case TraceStep.Split x -> List.of(x.outer(), x.inner());
       case TraceStep.Tile x -> List.of(x.outerA(), x.outerB(), x.innerA(), x.innerB());
       case TraceStep.Fuse x -> List.of(x.fused());
+      case TraceStep.Fission x -> x.loops();
       default -> List.of();
     };
   }

@@ -81,6 +81,18 @@ final class TraceParser {
         shape(start, primitive, args, 1, made, 0);
         yield new TraceStep.Unroll(args.get(0));
       }
+      case "accumulate_in_place" -> {
+        shape(start, primitive, args, 1, made, 0);
+        yield new TraceStep.AccumulateInPlace(args.get(0));
+      }
+      case "fission" -> {
+        if (args.size() != 1 || made.size() < 2) {
+          pos = start;
+          throw error("fission takes 1 argument and makes at least 2 loops, got " + args.size()
+              + " and " + made.size());
+        }
+        yield new TraceStep.Fission(args.get(0), ImmutableList.copyOf(made));
+      }
       case "compute_at" -> {
         shape(start, primitive, args, 2, made, 0);
         yield new TraceStep.ComputeAt(args.get(0), args.get(1));
@@ -88,7 +100,7 @@ final class TraceParser {
       default -> {
         pos = start;
         throw error("unknown primitive '" + primitive + "' (expected split, tile, reorder, fuse, "
-            + "vectorize, parallelize, unroll or compute_at)");
+            + "vectorize, parallelize, unroll, accumulate_in_place, fission or compute_at)");
       }
     };
   }

@@ -69,6 +69,25 @@ public sealed interface TraceStep {
     }
   }
 
+  record AccumulateInPlace(String loop) implements TraceStep {
+    @Override
+    public String text() {
+      return "accumulate_in_place(" + name(loop) + ")";
+    }
+  }
+
+  /** {@code loops}: the distributed loops, the original first. */
+  record Fission(String loop, ImmutableList<String> loops) implements TraceStep {
+    public Fission {
+      loops = ImmutableList.copyOf(loops);
+    }
+
+    @Override
+    public String text() {
+      return "fission(" + name(loop) + ") -> " + names(loops);
+    }
+  }
+
   /** {@code producer} is the producer kernel's name; replay looks it up by that name. */
   record ComputeAt(String producer, String loop) implements TraceStep {
     @Override

@@ -6,6 +6,7 @@ import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.graph.GraphBuilder;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.op.EvalContext;
 import dev.kiln.ir.op.NodeInference;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpRegistry;
@@ -127,7 +128,8 @@ public final class BindShapes {
           }
         }
         case Dim.Named named -> {
-          Long before = bound.containsKey(named.name()) ? bound.get(named.name()) : fresh.get(named.name());
+          Long before = bound.containsKey(named.name())
+              ? bound.get(named.name()) : fresh.get(named.name());
           if (before == null) {
             fresh.put(named.name(), size);
           } else if (before != size) {
@@ -154,7 +156,8 @@ public final class BindShapes {
   private void bindNode(
       Node node, Map<String, Value> values, Map<String, Tensor> constants, GraphBuilder out) {
     OpSchema schema = registry.lookup(node.op()).orElseThrow(
-        () -> new IllegalStateException(node.describe() + ": unknown operator (verify the graph first)"));
+        () -> new IllegalStateException(
+            node.describe() + ": unknown operator (verify the graph first)"));
     List<Optional<TensorType>> types = new ArrayList<>();
     List<Optional<Tensor>> constantInputs = new ArrayList<>();
     List<Optional<Value>> inputs = new ArrayList<>();
@@ -166,14 +169,22 @@ public final class BindShapes {
     }
     NodeInference.Result result;
     try {
-      result = NodeInference.infer(schema, node.attributes(), types, constantInputs, node.outputs().size());
+      result = NodeInference.infer(
+          schema, node.attributes(), types, constantInputs, node.outputs().size());
     } catch (OpException e) {
       throw new ShapeBindingException(List.of(node.describe() + ": " + e.getMessage()));
     }
-    if (result.values().isPresent()) {
+    Optional<? extends List<Tensor>> folded = result.values();
+    if (folded.isEmpty() && node.inputs().isEmpty()) {
+      // A node without inputs (Constant) holds its value in its attributes: fold it at any
+      // size, since the value is in the model either way.
+      folded = Optional.of(schema.evaluate(new EvalContext(node.op(), node.attributes(),
+          ImmutableList.of(), node.outputs().size())));
+    }
+    if (folded.isPresent()) {
       // Known at compile time: the node becomes constants, and its consumers see them.
       for (int o = 0; o < node.outputs().size(); o++) {
-        Tensor data = result.values().get().get(o);
+        Tensor data = folded.get().get(o);
         Value v = new Value(node.output(o).name(), data.type());
         checkDeclared(node, node.output(o), v.type());
         out.addConstant(Constant.inline(v, data));

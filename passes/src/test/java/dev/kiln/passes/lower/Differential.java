@@ -39,6 +39,7 @@ import java.util.Random;
  */
 final class Differential {
   static final OpRegistry OPS = OpRegistry.standard();
+  static boolean SPECIALS = true;
 
   private Differential() {}
 
@@ -125,6 +126,13 @@ final class Differential {
     for (Value v : graph.inputs()) {
       inputs.put(v.name(), random(v.type().dtype(), shapes.get(v.name()), rnd, nonZero));
     }
+    return checkWith(what, graph, inputs);
+  }
+
+  /** Runs both paths on the given inputs and compares every output. */
+  static LoopProgram checkWith(String what, Graph graph, Map<String, Tensor> inputs) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    inputs.forEach((name, t) -> shapes.put(name, t.shape()));
     String context = what + " with inputs " + describe(graph);
     Map<String, Tensor> expected;
     try {
@@ -195,12 +203,20 @@ final class Differential {
     }
   }
 
-  /** Random data: reals in [-2, 2], signed integers in [-5, 5], unsigned in [0, 10]. */
+  private static final double[] SPECIAL = {
+    Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0};
+
+  /**
+   * Random data: reals in [-2, 2] (in one tensor of two, one element in four is NaN, an
+   * infinity or a signed zero), signed integers in [-5, 5], unsigned in [0, 10].
+   */
   static Tensor random(DType t, long[] shape, Random rnd, boolean nonZero) {
     TensorWriter w = TensorWriter.of(t, shape);
+    boolean special = SPECIALS && rnd.nextInt(2) == 0;
     for (long i = 0; i < w.size(); i++) {
       if (t.isFloating()) {
-        w.setDouble(i, rnd.nextDouble() * 4 - 2);
+        w.setDouble(i, special && rnd.nextInt(4) == 0
+            ? SPECIAL[rnd.nextInt(SPECIAL.length)] : rnd.nextDouble() * 4 - 2);
       } else if (t == DType.BOOL) {
         w.setBoolean(i, rnd.nextBoolean());
       } else {

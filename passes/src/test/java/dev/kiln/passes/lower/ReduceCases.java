@@ -20,8 +20,9 @@ final class ReduceCases {
     for (String op : List.of("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp")) {
       boolean order = op.equals("ReduceMax") || op.equals("ReduceMin");
-      List<DType> types = op.equals("ReduceMean") || op.startsWith("ReduceLog") || op.equals("ReduceL2")
+      List<DType> types = op.startsWith("ReduceLog") || op.equals("ReduceL2")
           ? List.of(DType.F32, DType.F64, DType.F16)
+          : op.equals("ReduceMean") ? List.of(DType.F32, DType.F64, DType.F16, DType.I32, DType.U32)
           : order ? List.of(DType.F32, DType.I32, DType.U8, DType.I64, DType.F64)
           : List.of(DType.F32, DType.F64, DType.I32, DType.I64);
       c.put(op, new Case(r -> {

@@ -4,6 +4,7 @@ import static dev.kiln.passes.schedule.ScheduleChecks.assertLegal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.type.DType;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +40,47 @@ class DefaultSchedulerTest {
   }
 
   @Test
-  void matmulTilesTheOutputAndParallelizesTheRowTiles() {
+  void matmulAccumulatesInPlaceToVectorizeItsColumns() {
+    // Rule: let acc; for k; c[i, j] = acc  ->  c[i, j] = 0; then i, k, j with j as SIMD lanes.
     Schedule s = scheduled(Fixtures.matmul(9, 5, 20));
+    assertEquals("""
+        accumulate_in_place(j)
+        fission(j) -> j, j2
+        fission(i) -> i, i2
+        reorder(k, j2)
+        vectorize(j2)
+        vectorize(j)
+        parallelize(i)
+        parallelize(i2)
+        """, s.trace().toString());
+    assertEquals("""
+        kernel matmul @"MatMul"(in %a, const %w, out %c) {
+          parallel for i in 0..9 {
+            vectorized for j in 0..20 {
+              %c[i, j] = 0.0:f32
+            }
+          }
+          parallel for i2 in 0..9 {
+            for k in 0..5 {
+              vectorized for j2 in 0..20 {
+                %c[i2, j2] = (%c[i2, j2] + (%a[i2, k] * %w[k, j2]))
+              }
+            }
+          }
+        }
+        """, s.kernel().toString());
+  }
+
+  @Test
+  void aNonF32MatmulKeepsItsLocalAccumulator() {
+    Kernel f64 = Fixtures.matmulOf(DType.F64, 9, 5, 20);
+    assertEquals("tile(i, j, 4, 8) -> i.o, j.o, i.i, j.i\nparallelize(i.o)\n", scheduled(f64).trace().toString());
+  }
+
+  @Test
+  void withoutLanesMatmulTilesTheOutputAndParallelizesTheRowTiles() {
+    Schedule s = new DefaultScheduler(new ScheduleOptions(1, 4, 8, true, 4)).schedule(Fixtures.matmul(9, 5, 20));
+    assertLegal(s, Map.of(), "");
     assertEquals("""
         tile(i, j, 4, 8) -> i.o, j.o, i.i, j.i
         parallelize(i.o)
@@ -69,12 +109,25 @@ class DefaultSchedulerTest {
   }
 
   @Test
-  void convolutionParallelizesFiltersAndUnrollsTheWindow() {
+  void convolutionVectorizesOutputColumnsOrParallelizesFiltersAndUnrollsTheWindow() {
     Schedule s = scheduled(Fixtures.conv(2, 3, 6, 3));
+    assertEquals("""
+        accumulate_in_place(ow)
+        fission(ow) -> ow, ow2
+        fission(oh) -> oh, oh2
+        fission(f) -> f, f2
+        reorder(c, kh, kw, ow2)
+        vectorize(ow2)
+        vectorize(ow)
+        parallelize(f)
+        parallelize(f2)
+        """, s.trace().toString());
+    Schedule scalar = new DefaultScheduler(new ScheduleOptions(1, 4, 8, true, 4)).schedule(Fixtures.conv(2, 3, 6, 3));
+    assertLegal(scalar, Map.of(), "");
     assertEquals("""
         parallelize(f)
         unroll(kw)
-        """, s.trace().toString());
+        """, scalar.trace().toString());
   }
 
   @Test

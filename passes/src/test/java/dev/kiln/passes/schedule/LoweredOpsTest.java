@@ -87,7 +87,8 @@ class LoweredOpsTest {
   void defaultSchedulesOfALoweredDenseLayer() {
     LoopProgram lowered = GraphToLoops.lower(dense(new Random(1)));
     Map<String, Schedule> schedules = Scheduler.defaults(OPTIONS).schedules(lowered);
-    assertEquals("tile(i, j, 4, 8) -> i.o, j.o, i.i, j.i\nparallelize(i.o)\n",
+    assertEquals("accumulate_in_place(j)\nfission(j) -> j, j2\nfission(i) -> i, i2\nreorder(k, j2)\n"
+        + "vectorize(j2)\nvectorize(j)\nparallelize(i)\nparallelize(i2)\n",
         schedules.get("mat_mul_0").trace().toString());
     assertEquals("vectorize(i1)\nparallelize(i0)\n", schedules.get("add_1").trace().toString());
     assertSameResults(lowered, Scheduler.defaults(OPTIONS).apply(lowered), "dense");
@@ -130,7 +131,13 @@ class LoweredOpsTest {
   @Test
   void packedWeightsOfALoweredMatMul() {
     LoopProgram lowered = GraphToLoops.lower(dense(new Random(4)));
-    LoopProgram packed = Pack.pack(Scheduler.defaults(OPTIONS).apply(lowered), "w", new Layout.Panels(1, 8));
+    Scheduler panels = Scheduler.defaults(OPTIONS).withOp("MatMul", k -> {
+      Schedule s = Schedule.of(k);
+      s.split("j", 8);
+      s.parallelize("i");
+      return s;
+    });
+    LoopProgram packed = Pack.pack(panels.apply(lowered), "w", new Layout.Panels(1, 8));
     assertTrue(packed.kernels().get(0).toString().contains("%w[j.o, k, j.i]"), packed.toString());
     assertSameResults(lowered, packed, "pack");
   }

@@ -21,7 +21,8 @@ class RandomScheduleTest {
 
   static List<Kernel> kernels() {
     return List.of(Fixtures.biasRelu(3, 5, 7), Fixtures.matmul(5, 6, 7), Fixtures.matmulInPlace(4, 5, 6),
-        Fixtures.conv(2, 3, 6, 3), Fixtures.rowSum(3, 4, 5), Fixtures.polyMul(4, 3));
+        Fixtures.conv(2, 3, 6, 3), Fixtures.rowSum(3, 4, 5), Fixtures.polyMul(4, 3),
+        AccumulateFissionTest.runningSum());
   }
 
   @Test
@@ -51,7 +52,9 @@ class RandomScheduleTest {
   static void randomStep(Schedule s, Random random) {
     List<String> loops = new ArrayList<>(Loops.loopNames(s.kernel().body()));
     String loop = loops.get(random.nextInt(loops.size()));
-    switch (random.nextInt(8)) {
+    switch (random.nextInt(10)) {
+      case 8 -> s.accumulateInPlace(loop);
+      case 9 -> s.fission(loop);
       case 0, 1 -> s.split(loop, 1 + random.nextInt(5));
       case 2 -> {
         List<String> chain = chainFrom(s.kernel(), loop);

@@ -42,7 +42,8 @@ class SchedulerTest {
     LoopProgram scheduled = Scheduler.defaults(OPTIONS).apply(p);
     assertEquals(List.of(), LoopVerifier.verify(scheduled));
     assertEquals(Fixtures.run(p, 2), Fixtures.run(scheduled, 2));
-    assertEquals("tile(i, j, 4, 8) -> i.o, j.o, i.i, j.i\nparallelize(i.o)\n",
+    assertEquals("accumulate_in_place(j)\nfission(j) -> j, j2\nfission(i) -> i, i2\nreorder(k, j2)\n"
+        + "vectorize(j2)\nvectorize(j)\nparallelize(i)\nparallelize(i2)\n",
         Scheduler.defaults(OPTIONS).schedules(p).get("matmul").trace().toString());
   }
 

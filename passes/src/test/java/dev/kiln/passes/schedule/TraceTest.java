@@ -18,6 +18,8 @@ class TraceTest {
         new TraceStep.Vectorize("j.i"),
         new TraceStep.Parallelize("i.o"),
         new TraceStep.Unroll("k"),
+        new TraceStep.AccumulateInPlace("j"),
+        new TraceStep.Fission("j", ImmutableList.of("j", "j2", "j3")),
         new TraceStep.ComputeAt("relu 1", "weird \"name\"\n")));
     String text = """
         split(i, 8) -> i.o, i.i
@@ -27,6 +29,8 @@ class TraceTest {
         vectorize(j.i)
         parallelize(i.o)
         unroll(k)
+        accumulate_in_place(j)
+        fission(j) -> j, j2, j3
         compute_at("relu 1", "weird \\"name\\"\\n")
         """;
     assertEquals(text, trace.toString());
@@ -39,12 +43,13 @@ class TraceTest {
     List<String[]> cases = List.of(
         new String[] {"split(i, 8) -> i.o", "trace line 1:1: split takes 2 arguments and makes 2 loops, got 2 and 1"},
         new String[] {"\nsplat(i, 8)", "trace line 2:1: unknown primitive 'splat' (expected split, tile, reorder, "
-            + "fuse, vectorize, parallelize, unroll or compute_at)"},
+            + "fuse, vectorize, parallelize, unroll, accumulate_in_place, fission or compute_at)"},
         new String[] {"split(i, x) -> a, b", "trace line 1:20: expected an integer factor, got 'x'"},
         new String[] {"vectorize(i", "trace line 1:12: expected ')'"},
         new String[] {"vectorize(i) x", "trace line 1:14: unexpected 'x'"},
         new String[] {"unroll(\"k)", "trace line 1:11: unterminated quoted name"},
-        new String[] {"(i)", "trace line 1:1: expected a primitive name"});
+        new String[] {"(i)", "trace line 1:1: expected a primitive name"},
+        new String[] {"fission(j) -> j", "trace line 1:1: fission takes 1 argument and makes at least 2 loops, got 1 and 1"});
     for (String[] c : cases) {
       ScheduleException e = assertThrows(ScheduleException.class, () -> Trace.parse(c[0]), c[0]);
       assertEquals(c[1], e.getMessage(), c[0]);

@@ -123,6 +123,25 @@ class BindShapesTest {
   }
 
   @Test
+  void constantNodesFoldAtAnySize() {
+    float[] big = new float[300 * 300];
+    big[7] = 1.5f;
+    var b = Graph.builder("g");
+    var x = b.input("x", TensorType.of(DType.F32, 300, 300));
+    var c = new dev.kiln.ir.graph.Value("c", TensorType.of(DType.F32, 300, 300));
+    var y = new dev.kiln.ir.graph.Value("y", c.type());
+    b.addNode(dev.kiln.ir.graph.Node.of("Constant", List.of(), List.of(c),
+        dev.kiln.ir.graph.Attributes.builder().put("value", dev.kiln.ir.graph.Attribute.of(
+            dev.kiln.ir.tensor.Tensor.ofFloats(new long[] {300, 300}, big))).build()));
+    b.addNode(dev.kiln.ir.graph.Node.of("Add", new dev.kiln.ir.graph.Value[] {x, c}, y,
+        dev.kiln.ir.graph.Attributes.EMPTY));
+    b.output(y);
+    Graph bound = BindShapes.bind(b.build(), shapes("x", new long[] {300, 300}));
+    assertEquals(List.of("Add"), bound.nodes().stream().map(n -> n.op()).toList());
+    assertEquals(1.5, bound.constantsByName().get("c").data().getDouble(7));
+  }
+
+  @Test
   void aRefinedOutputDeclarationThatBindingContradictsIsAnError() {
     // Inference cannot size a strided pool over a symbolic H, so the declaration may refine it;
     // with H bound, the refinement turns out wrong.

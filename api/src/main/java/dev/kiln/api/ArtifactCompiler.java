@@ -1,0 +1,79 @@
+package dev.kiln.api;
+
+import com.google.common.collect.ImmutableList;
+import dev.kiln.codegen.jit.CodegenVersion;
+import dev.kiln.codegen.jit.CompiledClasses;
+import dev.kiln.codegen.jit.CompiledUnit;
+import dev.kiln.ir.graph.Graph;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.runtime.artifact.ArtifactContents;
+import dev.kiln.runtime.artifact.ArtifactManifest;
+import dev.kiln.runtime.artifact.ArtifactSummary;
+import dev.kiln.runtime.artifact.ArtifactWriter;
+import dev.kiln.runtime.compiled.CompiledProgram;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Ahead-of-time compilation: a model compiled for concrete input shapes, written as a
+ * self-contained artifact jar (classes, weights, manifest; see
+ * {@link dev.kiln.runtime.artifact.ArtifactFormat}) that {@link Kiln#load} and {@code kiln run}
+ * load without a compiler. The code is what the JIT path runs for the same shapes
+ * ({@link CompiledEngine#specialize}).
+ */
+public final class ArtifactCompiler {
+  private ArtifactCompiler() {}
+
+  /**
+   * Compiles {@code model} for {@code shapes} (every input's concrete shape; see
+   * {@link InputShapes}) and writes the artifact to {@code output}, replacing any file there.
+   *
+   * @throws IllegalArgumentException if the model was itself loaded from an artifact
+   * @throws dev.kiln.runtime.interpreter.RunException if the model cannot take these shapes
+   * @throws IOException if the file cannot be written
+   */
+  public static ArtifactSummary compile(Model model, Map<String, long[]> shapes, Path output)
+      throws IOException {
+    if (model.artifact().isPresent()) {
+      throw new IllegalArgumentException(model.artifact().get().source()
+          + " is already a compiled artifact; compile the model it was made from");
+    }
+    Graph graph = model.graph();
+    CompiledEngine.Report report =
+        CompiledEngine.specialize(graph, CompiledEngine.pipeline(model.options()), shapes);
+    CompiledUnit unit = report.result().unit();
+    CompiledClasses compiled = unit.loader().classes();
+    Map<String, byte[]> classes = new LinkedHashMap<>();
+    for (String name : compiled.names()) {
+      classes.put(name, compiled.bytes(name).orElseThrow());
+    }
+    List<String> programs = unit.classes().entrySet().stream()
+        .filter(e -> CompiledProgram.class.isAssignableFrom(e.getValue()))
+        .map(Map.Entry::getKey).toList();
+    if (programs.size() != 1) {
+      throw new IllegalStateException("internal error: the compiled unit has " + programs.size()
+          + " CompiledProgram classes: " + programs);
+    }
+    ArtifactContents contents = new ArtifactContents(CodegenVersion.CURRENT, graph.name(),
+        programs.get(0), classes, report.result().executable().layout(),
+        report.program().constants(),
+        specs(graph.inputs(), report.program().inputs()),
+        specs(graph.outputs(), report.program().outputs()));
+    return ArtifactWriter.write(output, contents);
+  }
+
+  private static ImmutableList<ArtifactManifest.TensorSpec> specs(List<Value> values,
+      List<Buffer> buffers) {
+    ImmutableList.Builder<ArtifactManifest.TensorSpec> specs = ImmutableList.builder();
+    for (int i = 0; i < values.size(); i++) {
+      Value v = values.get(i);
+      specs.add(new ArtifactManifest.TensorSpec(v.name(), v.type().dtype(), buffers.get(i).shape(),
+          v.type().toString()));
+    }
+    return specs.build();
+  }
+}
