@@ -26,6 +26,11 @@ public final class ExecutableProgram {
   private final ConcurrentLinkedQueue<Map<Storage, Object>> arenas = new ConcurrentLinkedQueue<>();
   private final List<String> kernelSources;
 
+  /** Without kernel sources: a failing run names no node ("a kernel"). */
+  public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants) {
+    this(program, layout, constants, List.of());
+  }
+
   /**
    * @param constants data of every constant buffer of the layout
    * @param kernelSources each kernel's {@link dev.kiln.ir.loop.Kernel#source()}, in order, to name
