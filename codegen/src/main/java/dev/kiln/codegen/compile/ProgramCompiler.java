@@ -67,7 +67,8 @@ public final class ProgramCompiler {
     } catch (ReflectiveOperationException | ClassCastException e) {
       throw new CodegenException("cannot instantiate generated class " + options.qualifiedClassName(), e);
     }
-    return new Result(new ExecutableProgram(instance, layout, program.constants()), unit, emitted.get());
+    return new Result(new ExecutableProgram(instance, layout, program.constants(),
+        program.kernels().stream().map(k -> k.source()).toList()), unit, emitted.get());
   }
 
   /** Floats per vector of the code emitted under {@code options}: 0 when it is scalar only. */

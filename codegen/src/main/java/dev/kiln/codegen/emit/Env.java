@@ -13,6 +13,7 @@ final class Env {
   private final Env parent;
   private final Map<Var, String> vars = new HashMap<>();
   private final Map<Local, String> locals = new HashMap<>();
+  private final Map<Var, Long> extents = new HashMap<>();
 
   private Env(Env parent) {
     this.parent = parent;
@@ -26,8 +27,19 @@ final class Env {
     return new Env(this);
   }
 
-  void bind(Var v, String javaName) {
+  /** Binds loop variable {@code v}, which ranges over {@code [0, extent)}. */
+  void bind(Var v, String javaName, long extent) {
     vars.put(v, javaName);
+    extents.put(v, extent);
+  }
+
+  /** The extent of every loop variable in scope, for index range analysis. */
+  Map<Var, Long> extents() {
+    Map<Var, Long> all = new HashMap<>();
+    for (Env e = this; e != null; e = e.parent) {
+      e.extents.forEach(all::putIfAbsent);
+    }
+    return all;
   }
 
   void bind(Local l, String javaName) {

@@ -61,6 +61,7 @@ public final class JavaEmitter {
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());
+      run.addStatement("frame.enterKernel($L)", k);
       run.addStatement("$L(frame)", name);
     }
     TypeSpec.Builder type = TypeSpec.classBuilder(options.className())

@@ -156,7 +156,7 @@ final class KernelEmitter {
     String v = fresh("i");
     code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", v, v, f.extent(), v);
     Env inner = env.child();
-    inner.bind(f.var(), v);
+    inner.bind(f.var(), v, f.extent());
     stmt(f.body(), inner, code);
     code.endControlFlow();
   }
@@ -173,7 +173,7 @@ final class KernelEmitter {
       code.beginControlFlow("");
       code.addStatement("final int $L = $L", v, k);
       Env inner = env.child();
-      inner.bind(f.var(), v);
+      inner.bind(f.var(), v, f.extent());
       stmt(f.body(), inner, code);
       code.endControlFlow();
     }
@@ -197,11 +197,12 @@ final class KernelEmitter {
       }
     }
     Env inner = env.child();
+    Map<Var, Long> extents = env.extents();
     // Deterministic order of the copies: by Java name.
     for (Map.Entry<String, Var> e : byJavaName(env.visibleVars()).entrySet()) {
       String copy = fresh("c");
       code.addStatement("final int $L = $L", copy, e.getKey());
-      inner.bind(e.getValue(), copy);
+      inner.bind(e.getValue(), copy, extents.get(e.getValue()));
     }
     for (Map.Entry<String, Local> e : byJavaName(outerLocals).entrySet()) {
       String copy = fresh("c");
@@ -214,7 +215,7 @@ final class KernelEmitter {
     code.add("$L.parallel().forRange($L, ($T) ($L, $L) -> {\n$>", frame, f.extent(),
         ClassName.get(RangeTask.class), start, end);
     code.beginControlFlow("for (int $L = $L; $L < $L; $L++)", v, start, v, end, v);
-    inner.bind(f.var(), v);
+    inner.bind(f.var(), v, f.extent());
     stmt(f.body(), inner, code);
     code.endControlFlow();
     code.add("$<});\n");

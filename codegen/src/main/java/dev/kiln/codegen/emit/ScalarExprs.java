@@ -7,6 +7,7 @@ import com.palantir.javapoet.CodeBlock;
 import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.IndexRange;
 import dev.kiln.ir.loop.Intrinsic;
 import dev.kiln.ir.loop.IntrinsicMath;
 import dev.kiln.ir.loop.Local;
@@ -16,6 +17,7 @@ import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Scalar Java expressions for loop-IR expressions, with the loop-IR interpreter's semantics (see
@@ -105,10 +107,12 @@ final class ScalarExprs {
         sum.add(" + ");
       }
       any = true;
+      CodeBlock value = inBounds(i, b.dim(d), env) ? expr(i, env)
+          : CodeBlock.of("$T.checkIndex($L, $L)", Objects.class, expr(i, env), b.dim(d));
       if (strides[d] == 1) {
-        sum.add("$L", expr(i, env));
+        sum.add("$L", value);
       } else {
-        sum.add("$L * $L", expr(i, env), strides[d]);
+        sum.add("$L * $L", value, strides[d]);
       }
     }
     if (!any) {
@@ -118,6 +122,16 @@ final class ScalarExprs {
       sum.add(" + $L", constant);
     }
     return CodeBlock.of("($L)", sum.build());
+  }
+
+  /**
+   * Whether index {@code i} provably lies in {@code [0, dim)}. Otherwise (indices read from data,
+   * as Gather's; or guarded ones, as padding's, whose guard the lazy {@code ?:} respects) the
+   * generated code checks it, like the loop-IR interpreter: a bad index must fail, never read a
+   * neighbouring buffer of the arena.
+   */
+  static boolean inBounds(Expr i, long dim, Env env) {
+    return IndexRange.of(i, env.extents()).map(r -> r.min() >= 0 && r.max() < dim).orElse(false);
   }
 
   private CodeBlock binary(Expr.Binary b, Env env) {

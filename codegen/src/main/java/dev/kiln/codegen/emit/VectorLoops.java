@@ -35,6 +35,8 @@ final class VectorLoops {
   private boolean used;
   /** The variable of the loop being vectorized. */
   private Var laneVar;
+  /** Extents of the loop variables in scope of the loop being checked, its own included. */
+  private java.util.Map<Var, Long> extents;
 
   VectorLoops(ScalarExprs scalar, KernelEmitter kernel) {
     this.scalar = scalar;
@@ -48,6 +50,8 @@ final class VectorLoops {
 
   void emit(Stmt.For f, Env env, CodeBlock.Builder code) {
     Set<Local> vectorLocals = new HashSet<>();
+    extents = env.extents();
+    extents.put(f.var(), f.extent());
     Optional<String> whyNot = check(f.body(), f.var(), vectorLocals);
     if (whyNot.isPresent()) {
       kernel.note("vectorized loop " + CommentText.escape(f.var().name()) + " kept scalar: "
@@ -63,12 +67,12 @@ final class VectorLoops {
     code.beginControlFlow("for (; $L < $L.loopBound($L); $L += $L.length())", v, SPECIES, f.extent(),
         v, SPECIES);
     Env lanes = env.child();
-    lanes.bind(f.var(), v);
+    lanes.bind(f.var(), v, f.extent());
     vectorStmt(f.body(), lanes, vectorLocals, code);
     code.endControlFlow();
     code.beginControlFlow("for (; $L < $L; $L++)", v, f.extent(), v);
     Env tail = env.child();
-    tail.bind(f.var(), v);
+    tail.bind(f.var(), v, f.extent());
     kernel.stmt(f.body(), tail, code);
     code.endControlFlow();
     code.endControlFlow();
@@ -155,10 +159,39 @@ final class VectorLoops {
             || cmp.lhs().type() != DType.F32 || cmp.op() == dev.kiln.ir.loop.BinaryOp.NE) {
           yield Optional.of("a select's condition is not an f32 comparison");
         }
+        if (!loadsInBounds(s.ifTrue()) || !loadsInBounds(s.ifFalse())) {
+          // A vector select evaluates both sides in every lane: a load the condition guards
+          // (padding) could leave its buffer.
+          yield Optional.of("a select guards a load that may be out of bounds");
+        }
         yield first(first(checkValue(cmp.lhs(), v, vectorLocals), checkValue(cmp.rhs(), v, vectorLocals)),
             first(checkValue(s.ifTrue(), v, vectorLocals), checkValue(s.ifFalse(), v, vectorLocals)));
       }
       default -> Optional.of("an expression depends on the loop variable in a way with no vector form");
+    };
+  }
+
+  /** Whether every load in {@code e} provably stays inside its buffer, dim by dim. */
+  private boolean loadsInBounds(Expr e) {
+    return switch (e) {
+      case Expr.Load l -> {
+        for (int d = 0; d < l.indices().size(); d++) {
+          long dim = l.buffer().dim(d);
+          boolean ok = dev.kiln.ir.loop.IndexRange.of(l.indices().get(d), extents)
+              .map(r -> r.min() >= 0 && r.max() < dim).orElse(false);
+          if (!ok || !loadsInBounds(l.indices().get(d))) {
+            yield false;
+          }
+        }
+        yield true;
+      }
+      case Expr.Binary b -> loadsInBounds(b.lhs()) && loadsInBounds(b.rhs());
+      case Expr.Unary u -> loadsInBounds(u.operand());
+      case Expr.Call c -> c.args().stream().allMatch(this::loadsInBounds);
+      case Expr.Cast c -> loadsInBounds(c.operand());
+      case Expr.Select s -> loadsInBounds(s.condition()) && loadsInBounds(s.ifTrue())
+          && loadsInBounds(s.ifFalse());
+      default -> true;
     };
   }
 

@@ -225,4 +225,61 @@ class JavaEmitterTest {
         """), source);
     assertTrue(source.contains("frame.parallel().forRange(2, (RangeTask) (lo"), source);
   }
+
+  /** y[i] = x[idx[i]] / d[i]: indices read from data are checked, divisions by zero reported. */
+  static LoopProgram gatherDivide() {
+    Buffer x = Buffer.of("x", DType.I32, BufferRole.INPUT, 3);
+    Buffer idx = Buffer.of("idx", DType.I32, BufferRole.INPUT, 4);
+    Buffer d = Buffer.of("d", DType.I32, BufferRole.INPUT, 4);
+    Buffer t = Buffer.of("t", DType.I32, BufferRole.SCRATCH, 4);
+    Buffer y = Buffer.of("y", DType.I32, BufferRole.OUTPUT, 4);
+    Stmt gather = new Stmt.For(I, 4, LoopKind.PARALLEL, store(t, load(x, load(idx, I)), I));
+    Stmt divide = new Stmt.For(I, 4, LoopKind.SERIAL,
+        store(y, new Expr.Binary(BinaryOp.DIV, load(t, I), load(d, I)), I));
+    return program(List.of(x, idx, d), List.of(y), List.of(t),
+        new Kernel("g", ImmutableList.of(x, idx, t), gather, "Gather node 'g'"),
+        new Kernel("q", ImmutableList.of(t, d, y), divide, "Div node 'q'"));
+  }
+
+  @Test
+  void badIndicesAndDivisionsByZeroNameTheNode() {
+    LoopProgram p = gatherDivide();
+    EmittedProgram e = Programs.emit(p);
+    assertTrue(e.source().contains("Objects.checkIndex("), e.source());
+    Tensor x = Tensor.ofInts(new long[] {3}, 10, 20, 30);
+    Tensor d = Tensor.ofInts(new long[] {4}, 1, 2, 3, 4);
+    Map<String, Tensor> ok = Map.of("x", x, "idx", Tensor.ofInts(new long[] {4}, 2, 0, 1, 2), "d", d);
+    assertEquals(dev.kiln.runtime.loop.LoopInterpreter.run(p, ok), Programs.runCompiled(p, e, ok));
+    dev.kiln.runtime.interpreter.RunException bad = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.kiln.runtime.interpreter.RunException.class, () -> Programs.runCompiled(p, e,
+            Map.of("x", x, "idx", Tensor.ofInts(new long[] {4}, 2, 0, 3, 2), "d", d)));
+    assertEquals("Gather node 'g': an index read from the data is out of range "
+        + "(Index 3 out of bounds for length 3)", bad.getMessage());
+    bad = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.kiln.runtime.interpreter.RunException.class, () -> Programs.runCompiled(p, e,
+            Map.of("x", x, "idx", Tensor.ofInts(new long[] {4}, 2, 0, 1, 2),
+                "d", Tensor.ofInts(new long[] {4}, 1, 0, 3, 4))));
+    assertEquals("Div node 'q': integer division by zero", bad.getMessage());
+  }
+
+  @Test
+  void guardedLoadsAreNotVectorizedButStayExact() {
+    // y[i, j] = x[i, j - 1] where m[j] > 0 (m[0] is not) else 0: a vector select would load x[i, -1].
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 3, 20);
+    Buffer m = Buffer.of("m", DType.F32, BufferRole.CONSTANT, 20);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 3, 20);
+    float[] mask = new float[20];
+    for (int j = 1; j < 20; j++) {
+      mask[j] = j % 3;
+    }
+    Stmt body = new Stmt.For(I, 3, LoopKind.SERIAL, new Stmt.For(J, 20, LoopKind.VECTORIZED,
+        store(y, Exprs.select(new Expr.Binary(BinaryOp.GT, load(m, J), f32(0)),
+            load(x, I, Exprs.sub(J, index(1))), f32(0)), I, J)));
+    LoopProgram p = new LoopProgram("pad", ImmutableList.of(x), ImmutableList.of(y),
+        ImmutableMap.of(m, Tensor.ofFloats(new long[] {20}, mask)), ImmutableList.of(),
+        ImmutableList.of(kernel("pad", body, x, m, y)));
+    assertEquals(List.of("kernel pad: vectorized loop j kept scalar: a select guards a load that "
+        + "may be out of bounds"), Programs.emit(p).notes());
+    Programs.assertSameAsInterpreter(p, 11);
+  }
 }

@@ -3,6 +3,7 @@ package dev.kiln.runtime.compiled;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.BufferRole;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.runtime.interpreter.RunException;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -13,7 +14,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A compiled program ready to run on tensors: its constants converted to arrays once, and a pool
- * of scratch arenas (one set per concurrent run, reused afterwards). Thread-safe: concurrent runs
+ * of scratch arenas (one set per concurrent run, reused afterwards). An integer division by zero
+ * or an index out of range (read from an input, as Gather's) in a kernel is the user's data at
+ * fault: a {@link RunException} naming the kernel's node. Thread-safe: concurrent runs
  * each take their own arenas from the pool, and outputs are fresh arrays every run.
  */
 public final class ExecutableProgram {
@@ -21,11 +24,23 @@ public final class ExecutableProgram {
   private final FrameLayout layout;
   private final Map<Buffer, Object> constants;
   private final ConcurrentLinkedQueue<Map<Storage, Object>> arenas = new ConcurrentLinkedQueue<>();
+  private final List<String> kernelSources;
 
-  /** @param constants data of every constant buffer of the layout */
+  /** Without kernel sources: a failing run names no node ("a kernel"). */
   public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants) {
+    this(program, layout, constants, List.of());
+  }
+
+  /**
+   * @param constants data of every constant buffer of the layout
+   * @param kernelSources each kernel's {@link dev.kiln.ir.loop.Kernel#source()}, in order, to name
+   *     the node when a run fails (an integer division by zero)
+   */
+  public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants,
+      List<String> kernelSources) {
     this.program = program;
     this.layout = layout;
+    this.kernelSources = List.copyOf(kernelSources);
     this.constants = new LinkedHashMap<>();
     for (FrameLayout.Slot slot : layout.slots()) {
       if (slot.buffer().role() == BufferRole.CONSTANT) {
@@ -72,7 +87,17 @@ public final class ExecutableProgram {
           }
         }
       }
-      program.run(new Frame(arrays, offsets, executor));
+      Frame frame = new Frame(arrays, offsets, executor);
+      try {
+        program.run(frame);
+      } catch (ArithmeticException e) {
+        throw new RunException(kernelOf(frame) + ": integer "
+            + ("/ by zero".equals(e.getMessage()) ? "division by zero" : e.getMessage()));
+      } catch (IndexOutOfBoundsException e) {
+        // Generated code checks every index it cannot prove in range (indices read from data).
+        throw new RunException(kernelOf(frame) + ": an index read from the data is out of range ("
+            + e.getMessage() + ")");
+      }
     } finally {
       arenas.add(arena);
     }
@@ -84,6 +109,11 @@ public final class ExecutableProgram {
       }
     }
     return out;
+  }
+
+  private String kernelOf(Frame frame) {
+    int k = frame.currentKernel();
+    return k >= 0 && k < kernelSources.size() ? kernelSources.get(k) : "a kernel";
   }
 
   private Map<Storage, Object> takeArena() {

@@ -16,6 +16,8 @@ public final class Frame {
   private final Object[] arrays;
   private final int[] offsets;
   private final ParallelExecutor parallel;
+  /** The kernel running now, so a failure can name its graph node; -1 before the first. */
+  private int kernel = -1;
 
   public Frame(Object[] arrays, int[] offsets, ParallelExecutor parallel) {
     checkArgument(arrays.length == offsets.length, "%s arrays but %s offsets", arrays.length,
@@ -64,5 +66,14 @@ public final class Frame {
 
   public ParallelExecutor parallel() {
     return parallel;
+  }
+
+  /** Called by generated code before each kernel (index in program order). */
+  public void enterKernel(int index) {
+    kernel = index;
+  }
+
+  public int currentKernel() {
+    return kernel;
   }
 }
