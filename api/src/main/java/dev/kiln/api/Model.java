@@ -38,6 +38,11 @@ public final class Model {
     this.interpreter = null;
     this.compiled = null;
     this.artifact = artifact;
+    var m = artifact.manifest();
+    compileLog.add(String.format(Locale.ROOT,
+        "loaded %s: compiled ahead of time by Kiln %s with JDK %s for %s, load %.1f ms",
+        artifact.source(), m.kilnVersion(), m.javaVersion(), String.join(", ", m.inputs().stream()
+            .map(t -> "%" + t.name() + t.shape()).toList()), artifact.loadNanos() / 1e6));
   }
 
   Model(KilnModel source, ModelOptions options) {

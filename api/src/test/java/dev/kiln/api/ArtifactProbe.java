@@ -2,6 +2,7 @@ package dev.kiln.api;
 
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
+import dev.kiln.runtime.artifact.ArtifactException;
 import dev.kiln.runtime.artifact.ArtifactManifest;
 import dev.kiln.runtime.artifact.ArtifactModel;
 import dev.kiln.runtime.artifact.ArtifactReader;
@@ -26,7 +27,14 @@ public final class ArtifactProbe {
 
   public static void main(String[] args) throws Exception {
     long start = System.nanoTime();
-    ArtifactModel model = ArtifactReader.load(Path.of(args[0]), ParallelExecutor.withThreads(2));
+    ArtifactModel model;
+    try {
+      model = ArtifactReader.load(Path.of(args[0]), ParallelExecutor.withThreads(2));
+    } catch (ArtifactException e) {
+      System.out.println("refused: " + e.getMessage());
+      System.exit(3);
+      return;
+    }
     long loaded = System.nanoTime();
     Map<String, Tensor> outputs = model.run(inputs(model.inputs()));
     long ran = System.nanoTime();

@@ -198,6 +198,21 @@ class FreshJvmArtifactTest {
   }
 
   @Test
+  void vectorApiCodeNeedsTheModule() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(mlpSummary.manifest().usesVectorApi(),
+        "the mlp artifact's code does not use the Vector API on this machine");
+    Path log = dir.resolve("novector.log");
+    Process p = new ProcessBuilder(currentJava().toString(), "-cp", classPath,
+        ArtifactProbe.class.getName(), mlp.toString(), dir.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the probe did not finish in 60 s");
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertEquals(3, p.exitValue(), output);
+    assertEquals("refused: " + mlp + ": its code uses the Vector API; start the JVM with "
+        + "--add-modules jdk.incubator.vector\n", output);
+  }
+
+  @Test
   void probeHasNoNestedClasses() {
     // The probe is copied alone; a nested class would be missing in the fresh JVM.
     assertEquals(0, ArtifactProbe.class.getDeclaredClasses().length,

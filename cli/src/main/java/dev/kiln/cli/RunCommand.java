@@ -125,6 +125,14 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Model model = Kiln.load(file, options());
+    if (model.artifact().isPresent()) {
+      for (String option : List.of("--engine", "--cache-dir")) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+          throw new UserException(file + " is compiled code already: " + option
+              + " does not apply to an artifact");
+        }
+      }
+    }
     Map<String, Tensor> feed = readInputs(model);
     Map<String, Tensor> results = model.run(feed);
     if (stats) {

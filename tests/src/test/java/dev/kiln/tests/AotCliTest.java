@@ -83,6 +83,8 @@ class AotCliTest {
         new String[] {"kiln: error: " + jar + " is compiled for fixed shapes (x: f32[2, 784]); "
             + "--dim does not apply: compile the model again with --dim",
             "run", jar.toString(), "--random-input", "--dim", "N=3"},
+        new String[] {"kiln: error: " + jar + " is compiled code already: --engine does not "
+            + "apply to an artifact", "run", jar.toString(), "--random-input", "--engine", "compiled"},
         new String[] {cut + ": error: not a Kiln artifact: not a readable jar (zip END header not "
             + "found); the file may be truncated or corrupt", "run", cut.toString(), "--random-input"},
         new String[] {"kiln: error: the output of compile must be a .jar file, got out.zip",
@@ -107,6 +109,11 @@ class AotCliTest {
       assertEquals(1, r.code(), String.join(" ", args) + "\n" + r.err());
       assertEquals(c[0] + "\n", r.err(), String.join(" ", args));
     }
+    CliTest.Result stats = CliTest.kiln("run", jar.toString(), "--random-input", "--stats");
+    assertEquals(0, stats.code(), stats.err());
+    assertTrue(stats.err().startsWith("loaded " + jar + ": compiled ahead of time by Kiln "),
+        stats.err());
+    assertTrue(stats.err().contains(" for %x[2, 784], load "), stats.err());
     CliTest.Result usage = CliTest.kiln("compile", mlp);
     assertEquals(2, usage.code());
     assertTrue(usage.err().contains("Missing required option: '--output=OUT.jar'"), usage.err());

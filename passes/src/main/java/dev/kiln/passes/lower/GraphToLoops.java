@@ -176,7 +176,8 @@ public final class GraphToLoops {
   }
 
   /** The buffers a body reads or writes, inputs first, in node order. */
-  private static ImmutableList<Buffer> touched(Stmt body, List<Optional<Buffer>> ins, List<Buffer> outs) {
+  private static ImmutableList<Buffer> touched(
+      Stmt body, List<Optional<Buffer>> ins, List<Buffer> outs) {
     Set<Buffer> seen = new HashSet<>();
     collect(body, seen);
     Set<Buffer> ordered = new LinkedHashSet<>();
@@ -229,7 +230,8 @@ public final class GraphToLoops {
 
   private static Kernel copyKernel(Buffer from, Buffer to, String name) {
     LoweringContext ctx = new LoweringContext(
-        new Node("", "Identity", ImmutableList.of(), ImmutableList.of(), dev.kiln.ir.graph.Attributes.EMPTY),
+        new Node("", "Identity", ImmutableList.of(), ImmutableList.of(),
+            dev.kiln.ir.graph.Attributes.EMPTY),
         List.of(Optional.of(from)), List.of(to), List.of(Optional.empty()));
     Stmt body = Nests.pointwise(ctx, to, vars -> dev.kiln.ir.loop.Exprs.load(from, vars));
     return new Kernel(name, ImmutableList.of(from, to), body,

@@ -29,7 +29,10 @@ public final class LoweringContext {
   private final Set<String> usedNames = new HashSet<>();
 
   LoweringContext(
-      Node node, List<Optional<Buffer>> inputs, List<Buffer> outputs, List<Optional<Tensor>> constants) {
+      Node node,
+      List<Optional<Buffer>> inputs,
+      List<Buffer> outputs,
+      List<Optional<Tensor>> constants) {
     this.node = node;
     this.inputs = inputs;
     this.outputs = outputs;

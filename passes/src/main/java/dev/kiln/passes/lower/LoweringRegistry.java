@@ -19,8 +19,14 @@ public final class LoweringRegistry {
     this.byOp = ImmutableMap.copyOf(byOp);
   }
 
-  /** The lowerings of every operator of {@code OpRegistry.standard()}. */
+  private static final LoweringRegistry STANDARD = build();
+
+  /** The lowerings of every operator of {@code OpRegistry.standard()}; the same instance always. */
   public static LoweringRegistry standard() {
+    return STANDARD;
+  }
+
+  private static LoweringRegistry build() {
     Map<String, OpLowering> all = new LinkedHashMap<>();
     add(all, ElementwiseLowerings.all());
     add(all, LinalgLowerings.all());

@@ -2,6 +2,7 @@ package dev.kiln.passes.schedule;
 
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.type.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,7 @@ import java.util.Optional;
  *       innermost loop, whose tail code generation masks).
  *   <li><b>Reduction into an accumulator</b> (a perfect nest whose innermost body declares a
  *       local and runs loops: matmul, convolution, pooling). When the body is
- *       {@code let acc; reduction; out[..., j] = acc} and the reduction reads unit-stride in the
+ *       {@code let acc; reduction; out[..., j] = acc} with an f32 output and the reduction reads unit-stride in the
  *       last output loop {@code j} (matmul {@code a[i, k] * w[k, j]}), accumulate in the output,
  *       distribute the nest into an initialization nest and an update nest, move the reduction
  *       loops outside {@code j} ({@code i, k, j}) and vectorize {@code j}; both nests are
@@ -73,8 +74,13 @@ public final class DefaultScheduler implements ScheduleFunction {
       parallelPrefix++;
     }
     String outer = parallelPrefix == 0 ? null : chain.getFirst().var().name();
-    for (int k = 1; k < parallelPrefix && attempt(s, "fuse", outer, chain.get(k).var().name()); k++) {
-      outer = s.trace().steps().getLast() instanceof TraceStep.Fuse f ? f.fused() : outer;
+    for (int k = 1; k < parallelPrefix; k++) {
+      String next = chain.get(k).var().name();
+      String[] fused = {outer};
+      if (!attempt(() -> fused[0] = s.fuse(fused[0], next).name())) {
+        break;
+      }
+      outer = fused[0];
     }
     Stmt.For last = chain.getLast();
     String inner = last.var().name();
@@ -84,7 +90,8 @@ public final class DefaultScheduler implements ScheduleFunction {
         inner = lanes.inner().name();
         outer = outer == null ? lanes.outer().name() : outer;
       }
-      attempt(s, "vectorize", inner, null);
+      String lanes = inner;
+      attempt(() -> s.vectorize(lanes));
     }
     if (outer != null) {
       parallelizeOutermost(s, outer);
@@ -97,11 +104,9 @@ public final class DefaultScheduler implements ScheduleFunction {
       Stmt.For rows = chain.get(chain.size() - 2);
       Stmt.For cols = chain.getLast();
       if (rows.extent() > options.tileRows() && cols.extent() > options.tileCols()) {
-        Schedule probe = s.copy();
         try {
-          Schedule.TiledLoops t = probe.tile(rows.var().name(), cols.var().name(), options.tileRows(),
+          Schedule.TiledLoops t = s.tile(rows.var().name(), cols.var().name(), options.tileRows(),
               options.tileCols());
-          s.tile(rows.var().name(), cols.var().name(), options.tileRows(), options.tileCols());
           root = chain.size() == 2 ? t.outerA().name() : root;
         } catch (ScheduleException refused) {
           // Tiling would reorder dependent iterations: keep the nest as it is.
@@ -111,7 +116,7 @@ public final class DefaultScheduler implements ScheduleFunction {
     parallelizeOutermost(s, root);
     Loops.forEachStmt(innermostBody, x -> {
       if (x instanceof Stmt.For f && !Loops.containsLoop(f.body()) && f.extent() <= options.maxUnrollExtent()) {
-        attempt(s, "unroll", f.var().name(), null);
+        attempt(() -> s.unroll(f.var().name()));
       }
     });
   }
@@ -125,7 +130,10 @@ public final class DefaultScheduler implements ScheduleFunction {
    * then a local accumulator is the better choice.
    */
   private Optional<Schedule> vectorizedInPlace(Schedule s, List<Stmt.For> chain) {
-    if (options.vectorLanes() <= 1) {
+    // vectorLanes counts f32 lanes; other types would run the in-place form as scalar code,
+    // where a local accumulator is faster.
+    if (options.vectorLanes() <= 1 || !(chain.getLast().body() instanceof Stmt.Block b)
+        || !(b.stmts().getLast() instanceof Stmt.Store out) || out.buffer().dtype() != DType.F32) {
       return Optional.empty();
     }
     Schedule p = s.copy();
@@ -152,7 +160,7 @@ public final class DefaultScheduler implements ScheduleFunction {
         return Optional.empty();
       }
       p.vectorize(update);
-      attempt(p, "vectorize", output, null);
+      attempt(() -> p.vectorize(output));
       parallelizeOutermost(p, initRoot);
       parallelizeOutermost(p, updateRoot);
       return Optional.of(p);
@@ -180,36 +188,22 @@ public final class DefaultScheduler implements ScheduleFunction {
   }
 
   /** Applies a primitive if its preconditions hold; a refusal leaves the schedule unchanged. */
-  private static boolean attempt(Schedule s, String primitive, String loop, String other) {
+  private static boolean attempt(Runnable primitive) {
     try {
-      switch (primitive) {
-        case "fuse" -> s.fuse(loop, other);
-        case "vectorize" -> s.vectorize(loop);
-        case "unroll" -> s.unroll(loop);
-        default -> throw new IllegalArgumentException(primitive);
-      }
+      primitive.run();
       return true;
     } catch (ScheduleException refused) {
       return false;
     }
   }
 
+  /** Whether the primitive would apply, tried on a copy. */
   private static boolean canParallelize(Schedule s, String loop) {
-    try {
-      s.copy().parallelize(loop);
-      return true;
-    } catch (ScheduleException refused) {
-      return false;
-    }
+    return attempt(() -> s.copy().parallelize(loop));
   }
 
   private static boolean canVectorize(Schedule s, String loop) {
-    try {
-      s.copy().vectorize(loop);
-      return true;
-    } catch (ScheduleException refused) {
-      return false;
-    }
+    return attempt(() -> s.copy().vectorize(loop));
   }
 
   /** The loops from {@code root} inward while each is the whole body of the previous (through guards). */

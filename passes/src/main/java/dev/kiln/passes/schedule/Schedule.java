@@ -168,10 +168,7 @@ public final class Schedule {
       kernel = before;
       steps.subList(stepsBefore, steps.size()).clear();
       // Only reorder's dependence test (its precondition 5) can refuse once 1 to 5 hold.
-      String marker = ": precondition 5: ";
-      int at = e.getMessage().indexOf(marker);
-      throw fail(call, ScheduleError.DEPENDENCE, 6,
-          at < 0 ? e.getMessage() : e.getMessage().substring(at + marker.length()));
+      throw fail(call, ScheduleError.DEPENDENCE, 6, e.detail());
     }
   }
 
@@ -517,6 +514,6 @@ public final class Schedule {
 
   ScheduleException fail(String call, ScheduleError kind, int precondition, String detail) {
     return new ScheduleException(kind, call + " in kernel " + kernel.name() + ": precondition "
-        + precondition + ": " + detail);
+        + precondition + ": " + detail, detail);
   }
 }

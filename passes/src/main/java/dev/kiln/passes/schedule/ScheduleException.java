@@ -8,13 +8,25 @@ package dev.kiln.passes.schedule;
  */
 public final class ScheduleException extends RuntimeException {
   private final ScheduleError kind;
+  private final String detail;
 
   public ScheduleException(ScheduleError kind, String message) {
+    this(kind, message, message);
+  }
+
+  /** @param detail the message without the call and precondition it names: the bare reason */
+  public ScheduleException(ScheduleError kind, String message, String detail) {
     super(message);
     this.kind = kind;
+    this.detail = detail;
   }
 
   public ScheduleError kind() {
     return kind;
+  }
+
+  /** Why the precondition does not hold, without the call and kernel (for composite primitives). */
+  public String detail() {
+    return detail;
   }
 }

@@ -4,8 +4,8 @@ package dev.kiln.passes.schedule;
  * Knobs of the {@link DefaultScheduler}, handed to it explicitly (never read from the machine or
  * from globals, so a schedule depends only on its kernel and these values).
  *
- * @param vectorLanes elements per SIMD vector for the kernels' element type (the Vector API's
- *     preferred species length, chosen by the caller); 1 disables vectorization
+ * @param vectorLanes f32 elements per SIMD vector (the Vector API's preferred float species
+ *     length, chosen by the caller); 1 disables vectorization
  * @param tileRows rows of an output tile of a matmul-like kernel
  * @param tileCols columns of an output tile of a matmul-like kernel
  * @param parallel whether to run outer loops on the thread pool

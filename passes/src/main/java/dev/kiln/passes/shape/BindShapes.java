@@ -128,7 +128,8 @@ public final class BindShapes {
           }
         }
         case Dim.Named named -> {
-          Long before = bound.containsKey(named.name()) ? bound.get(named.name()) : fresh.get(named.name());
+          Long before = bound.containsKey(named.name())
+              ? bound.get(named.name()) : fresh.get(named.name());
           if (before == null) {
             fresh.put(named.name(), size);
           } else if (before != size) {
@@ -155,7 +156,8 @@ public final class BindShapes {
   private void bindNode(
       Node node, Map<String, Value> values, Map<String, Tensor> constants, GraphBuilder out) {
     OpSchema schema = registry.lookup(node.op()).orElseThrow(
-        () -> new IllegalStateException(node.describe() + ": unknown operator (verify the graph first)"));
+        () -> new IllegalStateException(
+            node.describe() + ": unknown operator (verify the graph first)"));
     List<Optional<TensorType>> types = new ArrayList<>();
     List<Optional<Tensor>> constantInputs = new ArrayList<>();
     List<Optional<Value>> inputs = new ArrayList<>();
@@ -167,7 +169,8 @@ public final class BindShapes {
     }
     NodeInference.Result result;
     try {
-      result = NodeInference.infer(schema, node.attributes(), types, constantInputs, node.outputs().size());
+      result = NodeInference.infer(
+          schema, node.attributes(), types, constantInputs, node.outputs().size());
     } catch (OpException e) {
       throw new ShapeBindingException(List.of(node.describe() + ": " + e.getMessage()));
     }

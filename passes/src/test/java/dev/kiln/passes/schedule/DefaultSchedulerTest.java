@@ -4,6 +4,7 @@ import static dev.kiln.passes.schedule.ScheduleChecks.assertLegal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.type.DType;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +69,12 @@ class DefaultSchedulerTest {
           }
         }
         """, s.kernel().toString());
+  }
+
+  @Test
+  void aNonF32MatmulKeepsItsLocalAccumulator() {
+    Kernel f64 = Fixtures.matmulOf(DType.F64, 9, 5, 20);
+    assertEquals("tile(i, j, 4, 8) -> i.o, j.o, i.i, j.i\nparallelize(i.o)\n", scheduled(f64).trace().toString());
   }
 
   @Test

@@ -60,12 +60,16 @@ final class Fixtures {
 
   /** {@code c[i, j] = sum_k a[i, k] * w[k, j]} with a scalar accumulator, as lowering writes it. */
   static Kernel matmul(long m, long kk, long n) {
-    Buffer a = Buffer.of("a", DType.F32, BufferRole.INPUT, m, kk);
-    Buffer w = Buffer.of("w", DType.F32, BufferRole.CONSTANT, kk, n);
-    Buffer c = Buffer.of("c", DType.F32, BufferRole.OUTPUT, m, n);
-    Local acc = new Local("acc", DType.F32);
+    return matmulOf(DType.F32, m, kk, n);
+  }
+
+  static Kernel matmulOf(DType type, long m, long kk, long n) {
+    Buffer a = Buffer.of("a", type, BufferRole.INPUT, m, kk);
+    Buffer w = Buffer.of("w", type, BufferRole.CONSTANT, kk, n);
+    Buffer c = Buffer.of("c", type, BufferRole.OUTPUT, m, n);
+    Local acc = new Local("acc", type);
     Stmt body = Stmt.Block.of(
-        new Stmt.Let(acc, f32(0)),
+        new Stmt.Let(acc, Exprs.constant(type, 0)),
         loop(K, kk, new Stmt.Assign(acc, bin(BinaryOp.ADD, acc, bin(BinaryOp.MUL, load(a, I, K), load(w, K, J))))),
         store(c, acc, I, J));
     return new Kernel("matmul", ImmutableList.of(a, w, c), loop(I, m, loop(J, n, body)), "MatMul");

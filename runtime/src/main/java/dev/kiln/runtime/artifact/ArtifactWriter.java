@@ -31,6 +31,8 @@ import java.util.zip.ZipEntry;
 public final class ArtifactWriter {
   /** 1980-01-01 (local time), the zip epoch: a fixed time keeps artifacts reproducible. */
   private static final long ENTRY_TIME = 315532800000L;
+  /** Entries are read into one byte array each. */
+  static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
   private static final byte[] VECTOR_PACKAGE = "jdk/incubator/vector/".getBytes(StandardCharsets.US_ASCII);
 
   private ArtifactWriter() {}
@@ -66,6 +68,11 @@ public final class ArtifactWriter {
       if (t == null || t.dtype() != b.dtype() || !Arrays.equals(t.shape(), b.shapeArray())) {
         throw new IllegalArgumentException("constant " + b.declaration() + " has data "
             + (t == null ? "none" : t.type().toString()));
+      }
+      if (t.data().byteSize() > MAX_ENTRY_BYTES) {
+        throw new ArtifactException(output.toString(), "constant " + b.declaration() + " has "
+            + t.data().byteSize() + " bytes; an artifact holds constants of at most "
+            + MAX_ENTRY_BYTES + " bytes each");
       }
       byte[] data = t.data().toArray(ValueLayout.JAVA_BYTE);
       entries.put(ArtifactFormat.weightsEntry(i), data);

@@ -120,19 +120,21 @@ final class ManifestText {
         arenas.put(s, r.integer(key));
       }
     }
-    ImmutableMap.Builder<String, ArtifactManifest.EntryCheck> entries = ImmutableMap.builder();
+    Map<String, ArtifactManifest.EntryCheck> entries = new LinkedHashMap<>();
     int entryCount = r.count("entry.count");
     for (int i = 0; i < entryCount; i++) {
       String k = "entry." + i + ".";
-      entries.put(r.string(k + "name"),
-          new ArtifactManifest.EntryCheck(r.longValue(k + "size"), r.hex(k + "crc32")));
+      String name = r.string(k + "name");
+      if (entries.put(name, new ArtifactManifest.EntryCheck(r.longValue(k + "size"), r.hex(k + "crc32"))) != null) {
+        throw new MalformedException("key '" + k + "name' repeats entry " + name);
+      }
     }
     return new ArtifactManifest(r.integer("format"), r.string("kiln.version"),
         r.integer("runtime.abi"), r.string("codegen.version"), r.string("java.version"),
         r.integer("java.feature"), r.integer("classfile.major"), r.bool("vector.api"),
         r.integer("vector.float.lanes"), r.string("model.name"), r.string("program.class"),
         r.tensors("input"), r.tensors("output"), slots.build(), ImmutableMap.copyOf(arenas),
-        entries.buildOrThrow());
+        ImmutableMap.copyOf(entries));
   }
 
   private static Properties parse(String text) {
@@ -156,7 +158,11 @@ final class ManifestText {
     }
 
     int integer(String key) {
-      return Math.toIntExact(longValue(key));
+      long v = longValue(key);
+      if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+        throw new MalformedException("key '" + key + "' is out of range: " + v);
+      }
+      return (int) v;
     }
 
     int count(String key) {
@@ -171,7 +177,7 @@ final class ManifestText {
       String v = string(key);
       try {
         return Long.parseLong(v.strip());
-      } catch (NumberFormatException | ArithmeticException e) {
+      } catch (NumberFormatException e) {
         throw new MalformedException("key '" + key + "' is not an integer: '" + v + "'");
       }
     }

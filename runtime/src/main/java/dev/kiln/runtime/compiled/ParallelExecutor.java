@@ -8,6 +8,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs the iterations of parallel loops on a fork/join pool of a fixed number of threads: the
@@ -61,6 +62,9 @@ public final class ParallelExecutor implements AutoCloseable {
       }
       return;
     }
+    // Failures are kept and rethrown as they are: fork/join would rethrow a copy made on the
+    // waiting thread, without the original's message.
+    AtomicReference<Throwable> failure = new AtomicReference<>();
     List<RecursiveAction> parts = new ArrayList<>(chunks);
     for (int c = 0; c < chunks; c++) {
       int start = (int) ((long) extent * c / chunks);
@@ -68,7 +72,11 @@ public final class ParallelExecutor implements AutoCloseable {
       parts.add(new RecursiveAction() {
         @Override
         protected void compute() {
-          task.run(start, end);
+          try {
+            task.run(start, end);
+          } catch (RuntimeException | Error e) {
+            failure.compareAndSet(null, e);
+          }
         }
       });
     }
@@ -81,6 +89,13 @@ public final class ParallelExecutor implements AutoCloseable {
           ForkJoinTask.invokeAll(parts);
         }
       });
+    }
+    Throwable t = failure.get();
+    if (t instanceof RuntimeException r) {
+      throw r;
+    }
+    if (t instanceof Error e) {
+      throw e;
     }
   }
 

@@ -190,6 +190,14 @@ class ArtifactFormatTest {
         t -> t.replace("slot.0.shape=2,3", "slot.0.shape=2,x"));
     assertEquals(shape + ": corrupt artifact manifest: key 'slot.0.shape' is not a shape: '2,x'",
         assertThrows(ArtifactException.class, () -> load(shape)).getMessage());
+    Path offset = ArtifactFixtures.editManifest(write(dir), dir.resolve("offset.jar"),
+        t -> t.replace("slot.3.offset=2", "slot.3.offset=99999999999"));
+    assertEquals(offset + ": corrupt artifact manifest: key 'slot.3.offset' is out of range: "
+        + "99999999999", assertThrows(ArtifactException.class, () -> load(offset)).getMessage());
+    Path arena = ArtifactFixtures.editManifest(write(dir), dir.resolve("arena.jar"),
+        t -> t.replace("slot.3.offset=2", "slot.3.offset=3"));
+    assertEquals(arena + ": corrupt artifact manifest: scratch buffer %t does not fit its arena",
+        assertThrows(ArtifactException.class, () -> load(arena)).getMessage());
   }
 
   @Test

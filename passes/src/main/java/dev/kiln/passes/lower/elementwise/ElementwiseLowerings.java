@@ -40,7 +40,8 @@ public final class ElementwiseLowerings {
     all.put("Mod", ctx -> {
       // fmod = 1 (and every unsigned type) keeps the dividend's sign; fmod = 0 the divisor's.
       DType t = ctx.input(0).dtype();
-      BinaryOp op = ctx.attrs().getInt("fmod", 0) == 1 || !t.isSigned() ? BinaryOp.REM : BinaryOp.FLOOR_MOD;
+      boolean dividendSign = ctx.attrs().getInt("fmod", 0) == 1 || !t.isSigned();
+      BinaryOp op = dividendSign ? BinaryOp.REM : BinaryOp.FLOOR_MOD;
       return broadcastNest(ctx, in -> new Expr.Binary(op, in.get(0), in.get(1)));
     });
     all.put("BitShift", ElementwiseLowerings::bitShift);

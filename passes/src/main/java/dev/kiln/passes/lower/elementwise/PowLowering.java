@@ -32,7 +32,8 @@ final class PowLowering {
     if (b.isFloating() || e.isFloating()) {
       return ElementwiseLowerings.broadcastNest(ctx, in -> {
         DType compute = b.isFloating() ? b : DType.F64;
-        Expr real = Exprs.call(Intrinsic.POW, Exprs.cast(compute, in.get(0)), Exprs.cast(compute, in.get(1)));
+        Expr real = Exprs.call(
+            Intrinsic.POW, Exprs.cast(compute, in.get(0)), Exprs.cast(compute, in.get(1)));
         return Exprs.cast(b, real);
       });
     }
@@ -65,7 +66,8 @@ final class PowLowering {
       body = Stmt.Block.of(
           new Stmt.Let(result, longConstant(b, 1)),
           new Stmt.Let(square, x),
-          new Stmt.If(Exprs.lt(n, zero), negative, java.util.Optional.of(Nests.loop(step, 64, squaring))));
+          new Stmt.If(Exprs.lt(n, zero), negative,
+              java.util.Optional.of(Nests.loop(step, 64, squaring))));
     }
     return Nests.nest(vars, out.shapeArray(), Stmt.Block.of(
         new Stmt.Let(x, loadBroadcast(ctx.input(0), vars)),

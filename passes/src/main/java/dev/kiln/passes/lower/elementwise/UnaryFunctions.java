@@ -58,9 +58,11 @@ final class UnaryFunctions {
     f.put("Not", (x, t, a) -> new Expr.Unary(UnaryOp.NOT, x));
     f.put("IsNaN", (x, t, a) -> ne(x, x));
     f.put("IsInf", (x, t, a) -> {
-      Expr negative = Exprs.and(new Expr.IntConst(DType.BOOL, a.getInt("detect_negative", 1) != 0 ? 1 : 0),
+      Expr negative = Exprs.and(
+          new Expr.IntConst(DType.BOOL, a.getInt("detect_negative", 1) != 0 ? 1 : 0),
           eq(x, c(t, Double.NEGATIVE_INFINITY)));
-      Expr positive = Exprs.and(new Expr.IntConst(DType.BOOL, a.getInt("detect_positive", 1) != 0 ? 1 : 0),
+      Expr positive = Exprs.and(
+          new Expr.IntConst(DType.BOOL, a.getInt("detect_positive", 1) != 0 ? 1 : 0),
           eq(x, c(t, Double.POSITIVE_INFINITY)));
       return new Expr.Binary(BinaryOp.OR, negative, positive);
     });

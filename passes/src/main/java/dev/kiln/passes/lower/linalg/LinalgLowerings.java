@@ -61,7 +61,8 @@ public final class LinalgLowerings {
     List<Expr> bIndex = matrixIndex(b, vars, p, j, false);
     Stmt body = Stmt.Block.of(
         new Stmt.Let(acc, Nests.constant(t, 0)),
-        Nests.loop(p, k, new Stmt.Assign(acc, Exprs.add(acc, Exprs.mul(load(a, aIndex), load(b, bIndex))))),
+        Nests.loop(p, k, new Stmt.Assign(acc,
+            Exprs.add(acc, Exprs.mul(load(a, aIndex), load(b, bIndex))))),
         Nests.store(out, outVars, acc));
     return Nests.nest(outVars, extents.stream().mapToLong(Long::longValue).toArray(), body);
   }

@@ -230,7 +230,8 @@ public final class NnLowerings {
           ? Exprs.sub(shifted, Exprs.call(Intrinsic.LOG, sum))
           : div(Exprs.call(Intrinsic.EXP, shifted), sum));
     }));
-    return Nests.nest(outer, extents.stream().mapToLong(Long::longValue).toArray(), Stmt.Block.of(body));
+    long[] outerExtents = extents.stream().mapToLong(Long::longValue).toArray();
+    return Nests.nest(outer, outerExtents, Stmt.Block.of(body));
   }
 
   private static Stmt alongAxis(LoweringContext ctx, Buffer x, List<Var> outer, int axis,

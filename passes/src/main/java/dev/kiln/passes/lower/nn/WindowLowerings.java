@@ -163,7 +163,8 @@ final class WindowLowerings {
     }
     Stmt tap = win.guarded(Stmt.If.of(replace, Stmt.Block.of(update)));
     List<Stmt> body = new ArrayList<>(List.of(
-        new Stmt.Let(best, t.isFloating() ? Nests.constant(t, Double.NEGATIVE_INFINITY) : Nests.longConstant(t, 0)),
+        new Stmt.Let(best, t.isFloating()
+            ? Nests.constant(t, Double.NEGATIVE_INFINITY) : Nests.longConstant(t, 0)),
         new Stmt.Let(at, Nests.longConstant(DType.I64, -1)),
         win.overTaps(tap),
         Nests.store(y, win.outputIndex(n, ch), best)));

@@ -141,7 +141,8 @@ public final class ReduceLowerings {
   private static Stmt argReduce(LoweringContext ctx, boolean max) {
     Buffer in = ctx.input(0);
     Buffer out = ctx.output(0);
-    int axis = dev.kiln.ir.op.Shapes.normalizeAxis(ctx.attrs().getInt("axis", 0), in.rank(), "attribute 'axis'");
+    int axis = dev.kiln.ir.op.Shapes.normalizeAxis(
+        ctx.attrs().getInt("axis", 0), in.rank(), "attribute 'axis'");
     boolean last = ctx.attrs().getInt("select_last_index", 0) == 1;
     boolean[] reduced = new boolean[in.rank()];
     reduced[axis] = true;
@@ -154,7 +155,8 @@ public final class ReduceLowerings {
     // Whether v replaces the best so far: strictly better, or equal with select_last_index;
     // for reals a NaN best is final and a NaN v wins (like the reference's comparison).
     Expr better = new Expr.Binary(max ? BinaryOp.GT : BinaryOp.LT, v, best);
-    Expr replace = last ? Exprs.binary(BinaryOp.OR, better, new Expr.Binary(BinaryOp.EQ, v, best)) : better;
+    Expr replace = last
+        ? Exprs.binary(BinaryOp.OR, better, new Expr.Binary(BinaryOp.EQ, v, best)) : better;
     if (t.isFloating()) {
       Expr bestIsNaN = new Expr.Binary(BinaryOp.NE, best, best);
       Expr vIsNaN = new Expr.Binary(BinaryOp.NE, v, v);

@@ -38,7 +38,8 @@ final class IndexingLowerings {
   static Expr wrap(Expr index, long size) {
     DType t = index.type();
     Expr zero = Nests.longConstant(t, 0);
-    Expr wrapped = Exprs.select(Exprs.lt(index, zero), Exprs.add(index, Nests.longConstant(t, size)), index);
+    Expr wrapped = Exprs.select(
+        Exprs.lt(index, zero), Exprs.add(index, Nests.longConstant(t, size)), index);
     return Exprs.cast(DType.I32, wrapped);
   }
 

@@ -30,7 +30,8 @@ final class PadLowering {
     int rank = x.rank();
     String mode = ctx.attrs().getString("mode", "constant");
     long[] pads = ctx.requireConstant(1, "pads").toLongArray();
-    long[] axes = ctx.hasInput(3) ? ctx.requireConstant(3, "axes").toLongArray() : ShapeLowerings.iota(rank);
+    long[] axes = ctx.hasInput(3)
+        ? ctx.requireConstant(3, "axes").toLongArray() : ShapeLowerings.iota(rank);
     long[] first = new long[rank];
     long[] kept = x.shapeArray();
     long[] before = new long[rank];

@@ -85,7 +85,8 @@ public final class ShapeLowerings {
     return Nests.pointwise(ctx, ctx.output(0), vars -> {
       List<Expr> idx = new ArrayList<>();
       for (int d = 0; d < in.rank(); d++) {
-        idx.add(in.dim(d) == ctx.output(0).dim(d) ? vars.get(d) : Nests.floorMod(vars.get(d), index(in.dim(d))));
+        idx.add(in.dim(d) == ctx.output(0).dim(d)
+            ? vars.get(d) : Nests.floorMod(vars.get(d), index(in.dim(d))));
       }
       return load(in, idx);
     });
@@ -133,7 +134,8 @@ public final class ShapeLowerings {
     long[] starts = ctx.requireConstant(1, "starts").toLongArray();
     long[] ends = ctx.requireConstant(2, "ends").toLongArray();
     long[] axes = ctx.hasInput(3) ? ctx.requireConstant(3, "axes").toLongArray() : iota(starts.length);
-    long[] steps = ctx.hasInput(4) ? ctx.requireConstant(4, "steps").toLongArray() : ones(starts.length);
+    long[] steps = ctx.hasInput(4)
+        ? ctx.requireConstant(4, "steps").toLongArray() : ones(starts.length);
     long[] first = new long[in.rank()];
     long[] step = ones(in.rank());
     for (int k = 0; k < axes.length; k++) {

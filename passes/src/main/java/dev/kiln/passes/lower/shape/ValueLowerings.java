@@ -59,7 +59,7 @@ final class ValueLowerings {
     return Nests.pointwise(ctx, ctx.output(0), vars -> v);
   }
 
-  /** {@code start + i * delta}; reals in f64 then rounded on store, integers exact (as the reference). */
+  /** {@code start + i * delta}: reals in f64 rounded on store, integers exact, as the reference. */
   private static Stmt range(LoweringContext ctx) {
     Buffer out = ctx.output(0);
     DType t = out.dtype();
