@@ -48,7 +48,7 @@ record NodeTestCase(String name, Path dir) {
   /** What the compiled engine says of a graph with an operator it has no lowering for. */
   static final String NO_LOWERING = "the compiled engine cannot run ";
 
-  /** The outcome on each engine, in {@link ModelOptions.Engine} order. */
+  /** The outcome on each engine (a model Kiln refuses to load is unsupported on both). */
   Map<ModelOptions.Engine, Outcome> runOnBothEngines() {
     KilnModel model;
     try {
