@@ -1,5 +1,7 @@
 package dev.kiln.tests.onnx;
 
+import dev.kiln.api.Kiln;
+import dev.kiln.api.ModelOptions;
 import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.kiln.KilnModel;
 import dev.kiln.frontend.onnx.OnnxModels;
@@ -23,8 +25,8 @@ import java.util.stream.Stream;
 /**
  * One ONNX backend node test: a folder with {@code model.onnx} and {@code test_data_set_N/}
  * holding {@code input_K.pb} and {@code output_K.pb}, matched to the graph's inputs and outputs
- * by position. Running it imports the model, runs every data set on the reference interpreter and
- * compares the outputs.
+ * by position. Running it imports the model once, runs every data set on each engine (the
+ * reference interpreter and the compiled engine) and compares the outputs.
  */
 record NodeTestCase(String name, Path dir) {
 
@@ -35,15 +37,50 @@ record NodeTestCase(String name, Path dir) {
     static final Outcome PASS = new Outcome(Status.PASSED, "");
   }
 
-  Outcome run() {
+  /**
+   * Time spent per engine over all cases (summed over threads): for the compiled engine this is
+   * mostly compiling.
+   */
+  static final Map<ModelOptions.Engine, java.util.concurrent.atomic.LongAdder> NANOS = Map.of(
+      ModelOptions.Engine.INTERPRETER, new java.util.concurrent.atomic.LongAdder(),
+      ModelOptions.Engine.COMPILED, new java.util.concurrent.atomic.LongAdder());
+
+  /** What the compiled engine says of a graph with an operator it has no lowering for. */
+  static final String NO_LOWERING = "the compiled engine cannot run ";
+
+  /** The outcome on each engine, in {@link ModelOptions.Engine} order. */
+  Map<ModelOptions.Engine, Outcome> runOnBothEngines() {
     KilnModel model;
     try {
       model = OnnxModels.read(dir.resolve("model.onnx"));
     } catch (ModelLoadException e) {
-      return new Outcome(Status.UNSUPPORTED, firstLine(e.diagnostics().getFirst().message()));
+      Outcome refused =
+          new Outcome(Status.UNSUPPORTED, firstLine(e.diagnostics().getFirst().message()));
+      return Map.of(ModelOptions.Engine.INTERPRETER, refused, ModelOptions.Engine.COMPILED,
+          refused);
     }
     ReferenceInterpreter interpreter =
         new ReferenceInterpreter(model.graph(), OpRegistry.standard());
+    long t0 = System.nanoTime();
+    Outcome interpreted = run(model, interpreter::run);
+    long t1 = System.nanoTime();
+    Outcome compiled;
+    try {
+      // One thread per model: the cases themselves run in parallel.
+      dev.kiln.api.Model compiledModel = Kiln.fromGraph(model.graph(),
+          new ModelOptions(ModelOptions.Engine.COMPILED).withThreads(1));
+      compiled = run(model, compiledModel::run);
+    } catch (RuntimeException e) {
+      compiled = new Outcome(Status.FAILED, "compile: " + firstLine(e.toString()));
+    }
+    NANOS.get(ModelOptions.Engine.INTERPRETER).add(t1 - t0);
+    NANOS.get(ModelOptions.Engine.COMPILED).add(System.nanoTime() - t1);
+    return Map.of(ModelOptions.Engine.INTERPRETER, interpreted, ModelOptions.Engine.COMPILED,
+        compiled);
+  }
+
+  private Outcome run(KilnModel model, java.util.function.Function<Map<String, Tensor>,
+      Map<String, Tensor>> engine) {
     for (Path dataSet : dataSets()) {
       List<Tensor> inputs;
       List<Tensor> expected;
@@ -65,9 +102,11 @@ record NodeTestCase(String name, Path dir) {
       }
       Map<String, Tensor> results;
       try {
-        results = interpreter.run(feed);
+        results = engine.apply(feed);
       } catch (RunException e) {
-        return new Outcome(Status.FAILED, "run: " + firstLine(e.getMessage()));
+        String message = firstLine(e.getMessage());
+        return new Outcome(message.startsWith(NO_LOWERING) ? Status.UNSUPPORTED : Status.FAILED,
+            message.startsWith(NO_LOWERING) ? message : "run: " + message);
       } catch (RuntimeException e) {
         return new Outcome(Status.FAILED, "run: " + firstLine(e.toString()));
       }

@@ -5,19 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.api.Kiln;
 import dev.kiln.api.Model;
+import dev.kiln.api.ModelOptions;
 import dev.kiln.frontend.npy.Npy;
 import dev.kiln.ir.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Real networks exported from PyTorch ({@code shared/models}): each is loaded through the public
- * API, run on the reference interpreter on its stored input, and compared with ONNX Runtime's
- * stored output by the largest error relative to the output's largest magnitude, and by cosine
- * similarity.
+ * API, run on each engine (the reference interpreter and the compiled engine) on its stored
+ * input, and compared with ONNX Runtime's stored output by the largest error relative to the
+ * output's largest magnitude, and by cosine similarity. The compiled engine's time includes
+ * compiling (its first run).
  */
 @Tag("conformance")
 class RealModelsTest {
@@ -45,11 +49,11 @@ class RealModelsTest {
     }
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"mlp_b1", "mlp_b64", "transformer_enc", "mobilenet_v2", "resnet18"})
-  void matchesOnnxRuntime(String name) {
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("cases")
+  void matchesOnnxRuntime(String name, ModelOptions.Engine engine) {
     Path onnx = SharedDir.require("models/" + name + ".onnx");
-    Model model = Kiln.load(onnx);
+    Model model = Kiln.load(onnx, new ModelOptions(engine));
     Tensor input = Npy.read(onnx.resolveSibling(name + ".input.npy"));
     Tensor expected = Npy.read(onnx.resolveSibling(name + ".output.npy"));
     long t0 = System.nanoTime();
@@ -58,9 +62,16 @@ class RealModelsTest {
     Tensor actual = out.values().iterator().next();
     assertArrayEquals(expected.shape(), actual.shape(), name + ": output shape");
     Agreement a = Agreement.of(actual, expected);
+    String where = name + " on " + engine.name().toLowerCase(java.util.Locale.ROOT);
     System.out.printf("%s: max abs error / max |output| = %.3g, cosine = %.9f (%d ms)%n",
-        name, a.relativeError(), a.cosine(), millis);
-    assertTrue(a.relativeError() < MAX_RELATIVE_ERROR, name + ": relative error " + a);
-    assertTrue(a.cosine() > MIN_COSINE, name + ": cosine " + a);
+        where, a.relativeError(), a.cosine(), millis);
+    assertTrue(a.relativeError() < MAX_RELATIVE_ERROR, where + ": relative error " + a);
+    assertTrue(a.cosine() > MIN_COSINE, where + ": cosine " + a);
+  }
+
+  static Stream<Arguments> cases() {
+    return Stream.of("mlp_b1", "mlp_b64", "transformer_enc", "mobilenet_v2", "resnet18")
+        .flatMap(name -> Stream.of(ModelOptions.Engine.values())
+            .map(engine -> Arguments.of(name, engine)));
   }
 }
