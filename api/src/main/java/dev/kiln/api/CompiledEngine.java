@@ -68,9 +68,13 @@ final class CompiledEngine {
     boolean optimize = options.optimizationLevel() >= 1;
     EmitOptions emit = EmitOptions.defaults().withVectorize(optimize && EmitOptions.vectorApiAvailable());
     ProgramCompiler compiler = new ProgramCompiler(jit(options.cacheDirectory()), emit);
-    Scheduler scheduler = optimize
-        ? Scheduler.defaults(ScheduleOptions.withLanes(Math.max(1, ProgramCompiler.floatLanes(emit))))
-        : null;
+    Scheduler scheduler = null;
+    if (optimize) {
+      scheduler = Scheduler.defaults(ScheduleOptions.withLanes(Math.max(1, ProgramCompiler.floatLanes(emit))));
+      for (var custom : options.opSchedules().entrySet()) {
+        scheduler = scheduler.withOp(custom.getKey(), custom.getValue());
+      }
+    }
     return new Pipeline(compiler, scheduler);
   }
 

@@ -2,7 +2,11 @@ package dev.kiln.api;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import com.google.common.collect.ImmutableMap;
+import dev.kiln.passes.schedule.ScheduleFunction;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,8 +20,13 @@ import java.util.Optional;
  *     parallel outer loops, unrolled small windows)
  * @param cacheDirectory where the compiled engine keeps compiled kernels across processes; empty:
  *     in memory only
+ * @param opSchedules custom schedules by operator type (e.g. {@code MatMul}), used instead of the
+ *     default schedule for every kernel of that type at optimization level 1; see
+ *     {@link ScheduleFunction}. Each primitive checks its own legality, so a custom schedule can
+ *     make a kernel slow but not wrong.
  */
-public record ModelOptions(Engine engine, int threads, int optimizationLevel, Optional<Path> cacheDirectory) {
+public record ModelOptions(Engine engine, int threads, int optimizationLevel, Optional<Path> cacheDirectory,
+    ImmutableMap<String, ScheduleFunction> opSchedules) {
 
   /** The engines that can run a model. */
   public enum Engine {
@@ -33,6 +42,11 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
     checkArgument(optimizationLevel >= 0 && optimizationLevel <= 1,
         "optimizationLevel must be 0 or 1, got %s", optimizationLevel);
     Objects.requireNonNull(cacheDirectory, "cacheDirectory");
+    opSchedules = ImmutableMap.copyOf(opSchedules);
+  }
+
+  public ModelOptions(Engine engine, int threads, int optimizationLevel, Optional<Path> cacheDirectory) {
+    this(engine, threads, optimizationLevel, cacheDirectory, ImmutableMap.of());
   }
 
   public ModelOptions(Engine engine) {
@@ -45,18 +59,29 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
   }
 
   public ModelOptions withEngine(Engine newEngine) {
-    return new ModelOptions(newEngine, threads, optimizationLevel, cacheDirectory);
+    return new ModelOptions(newEngine, threads, optimizationLevel, cacheDirectory, opSchedules);
   }
 
   public ModelOptions withThreads(int newThreads) {
-    return new ModelOptions(engine, newThreads, optimizationLevel, cacheDirectory);
+    return new ModelOptions(engine, newThreads, optimizationLevel, cacheDirectory, opSchedules);
   }
 
   public ModelOptions withOptimizationLevel(int level) {
-    return new ModelOptions(engine, threads, level, cacheDirectory);
+    return new ModelOptions(engine, threads, level, cacheDirectory, opSchedules);
   }
 
   public ModelOptions withCacheDirectory(Path directory) {
-    return new ModelOptions(engine, threads, optimizationLevel, Optional.of(directory));
+    return new ModelOptions(engine, threads, optimizationLevel, Optional.of(directory), opSchedules);
+  }
+
+  /**
+   * Schedules every kernel of operator type {@code opType} with {@code function} instead of the
+   * default schedule, e.g.
+   * {@code options.withSchedule("MatMul", k -> { Schedule s = Schedule.of(k); s.parallelize("i"); return s; })}.
+   */
+  public ModelOptions withSchedule(String opType, ScheduleFunction function) {
+    Map<String, ScheduleFunction> copy = new LinkedHashMap<>(opSchedules);
+    copy.put(opType, Objects.requireNonNull(function, "function"));
+    return new ModelOptions(engine, threads, optimizationLevel, cacheDirectory, ImmutableMap.copyOf(copy));
   }
 }
