@@ -1,0 +1,46 @@
+package dev.kiln.passes.pipeline;
+
+import java.util.function.Consumer;
+
+/**
+ * What a running pass may ask of the pass manager: where its remarks go (e.g. why a fusion
+ * pattern did not match a node, for {@code --explain-fusion}).
+ */
+public interface PassContext {
+  /** Whether remarks are collected; a pass may skip building expensive messages when not. */
+  boolean explain();
+
+  /**
+   * Records why {@code pattern} did or did not apply at {@code where} (a node, in the words of
+   * {@code Node 'name'} messages elsewhere in Kiln).
+   */
+  void remark(String pattern, String where, String message);
+
+  /** A context that drops every remark. */
+  static PassContext silent() {
+    return new PassContext() {
+      @Override
+      public boolean explain() {
+        return false;
+      }
+
+      @Override
+      public void remark(String pattern, String where, String message) {}
+    };
+  }
+
+  /** A context that hands every remark, formatted {@code pattern: where: message}, to {@code sink}. */
+  static PassContext explaining(Consumer<String> sink) {
+    return new PassContext() {
+      @Override
+      public boolean explain() {
+        return true;
+      }
+
+      @Override
+      public void remark(String pattern, String where, String message) {
+        sink.accept(pattern + ": " + where + ": " + message);
+      }
+    };
+  }
+}
