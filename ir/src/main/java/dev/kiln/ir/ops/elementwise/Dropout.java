@@ -26,6 +26,12 @@ final class Dropout extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The training_mode must be known to be false (inference only).
+    return slot == 2;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType data = ElementTypes.FLOATING.require(ctx, 0);
     if (ctx.hasInput(1)) {
