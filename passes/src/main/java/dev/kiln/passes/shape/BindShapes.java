@@ -285,6 +285,16 @@ public final class BindShapes {
       outputs.add(v);
       values.put(v.name(), v);
     }
+    for (int slot = 0; slot < node.inputs().size(); slot++) {
+      // Inference may accept an unknown value here (Dropout's training_mode is checked once
+      // known), but compiled code must know it.
+      if (node.inputs().get(slot).isPresent() && schema.readsAtCompileTime(slot)
+          && constantInputs.get(slot).isEmpty()) {
+        throw new ShapeBindingException(List.of(node.describe() + ": input " + slot + " (%"
+            + node.inputs().get(slot).get().name() + ") is read at compile time, but its value "
+            + "depends on data that compiled code is not specialized to; make it a constant"));
+      }
+    }
     out.addNode(new Node(node.name(), node.op(), ImmutableList.copyOf(inputs),
         ImmutableList.copyOf(outputs), node.attributes()));
   }

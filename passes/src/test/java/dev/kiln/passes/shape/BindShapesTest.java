@@ -174,6 +174,22 @@ class BindShapesTest {
   }
 
   @Test
+  void aCompileTimeSlotThatStaysUnknownIsAnError() {
+    // Dropout's training_mode does not decide a shape, but compiled code must know it.
+    Graph g = parse("""
+        model m(%x: f32[4], %t: bool[]) -> (%y: f32[4]) {
+          "d": %y = Dropout(%x, _, %t)
+        }
+        """);
+    assertEquals("Dropout node 'd': input 2 (%t) is read at compile time, but its value depends"
+            + " on data that compiled code is not specialized to; make it a constant",
+        error(g, shapes("x", new long[] {4}, "t", new long[] {})));
+    Graph bound = BindShapes.bind(g, shapes("x", new long[] {4}, "t", new long[] {}),
+        Map.of("t", Tensor.ofBooleans(new long[] {}, false)));
+    assertEquals(List.of("Dropout"), bound.nodes().stream().map(n -> n.op()).toList());
+  }
+
+  @Test
   void shapeArithmeticFoldsToConstants() {
     Graph g = parse("""
         model m(%x: f32[N, 3, 4]) -> (%y: f32[N, 12]) {
