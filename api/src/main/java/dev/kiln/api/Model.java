@@ -56,8 +56,9 @@ public final class Model {
   }
 
   /**
-   * One entry per input-shape signature compiled so far (compiled engine): a line with the
-   * shapes, lowering and compile times, where the classes came from, and the planned scratch
+   * One entry per signature compiled so far (compiled engine: the input shapes, and the values
+   * of inputs that decide shapes): a line with the shapes (and those values), lowering and
+   * compile times, where the classes came from, and the planned scratch
    * memory; then, when the code was generated in this process, one indented line per code
    * generator note (a loop that did not get the code its schedule asked for).
    */
