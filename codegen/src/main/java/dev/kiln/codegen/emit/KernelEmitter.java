@@ -127,7 +127,62 @@ final class KernelEmitter {
       }
       case Stmt.Assign a -> code.addStatement("$L = $L", env.local(a.local()),
           scalar.expr(a.value(), env));
+      case Stmt.Matmul mm -> matmul(mm, env, code);
     }
+  }
+
+  /**
+   * The matmul intrinsic as plain loops in the reference order (each product and partial sum
+   * rounded to float, as the loop-IR interpreter does).
+   */
+  private void matmul(Stmt.Matmul mm, Env env, CodeBlock.Builder code) {
+    checkBuffer(mm.c().buffer());
+    code.beginControlFlow("");
+    String a = operandBase(mm.a(), env, code);
+    String b = operandBase(mm.b(), env, code);
+    String c = operandBase(mm.c(), env, code);
+    List<String> addendBases = new ArrayList<>();
+    for (Stmt.Addend x : mm.addends()) {
+      addendBases.add(operandBase(x.operand(), env, code));
+    }
+    String i = fresh("i");
+    String j = fresh("i");
+    String p = fresh("i");
+    String acc = fresh("t");
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", i, i, mm.m(), i);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", j, j, mm.n(), j);
+    code.addStatement("$T $L = 0", JavaTypes.computeType(mm.acc().type()), acc);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", p, p, mm.k(), p);
+    code.addStatement("$L = $L + $L * $L", acc, acc,
+        element(mm.a(), a, i, p), element(mm.b(), b, p, j));
+    code.endControlFlow();
+    Env inner = env.child();
+    inner.bind(mm.acc(), acc);
+    for (int x = 0; x < mm.addends().size(); x++) {
+      Stmt.Addend addend = mm.addends().get(x);
+      String name = fresh("t");
+      code.addStatement("$T $L = $L", JavaTypes.computeType(addend.local().type()), name,
+          JavaTypes.fromStorage(addend.operand().buffer().dtype(),
+              element(addend.operand(), addendBases.get(x), i, j)));
+      inner.bind(addend.local(), name);
+    }
+    code.addStatement("$L = $L", element(mm.c(), c, i, j),
+        JavaTypes.toStorage(mm.c().buffer().dtype(), scalar.expr(mm.epilogue(), inner)));
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+  }
+
+  /** Declares the flat index of an operand's element (0, 0) in its frame array; returns its name. */
+  private String operandBase(dev.kiln.ir.loop.MatrixOperand x, Env env, CodeBlock.Builder code) {
+    String base = fresh("m");
+    code.addStatement("final int $L = $L + $L", base, offsets.get(x.buffer()), scalar.expr(x.offset(), env));
+    return base;
+  }
+
+  private CodeBlock element(dev.kiln.ir.loop.MatrixOperand x, String base, String row, String col) {
+    return CodeBlock.of("$L[$L + $L * $L + $L * $L]", arrays.get(x.buffer()), base, row, x.rowStride(),
+        col, x.colStride());
   }
 
   private void checkBuffer(Buffer b) {

@@ -24,6 +24,7 @@ final class StmtWalk {
       }
       case Stmt.Store st -> { }
       case Stmt.Let l -> { }
+      case Stmt.Matmul mm -> { }
     }
   }
 }

@@ -121,6 +121,9 @@ final class VectorLoops {
       case Stmt.If i -> {
         return Optional.of("its body holds a conditional");
       }
+      case Stmt.Matmul mm -> {
+        return Optional.of("its body holds a matmul intrinsic");
+      }
     }
   }
 

@@ -203,6 +203,14 @@ public final class GraphToLoops {
       }
       case Stmt.Let l -> collect(l.init(), seen);
       case Stmt.Assign a -> collect(a.value(), seen);
+      case Stmt.Matmul mm -> {
+        seen.add(mm.c().buffer());
+        collect(mm.c().offset(), seen);
+        for (var x : mm.reads()) {
+          seen.add(x.buffer());
+          collect(x.offset(), seen);
+        }
+      }
     }
   }
 
