@@ -96,6 +96,35 @@ final class GraphEditor {
     return !isGraphOutput(out) || (producer(with).isPresent() && !isGraphOutput(with));
   }
 
+  /** The one node that reads {@code v}, when {@link #hasSingleUse} holds. */
+  Optional<Node> singleConsumer(Value v) {
+    return hasSingleUse(v) ? Optional.of(consumers(v).get(0)) : Optional.empty();
+  }
+
+  /** The one node that reads {@code v}, when it is {@code op}. */
+  Optional<Node> singleConsumer(Value v, String op) {
+    return singleConsumer(v).filter(n -> n.op().equals(op));
+  }
+
+  /** The other operand of a two-input node one of whose operands is {@code v}. */
+  static Optional<Value> otherOperand(Node binary, Value v) {
+    if (binary.inputCount() != 2 || binary.inputs().stream().anyMatch(Optional::isEmpty)) {
+      return Optional.empty();
+    }
+    if (binary.input(0).name().equals(v.name())) {
+      return Optional.of(binary.input(1));
+    }
+    if (binary.input(1).name().equals(v.name())) {
+      return Optional.of(binary.input(0));
+    }
+    return Optional.empty();
+  }
+
+  /** Whether {@code v} is a one-element real constant within a relative 1e-5 of {@code expected}. */
+  boolean isScalar(Value v, double expected) {
+    return scalar(v).filter(c -> Math.abs(c - expected) <= 1e-5 * Math.abs(expected)).isPresent();
+  }
+
   /** The data of {@code v} when it is a constant, looking through {@code Identity} nodes. */
   Optional<Tensor> constant(Value v) {
     Constant c = constants.get(v.name());

@@ -28,7 +28,16 @@ public final class GraphPasses {
           CommonSubexpressionElimination::new),
       new Entry(Simplify.NAME,
           "remove identities and no-ops, collapse transpose and reshape chains, fold static shapes",
-          Simplify::new));
+          Simplify::new),
+      new Entry(FoldBatchNorm.NAME,
+          "fold inference BatchNormalization into the constant weights of a Conv, Gemm or MatMul",
+          FoldBatchNorm::new),
+      new Entry(RecognizeGelu.NAME,
+          "replace the exported erf and tanh GELU subgraphs with one Gelu node",
+          RecognizeGelu::new),
+      new Entry(RecognizeLayerNorm.NAME,
+          "replace the exported mean/variance arithmetic of layer norm with LayerNormalization",
+          RecognizeLayerNorm::new));
 
   /** Every pass of this package, in a sensible pipeline order. */
   public static List<Entry> all() {
