@@ -42,10 +42,21 @@ public final class GraphPasses {
           "replace the exported mean/variance arithmetic of layer norm with LayerNormalization",
           RecognizeLayerNorm::new));
 
-  /** Every pass of this package, in a sensible pipeline order. */
+  /** Every pass of this package. */
   public static List<Entry> all() {
     return ALL;
   }
+
+  /**
+   * The order in which the passes work best together, as pipeline names: clean-up and folding
+   * first (so that patterns see constants), recognition before fusion (a recognized Gelu can
+   * then fuse), batch norm folding before epilogue fusion (so a Conv's BN, residual and ReLU
+   * all fuse), and clean-up last.
+   */
+  public static final List<String> STANDARD_ORDER = List.of(
+      Simplify.NAME, FoldConstants.NAME, RecognizeGelu.NAME, RecognizeLayerNorm.NAME,
+      FoldBatchNorm.NAME, FuseEpilogue.NAME, CommonSubexpressionElimination.NAME,
+      DeadCodeElimination.NAME);
 
   public static Optional<Entry> lookup(String name) {
     return ALL.stream().filter(e -> e.name().equals(name)).findFirst();
