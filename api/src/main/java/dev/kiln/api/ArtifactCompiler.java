@@ -44,7 +44,8 @@ public final class ArtifactCompiler {
     }
     Graph graph = model.graph();
     CompiledEngine.Report report =
-        CompiledEngine.specialize(graph, CompiledEngine.pipeline(model.options()), shapes);
+        CompiledEngine.specialize(graph,
+            CompiledEngine.pipeline(model.options(), model.source(), java.util.Optional.empty()), shapes);
     CompiledUnit unit = report.result().unit();
     CompiledClasses compiled = unit.loader().classes();
     Map<String, byte[]> classes = new LinkedHashMap<>();
