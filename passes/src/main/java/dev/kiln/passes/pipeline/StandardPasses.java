@@ -1,6 +1,6 @@
 package dev.kiln.passes.pipeline;
 
-import dev.kiln.passes.graph.DeadCodeElimination;
+import dev.kiln.passes.graph.GraphPasses;
 import dev.kiln.passes.pipeline.stages.BindShapesPass;
 import dev.kiln.passes.pipeline.stages.LowerGraphToLoopsPass;
 import dev.kiln.passes.pipeline.stages.PlanMemoryPass;
@@ -16,20 +16,19 @@ public final class StandardPasses {
   private StandardPasses() {}
 
   /** Every standard pass, in the order {@code kiln passes} lists them. */
-  public static final List<PassInfo> PASSES = List.of(
+  public static final List<PassInfo> PASSES = com.google.common.collect.ImmutableList.<PassInfo>builder()
       // graph IR
-      DeadCodeElimination.INFO,
+      .addAll(GraphPasses.PASSES)
       // stages
-      BindShapesPass.INFO,
-      LowerGraphToLoopsPass.INFO,
+      .add(BindShapesPass.INFO, LowerGraphToLoopsPass.INFO)
       // loop IR
-      SchedulePass.INFO,
-      PlanMemoryPass.INFO);
+      .add(SchedulePass.INFO, PlanMemoryPass.INFO)
+      .build();
 
   /** The named pipelines; later ones may name earlier ones. */
   public static final List<NamedPipeline> PIPELINES = List.of(
-      new NamedPipeline("graph-cleanup", "remove what the model does not need", "dce"),
-      new NamedPipeline("graph-fusion", "fuse operators into fewer, larger kernels", ""),
+      new NamedPipeline("graph-cleanup", "remove what the model does not need", GraphPasses.CLEANUP),
+      new NamedPipeline("graph-fusion", "fuse operators into fewer, larger kernels", GraphPasses.FUSION),
       new NamedPipeline("O0", "no optimization: bind shapes, lower, plan memory",
           "bind-shapes,lower-graph-to-loops,plan-memory"),
       new NamedPipeline("O1", "the default schedules on the loops as lowered",

@@ -8,6 +8,7 @@ import dev.kiln.frontend.kiln.KilnText;
 import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.verify.Verifier;
+import dev.kiln.passes.pipeline.Ir;
 import dev.kiln.passes.pipeline.PassContext;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,10 +23,16 @@ class PipelineTest {
   static Graph optimize(Graph g) {
     Graph cur = g;
     for (String name : GraphPasses.STANDARD_ORDER) {
-      cur = GraphPasses.lookup(name).orElseThrow().create().get().run(cur, PassContext.silent());
+      cur = run(name, cur);
       Verifier.standard().verifyOrThrow(cur);
     }
     return cur;
+  }
+
+  /** Runs the registered pass {@code name} with its default options. */
+  static Graph run(String name, Graph g) {
+    return GraphPasses.lookup(name).orElseThrow().create().run(Ir.of(g), PassContext.silent())
+        .graph();
   }
 
   static Map<String, Integer> opCounts(Graph g) {
@@ -46,7 +53,7 @@ class PipelineTest {
     assertSameOutputs(before, after, seed, 1e-4);
     Graph again = after;
     for (String pass : GraphPasses.STANDARD_ORDER) {
-      Graph next = GraphPasses.lookup(pass).orElseThrow().create().get().run(again, PassContext.silent());
+      Graph next = run(pass, again);
       assertTrue(next == again, pass + " changed the graph on a second run");
     }
     System.out.printf("examples/%s: %d nodes %s -> %d nodes %s%n", name, before.nodes().size(),
