@@ -28,11 +28,10 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "kiln bench",
-    mixinStandardHelpOptions = true,
     description = {
       "Run a model on Kiln and on ONNX Runtime Java in this process, on the same inputs and thread "
           + "count; check that their outputs agree; print each one's median latency (p10, p90) "
-          + "and the ratio, and for a single MatMul/Gemm/Conv the GFLOP/s and % of the fp32 peak.",
+          + "and the ratio, and for a single MatMul/Gemm/Conv the GFLOP/s and %% of the fp32 peak.",
       "Inputs: NAME.input.npy beside NAME.onnx when the model has one input and that file exists, "
           + "else seeded random tensors (symbolic dims 1)."
     })
@@ -44,9 +43,12 @@ public final class BenchMain implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Parameters(arity = "0..1", paramLabel = "MODEL",
       description = "A model (.onnx or .kiln), or a synthetic one: matmul:MxKxN, "
-          + "conv:CxHxW:FxKHxKW (stride 1, same padding).")
+          + "conv:CxHxW:FxKHxKW (batch 1, stride 1, padding KH/2 and KW/2).")
   String model;
 
   @Option(names = "--all", paramLabel = "DIR",
@@ -69,10 +71,11 @@ public final class BenchMain implements Callable<Integer> {
       description = "Kiln's engine: compiled (default) or interpreter.")
   EngineName engine;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of random inputs (default 0).")
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+      description = "Seed of random inputs (default 0).")
   long seed;
 
-  @Option(names = "--tolerance", defaultValue = "1e-4",
+  @Option(names = "--tolerance", paramLabel = "X", defaultValue = "1e-4",
       description = "Largest max-abs error, relative to the output's max |value|, at which the "
           + "outputs agree (default 1e-4).")
   double tolerance;

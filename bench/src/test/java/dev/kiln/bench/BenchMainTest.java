@@ -40,6 +40,25 @@ class BenchMainTest {
   }
 
   @Test
+  void helpPrintsTheUsageCleanly() {
+    // picocli warns on System.err (not the command's stream) about a description it cannot format.
+    java.io.PrintStream systemErr = System.err;
+    java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+    Run r;
+    try {
+      System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+      r = bench("--help");
+    } finally {
+      System.setErr(systemErr);
+    }
+    assertEquals("", warnings.toString(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(0, r.code());
+    assertTrue(r.out().startsWith("Usage: kiln bench "), r.out());
+    assertTrue(r.out().contains("GFLOP/s and % of the fp32 peak."), r.out());
+    assertEquals("", r.err());
+  }
+
+  @Test
   void aModelOrADirectoryIsRequired() {
     Run r = bench();
     assertEquals(2, r.code());
