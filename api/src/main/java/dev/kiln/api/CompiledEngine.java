@@ -109,7 +109,8 @@ final class CompiledEngine {
     long loweredAt = System.nanoTime();
     ProgramCompiler.Result result = pipeline.compiler().compile(program, layout);
     long done = System.nanoTime();
-    return new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt);
+    // The compiled program: constant GEMM weights packed (what the executable and artifacts hold).
+    return new Report(shapes, result.program(), plan, result, loweredAt - start, done - loweredAt);
   }
 
   /** An operator without a lowering is a limitation of this engine, said plainly. */
