@@ -62,6 +62,13 @@ public final class LoweringRegistry {
     return new LoweringRegistry(all);
   }
 
+  /** This registry with {@code replacements} lowering their operators instead. */
+  public LoweringRegistry replacing(Map<String, OpLowering> replacements) {
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.putAll(replacements);
+    return new LoweringRegistry(all);
+  }
+
   public Optional<OpLowering> lookup(String op) {
     return Optional.ofNullable(byOp.get(op));
   }
