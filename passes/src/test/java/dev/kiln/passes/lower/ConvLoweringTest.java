@@ -90,6 +90,8 @@ class ConvLoweringTest {
         attrs().put("group", 4L).putInts("pads", dims(1, 1, 1, 1)).putInts("strides", dims(2, 2)).build(), false));
     s.add(new Spec("depthwise multiplier 2", Algorithm.DEPTHWISE, dims(1, 3, 7, 6), dims(6, 1, 5, 3),
         attrs().put("group", 3L).putInts("pads", dims(2, 1, 2, 1)).build(), true));
+    s.add(new Spec("depthwise 7x5 (an accumulator loop)", Algorithm.DEPTHWISE, dims(1, 2, 9, 8),
+        dims(2, 1, 7, 5), attrs().put("group", 2L).putInts("pads", dims(3, 2, 3, 2)).build(), true));
     s.add(new Spec("depthwise unpadded", Algorithm.DEPTHWISE, dims(1, 4, 6, 6), dims(4, 1, 3, 3),
         attrs().put("group", 4L).build(), true));
     return s;
@@ -159,7 +161,7 @@ class ConvLoweringTest {
         new ConvEpilogue(ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(), Optional.empty(),
             e -> Nests.max(e, dev.kiln.ir.loop.Exprs.constant(DType.F32, 0)))));
     return specs().stream().filter(s -> s.name().startsWith("1x1 groups") || s.name().equals("3x3 pad 1")
-        || s.name().startsWith("depthwise 3x3 pad")).map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
+        || s.name().startsWith("depthwise 3x3 pad") || s.name().startsWith("depthwise 7x5")).map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
           Random rnd = new Random(spec.name().hashCode() + 1);
           Graph conv = convGraph(spec, finite(spec.w(), rnd));
           // Conv (with the fused ReLU) then Relu again: relu(relu(v)) = relu(v).
