@@ -15,6 +15,8 @@ import java.util.List;
 import dev.kiln.passes.memory.MemoryPlan;
 import dev.kiln.passes.memory.MemoryPlanner;
 import dev.kiln.passes.shape.BindShapes;
+import dev.kiln.passes.shape.CompileTimeInputs;
+import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.passes.shape.ShapeBindingException;
 import dev.kiln.runtime.compiled.CompiledModel;
 import dev.kiln.runtime.compiled.ExecutableProgram;
@@ -32,7 +34,8 @@ import java.util.function.Consumer;
  * The compile path for one model: per input-shape signature, bind the shapes
  * ({@link BindShapes}), lower to loops ({@link GraphToLoops}), plan scratch memory
  * ({@link MemoryPlanner}) and compile ({@link ProgramCompiler}); the {@link CompiledModel} runs
- * and caches the results.
+ * and caches the results. Inputs whose values decide shapes ({@link CompileTimeInputs}) are part
+ * of the signature: their values are bound as constants too.
  */
 final class CompiledEngine {
   /** One JIT per cache directory (or none) per process, so models share compiled kernels. */
@@ -43,14 +46,16 @@ final class CompiledEngine {
   private CompiledEngine() {}
 
   /** What one specialization did; for the CLI's --verbose and for documentation figures. */
-  record Report(Map<String, long[]> shapes, LoopProgram program, MemoryPlan memory,
+  record Report(Map<String, long[]> shapes, Map<String, Tensor> values, LoopProgram program,
+      MemoryPlan memory,
       ProgramCompiler.Result result, long lowerNanos, long compileNanos) {}
 
   static CompiledModel create(Graph graph, ModelOptions options, Consumer<Report> reports) {
     Pipeline pipeline = pipeline(options);
     ParallelExecutor pool = pool(options.threads());
-    return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
-      Report report = specialize(graph, pipeline, shapes);
+    return new CompiledModel(graph.inputs(), graph.outputs(), CompileTimeInputs.of(graph),
+        (shapes, values) -> {
+      Report report = specialize(graph, pipeline, shapes, values);
       reports.accept(report);
       return report.result().executable();
     }, pool);
@@ -84,18 +89,20 @@ final class CompiledEngine {
   }
 
   /**
-   * Compiles {@code graph} for one set of concrete input shapes; the JIT path and ahead-of-time
-   * artifacts ({@link ArtifactCompiler}) both come through here, so they run the same code.
+   * Compiles {@code graph} for one set of concrete input shapes (and the values of the inputs
+   * that decide shapes, if any); the JIT path and ahead-of-time artifacts
+   * ({@link ArtifactCompiler}) both come through here, so they run the same code.
    *
    * @throws RunException when the model cannot take these shapes or has an operator without a
    *     lowering
    */
-  static Report specialize(Graph graph, Pipeline pipeline, Map<String, long[]> shapes) {
+  static Report specialize(Graph graph, Pipeline pipeline, Map<String, long[]> shapes,
+      Map<String, Tensor> values) {
     checkLowerable(graph);
     long start = System.nanoTime();
     Graph bound;
     try {
-      bound = BindShapes.bind(graph, shapes);
+      bound = BindShapes.bind(graph, shapes, values);
     } catch (ShapeBindingException e) {
       throw new RunException(e.getMessage());
     }
@@ -109,7 +116,7 @@ final class CompiledEngine {
     long loweredAt = System.nanoTime();
     ProgramCompiler.Result result = pipeline.compiler().compile(program, layout);
     long done = System.nanoTime();
-    return new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt);
+    return new Report(shapes, values, program, plan, result, loweredAt - start, done - loweredAt);
   }
 
   /** An operator without a lowering is a limitation of this engine, said plainly. */

@@ -67,8 +67,12 @@ public final class Model {
 
   private static String describe(CompiledEngine.Report r) {
     StringBuilder shapes = new StringBuilder();
-    r.shapes().forEach((n, s) -> shapes.append(shapes.isEmpty() ? "" : ", ").append('%').append(n)
-        .append(Arrays.toString(s)));
+    r.shapes().forEach((n, s) -> {
+      shapes.append(shapes.isEmpty() ? "" : ", ").append('%').append(n).append(Arrays.toString(s));
+      if (r.values().containsKey(n)) {
+        shapes.append(" = ").append(valuesText(r.values().get(n)));
+      }
+    });
     return String.format(Locale.ROOT,
         "compiled for %s: %d kernels, lowering %.1f ms, code %.1f ms (%s), scratch arena %d bytes "
             + "for %d bytes of intermediates",
@@ -78,6 +82,20 @@ public final class Model {
         + (r.result().emittedOrNull() == null ? ""
             : r.result().emittedOrNull().notes().stream().map(n -> "\n  note: " + n)
                 .collect(java.util.stream.Collectors.joining()));
+  }
+
+  /** The elements of a small tensor whose values the code is compiled for: {@code [2, 3]}. */
+  private static String valuesText(Tensor t) {
+    StringBuilder sb = new StringBuilder("[");
+    for (long i = 0; i < t.size(); i++) {
+      sb.append(i == 0 ? "" : ", ");
+      if (t.dtype().isFloating()) {
+        sb.append(t.getDouble(i));
+      } else {
+        sb.append(t.dtype() == dev.kiln.ir.type.DType.BOOL ? t.getBoolean(i) : t.getLong(i));
+      }
+    }
+    return sb.append(']').toString();
   }
 
   /**

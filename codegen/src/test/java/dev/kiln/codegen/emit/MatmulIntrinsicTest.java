@@ -20,7 +20,11 @@ import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.type.DType;
 import org.junit.jupiter.api.Test;
 
-/** The matmul intrinsic compiled agrees with the loop-IR interpreter's reference. */
+/**
+ * The matmul intrinsic compiled agrees with the loop-IR interpreter's reference: within a
+ * tolerance through the generated GEMM (which reassociates the sums; its edge cases are in
+ * {@code dev.kiln.codegen.gemm.GemmDifferentialTest}), bit for bit as plain loops (empty extents).
+ */
 class MatmulIntrinsicTest {
 
   /**
@@ -58,7 +62,7 @@ class MatmulIntrinsicTest {
     LoopProgram p = batchedWithEpilogue(3, 5, 7, 9);
     assertTrue(LoopVerifier.verify(p).isEmpty(), () -> LoopVerifier.verify(p).toString());
     for (long seed = 1; seed <= 3; seed++) {
-      Programs.assertSameAsInterpreter(p, seed);
+      Programs.assertCloseToInterpreter(p, seed, 1e-4);
     }
   }
 
