@@ -184,6 +184,42 @@ class ConvLoweringTest {
         }));
   }
 
+  /**
+   * FusedConv (bias, residual Z and ReLU) through {@link ConvLowerings#fused} on every geometry,
+   * against FusedConv's reference.
+   */
+  @TestFactory
+  Stream<DynamicTest> fusedConvWithResidualAndReluMatchesItsReference() {
+    OpLowering fusedLowering = ctx -> ConvLowerings.fused(ctx,
+        e -> Nests.max(e, dev.kiln.ir.loop.Exprs.constant(DType.F32, 0)));
+    LoweringRegistry standard = LoweringRegistry.standard();
+    LoweringRegistry registry = standard.lookup("FusedConv").isPresent()
+        ? standard.replacing("FusedConv", fusedLowering) : standard.plus(Map.of("FusedConv", fusedLowering));
+    return specs().stream().map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
+      Random rnd = new Random(spec.name().hashCode() + 2);
+      Attributes attrs = spec.attrs().toBuilder().put("activation", "Relu").build();
+      GraphBuilder b = Graph.builder("t");
+      List<Optional<Value>> ins = new ArrayList<>();
+      ins.add(Optional.of(b.input("x", TensorType.of(DType.F32, spec.x()))));
+      ins.add(Optional.of(b.constant("w", finite(spec.w(), rnd))));
+      ins.add(spec.bias() ? Optional.of(b.input("b", TensorType.of(DType.F32, spec.w()[0]))) : Optional.empty());
+      Graph plain = convGraph(spec, finite(spec.w(), new Random(0)));
+      TensorType yType = plain.outputs().get(0).type();
+      ins.add(Optional.of(b.input("z", yType)));
+      Value y = new Value("y", yType);
+      b.addNode(new Node("conv", "FusedConv", ImmutableList.copyOf(ins), ImmutableList.of(y), attrs));
+      b.output(y);
+      Map<String, Tensor> in = new LinkedHashMap<>();
+      in.put("x", finite(spec.x(), rnd));
+      if (spec.bias()) {
+        in.put("b", finite(dims(spec.w()[0]), rnd));
+      }
+      in.put("z", finite(yType.shape().toLongArray(), rnd));
+      LoopProgram p = check(spec.name() + " fused", b.build(), in, registry);
+      assertEquals(spec.expected(), algorithmOf(p), spec.name() + ":\n" + p);
+    }));
+  }
+
   /** Which algorithm a lowered program used, from its shape. */
   static Algorithm algorithmOf(LoopProgram p) {
     String text = p.toString();

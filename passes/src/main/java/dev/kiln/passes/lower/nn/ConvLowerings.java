@@ -67,6 +67,20 @@ public final class ConvLowerings {
     return lower(ctx, ConvEpilogue.bias(ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty()));
   }
 
+  /**
+   * FusedConv (inputs X, W, B?, Z?): {@code y = activation(conv(x, w) + b + z)}, by the same
+   * algorithms as Conv, with bias, residual and activation in the matmul epilogue (GEMM paths) or
+   * in the one store of each output (depthwise).
+   *
+   * @param activation the activation's loop-IR expression of one element (identity for none)
+   */
+  public static Stmt fused(LoweringContext ctx, java.util.function.UnaryOperator<Expr> activation) {
+    return lower(ctx, new ConvEpilogue(
+        ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(),
+        ctx.hasInput(3) ? Optional.of(ctx.input(3)) : Optional.empty(),
+        activation));
+  }
+
   /** A convolution of inputs 0 (X) and 1 (W) into output 0, followed by {@code epilogue}. */
   public static Stmt lower(LoweringContext ctx, ConvEpilogue epilogue) {
     Geometry g = new Geometry(ctx);
