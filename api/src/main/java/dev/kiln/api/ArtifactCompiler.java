@@ -45,7 +45,7 @@ public final class ArtifactCompiler {
     Graph graph = model.graph();
     CompiledEngine.Report report =
         CompiledEngine.specialize(graph,
-            CompiledEngine.pipeline(model.options(), model.source(), java.util.Optional.empty()), shapes);
+            CompiledEngine.pipeline(model.options(), model.source(), model.baseDir()), shapes);
     CompiledUnit unit = report.result().unit();
     CompiledClasses compiled = unit.loader().classes();
     Map<String, byte[]> classes = new LinkedHashMap<>();

@@ -146,4 +146,59 @@ class PassesCliTest {
     CliTest.Result r = CliTest.kiln("print", file.toString(), "--passes=O1", "--input-shape", "x=1,784");
     assertEquals(0, r.code(), r.err());
   }
+
+  @Test
+  void aCrashingPluginPassIsAnInternalErrorWithAReproducer(@TempDir Path tmp) throws IOException {
+    Path src = tmp.resolve("src/crash");
+    Files.createDirectories(src);
+    Files.writeString(src.resolve("Crash.java"), """
+        package crash;
+
+        import dev.kiln.passes.pipeline.PassInfo;
+        import dev.kiln.passes.pipeline.PassPlugin;
+        import dev.kiln.passes.pipeline.PassRegistry;
+
+        public final class Crash implements PassPlugin {
+          @Override
+          public String name() {
+            return "crash";
+          }
+
+          @Override
+          public void register(PassRegistry.Builder registry) {
+            registry.register(PassInfo.graph("crash", "throws", (g, c) -> {
+              throw new IllegalStateException("pass bug");
+            }));
+          }
+        }
+        """);
+    Path services = tmp.resolve("resources/META-INF/services");
+    Files.createDirectories(services);
+    Files.writeString(services.resolve("dev.kiln.passes.pipeline.PassPlugin"), "crash.Crash\n");
+    Path jar = PluginJars.build(tmp.resolve("src"), tmp.resolve("resources"), tmp, "crash.jar");
+    Path repro = tmp.resolve("repro");
+    CliTest.Result r = kilnAllowingStackTraces("run", MLP, "--random-input", "--plugin", jar.toString(),
+        "--passes=crash,O1", "--reproducer-dir", repro.toString());
+    assertEquals(3, r.code(), r.err());
+    Path file;
+    try (var files = Files.list(repro)) {
+      file = files.findFirst().orElseThrow();
+    }
+    assertTrue(r.err().startsWith("kiln: internal error in a pass (please report it with the reproducer): pass 'crash' "
+        + "(step 1 of 5 in crash,O1) threw java.lang.IllegalStateException: pass bug\n"
+        + "  a reproducer (the pipeline's input IR and the pipeline) is in " + file + "\n"
+        + "  rerun it with: kiln print " + file + " --passes=crash,O1 --input-shape x=1,784\n"), r.err());
+    // The reproducer reproduces.
+    CliTest.Result again = kilnAllowingStackTraces("print", file.toString(), "--plugin", jar.toString(),
+        "--passes=crash,O1", "--input-shape", "x=1,784", "--reproducer-dir", repro.toString());
+    assertEquals(3, again.code(), again.err());
+    assertTrue(again.err().contains("threw java.lang.IllegalStateException: pass bug"), again.err());
+  }
+
+  private static CliTest.Result kilnAllowingStackTraces(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = dev.kiln.cli.Main.execute(new java.io.PrintWriter(out), new java.io.PrintWriter(err), args);
+    return new CliTest.Result(code, out.toString(), err.toString());
+  }
 }
