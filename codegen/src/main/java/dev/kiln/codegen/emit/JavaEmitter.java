@@ -8,6 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.kiln.codegen.gemm.GemmGenerator;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.LoopProgram;
@@ -49,6 +50,7 @@ public final class JavaEmitter {
         .addModifiers(Modifier.PUBLIC)
         .addParameter(KernelEmitter.FRAME, "frame");
     List<MethodSpec> kernels = new ArrayList<>();
+    GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
       Kernel kernel = program.kernels().get(k);
@@ -57,7 +59,7 @@ public final class JavaEmitter {
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
           .addJavadoc("$L", "Kernel " + CommentText.escape(kernel.name()) + ": "
               + CommentText.escape(kernel.source()) + ".\n");
-      KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method);
+      KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm);
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());
@@ -77,8 +79,10 @@ public final class JavaEmitter {
           .initializer("$T.SPECIES_PREFERRED", VectorLoops.FLOAT_VECTOR)
           .build());
     }
+    gemm.fields().forEach(type::addField);
     type.addMethod(run.build());
     kernels.forEach(type::addMethod);
+    gemm.methods().forEach(type::addMethod);
     String source = JavaFile.builder(options.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")

@@ -50,6 +50,16 @@ public final class LoweringRegistry {
     return new LoweringRegistry(all);
   }
 
+  /** This registry with the lowering of {@code op}, which must have one, replaced by {@code lowering}. */
+  public LoweringRegistry replacing(String op, OpLowering lowering) {
+    if (!byOp.containsKey(op)) {
+      throw new IllegalArgumentException("no lowering for " + op + " to replace");
+    }
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.put(op, lowering);
+    return new LoweringRegistry(all);
+  }
+
   public Optional<OpLowering> lookup(String op) {
     return Optional.ofNullable(byOp.get(op));
   }

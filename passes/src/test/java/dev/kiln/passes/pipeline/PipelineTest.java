@@ -72,7 +72,7 @@ class PipelineTest {
 
   static List<Bad> badPipelines() {
     return List.of(
-        new Bad("dce,cze", 5, "unknown pass 'cze' (did you mean 'dce'?)"),
+        new Bad("dce,cze", 5, "unknown pass 'cze' (did you mean 'cse' or 'dce'?)"),
         new Bad("lower-graph-loops", 1, "unknown pass 'lower-graph-loops' (did you mean 'lower-graph-to-loops'?)"),
         new Bad("frobnicate", 1, "unknown pass 'frobnicate'; see 'kiln passes' for the list"),
         new Bad("dce,,dce", 5, "expected a pass name, got ','"),
