@@ -197,7 +197,8 @@ final class CompiledEngine {
     long loweredAt = System.nanoTime();
     ProgramCompiler.Result result = pipeline.compiler().compile(program, layout);
     long done = System.nanoTime();
-    return new Report(shapes, values, program, plan, result, loweredAt - start, done - loweredAt);
+    // The compiled program: constant GEMM weights packed (what the executable and artifacts hold).
+    return new Report(shapes, values, result.program(), plan, result, loweredAt - start, done - loweredAt);
   }
 
   static PassContext context(Pipeline pipeline, Map<String, long[]> shapes, Map<String, Tensor> values) {

@@ -17,9 +17,9 @@ final class BenchReport {
   }
 
   static void printPeak(PrintWriter out, FmaPeak peak) {
-    out.printf(Locale.ROOT, "fp32 peak (Vector API fma, %d-bit, registers only): 1 thread %.1f GFLOP/s, "
-        + "%d threads %.1f GFLOP/s%n", peak.vectorBits(), peak.gflopsOneThread(), peak.threads(),
-        peak.gflopsAllThreads());
+    out.printf(Locale.ROOT, "fp32 peak (Vector API fma, %d-bit, registers only): 1 thread %.1f GFLOP/s%s%n",
+        peak.vectorBits(), peak.gflopsOneThread(), peak.threads() == 1 ? ""
+            : String.format(Locale.ROOT, ", %d threads %.1f GFLOP/s", peak.threads(), peak.gflopsAllThreads()));
   }
 
   /** One model in detail: agreement, then a table of the two engines, then the ratio. */
@@ -61,7 +61,7 @@ final class BenchReport {
     for (EngineResult e : List.of(r.kiln(), r.ort())) {
       e.failure().ifPresent(f -> out.println(e.engine() + ": " + f));
     }
-    r.ratio().ifPresent(x -> out.printf(Locale.ROOT, "Kiln / ONNX Runtime (median latency): %.2f%n", x));
+    r.ratio().ifPresent(x -> out.println("Kiln / ONNX Runtime (median latency): " + ratio(x)));
   }
 
   /** Many models, one row each. */
@@ -71,7 +71,7 @@ final class BenchReport {
     for (BenchResult r : results) {
       OptionalDouble error = r.worstRelativeError();
       table.addRow(r.model(), median(r.kiln()), median(r.ort()),
-          r.ratio().isPresent() ? String.format(Locale.ROOT, "%.2f", r.ratio().getAsDouble()) : "",
+          r.ratio().isPresent() ? ratio(r.ratio().getAsDouble()) : "",
           gflopsCell(r, r.kiln(), peak), gflopsCell(r, r.ort(), peak),
           error.isPresent() ? String.format(Locale.ROOT, "%.1e", error.getAsDouble()) : "",
           note(r));
@@ -81,7 +81,8 @@ final class BenchReport {
 
   private static String note(BenchResult r) {
     List<String> notes = new java.util.ArrayList<>();
-    r.kiln().failure().ifPresent(f -> notes.add("Kiln " + firstLine(f)));
+    r.kiln().failure().ifPresent(f -> notes.add((f.startsWith("cannot load: ") ? "skipped: Kiln " : "Kiln ")
+        + firstLine(f)));
     r.ort().failure().ifPresent(f -> notes.add("ORT " + firstLine(f)));
     if (r.kiln().succeeded() && r.ort().succeeded() && !r.outputsAgree()) {
       notes.add(r.agreementProblem().orElse("outputs DISAGREE"));
@@ -92,7 +93,7 @@ final class BenchReport {
   /** The first line of a message, shortened for a table cell. */
   static String firstLine(String message) {
     String line = message.lines().findFirst().orElse("");
-    return line.length() <= 160 ? line : line.substring(0, 157) + "...";
+    return line.length() <= 120 ? line : line.substring(0, 117) + "...";
   }
 
   private static String median(EngineResult e) {
@@ -117,6 +118,11 @@ final class BenchReport {
       return String.format(Locale.ROOT, "%.3f", ms);
     }
     return String.format(Locale.ROOT, ms < 100 ? "%.2f" : "%.0f", ms);
+  }
+
+  /** Two decimals below 10, one above: 0.95, 7.74, 106.7. */
+  static String ratio(double x) {
+    return String.format(Locale.ROOT, x < 10 ? "%.2f" : "%.1f", x);
   }
 
   static String percent(double fraction) {

@@ -47,7 +47,8 @@ final class ModelBench {
     try {
       kilnModel = Kiln.load(file, settings.kilnOptions());
     } catch (ModelLoadException e) {
-      kilnFailure = "cannot load: " + e.getMessage();
+      // The diagnostics start with the file's path, which the report names already.
+      kilnFailure = "cannot load: " + e.getMessage().replace(file + ": ", "");
     } catch (RuntimeException e) {
       kilnFailure = "cannot load: " + describe(e);
     }
