@@ -23,6 +23,8 @@ import dev.kiln.passes.pipeline.stages.SchedulePass;
 import dev.kiln.passes.lower.LoweringRegistry;
 import java.util.List;
 import dev.kiln.passes.memory.MemoryPlan;
+import dev.kiln.passes.shape.CompileTimeInputs;
+import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.passes.shape.ShapeBindingException;
 import dev.kiln.runtime.compiled.CompiledModel;
 import dev.kiln.runtime.compiled.FrameLayout;
@@ -39,6 +41,8 @@ import java.util.function.Consumer;
  * The compile path for one model: per input-shape signature, run the pass pipeline (bind the
  * shapes, graph passes, lower to loops, schedule, plan scratch memory; see {@link PassManager})
  * and compile ({@link ProgramCompiler}); the {@link CompiledModel} runs and caches the results.
+ * Inputs whose values decide shapes ({@link CompileTimeInputs}) are part of the signature: their
+ * values are bound as constants too.
  */
 final class CompiledEngine {
   /** One JIT per cache directory (or none) per process, so models share compiled kernels. */
@@ -49,7 +53,8 @@ final class CompiledEngine {
   private CompiledEngine() {}
 
   /** What one specialization did; for the CLI's --verbose and for documentation figures. */
-  record Report(Map<String, long[]> shapes, LoopProgram program, MemoryPlan memory,
+  record Report(Map<String, long[]> shapes, Map<String, Tensor> values, LoopProgram program,
+      MemoryPlan memory,
       ProgramCompiler.Result result, long lowerNanos, long compileNanos) {}
 
   static CompiledModel create(KilnModel source, Optional<Path> baseDir, ModelOptions options,
@@ -57,8 +62,9 @@ final class CompiledEngine {
     Pipeline pipeline = pipeline(options, source, baseDir);
     ParallelExecutor pool = pool(options.threads());
     Graph graph = source.graph();
-    return new CompiledModel(graph.inputs(), graph.outputs(), shapes -> {
-      Report report = specialize(graph, pipeline, shapes);
+    return new CompiledModel(graph.inputs(), graph.outputs(), CompileTimeInputs.of(graph),
+        (shapes, values) -> {
+      Report report = specialize(graph, pipeline, shapes, values);
       reports.accept(report);
       return report.result().executable();
     }, pool);
@@ -162,18 +168,20 @@ final class CompiledEngine {
   }
 
   /**
-   * Compiles {@code graph} for one set of concrete input shapes; the JIT path and ahead-of-time
-   * artifacts ({@link ArtifactCompiler}) both come through here, so they run the same code.
+   * Compiles {@code graph} for one set of concrete input shapes (and the values of the inputs
+   * that decide shapes, if any); the JIT path and ahead-of-time artifacts
+   * ({@link ArtifactCompiler}) both come through here, so they run the same code.
    *
    * @throws RunException when the model cannot take these shapes or has an operator without a
    *     lowering
    */
-  static Report specialize(Graph graph, Pipeline pipeline, Map<String, long[]> shapes) {
+  static Report specialize(Graph graph, Pipeline pipeline, Map<String, long[]> shapes,
+      Map<String, Tensor> values) {
     checkLowerable(graph);
     long start = System.nanoTime();
     Ir out;
     try {
-      out = pipeline.passes().run(Ir.of(graph), context(pipeline, shapes));
+      out = pipeline.passes().run(Ir.of(graph), context(pipeline, shapes, values));
     } catch (ShapeBindingException | PassException e) {
       throw new RunException(e.getMessage());
     }
@@ -189,14 +197,16 @@ final class CompiledEngine {
     long loweredAt = System.nanoTime();
     ProgramCompiler.Result result = pipeline.compiler().compile(program, layout);
     long done = System.nanoTime();
-    return new Report(shapes, program, plan, result, loweredAt - start, done - loweredAt);
+    // The compiled program: constant GEMM weights packed (what the executable and artifacts hold).
+    return new Report(shapes, values, result.program(), plan, result, loweredAt - start, done - loweredAt);
   }
 
-  static PassContext context(Pipeline pipeline, Map<String, long[]> shapes) {
-    return context(pipeline.options(), pipeline.floatLanes(), shapes);
+  static PassContext context(Pipeline pipeline, Map<String, long[]> shapes, Map<String, Tensor> values) {
+    return context(pipeline.options(), pipeline.floatLanes(), shapes, values);
   }
 
-  static PassContext context(PipelineOptions po, int floatLanes, Map<String, long[]> shapes) {
+  static PassContext context(PipelineOptions po, int floatLanes, Map<String, long[]> shapes,
+      Map<String, Tensor> values) {
     return new PassContext() {
       @Override
       public boolean explain() {
@@ -213,6 +223,11 @@ final class CompiledEngine {
       @Override
       public Map<String, long[]> inputShapes() {
         return shapes;
+      }
+
+      @Override
+      public Map<String, Tensor> inputValues() {
+        return values;
       }
 
       @Override

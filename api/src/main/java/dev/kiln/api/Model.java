@@ -64,8 +64,9 @@ public final class Model {
   }
 
   /**
-   * One entry per input-shape signature compiled so far (compiled engine): a line with the
-   * shapes, lowering and compile times, where the classes came from, and the planned scratch
+   * One entry per signature compiled so far (compiled engine: the input shapes, and the values
+   * of inputs that decide shapes): a line with the shapes (and those values), lowering and
+   * compile times, where the classes came from, and the planned scratch
    * memory; then, when the code was generated in this process, one indented line per code
    * generator note (a loop that did not get the code its schedule asked for).
    */
@@ -75,8 +76,12 @@ public final class Model {
 
   private static String describe(CompiledEngine.Report r) {
     StringBuilder shapes = new StringBuilder();
-    r.shapes().forEach((n, s) -> shapes.append(shapes.isEmpty() ? "" : ", ").append('%').append(n)
-        .append(Arrays.toString(s)));
+    r.shapes().forEach((n, s) -> {
+      shapes.append(shapes.isEmpty() ? "" : ", ").append('%').append(n).append(Arrays.toString(s));
+      if (r.values().containsKey(n)) {
+        shapes.append(" = ").append(valuesText(r.values().get(n)));
+      }
+    });
     return String.format(Locale.ROOT,
         "compiled for %s: %d kernels, lowering %.1f ms, code %.1f ms (%s), scratch arena %d bytes "
             + "for %d bytes of intermediates",
@@ -86,6 +91,20 @@ public final class Model {
         + (r.result().emittedOrNull() == null ? ""
             : r.result().emittedOrNull().notes().stream().map(n -> "\n  note: " + n)
                 .collect(java.util.stream.Collectors.joining()));
+  }
+
+  /** The elements of a small tensor whose values the code is compiled for: {@code [2, 3]}. */
+  private static String valuesText(Tensor t) {
+    StringBuilder sb = new StringBuilder("[");
+    for (long i = 0; i < t.size(); i++) {
+      sb.append(i == 0 ? "" : ", ");
+      if (t.dtype().isFloating()) {
+        sb.append(t.getDouble(i));
+      } else {
+        sb.append(t.dtype() == dev.kiln.ir.type.DType.BOOL ? t.getBoolean(i) : t.getLong(i));
+      }
+    }
+    return sb.append(']').toString();
   }
 
   /**

@@ -43,7 +43,7 @@ public final class Passes {
         model.source(), model.baseDir());
     int lanes = Math.max(1, ProgramCompiler.floatLanes(EmitOptions.defaults()
         .withVectorize(EmitOptions.vectorApiAvailable())));
-    return manager.run(Ir.of(model.graph()), CompiledEngine.context(options.pipelineOptions(), lanes, shapes));
+    return manager.run(Ir.of(model.graph()), CompiledEngine.context(options.pipelineOptions(), lanes, shapes, java.util.Map.of()));
   }
 
   /** Graph IR as canonical Kiln text (as {@code kiln print}), loop IR as loop IR with its memory plan. */

@@ -8,6 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.kiln.codegen.gemm.GemmGenerator;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.LoopProgram;
@@ -36,6 +37,15 @@ public final class JavaEmitter {
   private JavaEmitter() {}
 
   public static EmittedProgram emit(LoopProgram program, FrameLayout layout, EmitOptions options) {
+    return emit(program, layout, options, java.util.Set.of());
+  }
+
+  /**
+   * @param packedWeights constants that {@link dev.kiln.codegen.gemm.PackedWeights} packed into
+   *     GEMM panels: the matmuls reading them as B read panels
+   */
+  public static EmittedProgram emit(LoopProgram program, FrameLayout layout, EmitOptions options,
+      java.util.Set<Buffer> packedWeights) {
     List<String> notes = new ArrayList<>();
     NameAllocator methodNames = new NameAllocator();
     Map<Buffer, Tensor> inlined = new HashMap<>();
@@ -49,6 +59,7 @@ public final class JavaEmitter {
         .addModifiers(Modifier.PUBLIC)
         .addParameter(KernelEmitter.FRAME, "frame");
     List<MethodSpec> kernels = new ArrayList<>();
+    GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
       Kernel kernel = program.kernels().get(k);
@@ -57,7 +68,8 @@ public final class JavaEmitter {
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
           .addJavadoc("$L", "Kernel " + CommentText.escape(kernel.name()) + ": "
               + CommentText.escape(kernel.source()) + ".\n");
-      KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method);
+      KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm,
+          packedWeights);
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());
@@ -77,8 +89,10 @@ public final class JavaEmitter {
           .initializer("$T.SPECIES_PREFERRED", VectorLoops.FLOAT_VECTOR)
           .build());
     }
+    gemm.fields().forEach(type::addField);
     type.addMethod(run.build());
     kernels.forEach(type::addMethod);
+    gemm.methods().forEach(type::addMethod);
     String source = JavaFile.builder(options.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")

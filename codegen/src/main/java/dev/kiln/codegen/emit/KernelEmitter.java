@@ -4,7 +4,15 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
+import com.google.common.collect.ImmutableList;
+import dev.kiln.codegen.gemm.EpilogueCode;
+import dev.kiln.codegen.gemm.GemmGenerator;
+import dev.kiln.codegen.gemm.GemmSpec;
 import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.MatrixOperand;
+import dev.kiln.ir.type.DType;
+import java.util.Optional;
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.LoopKind;
@@ -41,17 +49,23 @@ final class KernelEmitter {
   private final ScalarExprs scalar;
   private final VectorLoops vector;
   private final String frame;
+  private final GemmGenerator gemm;
+  private final java.util.Set<Buffer> packedWeights;
   private int nextName;
 
   KernelEmitter(Kernel kernel, FrameLayout layout, Map<Buffer, Tensor> inlined, EmitOptions options,
-      List<String> notes, MethodSpec.Builder method) {
+      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, java.util.Set<Buffer> packedWeights) {
     this.kernel = kernel;
+    this.gemm = gemm;
+    this.packedWeights = packedWeights;
     this.options = options;
     this.notes = notes;
     this.frame = names.newName("frame");
     method.addParameter(FRAME, frame);
+    java.util.Set<Buffer> matrices = new java.util.HashSet<>();
+    StmtWalk.matmulBuffers(kernel.body(), matrices);
     for (Buffer b : kernel.buffers()) {
-      if (inlined.containsKey(b) && b.size() == 1) {
+      if (inlined.containsKey(b) && b.size() == 1 && !matrices.contains(b)) {
         continue;
       }
       int slot = layout.slotOf(b);
@@ -127,7 +141,135 @@ final class KernelEmitter {
       }
       case Stmt.Assign a -> code.addStatement("$L = $L", env.local(a.local()),
           scalar.expr(a.value(), env));
+      case Stmt.Matmul mm -> matmul(mm, env, code);
     }
+  }
+
+  /**
+   * The matmul intrinsic: a call of the generated GEMM ({@link GemmGenerator}) when it can take
+   * it, else plain loops ({@link #plainMatmul}).
+   */
+  private void matmul(Stmt.Matmul mm, Env env, CodeBlock.Builder code) {
+    checkBuffer(mm.c().buffer());
+    Optional<GemmSpec> spec = gemmSpec(mm);
+    if (spec.isEmpty() && packedWeights.contains(mm.b().buffer())) {
+      throw new IllegalStateException("kernel " + kernel.name() + ": a matmul reads packed weights "
+          + mm.b().buffer() + " but is not a generated GEMM");
+    }
+    if (spec.isEmpty()) {
+      plainMatmul(mm, env, code);
+      return;
+    }
+    Expr epilogue = mm.epilogue();
+    String method = gemm.generate(spec.get(), new EpilogueCode() {
+      @Override
+      public CodeBlock scalar(Map<Local, String> names) {
+        Env e = Env.root();
+        names.forEach(e::bind);
+        return scalar.expr(epilogue, e);
+      }
+
+      @Override
+      public Optional<CodeBlock> vector(Map<Local, String> names, String species) {
+        return vector.epilogue(epilogue, names, species);
+      }
+    });
+    code.beginControlFlow("");
+    List<String> args = new ArrayList<>();
+    for (MatrixOperand x : operands(mm)) {
+      args.add(arrays.get(x.buffer()));
+      args.add(operandBase(x, env, code));
+    }
+    code.addStatement("$L($L, $L.parallel())", method, String.join(", ", args), frame);
+    code.endControlFlow();
+  }
+
+  private static List<MatrixOperand> operands(Stmt.Matmul mm) {
+    List<MatrixOperand> all = new ArrayList<>(List.of(mm.a(), mm.b(), mm.c()));
+    mm.addends().forEach(x -> all.add(x.operand()));
+    return all;
+  }
+
+  /**
+   * What the GEMM generator needs, when it can take this matmul: f32 throughout, unit column
+   * stride in C, int extents, and C not also read (a read of C during the blocked K loop would
+   * see partial sums).
+   */
+  private Optional<GemmSpec> gemmSpec(Stmt.Matmul mm) {
+    if (mm.acc().type() != DType.F32 || mm.m() > Integer.MAX_VALUE || mm.n() > Integer.MAX_VALUE
+        || mm.k() > Integer.MAX_VALUE || mm.c().colStride() != 1) {
+      return Optional.empty();
+    }
+    for (MatrixOperand x : operands(mm)) {
+      if (x.buffer().dtype() != DType.F32 || !arrays.containsKey(x.buffer())) {
+        return Optional.empty();
+      }
+    }
+    for (MatrixOperand x : mm.reads()) {
+      if (x.buffer().equals(mm.c().buffer())) {
+        return Optional.empty();
+      }
+    }
+    ImmutableList.Builder<GemmSpec.Addend> addends = ImmutableList.builder();
+    mm.addends().forEach(x -> addends.add(new GemmSpec.Addend(x.local(), x.operand().rowStride(),
+        x.operand().colStride())));
+    GemmSpec spec = new GemmSpec((int) mm.m(), (int) mm.n(), (int) mm.k(), mm.a().rowStride(),
+        mm.a().colStride(), mm.b().rowStride(), mm.b().colStride(), mm.c().rowStride(), mm.acc(),
+        addends.build(), mm.plainEpilogue(), packedWeights.contains(mm.b().buffer()));
+    return gemm.supports(spec) ? Optional.of(spec) : Optional.empty();
+  }
+
+  /**
+   * The matmul intrinsic as plain loops in the reference order (each product and partial sum
+   * rounded to float, as the loop-IR interpreter does).
+   */
+  private void plainMatmul(Stmt.Matmul mm, Env env, CodeBlock.Builder code) {
+    code.beginControlFlow("");
+    String a = operandBase(mm.a(), env, code);
+    String b = operandBase(mm.b(), env, code);
+    String c = operandBase(mm.c(), env, code);
+    List<String> addendBases = new ArrayList<>();
+    for (Stmt.Addend x : mm.addends()) {
+      addendBases.add(operandBase(x.operand(), env, code));
+    }
+    String i = fresh("i");
+    String j = fresh("i");
+    String p = fresh("i");
+    String acc = fresh("t");
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", i, i, mm.m(), i);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", j, j, mm.n(), j);
+    code.addStatement("$T $L = 0", JavaTypes.computeType(mm.acc().type()), acc);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", p, p, mm.k(), p);
+    code.addStatement("$L = $L + $L * $L", acc, acc,
+        element(mm.a(), a, i, p), element(mm.b(), b, p, j));
+    code.endControlFlow();
+    Env inner = env.child();
+    inner.bind(mm.acc(), acc);
+    for (int x = 0; x < mm.addends().size(); x++) {
+      Stmt.Addend addend = mm.addends().get(x);
+      String name = fresh("t");
+      code.addStatement("$T $L = $L", JavaTypes.computeType(addend.local().type()), name,
+          JavaTypes.fromStorage(addend.operand().buffer().dtype(),
+              element(addend.operand(), addendBases.get(x), i, j)));
+      inner.bind(addend.local(), name);
+    }
+    code.addStatement("$L = $L", element(mm.c(), c, i, j),
+        JavaTypes.toStorage(mm.c().buffer().dtype(), scalar.expr(mm.epilogue(), inner)));
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+  }
+
+  /** Declares the flat index of an operand's element (0, 0) in its frame array; returns its name. */
+  private String operandBase(dev.kiln.ir.loop.MatrixOperand x, Env env, CodeBlock.Builder code) {
+    String base = fresh("m");
+    code.addStatement("final int $L = $L + $L", base, offsets.get(x.buffer()), scalar.expr(x.offset(), env));
+    return base;
+  }
+
+  private CodeBlock element(dev.kiln.ir.loop.MatrixOperand x, String base, String row, String col) {
+    return CodeBlock.of("$L[$L + $L * $L + $L * $L]", arrays.get(x.buffer()), base, row, x.rowStride(),
+        col, x.colStride());
   }
 
   private void checkBuffer(Buffer b) {

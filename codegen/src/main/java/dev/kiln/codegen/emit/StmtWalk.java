@@ -24,6 +24,24 @@ final class StmtWalk {
       }
       case Stmt.Store st -> { }
       case Stmt.Let l -> { }
+      case Stmt.Matmul mm -> { }
+    }
+  }
+
+  /** Buffers that a matmul intrinsic in {@code s} reads or writes as a matrix (they need arrays). */
+  static void matmulBuffers(Stmt s, java.util.Set<dev.kiln.ir.loop.Buffer> out) {
+    switch (s) {
+      case Stmt.For f -> matmulBuffers(f.body(), out);
+      case Stmt.Block b -> b.stmts().forEach(x -> matmulBuffers(x, out));
+      case Stmt.If i -> {
+        matmulBuffers(i.then(), out);
+        i.otherwise().ifPresent(x -> matmulBuffers(x, out));
+      }
+      case Stmt.Matmul mm -> {
+        mm.reads().forEach(x -> out.add(x.buffer()));
+        out.add(mm.c().buffer());
+      }
+      default -> { }
     }
   }
 }

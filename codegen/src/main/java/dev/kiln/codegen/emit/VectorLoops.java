@@ -31,6 +31,8 @@ final class VectorLoops {
   static final String SPECIES = "SPECIES";
 
   private final ScalarExprs scalar;
+  /** The species field the vector code names ({@link #SPECIES}, or the GEMM's for epilogues). */
+  private String species = SPECIES;
   private final KernelEmitter kernel;
   private boolean used;
   /** The variable of the loop being vectorized. */
@@ -78,6 +80,30 @@ final class VectorLoops {
     code.endControlFlow();
   }
 
+  /**
+   * A matmul epilogue (an f32 expression over locals and constants) as a {@code FloatVector}
+   * expression on the species field {@code speciesField}, each local in {@code names} a vector of
+   * that name; empty when it has no vector form.
+   */
+  Optional<CodeBlock> epilogue(Expr e, java.util.Map<Local, String> names, String speciesField) {
+    Set<Local> vectorLocals = new HashSet<>(names.keySet());
+    Var lane = new Var("lane");
+    extents = new java.util.HashMap<>();
+    if (checkValue(e, lane, vectorLocals).isPresent()) {
+      return Optional.empty();
+    }
+    Env env = Env.root();
+    names.forEach(env::bind);
+    laneVar = lane;
+    String saved = species;
+    species = speciesField;
+    try {
+      return Optional.of(vexpr(e, env, vectorLocals));
+    } finally {
+      species = saved;
+    }
+  }
+
   // ---- the check ----
 
   private Optional<String> check(Stmt s, Var v, Set<Local> vectorLocals) {
@@ -120,6 +146,9 @@ final class VectorLoops {
       }
       case Stmt.If i -> {
         return Optional.of("its body holds a conditional");
+      }
+      case Stmt.Matmul mm -> {
+        return Optional.of("its body holds a matmul intrinsic");
       }
     }
   }
@@ -290,11 +319,11 @@ final class VectorLoops {
 
   private CodeBlock vexpr(Expr e, Env env, Set<Local> vectorLocals) {
     if (invariant(e, laneVar, vectorLocals)) {
-      return CodeBlock.of("$T.broadcast($L, $L)", FLOAT_VECTOR, SPECIES, scalar.expr(e, env));
+      return CodeBlock.of("$T.broadcast($L, $L)", FLOAT_VECTOR, species, scalar.expr(e, env));
     }
     return switch (e) {
       case Local l -> CodeBlock.of("$L", env.local(l));
-      case Expr.Load l -> CodeBlock.of("$T.fromArray($L, $L)", FLOAT_VECTOR, SPECIES,
+      case Expr.Load l -> CodeBlock.of("$T.fromArray($L, $L)", FLOAT_VECTOR, species,
           arrayAndIndex(l.buffer(), l.indices(), env));
       case Expr.Binary b -> {
         CodeBlock x = vexpr(b.lhs(), env, vectorLocals);

@@ -70,4 +70,25 @@ final class Programs {
           + expected + "\nsource:\n" + emitted.source());
     }
   }
+
+  /**
+   * Compiled and interpreted f32 results agree within {@code tol * (1 + |expected|)} per element
+   * (for code that reassociates sums, as the generated GEMM does).
+   */
+  static void assertCloseToInterpreter(LoopProgram p, long seed, double tol) {
+    Map<String, Tensor> in = randomInputs(p, seed);
+    EmittedProgram emitted = emit(p);
+    Map<String, Tensor> expected = LoopInterpreter.run(p, in);
+    Map<String, Tensor> actual = runCompiled(p, emitted, in);
+    for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+      float[] x = e.getValue().toFloatArray();
+      float[] y = actual.get(e.getKey()).toFloatArray();
+      for (int i = 0; i < x.length; i++) {
+        if (!(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(x[i])))) {
+          throw new AssertionError("seed " + seed + ": " + e.getKey() + " element " + i + " is " + y[i]
+              + ", expected " + x[i] + "\nsource:\n" + emitted.source());
+        }
+      }
+    }
+  }
 }

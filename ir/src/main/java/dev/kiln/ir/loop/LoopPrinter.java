@@ -84,6 +84,20 @@ public final class LoopPrinter {
       case Stmt.Let l -> indent(depth).append("let ").append(l.local()).append(": ")
           .append(l.local().type().text()).append(" = ").append(l.init()).append('\n');
       case Stmt.Assign a -> indent(depth).append(a.local()).append(" = ").append(a.value()).append('\n');
+      case Stmt.Matmul mm -> {
+        indent(depth).append("matmul ").append(mm.m()).append('x').append(mm.n()).append('x')
+            .append(mm.k()).append(' ').append(mm.c()).append(" = ").append(mm.a()).append(" * ")
+            .append(mm.b()).append(" acc ").append(mm.acc()).append(": ").append(mm.acc().type().text());
+        if (!mm.plainEpilogue()) {
+          out.append(" epilogue ").append(mm.epilogue());
+          String sep = " with ";
+          for (Stmt.Addend x : mm.addends()) {
+            out.append(sep).append(x.local()).append(" = ").append(x.operand());
+            sep = ", ";
+          }
+        }
+        out.append('\n');
+      }
     }
   }
 

@@ -99,6 +99,7 @@ public final class LoopVerifier {
       }
       case Stmt.Let l -> { }
       case Stmt.Assign a -> { }
+      case Stmt.Matmul mm -> written.add(mm.c().buffer());
     }
   }
 
@@ -166,6 +167,84 @@ public final class LoopVerifier {
           }
           expr(a.value(), guarded);
         }
+        case Stmt.Matmul mm -> matmul(mm);
+      }
+    }
+
+    /**
+     * Operands inside their buffers, the output not an input or constant, f32 operands, and an
+     * epilogue over the accumulator, the addends' locals and constants only.
+     */
+    void matmul(Stmt.Matmul mm) {
+      Buffer c = mm.c().buffer();
+      if (c.role() == BufferRole.INPUT || c.role() == BufferRole.CONSTANT) {
+        error("matmul stores into " + c.role().text() + " buffer " + c);
+      }
+      operand("a", mm.a(), mm.m(), mm.k());
+      operand("b", mm.b(), mm.k(), mm.n());
+      operand("c", mm.c(), mm.m(), mm.n());
+      if ((mm.c().rowStride() == 0 || mm.c().colStride() == 0)
+          && mm.m() > 1 && mm.n() > 1) {
+        error("matmul output " + mm.c() + " broadcasts (a zero stride): elements would be written twice");
+      }
+      for (MatrixOperand x : List.of(mm.a(), mm.b(), mm.c())) {
+        if (x.buffer().dtype() != dev.kiln.ir.type.DType.F32) {
+          error("matmul operand " + x + " is " + x.buffer().dtype() + "; only f32 matmul is supported");
+        }
+      }
+      Set<Local> allowed = new HashSet<>();
+      allowed.add(mm.acc());
+      for (Stmt.Addend x : mm.addends()) {
+        operand("addend " + x.local(), x.operand(), mm.m(), mm.n());
+        if (!allowed.add(x.local())) {
+          error("matmul local " + x.local() + " is bound twice");
+        }
+      }
+      epilogue(mm.epilogue(), allowed);
+    }
+
+    private void operand(String what, MatrixOperand x, long rows, long cols) {
+      if (!buffers.contains(x.buffer())) {
+        error("matmul " + what + " uses " + x.buffer() + ", which is not among its buffers");
+      }
+      expr(x.offset(), guarded);
+      if (rows == 0 || cols == 0) {
+        return;
+      }
+      Optional<IndexRange> r = IndexRange.of(x.offset(), loops);
+      if (r.isEmpty()) {
+        return;
+      }
+      long last = r.get().max() + (rows - 1) * x.rowStride() + (cols - 1) * x.colStride();
+      if (r.get().min() < 0 || last >= x.buffer().size()) {
+        error("matmul " + what + " " + x + " reaches elements " + r.get().min() + ".." + last
+            + " of " + x.buffer() + ", which has " + x.buffer().size());
+      }
+    }
+
+    private void epilogue(Expr e, Set<Local> allowed) {
+      switch (e) {
+        case Local l -> {
+          if (!allowed.contains(l)) {
+            error("matmul epilogue uses " + l + ", which is not its accumulator or an addend");
+          }
+        }
+        case Var v -> error("matmul epilogue uses loop variable " + v);
+        case Expr.Load l -> error("matmul epilogue loads " + l + "; read matrices through addends");
+        case Expr.Binary b -> {
+          epilogue(b.lhs(), allowed);
+          epilogue(b.rhs(), allowed);
+        }
+        case Expr.Unary u -> epilogue(u.operand(), allowed);
+        case Expr.Call c -> c.args().forEach(a -> epilogue(a, allowed));
+        case Expr.Cast c -> epilogue(c.operand(), allowed);
+        case Expr.Select s -> {
+          epilogue(s.condition(), allowed);
+          epilogue(s.ifTrue(), allowed);
+          epilogue(s.ifFalse(), allowed);
+        }
+        case Expr.IntConst c -> { }
+        case Expr.FloatConst c -> { }
       }
     }
 

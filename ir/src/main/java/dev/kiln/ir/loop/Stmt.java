@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /** A loop-IR statement. Immutable; structural equality. */
-public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, Stmt.Let, Stmt.Assign {
+public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, Stmt.Let, Stmt.Assign,
+    Stmt.Matmul {
 
   /** {@code for var in 0..extent}: loops are normalized to start at 0 with step 1. */
   record For(Var var, long extent, LoopKind kind, Stmt body) implements Stmt {
@@ -72,6 +73,63 @@ public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, 
     public Assign {
       checkArgument(value.type() == local.type(),
           "local %s of %s assigned %s", local, local.type(), value.type());
+    }
+  }
+
+  /**
+   * The matrix-multiply intrinsic (a "tensor intrinsic" in TVM's words): for every
+   * {@code i < m, j < n},
+   * <pre>  c(i, j) = epilogue  with  acc = sum over p < k of a(i, p) * b(p, j),
+   *                          each addend's local = its operand(i, j)</pre>
+   * The reference order of the sum is p = 0, 1, ..., k-1 in the accumulator's type; compiled code
+   * blocks and reassociates it (GEMM kernels do), so results agree within a tolerance, not bit for
+   * bit. The epilogue is a scalar expression over {@code acc}, the addends' locals and constants
+   * only (no loads, no loop variables): bias, residual, alpha/beta scaling and activations, which
+   * code generation applies while the result block is still in registers or cache.
+   *
+   * <p>Operands are f32 today; the accumulator's type is the {@code acc} local's, which leaves room
+   * for integer GEMM (u8/i8 operands, i32 accumulator).
+   */
+  record Matmul(MatrixOperand a, MatrixOperand b, MatrixOperand c, long m, long n, long k, Local acc,
+      ImmutableList<Addend> addends, Expr epilogue) implements Stmt {
+    public Matmul {
+      addends = ImmutableList.copyOf(addends);
+      checkArgument(m >= 0 && n >= 0 && k >= 0, "matmul extents %s x %s x %s", m, n, k);
+      checkArgument(acc.type() == c.buffer().dtype(), "accumulator %s of %s stores into %s",
+          acc, acc.type(), c.buffer());
+      checkArgument(epilogue.type() == c.buffer().dtype(), "epilogue %s of %s stores into %s",
+          epilogue, epilogue.type(), c.buffer());
+      for (Addend x : addends) {
+        checkArgument(x.local().type() == x.operand().buffer().dtype(), "addend %s of %s reads %s",
+            x.local(), x.local().type(), x.operand().buffer());
+      }
+    }
+
+    /** The plain product: {@code c = a * b}, no epilogue. */
+    public static Matmul plain(MatrixOperand a, MatrixOperand b, MatrixOperand c, long m, long n, long k,
+        Local acc) {
+      return new Matmul(a, b, c, m, n, k, acc, ImmutableList.of(), acc);
+    }
+
+    /** Every buffer the statement reads: a, b and the addends. */
+    public List<MatrixOperand> reads() {
+      ImmutableList.Builder<MatrixOperand> r = ImmutableList.builder();
+      r.add(a, b);
+      addends.forEach(x -> r.add(x.operand()));
+      return r.build();
+    }
+
+    /** Whether the epilogue is just the accumulator. */
+    public boolean plainEpilogue() {
+      return addends.isEmpty() && epilogue.equals(acc);
+    }
+  }
+
+  /** A matrix read element-wise by a {@link Matmul}'s epilogue, under the name {@code local}. */
+  record Addend(Local local, MatrixOperand operand) {
+    public Addend {
+      java.util.Objects.requireNonNull(local, "local");
+      java.util.Objects.requireNonNull(operand, "operand");
     }
   }
 }

@@ -52,6 +52,23 @@ public final class LoweringRegistry {
     return new LoweringRegistry(all);
   }
 
+  /** This registry with the lowering of {@code op}, which must have one, replaced by {@code lowering}. */
+  public LoweringRegistry replacing(String op, OpLowering lowering) {
+    if (!byOp.containsKey(op)) {
+      throw new IllegalArgumentException("no lowering for " + op + " to replace");
+    }
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.put(op, lowering);
+    return new LoweringRegistry(all);
+  }
+
+  /** This registry with {@code replacements} lowering their operators instead. */
+  public LoweringRegistry replacing(Map<String, OpLowering> replacements) {
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.putAll(replacements);
+    return new LoweringRegistry(all);
+  }
+
   public Optional<OpLowering> lookup(String op) {
     return Optional.ofNullable(byOp.get(op));
   }

@@ -41,6 +41,11 @@ public final class DefaultScheduler implements ScheduleFunction {
   @Override
   public Schedule schedule(Kernel kernel) {
     Schedule s = Schedule.of(kernel);
+    boolean[] intrinsic = {false};
+    Loops.forEachStmt(kernel.body(), x -> intrinsic[0] |= x instanceof Stmt.Matmul);
+    if (intrinsic[0]) {
+      return s; // code generation blocks, vectorizes and parallelizes matmul intrinsics itself
+    }
     List<Stmt.For> roots = new ArrayList<>();
     if (kernel.body() instanceof Stmt.Block b) {
       b.stmts().stream().filter(x -> x instanceof Stmt.For).forEach(x -> roots.add((Stmt.For) x));

@@ -99,6 +99,12 @@ final class Loops {
       case Stmt.If i -> List.of(i.condition());
       case Stmt.Let l -> List.of(l.init());
       case Stmt.Assign a -> List.of(a.value());
+      case Stmt.Matmul mm -> {
+        List<Expr> all = new ArrayList<>();
+        all.add(mm.c().offset());
+        mm.reads().forEach(x -> all.add(x.offset()));
+        yield all;
+      }
       default -> List.of();
     };
   }
@@ -209,7 +215,17 @@ final class Loops {
           i.otherwise().map(o -> mapExprs(o, f)));
       case Stmt.Let l -> new Stmt.Let(l.local(), f.apply(l.init()));
       case Stmt.Assign a -> new Stmt.Assign(a.local(), f.apply(a.value()));
+      // Only the offsets: the epilogue is over the statement's own locals.
+      case Stmt.Matmul mm -> new Stmt.Matmul(offset(mm.a(), f), offset(mm.b(), f), offset(mm.c(), f),
+          mm.m(), mm.n(), mm.k(), mm.acc(),
+          mm.addends().stream().map(x -> new Stmt.Addend(x.local(), offset(x.operand(), f)))
+              .collect(ImmutableList.toImmutableList()),
+          mm.epilogue());
     };
+  }
+
+  private static dev.kiln.ir.loop.MatrixOperand offset(dev.kiln.ir.loop.MatrixOperand x, Function<Expr, Expr> f) {
+    return new dev.kiln.ir.loop.MatrixOperand(x.buffer(), f.apply(x.offset()), x.rowStride(), x.colStride());
   }
 
   static Expr substitute(Expr e, Map<? extends Expr, ? extends Expr> map) {

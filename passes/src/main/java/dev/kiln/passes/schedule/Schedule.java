@@ -484,6 +484,14 @@ public final class Schedule {
   }
 
   private Loops.Found findWithContext(String call, String name, int precondition) {
+    // The dependence analysis sees loads and stores, not the region a matmul intrinsic writes:
+    // loops around one are the GEMM generator's to schedule, not these primitives'.
+    Loops.forEachStmt(kernel.body(), x -> {
+      if (x instanceof Stmt.Matmul) {
+        throw fail(call, ScheduleError.HOLDS_INTRINSIC, precondition,
+            "the kernel holds a matmul intrinsic, which code generation schedules itself");
+      }
+    });
     return Loops.find(kernel.body(), name).orElseThrow(() -> fail(call, ScheduleError.UNKNOWN_LOOP,
         precondition, "there is no loop " + name + " (loops: "
             + String.join(", ", Loops.loopNames(kernel.body())) + ")"));

@@ -38,6 +38,8 @@ public enum ScheduleError {
   TRACE_SYNTAX,
   /** A trace step that does not replay to the loops it recorded. */
   TRACE_MISMATCH,
+  /** The kernel holds a {@code matmul} intrinsic, whose blocking is code generation's, not a schedule's. */
+  HOLDS_INTRINSIC,
   /** A schedule function returned a schedule of some other kernel than the one it was given. */
   WRONG_KERNEL
 }

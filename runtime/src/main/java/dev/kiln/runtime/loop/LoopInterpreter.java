@@ -6,6 +6,7 @@ import dev.kiln.ir.loop.IntrinsicMath;
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.loop.MatrixOperand;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.tensor.Tensor;
@@ -132,6 +133,45 @@ public final class LoopInterpreter {
       }
       case Stmt.Let l -> assign(l.local(), l.init());
       case Stmt.Assign a -> assign(a.local(), a.value());
+      case Stmt.Matmul mm -> matmul(mm);
+    }
+  }
+
+  /**
+   * The reference of the matmul intrinsic: per output element, the sum over p in order, each
+   * product and partial sum rounded to the accumulator's type, then the epilogue.
+   */
+  private void matmul(Stmt.Matmul mm) {
+    double[] a = reals.get(mm.a().buffer());
+    double[] b = reals.get(mm.b().buffer());
+    double[] c = reals.get(mm.c().buffer());
+    long ao = integer(mm.a().offset());
+    long bo = integer(mm.b().offset());
+    long co = integer(mm.c().offset());
+    long[] addendOffsets = new long[mm.addends().size()];
+    for (int x = 0; x < addendOffsets.length; x++) {
+      addendOffsets[x] = integer(mm.addends().get(x).operand().offset());
+    }
+    DType accType = mm.acc().type();
+    for (long i = 0; i < mm.m(); i++) {
+      for (long j = 0; j < mm.n(); j++) {
+        double acc = 0;
+        for (long p = 0; p < mm.k(); p++) {
+          double product = arithmeticRound(accType,
+              a[(int) (ao + i * mm.a().rowStride() + p * mm.a().colStride())]
+                  * b[(int) (bo + p * mm.b().rowStride() + j * mm.b().colStride())]);
+          acc = arithmeticRound(accType, acc + product);
+        }
+        realLocals.put(mm.acc(), acc);
+        for (int x = 0; x < addendOffsets.length; x++) {
+          Stmt.Addend addend = mm.addends().get(x);
+          MatrixOperand op = addend.operand();
+          realLocals.put(addend.local(),
+              reals.get(op.buffer())[(int) (addendOffsets[x] + i * op.rowStride() + j * op.colStride())]);
+        }
+        c[(int) (co + i * mm.c().rowStride() + j * mm.c().colStride())] =
+            round(mm.c().buffer().dtype(), real(mm.epilogue()));
+      }
     }
   }
 

@@ -87,6 +87,7 @@ public final class FusedLowerings {
           i.otherwise().map(x -> atStore(x, out, epilogue)));
       case Stmt.Let l -> l;
       case Stmt.Assign a -> a;
+      case Stmt.Matmul mm -> mm; // never reached: StoreCount sends matmul outputs to a second nest
     };
   }
 
@@ -118,6 +119,14 @@ public final class FusedLowerings {
         }
         case Stmt.Let l -> visit(l.init());
         case Stmt.Assign a -> visit(a.value());
+        case Stmt.Matmul mm -> {
+          // A matmul writes a region, not one store per element: the epilogue becomes a second
+          // nest over the output (folding it into the matmul's own epilogue is the better way).
+          if (mm.c().buffer().name().equals(buffer.name())) {
+            stores += 2;
+          }
+          loads |= mm.reads().stream().anyMatch(x -> x.buffer().name().equals(buffer.name()));
+        }
       }
     }
 

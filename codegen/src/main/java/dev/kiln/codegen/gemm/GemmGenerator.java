@@ -1,0 +1,734 @@
+package dev.kiln.codegen.gemm;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.ParameterizedTypeName;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.runtime.compiled.ParallelExecutor;
+import dev.kiln.runtime.compiled.RangeTask;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Generates the Java code of f32 matrix multiplies with the BLIS/Goto structure, one set of
+ * static methods per {@link GemmSpec}, every extent and stride a literal:
+ *
+ * <pre>
+ * for jc in N by nc                       (B block in L3)
+ *   for pc in K by kc                     (depth of the panels)
+ *     pack B[pc.., jc..] into nr-wide panels      (parallel; skipped for prepacked constants)
+ *     parallel over row panels (or column panels when M is small):
+ *       for ic in rows by mc              (A block in L2)
+ *         pack A[ic.., pc..] into mr-high panels
+ *         for each nr-wide B panel        (stays in L1)
+ *           for each mr-high A panel: microkernel mr x nr, then the epilogue on the tile
+ * </pre>
+ *
+ * The microkernel keeps {@code mr x nrVectors} {@code FloatVector} accumulators in registers and
+ * runs {@code fma}s over the packed panels; it is shared by every GEMM of the class (one small
+ * method, hot for C2 early). Edge tiles run the same microkernel into a scratch tile and copy the
+ * valid part. After the last K block the epilogue runs over the tile while it is in L1, as vectors
+ * when it has a vector form. M below {@code mr} takes a GEMV-like path: no packing of A, B read in
+ * place when its rows are contiguous, a microkernel of M rows with several accumulator sets over
+ * K to hide the fma latency.
+ *
+ * <p>Scratch (packed panels) comes from a pool of arrays in the generated class: taken and given
+ * back per call, so concurrent and nested runs never share one and small GEMMs allocate nothing
+ * after the first call.
+ */
+public final class GemmGenerator {
+  static final ClassName FV = ClassName.get("jdk.incubator.vector", "FloatVector");
+  static final ClassName SPECIES_TYPE = ClassName.get("jdk.incubator.vector", "VectorSpecies");
+  static final ClassName EXECUTOR = ClassName.get(ParallelExecutor.class);
+  static final ClassName RANGE_TASK = ClassName.get(RangeTask.class);
+  static final ClassName MATH = ClassName.get(Math.class);
+  static final String S = "GEMM_SPECIES";
+  static final String POOL = "GEMM_SCRATCH";
+  /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
+  static final long PARALLEL_FLOPS = 1L << 22;
+
+  private final GemmParams p;
+  private final NameAllocator methodNames;
+  private final List<MethodSpec> methods = new ArrayList<>();
+  private String micro;
+  private String take;
+  private String give;
+
+  /** @param methodNames the generated class's method names (the generator adds its own) */
+  public GemmGenerator(GemmParams params, NameAllocator methodNames) {
+    this.p = params;
+    this.methodNames = methodNames;
+  }
+
+  /** Whether the generator can take {@code spec} (else the emitter writes plain loops). */
+  public boolean supports(GemmSpec spec) {
+    return p.enabled() && spec.m() > 0 && spec.n() > 0 && spec.k() > 0;
+  }
+
+  /** Methods generated so far. */
+  public List<MethodSpec> methods() {
+    return methods;
+  }
+
+  /** The class fields the methods use; empty when no GEMM was generated. */
+  public List<FieldSpec> fields() {
+    if (micro == null) {
+      return List.of();
+    }
+    String species = switch (p.lanes()) {
+      case 4 -> "SPECIES_128";
+      case 8 -> "SPECIES_256";
+      default -> "SPECIES_512";
+    };
+    return List.of(
+        FieldSpec.builder(ParameterizedTypeName.get(SPECIES_TYPE, ClassName.get(Float.class)), S,
+                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .initializer("$T.$L", FV, species).build(),
+        FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(ConcurrentLinkedQueue.class),
+                com.palantir.javapoet.ArrayTypeName.of(com.palantir.javapoet.TypeName.FLOAT)), POOL,
+                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .initializer("new $T<>()", ConcurrentLinkedQueue.class).build());
+  }
+
+  /**
+   * Generates the methods of one GEMM and returns the name of its entry point, called as
+   * {@code name(a, aBase, b, bBase, c, cBase, [addend, addendBase]..., executor)}.
+   */
+  public String generate(GemmSpec spec, EpilogueCode epilogue) {
+    if (micro == null) {
+      sharedMethods();
+    }
+    String epi = spec.plainEpilogue() ? null : epilogueMethod(spec, epilogue);
+    if (spec.m() < p.mr()) {
+      return !spec.packedB() && spec.bColStride() == 1 ? streamPath(spec, epi) : smallPath(spec, epi);
+    }
+    return blockedPath(spec, epi);
+  }
+
+  // ---- shared: the scratch pool and the microkernel ----
+
+  private void sharedMethods() {
+    take = methodNames.newName("gemmTake");
+    give = methodNames.newName("gemmGive");
+    methods.add(MethodSpec.methodBuilder(take)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(float[].class)
+        .addParameter(int.class, "n")
+        .addStatement("float[] s = $L.poll()", POOL)
+        .addStatement("return s != null && s.length >= n ? s : new float[n]")
+        .build());
+    methods.add(MethodSpec.methodBuilder(give)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "s")
+        .addStatement("$L.offer(s)", POOL)
+        .build());
+    micro = methodNames.newName("gemmMicro");
+    methods.add(microkernel(micro));
+  }
+
+  /**
+   * {@code c[ci + r * ldc + j] (+)= sum over p < kc of ap[ai + p * mr + r] * bp[bi + p * nr + j]}
+   * for the whole {@code mr x nr} tile, accumulators in registers.
+   */
+  private MethodSpec microkernel(String name) {
+    int mr = p.mr();
+    int nv = p.nrVectors();
+    int lanes = p.lanes();
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (int r = 0; r < mr; r++) {
+      for (int v = 0; v < nv; v++) {
+        b.addStatement("$T c$L_$L = $T.zero($L)", FV, r, v, FV, S);
+      }
+    }
+    b.addStatement("int p = 0");
+    if (p.unroll() > 1) {
+      b.beginControlFlow("for (; p + $L <= kc; p += $L)", p.unroll(), p.unroll());
+      for (int u = 0; u < p.unroll(); u++) {
+        microStep(b, mr, nv, lanes);
+      }
+      b.endControlFlow();
+    }
+    b.beginControlFlow("for (; p < kc; p++)");
+    microStep(b, mr, nv, lanes);
+    b.endControlFlow();
+    b.beginControlFlow("if (accumulate)");
+    for (int r = 0; r < mr; r++) {
+      for (int v = 0; v < nv; v++) {
+        b.addStatement("c$L_$L = c$L_$L.add($T.fromArray($L, c, ci + $L * ldc + $L))", r, v, r, v, FV, S,
+            r, v * lanes);
+      }
+    }
+    b.endControlFlow();
+    for (int r = 0; r < mr; r++) {
+      for (int v = 0; v < nv; v++) {
+        b.addStatement("c$L_$L.intoArray(c, ci + $L * ldc + $L)", r, v, r, v * lanes);
+      }
+    }
+    return MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("The $L x $L register block over packed panels of depth kc.\n", mr, p.nr())
+        .addParameter(float[].class, "ap").addParameter(int.class, "ai")
+        .addParameter(float[].class, "bp").addParameter(int.class, "bi")
+        .addParameter(int.class, "kc")
+        .addParameter(float[].class, "c").addParameter(int.class, "ci").addParameter(int.class, "ldc")
+        .addParameter(boolean.class, "accumulate")
+        .addCode(b.build())
+        .build();
+  }
+
+  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes) {
+    b.beginControlFlow("");
+    for (int v = 0; v < nv; v++) {
+      b.addStatement("$T b$L = $T.fromArray($L, bp, bi + $L)", FV, v, FV, S, v * lanes);
+    }
+    for (int r = 0; r < mr; r++) {
+      b.addStatement("$T a$L = $T.broadcast($L, ap[ai + $L])", FV, r, FV, S, r);
+      for (int v = 0; v < nv; v++) {
+        b.addStatement("c$L_$L = a$L.fma(b$L, c$L_$L)", r, v, r, v, r, v);
+      }
+    }
+    b.addStatement("ai += $L", mr);
+    b.addStatement("bi += $L", p.nr());
+    b.endControlFlow();
+  }
+
+  // ---- the epilogue over one tile ----
+
+  private String epilogueMethod(GemmSpec spec, EpilogueCode code) {
+    String name = methodNames.newName("gemmEpilogue");
+    Map<Local, String> names = new LinkedHashMap<>();
+    names.put(spec.acc(), "eAcc");
+    boolean vectorAddends = true;
+    for (int x = 0; x < spec.addends().size(); x++) {
+      GemmSpec.Addend a = spec.addends().get(x);
+      names.put(a.local(), "eX" + x);
+      vectorAddends &= a.colStride() == 0 || a.colStride() == 1;
+    }
+    Optional<CodeBlock> vector = vectorAddends ? code.vector(names, S) : Optional.empty();
+    CodeBlock scalar = code.scalar(names);
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("The epilogue on the tile of rows x cols at c[ci], element (row0, col0) of C.\n")
+        .addParameter(float[].class, "c").addParameter(int.class, "ci")
+        .addParameter(int.class, "rows").addParameter(int.class, "cols")
+        .addParameter(int.class, "row0").addParameter(int.class, "col0");
+    addendParameters(m, spec);
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int r = 0; r < rows; r++)");
+    b.addStatement("final int e = ci + r * $L", spec.cRowStride());
+    for (int x = 0; x < spec.addends().size(); x++) {
+      GemmSpec.Addend a = spec.addends().get(x);
+      b.addStatement("final int xr$L = xo$L + (row0 + r) * $L + col0 * $L", x, x, a.rowStride(), a.colStride());
+    }
+    b.addStatement("int j = 0");
+    if (vector.isPresent()) {
+      b.beginControlFlow("for (; j + $L <= cols; j += $L)", p.lanes(), p.lanes());
+      b.addStatement("final $T eAcc = $T.fromArray($L, c, e + j)", FV, FV, S);
+      for (int x = 0; x < spec.addends().size(); x++) {
+        if (spec.addends().get(x).colStride() == 1) {
+          b.addStatement("final $T eX$L = $T.fromArray($L, x$L, xr$L + j)", FV, x, FV, S, x, x);
+        } else {
+          b.addStatement("final $T eX$L = $T.broadcast($L, x$L[xr$L])", FV, x, FV, S, x, x);
+        }
+      }
+      b.addStatement("$L.intoArray(c, e + j)", vector.get());
+      b.endControlFlow();
+    }
+    b.beginControlFlow("for (; j < cols; j++)");
+    b.addStatement("final float eAcc = c[e + j]");
+    for (int x = 0; x < spec.addends().size(); x++) {
+      b.addStatement("final float eX$L = x$L[xr$L + j * $L]", x, x, x, spec.addends().get(x).colStride());
+    }
+    b.addStatement("c[e + j] = $L", scalar);
+    b.endControlFlow();
+    b.endControlFlow();
+    methods.add(m.addCode(b.build()).build());
+    return name;
+  }
+
+  private static void addendParameters(MethodSpec.Builder m, GemmSpec spec) {
+    for (int x = 0; x < spec.addends().size(); x++) {
+      m.addParameter(float[].class, "x" + x).addParameter(int.class, "xo" + x);
+    }
+  }
+
+  private static String addendArguments(GemmSpec spec) {
+    StringBuilder s = new StringBuilder();
+    for (int x = 0; x < spec.addends().size(); x++) {
+      s.append(", x").append(x).append(", xo").append(x);
+    }
+    return s.toString();
+  }
+
+  private static boolean parallel(GemmSpec spec) {
+    return 2L * spec.m() * spec.n() * spec.k() >= PARALLEL_FLOPS;
+  }
+
+  // ---- M >= mr: the blocked path ----
+
+  private String blockedPath(GemmSpec spec, String epi) {
+    int mr = p.mr();
+    int nr = p.nr();
+    int kcMax = Math.min(p.kc(), spec.k());
+    int mcMax = roundUp(Math.min(p.mc(), spec.m()), mr);
+    int npMax = (Math.min(p.nc(), spec.n()) + nr - 1) / nr;
+    int aScratch = mcMax * kcMax;
+    String packA = packA(spec);
+    String packB = spec.packedB() ? null : packB(spec);
+    String block = methodNames.newName("gemmBlock");
+    String entry = methodNames.newName("gemm");
+    String xs = addendArguments(spec);
+
+    // One block of the product: rows [i0, i1), column panels [q0, q1) of this (jc, pc) block.
+    MethodSpec.Builder bm = MethodSpec.methodBuilder(block)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "bp").addParameter(int.class, "bbase").addParameter(int.class, "bpanel")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(bm, spec);
+    bm.addParameter(int.class, "jc").addParameter(int.class, "nc")
+        .addParameter(int.class, "pc").addParameter(int.class, "kc")
+        .addParameter(boolean.class, "first").addParameter(boolean.class, "last")
+        .addParameter(int.class, "i0").addParameter(int.class, "i1")
+        .addParameter(int.class, "q0").addParameter(int.class, "q1");
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("final float[] ap = $L($L)", take, aScratch + mr * nr);
+    b.addStatement("final int tile = $L", aScratch);
+    b.beginControlFlow("for (int ic = i0; ic < i1; ic += $L)", p.mc());
+    b.addStatement("final int mc = $T.min($L, i1 - ic)", MATH, p.mc());
+    b.addStatement("$L(a, ao, ap, ic, pc, mc, kc)", packA);
+    b.beginControlFlow("for (int q = q0; q < q1; q++)");
+    b.addStatement("final int j = q * $L", nr);
+    b.addStatement("final int cols = $T.min($L, nc - j)", MATH, nr);
+    b.addStatement("final int bi = bbase + q * bpanel");
+    b.beginControlFlow("for (int ir = 0; ir < mc; ir += $L)", mr);
+    b.addStatement("final int rows = $T.min($L, mc - ir)", MATH, mr);
+    b.addStatement("final int ci = co + (ic + ir) * $L + jc + j", spec.cRowStride());
+    b.beginControlFlow("if (rows == $L && cols == $L)", mr, nr);
+    b.addStatement("$L(ap, ir * kc, bp, bi, kc, c, ci, $L, !first)", micro, spec.cRowStride());
+    b.nextControlFlow("else");
+    b.addStatement("$L(ap, ir * kc, bp, bi, kc, ap, tile, $L, false)", micro, nr);
+    b.beginControlFlow("for (int r = 0; r < rows; r++)");
+    b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+    b.addStatement("final int e = ci + r * $L + jj", spec.cRowStride());
+    b.addStatement("final float t = ap[tile + r * $L + jj]", nr);
+    b.addStatement("c[e] = first ? t : c[e] + t");
+    b.endControlFlow();
+    b.endControlFlow();
+    b.endControlFlow();
+    if (epi != null) {
+      b.beginControlFlow("if (last)");
+      b.addStatement("$L(c, ci, rows, cols, ic + ir, jc + j$L)", epi, xs);
+      b.endControlFlow();
+    }
+    b.endControlFlow();
+    b.endControlFlow();
+    b.endControlFlow();
+    b.addStatement("$L(ap)", give);
+    methods.add(bm.addCode(b.build()).build());
+
+    MethodSpec.Builder em = entryMethod(entry, spec);
+    CodeBlock.Builder d = CodeBlock.builder();
+    boolean par = parallel(spec);
+    int rowPanels = (spec.m() + mr - 1) / mr;
+    d.addStatement("final int t = $L", par ? "par.threads()" : "1");
+    // Split rows when there are enough row panels for every thread, else columns.
+    d.addStatement("final boolean splitRows = $L >= 4 * t", rowPanels);
+    if (spec.packedB()) {
+      d.addStatement("final float[] bp = b");
+    } else {
+      d.addStatement("final float[] bp = $L($L)", take, kcMax * npMax * nr);
+    }
+    d.beginControlFlow("for (int jc = 0; jc < $L; jc += $L)", spec.n(), p.nc());
+    d.addStatement("final int nc = $T.min($L, $L - jc)", MATH, p.nc(), spec.n());
+    d.addStatement("final int np = (nc + $L) / $L", nr - 1, nr);
+    d.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", spec.k(), p.kc());
+    d.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), spec.k());
+    d.addStatement("final boolean first = pc == 0");
+    d.addStatement("final boolean last = pc + kc == $L", spec.k());
+    d.addStatement("final int jc0 = jc");
+    d.addStatement("final int pc0 = pc");
+    if (spec.packedB()) {
+      d.addStatement("final int bbase = bo + (jc / $L) * $L + pc * $L", nr, (long) spec.k() * nr, nr);
+      d.addStatement("final int bpanel = $L", (long) spec.k() * nr);
+    } else {
+      d.addStatement("final int bbase = 0");
+      d.addStatement("final int bpanel = kc * $L", nr);
+      d.beginControlFlow("if (t > 1)");
+      d.addStatement("par.forRange(np, ($T) (lo, hi) -> $L(b, bo, bp, jc0, pc0, kc, nc, lo, hi))", RANGE_TASK, packB);
+      d.nextControlFlow("else");
+      d.addStatement("$L(b, bo, bp, jc0, pc0, kc, nc, 0, np)", packB);
+      d.endControlFlow();
+    }
+    String args = "a, ao, bp, bbase, bpanel, c, co" + xs + ", jc0, nc, pc0, kc, first, last";
+    d.beginControlFlow("if (t > 1 && splitRows)");
+    d.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo * $L, $T.min($L, hi * $L), 0, np))",
+        rowPanels, RANGE_TASK, block, args, mr, MATH, spec.m(), mr);
+    d.nextControlFlow("else if (t > 1)");
+    d.addStatement("par.forRange(np, ($T) (lo, hi) -> $L($L, 0, $L, lo, hi))", RANGE_TASK, block, args, spec.m());
+    d.nextControlFlow("else");
+    d.addStatement("$L($L, 0, $L, 0, np)", block, args, spec.m());
+    d.endControlFlow();
+    d.endControlFlow();
+    d.endControlFlow();
+    if (!spec.packedB()) {
+      d.addStatement("$L(bp)", give);
+    }
+    methods.add(em.addCode(d.build()).build());
+    return entry;
+  }
+
+  private MethodSpec.Builder entryMethod(String name, GemmSpec spec) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("C[$L x $L] = epilogue(A[$L x $L] B[$L x $L])$L.\n", spec.m(), spec.n(), spec.m(),
+            spec.k(), spec.k(), spec.n(), spec.packedB() ? ", B prepacked" : "")
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(m, spec);
+    return m.addParameter(EXECUTOR, "par");
+  }
+
+  /** Rows [ic, ic + mc) x depth [pc, pc + kc) of A into mr-high panels, zero rows past the end. */
+  private String packA(GemmSpec spec) {
+    String name = methodNames.newName("gemmPackA");
+    int mr = p.mr();
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int ir = 0; ir < mc; ir += $L)", mr);
+    b.addStatement("final int rows = $T.min($L, mc - ir)", MATH, mr);
+    b.addStatement("final int d = ir * kc");
+    b.beginControlFlow("if (rows < $L)", mr);
+    b.addStatement("$T.fill(ap, d, d + kc * $L, 0f)", java.util.Arrays.class, mr);
+    b.endControlFlow();
+    if (spec.aRowStride() == 1 && spec.aColStride() != 1) {
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("final int s = ao + (ic + ir) + (pc + p) * $L", spec.aColStride());
+      b.beginControlFlow("for (int r = 0; r < rows; r++)");
+      b.addStatement("ap[d + p * $L + r] = a[s + r]", mr);
+      b.endControlFlow();
+      b.endControlFlow();
+    } else {
+      b.beginControlFlow("for (int r = 0; r < rows; r++)");
+      b.addStatement("final int s = ao + (ic + ir + r) * $L + pc * $L", spec.aRowStride(), spec.aColStride());
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("ap[d + p * $L + r] = a[s + p * $L]", mr, spec.aColStride());
+      b.endControlFlow();
+      b.endControlFlow();
+    }
+    b.endControlFlow();
+    methods.add(MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "ap").addParameter(int.class, "ic").addParameter(int.class, "pc")
+        .addParameter(int.class, "mc").addParameter(int.class, "kc")
+        .addCode(b.build()).build());
+    return name;
+  }
+
+  /** Column panels [q0, q1) of the block at (pc, jc) into nr-wide panels of depth kc. */
+  private String packB(GemmSpec spec) {
+    String name = methodNames.newName("gemmPackB");
+    int nr = p.nr();
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int q = q0; q < q1; q++)");
+    b.addStatement("final int j = jc + q * $L", nr);
+    b.addStatement("final int cols = $T.min($L, nc - q * $L)", MATH, nr, nr);
+    b.addStatement("final int d = q * kc * $L", nr);
+    if (spec.bColStride() == 1) {
+      b.beginControlFlow("if (cols == $L)", nr);
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("final int s = bo + (pc + p) * $L + j", spec.bRowStride());
+      for (int v = 0; v < p.nrVectors(); v++) {
+        b.addStatement("$T.fromArray($L, b, s + $L).intoArray(bp, d + p * $L + $L)", FV, S, v * p.lanes(),
+            nr, v * p.lanes());
+      }
+      b.endControlFlow();
+      b.addStatement("continue");
+      b.endControlFlow();
+    }
+    b.beginControlFlow("if (cols < $L)", nr);
+    b.addStatement("$T.fill(bp, d, d + kc * $L, 0f)", java.util.Arrays.class, nr);
+    b.endControlFlow();
+    if (spec.bRowStride() == 1 && spec.bColStride() != 1) {
+      b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+      b.addStatement("final int s = bo + pc + (j + jj) * $L", spec.bColStride());
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("bp[d + p * $L + jj] = b[s + p]", nr);
+      b.endControlFlow();
+      b.endControlFlow();
+    } else {
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("final int s = bo + (pc + p) * $L + j * $L", spec.bRowStride(), spec.bColStride());
+      b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+      b.addStatement("bp[d + p * $L + jj] = b[s + jj * $L]", nr, spec.bColStride());
+      b.endControlFlow();
+      b.endControlFlow();
+    }
+    b.endControlFlow();
+    methods.add(MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "bp").addParameter(int.class, "jc").addParameter(int.class, "pc")
+        .addParameter(int.class, "kc").addParameter(int.class, "nc")
+        .addParameter(int.class, "q0").addParameter(int.class, "q1")
+        .addCode(b.build()).build());
+    return name;
+  }
+
+  // ---- M < mr: GEMV and small M ----
+
+  /**
+   * Small M with B an input in row-major order: no packing at all. Each task owns a chunk of
+   * columns; C's rows of the chunk stay in L1 while B streams through row by row (contiguous
+   * reads, every B element read once), {@code u} rows of B per pass over the chunk.
+   */
+  private String streamPath(GemmSpec spec, String epi) {
+    int m = spec.m();
+    int lanes = p.lanes();
+    int u = Math.max(1, Math.min(4, 12 / m));
+    String stream = methodNames.newName("gemmStream");
+    String entry = methodNames.newName("gemm");
+    String xs = addendArguments(spec);
+    MethodSpec.Builder sm = MethodSpec.methodBuilder(stream)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("Columns [j0, j1) of all $L rows, B streamed row by row.\n", m)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(sm, spec);
+    sm.addParameter(int.class, "from").addParameter(int.class, "to");
+    // Pieces of C small enough to stay in L1 (half of it) while B streams past.
+    int piece = (int) Math.max(lanes, Math.min(4096, p.l1Floats() / 2 / m / lanes * lanes));
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int j0 = from; j0 < to; j0 += $L)", piece);
+    b.addStatement("final int j1 = $T.min(to, j0 + $L)", MATH, piece);
+    for (int r = 0; r < m; r++) {
+      b.addStatement("$T.fill(c, co + $L + j0, co + $L + j1, 0f)", java.util.Arrays.class,
+          (long) r * spec.cRowStride(), (long) r * spec.cRowStride());
+    }
+    b.addStatement("final int jv = j0 + (j1 - j0) / $L * $L", lanes, lanes);
+    b.addStatement("int p = 0");
+    for (int step : u > 1 ? new int[] {u, 1} : new int[] {1}) {
+      b.beginControlFlow("for (; p + $L <= $L; p += $L)", step, spec.k(), step);
+      for (int r = 0; r < m; r++) {
+        for (int x = 0; x < step; x++) {
+          b.addStatement("final float s$L_$L = a[ao + $L + (p + $L) * $L]", r, x, (long) r * spec.aRowStride(),
+              x, spec.aColStride());
+          b.addStatement("final $T a$L_$L = $T.broadcast($L, s$L_$L)", FV, r, x, FV, S, r, x);
+        }
+      }
+      b.addStatement("final int br = bo + p * $L", spec.bRowStride());
+      b.beginControlFlow("for (int j = j0; j < jv; j += $L)", lanes);
+      for (int x = 0; x < step; x++) {
+        b.addStatement("final $T b$L = $T.fromArray($L, b, br + $L + j)", FV, x, FV, S,
+            (long) x * spec.bRowStride());
+      }
+      for (int r = 0; r < m; r++) {
+        b.addStatement("final int e$L = co + $L + j", r, (long) r * spec.cRowStride());
+        b.addStatement("$T c$L = $T.fromArray($L, c, e$L)", FV, r, FV, S, r);
+        for (int x = 0; x < step; x++) {
+          b.addStatement("c$L = a$L_$L.fma(b$L, c$L)", r, r, x, x, r);
+        }
+        b.addStatement("c$L.intoArray(c, e$L)", r, r);
+      }
+      b.endControlFlow();
+      b.beginControlFlow("for (int j = jv; j < j1; j++)");
+      for (int r = 0; r < m; r++) {
+        b.addStatement("final int e$L = co + $L + j", r, (long) r * spec.cRowStride());
+        for (int x = 0; x < step; x++) {
+          b.addStatement("c[e$L] = $T.fma(s$L_$L, b[br + $L + j], c[e$L])", r, MATH, r, x,
+              (long) x * spec.bRowStride(), r);
+        }
+      }
+      b.endControlFlow();
+      b.endControlFlow();
+    }
+    if (epi != null) {
+      b.addStatement("$L(c, co + j0, $L, j1 - j0, 0, j0$L)", epi, m, xs);
+    }
+    b.endControlFlow();
+    methods.add(sm.addCode(b.build()).build());
+
+    MethodSpec.Builder em = entryMethod(entry, spec);
+    String args = "a, ao, b, bo, c, co" + xs;
+    // One range of whole vectors per thread.
+    if (parallel(spec)) {
+      em.addStatement("final int w = ($L / par.threads() + $L) / $L * $L", spec.n(), lanes - 1, lanes, lanes);
+      em.addStatement("final int chunks = ($L + w - 1) / w", spec.n());
+      em.addStatement("par.forRange(chunks, ($T) (lo, hi) -> $L($L, lo * w, $T.min($L, hi * w)))", RANGE_TASK,
+          stream, args, MATH, spec.n());
+    } else {
+      em.addStatement("$L($L, 0, $L)", stream, args, spec.n());
+    }
+    methods.add(em.build());
+    return entry;
+  }
+
+
+  private String smallPath(GemmSpec spec, String epi) {
+    int nr = p.nr();
+    int m = spec.m();
+    int k = spec.k();
+    String kernel = smallKernel(spec);
+    String panels = methodNames.newName("gemmPanels");
+    String entry = methodNames.newName("gemm");
+    String xs = addendArguments(spec);
+    boolean directB = !spec.packedB() && spec.bColStride() == 1;
+    int scratch = k * nr + m * nr;
+
+    MethodSpec.Builder pm = MethodSpec.methodBuilder(panels)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(pm, spec);
+    pm.addParameter(int.class, "q0").addParameter(int.class, "q1");
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("float[] s = null");
+    b.beginControlFlow("for (int q = q0; q < q1; q++)");
+    b.addStatement("final int j = q * $L", nr);
+    b.addStatement("final int cols = $T.min($L, $L - j)", MATH, nr, spec.n());
+    b.addStatement("final float[] src");
+    b.addStatement("final int bi");
+    b.addStatement("final int ldb");
+    if (spec.packedB()) {
+      b.addStatement("src = b");
+      b.addStatement("bi = bo + q * $L", (long) k * nr);
+      b.addStatement("ldb = $L", nr);
+    } else {
+      if (directB) {
+        b.beginControlFlow("if (cols == $L)", nr);
+        b.addStatement("src = b");
+        b.addStatement("bi = bo + j");
+        b.addStatement("ldb = $L", spec.bRowStride());
+        b.nextControlFlow("else");
+      } else {
+        b.beginControlFlow("");
+      }
+      b.beginControlFlow("if (s == null)");
+      b.addStatement("s = $L($L)", take, scratch);
+      b.endControlFlow();
+      b.beginControlFlow("for (int p = 0; p < $L; p++)", k);
+      b.beginControlFlow("for (int jj = 0; jj < $L; jj++)", nr);
+      b.addStatement("s[p * $L + jj] = jj < cols ? b[bo + p * $L + (j + jj) * $L] : 0f", nr, spec.bRowStride(),
+          spec.bColStride());
+      b.endControlFlow();
+      b.endControlFlow();
+      b.addStatement("src = s");
+      b.addStatement("bi = 0");
+      b.addStatement("ldb = $L", nr);
+      b.endControlFlow();
+    }
+    b.beginControlFlow("if (cols == $L)", nr);
+    b.addStatement("$L(a, ao, src, bi, ldb, c, co + j, $L)", kernel, spec.cRowStride());
+    b.nextControlFlow("else");
+    b.beginControlFlow("if (s == null)");
+    b.addStatement("s = $L($L)", take, scratch);
+    b.endControlFlow();
+    b.addStatement("$L(a, ao, src, bi, ldb, s, $L, $L)", kernel, k * nr, nr);
+    b.beginControlFlow("for (int r = 0; r < $L; r++)", m);
+    b.addStatement("$T.arraycopy(s, $L + r * $L, c, co + j + r * $L, cols)", System.class, k * nr, nr,
+        spec.cRowStride());
+    b.endControlFlow();
+    b.endControlFlow();
+    if (epi != null) {
+      b.addStatement("$L(c, co + j, $L, cols, 0, j$L)", epi, m, xs);
+    }
+    b.endControlFlow();
+    b.beginControlFlow("if (s != null)");
+    b.addStatement("$L(s)", give);
+    b.endControlFlow();
+    methods.add(pm.addCode(b.build()).build());
+
+    MethodSpec.Builder em = entryMethod(entry, spec);
+    int np = (spec.n() + nr - 1) / nr;
+    String args = "a, ao, b, bo, c, co" + xs;
+    if (parallel(spec)) {
+      em.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", np, RANGE_TASK, panels, args);
+    } else {
+      em.addStatement("$L($L, 0, $L)", panels, args, np);
+    }
+    methods.add(em.build());
+    return entry;
+  }
+
+  /**
+   * The m x nr product over the whole depth with A read in place: {@code sets} independent
+   * accumulator sets over interleaved p keep enough fmas in flight when m is small.
+   */
+  private String smallKernel(GemmSpec spec) {
+    String name = methodNames.newName("gemmRows");
+    int m = spec.m();
+    int nv = p.nrVectors();
+    int lanes = p.lanes();
+    int sets = Math.max(1, Math.min(4, 8 / (m * nv)));
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (int s = 0; s < sets; s++) {
+      for (int r = 0; r < m; r++) {
+        for (int v = 0; v < nv; v++) {
+          b.addStatement("$T c$L_$L_$L = $T.zero($L)", FV, s, r, v, FV, S);
+        }
+      }
+    }
+    b.addStatement("int p = 0");
+    if (sets > 1) {
+      b.beginControlFlow("for (; p + $L <= $L; p += $L)", sets, spec.k(), sets);
+      for (int s = 0; s < sets; s++) {
+        smallStep(b, spec, s, "p + " + s, nv, lanes);
+      }
+      b.endControlFlow();
+    }
+    b.beginControlFlow("for (; p < $L; p++)", spec.k());
+    smallStep(b, spec, 0, "p", nv, lanes);
+    b.endControlFlow();
+    for (int s = 1; s < sets; s++) {
+      for (int r = 0; r < m; r++) {
+        for (int v = 0; v < nv; v++) {
+          b.addStatement("c0_$L_$L = c0_$L_$L.add(c$L_$L_$L)", r, v, r, v, s, r, v);
+        }
+      }
+    }
+    for (int r = 0; r < m; r++) {
+      for (int v = 0; v < nv; v++) {
+        b.addStatement("c0_$L_$L.intoArray(c, ci + $L * ldc + $L)", r, v, r, v * lanes);
+      }
+    }
+    methods.add(MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("$L rows x $L columns over depth $L, A in place.\n", m, p.nr(), spec.k())
+        .addParameter(float[].class, "a").addParameter(int.class, "ai")
+        .addParameter(float[].class, "b").addParameter(int.class, "bi").addParameter(int.class, "ldb")
+        .addParameter(float[].class, "c").addParameter(int.class, "ci").addParameter(int.class, "ldc")
+        .addCode(b.build()).build());
+    return name;
+  }
+
+  private void smallStep(CodeBlock.Builder b, GemmSpec spec, int set, String pp, int nv, int lanes) {
+    b.beginControlFlow("");
+    b.addStatement("final int q = $L", pp);
+    for (int v = 0; v < nv; v++) {
+      b.addStatement("final $T b$L = $T.fromArray($L, b, bi + q * ldb + $L)", FV, v, FV, S, v * lanes);
+    }
+    for (int r = 0; r < spec.m(); r++) {
+      b.addStatement("final $T a$L = $T.broadcast($L, a[ai + $L + q * $L])", FV, r, FV, S,
+          r * spec.aRowStride(), spec.aColStride());
+      for (int v = 0; v < nv; v++) {
+        b.addStatement("c$L_$L_$L = a$L.fma(b$L, c$L_$L_$L)", set, r, v, r, v, set, r, v);
+      }
+    }
+    b.endControlFlow();
+  }
+
+  private static int roundUp(int x, int to) {
+    return (x + to - 1) / to * to;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.kiln.codegen.gemm;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+/**
+ * The shape of the generated GEMM code: the register block of the microkernel ({@code mr} rows by
+ * {@code nrVectors} vectors of {@code lanes} floats), its K unroll, and the cache blocks
+ * {@code kc} (the depth of packed panels: a B micro-panel {@code kc x nr} stays in L1), {@code mc}
+ * (rows of packed A, which stays in L2) and {@code nc} (columns of packed B, in L3). Part of the
+ * emit options, so of the kernel cache key: code generated for other caches is never reused.
+ *
+ * @param lanes floats per vector of the generated code ({@code 4, 8, 16}); 0 disables the GEMM
+ *     generator (no Vector API), and matmuls run as plain loops
+ */
+public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1) {
+  public GemmParams {
+    checkArgument(lanes == 0 || lanes == 4 || lanes == 8 || lanes == 16, "lanes %s", lanes);
+    checkArgument(mr >= 1 && nrVectors >= 1 && unroll >= 1, "register block %s x %s, unroll %s",
+        mr, nrVectors, unroll);
+    checkArgument(kc >= 1 && mc >= mr && mc % mr == 0, "kc %s, mc %s (a multiple of mr %s)", kc, mc, mr);
+    checkArgument(lanes == 0 || (nc >= lanes * nrVectors && nc % (lanes * nrVectors) == 0),
+        "nc %s must be a multiple of nr", nc);
+  }
+
+  /** No generated GEMM: matmuls as plain loops. */
+  public static final GemmParams NONE = new GemmParams(0, 1, 1, 1, 1, 1, 1, CacheSizes.DEFAULTS.l1());
+
+  /** Without the L1 size: the default's. */
+  public GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc) {
+    this(lanes, mr, nrVectors, unroll, kc, mc, nc, CacheSizes.DEFAULTS.l1());
+  }
+
+  /** Floats that fit the L1 data cache. */
+  public int l1Floats() {
+    return (int) Math.min(Integer.MAX_VALUE, l1 / 4);
+  }
+
+  /** Columns of the register block. */
+  public int nr() {
+    return lanes * nrVectors;
+  }
+
+  public boolean enabled() {
+    return lanes > 0;
+  }
+
+  /**
+   * The blocking for {@code lanes}-float vectors and these caches: {@code mr = 8} rows of
+   * {@code 2} vectors (16 accumulators; 6 x 2 below 16 lanes leaves registers for the operands);
+   * {@code kc} so that a B micro-panel fills about two thirds of L1; {@code mc} so that packed A
+   * fills half of L2; {@code nc} so that packed B fills half of L3.
+   */
+  public static GemmParams of(int lanes, CacheSizes caches) {
+    if (lanes == 0) {
+      return NONE;
+    }
+    int mr = lanes >= 16 ? 8 : 6;
+    int nrVectors = 2;
+    int nr = lanes * nrVectors;
+    int kc = (int) Math.max(32, Math.min(1024, caches.l1() * 2 / 3 / (4L * nr)));
+    kc -= kc % 8;
+    int mc = (int) Math.max(mr, Math.min(4096, caches.l2() / 2 / (4L * kc)));
+    mc -= mc % mr;
+    int nc = (int) Math.max(nr, Math.min(1 << 16, caches.l3() / 2 / (4L * kc)));
+    nc -= nc % nr;
+    return new GemmParams(lanes, mr, nrVectors, 1, kc, mc, nc, caches.l1());
+  }
+
+  /** The text in cache keys and emit options. */
+  @Override
+  public String toString() {
+    return enabled() ? "gemm(lanes=" + lanes + " mr=" + mr + " nr=" + nrVectors + "x" + lanes
+        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + " l1=" + l1 + ")" : "gemm(off)";
+  }
+}

@@ -1,0 +1,286 @@
+package dev.kiln.codegen.gemm;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.kiln.codegen.compile.ProgramCompiler;
+import dev.kiln.codegen.emit.EmitOptions;
+import dev.kiln.codegen.emit.EmittedProgram;
+import dev.kiln.codegen.emit.JavaEmitter;
+import dev.kiln.codegen.jit.JitCompiler;
+import dev.kiln.codegen.jit.KernelCache;
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.BufferRole;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Intrinsic;
+import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.LoopKind;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.loop.LoopVerifier;
+import dev.kiln.ir.loop.MatrixOperand;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.runtime.compiled.FrameLayout;
+import dev.kiln.runtime.compiled.ParallelExecutor;
+import dev.kiln.runtime.loop.LoopInterpreter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The generated GEMM against the loop-IR interpreter on many shapes, strides, epilogues and thread
+ * counts. Blocking reassociates the sums, so each element must agree within
+ * {@code (k + 4) * 2^-23 * sum_p |a(i,p)| |b(p,j)| * scale + 1e-6 * |expected|}, the bound of
+ * float summation in any order ({@code scale} covers the epilogue's factors).
+ *
+ * <p>Small blocks ({@code kc = 16, mc = 16, nc = 64}) put many shapes just below, at and above
+ * every block multiple, and a second run uses 8-float vectors and an unrolled microkernel.
+ */
+class GemmDifferentialTest {
+  static final GemmParams SMALL_BLOCKS = new GemmParams(16, 8, 2, 1, 16, 16, 64);
+  static final GemmParams EIGHT_LANES = new GemmParams(8, 6, 2, 2, 24, 24, 48);
+
+  enum Epilogue { PLAIN, BIAS_COL, BIAS_ROW, RESIDUAL, ALPHA_BETA, RELU, SIGMOID_BIAS, TANH, ERF_SCALAR,
+    TRANSPOSED_RESIDUAL }
+
+  /** One matmul case; A and B transposed by strides, a batch loop moving the offsets. */
+  record Case(int batch, int m, int n, int k, boolean transA, boolean transB, boolean constB,
+      Epilogue epilogue) {
+    @Override
+    public String toString() {
+      return "batch " + batch + " m " + m + " n " + n + " k " + k + (transA ? " A^T" : "")
+          + (transB ? " B^T" : "") + (constB ? " const B" : "") + " " + epilogue;
+    }
+  }
+
+  private static final List<ParallelExecutor> EXECUTORS = List.of(ParallelExecutor.serial(),
+      ParallelExecutor.withThreads(3));
+
+  @Test
+  void edgeShapesPlain() {
+    List<Case> cases = new ArrayList<>();
+    int[] ms = {1, 2, 7, 8, 9, 15, 16, 17, 33};
+    int[] ns = {1, 5, 31, 32, 33, 63, 64, 65, 97};
+    int[] ks = {1, 3, 15, 16, 17, 40};
+    Random r = new Random(7);
+    for (int m : ms) {
+      for (int n : ns) {
+        int k = ks[r.nextInt(ks.length)];
+        cases.add(new Case(1, m, n, k, false, false, r.nextBoolean(), Epilogue.PLAIN));
+      }
+    }
+    check(cases, SMALL_BLOCKS);
+  }
+
+  @Test
+  void stridesBatchesAndEpilogues() {
+    List<Case> cases = new ArrayList<>();
+    Random r = new Random(11);
+    int[] sizes = {1, 3, 8, 13, 17, 32, 33, 50};
+    for (Epilogue e : Epilogue.values()) {
+      for (int t = 0; t < 4; t++) {
+        cases.add(new Case(1 + r.nextInt(3), sizes[r.nextInt(sizes.length)], sizes[r.nextInt(sizes.length)],
+            sizes[r.nextInt(sizes.length)], r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), e));
+      }
+    }
+    check(cases, SMALL_BLOCKS);
+    check(cases, EIGHT_LANES);
+  }
+
+  @Test
+  void defaultBlocksLargerShapes() {
+    GemmParams machine = EmitOptions.defaults().withVectorize(true).gemm();
+    check(List.of(
+        new Case(1, 130, 70, 300, false, false, false, Epilogue.RELU),
+        new Case(1, 1, 300, 260, false, false, true, Epilogue.BIAS_COL),
+        new Case(2, 67, 129, 257, true, true, false, Epilogue.RESIDUAL),
+        new Case(1, 4, 97, 513, false, true, false, Epilogue.ALPHA_BETA)), machine);
+  }
+
+  @Test
+  void emptyExtentsRunPlainLoops() {
+    check(List.of(new Case(1, 0, 5, 3, false, false, false, Epilogue.BIAS_COL),
+        new Case(1, 4, 0, 3, false, false, false, Epilogue.PLAIN),
+        new Case(2, 3, 5, 0, false, false, true, Epilogue.BIAS_COL)), SMALL_BLOCKS);
+  }
+
+  @Test
+  void generatedCodeUsesTheMicrokernel() {
+    LoopProgram p = program(List.of(new Case(1, 64, 64, 64, false, false, false, Epilogue.RELU)), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
+        EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS)).source();
+    assertTrue(source.contains("gemmMicro(") && source.contains(".fma(") && source.contains("lanewise")
+        == false && source.contains("FloatVector.SPECIES_512"), source);
+  }
+
+  // ---- machinery ----
+
+  private static void check(List<Case> cases, GemmParams params) {
+    LoopProgram p = program(cases, false);
+    LoopProgram magnitudes = program(cases, true);
+    assertTrue(LoopVerifier.verify(p).isEmpty(), () -> LoopVerifier.verify(p).toString());
+    EmitOptions options = EmitOptions.defaults().withVectorize(true).withGemm(params);
+    ProgramCompiler compiler = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)), options);
+    EmittedProgram emitted = JavaEmitter.emit(p, FrameLayout.unplanned(p), options);
+    for (long seed = 1; seed <= 2; seed++) {
+      Map<String, Tensor> in = inputs(p, seed);
+      Map<String, Tensor> abs = new LinkedHashMap<>();
+      in.forEach((name, t) -> abs.put(name, absolute(t)));
+      Map<String, Tensor> expected = LoopInterpreter.run(p, in);
+      Map<String, Tensor> bound = LoopInterpreter.run(magnitudes, abs);
+      for (ParallelExecutor ex : EXECUTORS) {
+        Map<String, Tensor> actual = compiler.compile(p, emitted.layout()).executable().run(in, ex);
+        for (int c = 0; c < cases.size(); c++) {
+          compare(cases.get(c), params, seed, ex.threads(), expected.get("c" + c), actual.get("c" + c),
+              bound.get("c" + c), emitted.source());
+        }
+      }
+    }
+  }
+
+  private static void compare(Case c, GemmParams params, long seed, int threads, Tensor expected,
+      Tensor actual, Tensor bound, String source) {
+    float[] e = expected.toFloatArray();
+    float[] a = actual.toFloatArray();
+    float[] b = bound.toFloatArray();
+    double scale = c.epilogue == Epilogue.ALPHA_BETA ? 1.5 : 1;
+    for (int i = 0; i < e.length; i++) {
+      double tol = (c.k + 4) * Math.ulp(1f) * b[i] * scale + 1e-6 * Math.abs(e[i]) + 1e-30;
+      boolean same = Float.compare(e[i], a[i]) == 0 || Math.abs(e[i] - a[i]) <= tol;
+      if (!same) {
+        String head = source.length() > 4000 ? source.substring(0, 4000) : source;
+        throw new AssertionError(c + " with " + params + ", seed " + seed + ", " + threads
+            + " threads: element " + i + " is " + a[i] + ", expected " + e[i] + " within " + tol
+            + "\n" + head);
+      }
+    }
+  }
+
+  private static Tensor absolute(Tensor t) {
+    float[] v = t.toFloatArray();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Math.abs(v[i]);
+    }
+    return Tensor.ofFloats(t.shape(), v);
+  }
+
+  private static Map<String, Tensor> inputs(LoopProgram p, long seed) {
+    Random r = new Random(seed);
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    for (Buffer b : p.inputs()) {
+      float[] v = new float[(int) b.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) r.nextGaussian();
+      }
+      in.put(b.name(), Tensor.ofFloats(b.shapeArray(), v));
+    }
+    return in;
+  }
+
+  /**
+   * One kernel per case. With {@code magnitudes}, the same products without epilogue, B's
+   * constant made absolute: run on |inputs| it gives sum_p |a| |b| for the tolerance.
+   */
+  static LoopProgram program(List<Case> cases, boolean magnitudes) {
+    List<Buffer> inputs = new ArrayList<>();
+    List<Buffer> outputs = new ArrayList<>();
+    Map<Buffer, Tensor> constants = new LinkedHashMap<>();
+    List<Kernel> kernels = new ArrayList<>();
+    Random r = new Random(99);
+    for (int x = 0; x < cases.size(); x++) {
+      Case c = cases.get(x);
+      List<Buffer> buffers = new ArrayList<>();
+      Buffer a = c.transA ? Buffer.of("a" + x, DType.F32, BufferRole.INPUT, c.batch, c.k, c.m)
+          : Buffer.of("a" + x, DType.F32, BufferRole.INPUT, c.batch, c.m, c.k);
+      inputs.add(a);
+      buffers.add(a);
+      long[] bShape = c.transB ? new long[] {c.n, c.k} : new long[] {c.k, c.n};
+      Buffer b;
+      if (c.constB) {
+        b = Buffer.of("b" + x, DType.F32, BufferRole.CONSTANT, bShape);
+        float[] v = new float[c.n * c.k];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) r.nextGaussian();
+          v[i] = magnitudes ? Math.abs(v[i]) : v[i];
+        }
+        constants.put(b, Tensor.ofFloats(bShape, v));
+      } else {
+        b = c.transB ? Buffer.of("b" + x, DType.F32, BufferRole.INPUT, c.batch, c.n, c.k)
+            : Buffer.of("b" + x, DType.F32, BufferRole.INPUT, c.batch, c.k, c.n);
+        inputs.add(b);
+      }
+      buffers.add(b);
+      Buffer out = Buffer.of("c" + x, DType.F32, BufferRole.OUTPUT, c.batch, c.m, c.n);
+      outputs.add(out);
+      Var bv = new Var("n" + x);
+      Expr aOff = Exprs.mul(bv, Exprs.index((long) c.m * c.k));
+      MatrixOperand ma = c.transA ? new MatrixOperand(a, aOff, 1, c.m) : new MatrixOperand(a, aOff, c.k, 1);
+      Expr bOff = c.constB ? Exprs.index(0) : Exprs.mul(bv, Exprs.index((long) c.k * c.n));
+      MatrixOperand mb = c.transB ? new MatrixOperand(b, bOff, 1, c.k) : new MatrixOperand(b, bOff, c.n, 1);
+      MatrixOperand mc = new MatrixOperand(out, Exprs.mul(bv, Exprs.index((long) c.m * c.n)), c.n, 1);
+      Local acc = new Local("acc", DType.F32);
+      List<Stmt.Addend> addends = new ArrayList<>();
+      Expr epi = acc;
+      if (!magnitudes) {
+        Local x0 = new Local("x0", DType.F32);
+        Expr f0 = Exprs.constant(DType.F32, 0);
+        switch (c.epilogue) {
+          case PLAIN -> { }
+          case BIAS_COL, SIGMOID_BIAS -> {
+            Buffer bias = Buffer.of("bias" + x, DType.F32, BufferRole.INPUT, c.n);
+            addends.add(new Stmt.Addend(x0, new MatrixOperand(bias, Exprs.index(0), 0, 1)));
+            epi = Exprs.add(acc, x0);
+            if (c.epilogue == Epilogue.SIGMOID_BIAS) {
+              Expr one = Exprs.constant(DType.F32, 1);
+              epi = Exprs.binary(BinaryOp.DIV, one, Exprs.add(one,
+                  Exprs.call(Intrinsic.EXP, Exprs.sub(f0, epi))));
+            }
+          }
+          case BIAS_ROW -> {
+            Buffer bias = Buffer.of("bias" + x, DType.F32, BufferRole.INPUT, c.m);
+            addends.add(new Stmt.Addend(x0, new MatrixOperand(bias, Exprs.index(0), 1, 0)));
+            epi = Exprs.add(acc, x0);
+          }
+          case RESIDUAL -> {
+            Buffer res = Buffer.of("res" + x, DType.F32, BufferRole.INPUT, c.batch, c.m, c.n);
+            addends.add(new Stmt.Addend(x0, new MatrixOperand(res, mc.offset(), c.n, 1)));
+            epi = Exprs.add(acc, x0);
+          }
+          case TRANSPOSED_RESIDUAL -> {
+            Buffer res = Buffer.of("res" + x, DType.F32, BufferRole.INPUT, c.n, c.m);
+            addends.add(new Stmt.Addend(x0, new MatrixOperand(res, Exprs.index(0), 1, c.m)));
+            epi = Exprs.add(acc, x0);
+          }
+          case ALPHA_BETA -> {
+            Buffer s = Buffer.of("s" + x, DType.F32, BufferRole.INPUT, 1);
+            addends.add(new Stmt.Addend(x0, new MatrixOperand(s, Exprs.index(0), 0, 0)));
+            epi = Exprs.add(Exprs.mul(Exprs.constant(DType.F32, 1.5), acc),
+                Exprs.mul(Exprs.constant(DType.F32, -0.5), x0));
+          }
+          case RELU -> epi = Exprs.binary(BinaryOp.MAX, acc, f0);
+          case TANH -> epi = Exprs.call(Intrinsic.TANH, acc);
+          case ERF_SCALAR -> epi = Exprs.call(Intrinsic.ERF, acc);
+        }
+        for (Stmt.Addend ad : addends) {
+          inputs.add(ad.operand().buffer());
+          buffers.add(ad.operand().buffer());
+        }
+      }
+      buffers.add(out);
+      Stmt mm = new Stmt.Matmul(ma, mb, mc, c.m, c.n, c.k, acc, ImmutableList.copyOf(addends), epi);
+      kernels.add(new Kernel("mm" + x, ImmutableList.copyOf(buffers),
+          new Stmt.For(bv, c.batch, LoopKind.SERIAL, mm), "case " + c));
+    }
+    return new LoopProgram("gemm", ImmutableList.copyOf(inputs), ImmutableList.copyOf(outputs),
+        ImmutableMap.copyOf(constants), ImmutableList.of(), ImmutableList.copyOf(kernels));
+  }
+}
