@@ -116,6 +116,9 @@ public final class FuseElementwise implements Pass {
           + i.otherwise().map(x -> loads(x, b)).orElse(0);
       case Stmt.Let l -> loads(l.init(), b);
       case Stmt.Assign a -> loads(a.value(), b);
+      // A matmul reads regions of its operands: as good as many loads (never inlined into).
+      case Stmt.Matmul mm -> (mm.reads().stream().anyMatch(x -> x.buffer().name().equals(b.name()))
+          ? 2 : 0) + loads(mm.epilogue(), b);
     };
   }
 
