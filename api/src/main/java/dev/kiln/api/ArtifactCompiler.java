@@ -11,7 +11,9 @@ import dev.kiln.runtime.artifact.ArtifactContents;
 import dev.kiln.runtime.artifact.ArtifactManifest;
 import dev.kiln.runtime.artifact.ArtifactSummary;
 import dev.kiln.runtime.artifact.ArtifactWriter;
+import dev.kiln.passes.shape.CompileTimeInputs;
 import dev.kiln.runtime.compiled.CompiledProgram;
+import dev.kiln.runtime.interpreter.RunException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,6 +26,11 @@ import java.util.Map;
  * {@link dev.kiln.runtime.artifact.ArtifactFormat}) that {@link Kiln#load} and {@code kiln run}
  * load without a compiler. The code is what the JIT path runs for the same shapes
  * ({@link CompiledEngine#specialize}).
+ *
+ * <p>An artifact is specialized to shapes only: a model with an input whose <em>values</em>
+ * decide shapes (a Reshape's {@code shape} fed as a graph input; see {@link CompileTimeInputs})
+ * is refused, naming the input and the node that reads it. The JIT path compiles such models per
+ * value; an artifact would have to refuse every other value at run time, which is rarely useful.
  */
 public final class ArtifactCompiler {
   private ArtifactCompiler() {}
@@ -33,7 +40,8 @@ public final class ArtifactCompiler {
    * {@link InputShapes}) and writes the artifact to {@code output}, replacing any file there.
    *
    * @throws IllegalArgumentException if the model was itself loaded from an artifact
-   * @throws dev.kiln.runtime.interpreter.RunException if the model cannot take these shapes
+   * @throws dev.kiln.runtime.interpreter.RunException if the model cannot take these shapes, or
+   *     has inputs whose values decide shapes
    * @throws IOException if the file cannot be written
    */
   public static ArtifactSummary compile(Model model, Map<String, long[]> shapes, Path output)
@@ -43,8 +51,16 @@ public final class ArtifactCompiler {
           + " is already a compiled artifact; compile the model it was made from");
     }
     Graph graph = model.graph();
-    CompiledEngine.Report report =
-        CompiledEngine.specialize(graph, CompiledEngine.pipeline(model.options()), shapes);
+    Map<String, String> valueInputs = CompileTimeInputs.of(graph);
+    if (!valueInputs.isEmpty()) {
+      throw new RunException(valueInputs.entrySet().stream().map(e -> "input %" + e.getKey()
+          + " decides shapes by its values (" + e.getValue() + "), and an artifact is compiled "
+          + "for input shapes only; make it a constant of the model (an initializer), or run the "
+          + "model itself (kiln run), whose compiled engine compiles code per value").toList());
+    }
+    CompiledEngine.Report report = CompiledEngine.specialize(graph,
+        CompiledEngine.pipeline(model.options(), model.source(), java.util.Optional.empty()), shapes,
+        Map.of());
     CompiledUnit unit = report.result().unit();
     CompiledClasses compiled = unit.loader().classes();
     Map<String, byte[]> classes = new LinkedHashMap<>();

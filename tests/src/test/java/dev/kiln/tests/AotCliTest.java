@@ -76,7 +76,18 @@ class AotCliTest {
     byte[] bytes = Files.readAllBytes(jar);
     Path cut = Files.write(tmp.resolve("cut.jar"), Arrays.copyOf(bytes, bytes.length / 3));
     String mlp = "examples/mlp/mlp.kiln";
+    Path reshape = Files.writeString(tmp.resolve("reshape.kiln"), """
+        kiln 1
+        model m(%x: f32[2, 6], %shape: i64[2]) -> (%y: f32[?, ?]) {
+          "r": %y = Reshape(%x, %shape)
+        }
+        """);
     List<String[]> cases = List.of(
+        new String[] {"kiln: error: input %shape decides shapes by its values (input 1 of Reshape "
+            + "node 'r' reads it at compile time), and an artifact is compiled for input shapes "
+            + "only; make it a constant of the model (an initializer), or run the model itself "
+            + "(kiln run), whose compiled engine compiles code per value", "compile",
+            reshape.toString(), "-o", tmp.resolve("r.jar").toString()},
         new String[] {"kiln: error: input %x has shape [1, 784], but this artifact was compiled "
             + "for f32[2, 784] (the model declares f32[N, 784]); compile the model again for this "
             + "shape, e.g. kiln compile --input-shape x=1,784",

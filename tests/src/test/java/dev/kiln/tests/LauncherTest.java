@@ -48,4 +48,20 @@ class LauncherTest {
     assertTrue(r.err.startsWith(bad + ":2:"), r.err);
     assertFalse(r.err.contains("Exception"), r.err);
   }
+
+  @Test
+  void benchRunsFromTheBenchModuleAndOnnxRuntimeStaysOffKilnsClasspath(@TempDir Path tmp)
+      throws Exception {
+    Assumptions.assumeTrue(Files.exists(Path.of("bench/target/kiln-bench.jar")),
+        "bench/target/kiln-bench.jar not packaged (run through mvn verify)");
+    Run r = launch(tmp, "bench", "matmul:4x8x2", "--warmup", "0", "--runs", "1");
+    assertEquals(0, r.code, r.out + r.err);
+    assertTrue(r.out.contains("cosine 1.0000000: agree"), r.out);
+    assertTrue(r.out.contains("| onnxruntime 1.23.2 "), r.out);
+    try (var jars = Files.list(Path.of("cli/target/lib"))) {
+      List<String> names = jars.map(j -> j.getFileName().toString()).toList();
+      assertTrue(names.stream().noneMatch(n -> n.startsWith("onnxruntime") || n.startsWith("jmh")),
+          names.toString());
+    }
+  }
 }

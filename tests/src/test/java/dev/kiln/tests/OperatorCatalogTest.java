@@ -30,18 +30,32 @@ class OperatorCatalogTest {
         .append("`bin/test -pl tests -am -Dkiln.regenerateDocs=true`). Semantics are those of the ONNX\n")
         .append("operator spec, opsets 13 to 17; where a later opset turned an attribute into an input,\n")
         .append("both forms are accepted. Each operator's class in `ir/src/main/java/dev/kiln/ir/ops/`\n")
-        .append("holds its schema, shape inference and reference semantics.\n\n")
+        .append("holds its schema, shape inference and reference semantics. Inputs *read at compile\n")
+        .append("time* decide output shapes by their values (`OpSchema.readsAtCompileTime`): compiled\n")
+        .append("code is specialized to their values (see docs/compiler.md).\n\n")
         .append(OpRegistry.standard().all().size()).append(" operators.\n\n")
         .append("| operator | inputs | outputs | attributes (default) |\n|---|---|---|---|\n");
     for (OpSchema op : OpRegistry.standard().all()) {
       sb.append("| ").append(op.name())
-          .append(" | ").append(op.describeInputArity())
+          .append(" | ").append(op.describeInputArity()).append(compileTimeSlots(op))
           .append(" | ").append(op.describeOutputArity())
           .append(" | ").append(op.attributes().stream().map(OperatorCatalogTest::describe)
               .collect(Collectors.joining(", ")))
           .append(" |\n");
     }
     return sb.toString();
+  }
+
+  /** {@code ; input 1 read at compile time}, or empty. */
+  private static String compileTimeSlots(OpSchema op) {
+    List<String> slots = new ArrayList<>();
+    for (int slot = 0; slot < Math.min(op.maxInputs(), 16); slot++) {
+      if (op.readsAtCompileTime(slot)) {
+        slots.add(Integer.toString(slot));
+      }
+    }
+    return slots.isEmpty() ? "" : "; " + (slots.size() == 1 ? "input " : "inputs ")
+        + String.join(", ", slots) + " read at compile time";
   }
 
   private static String describe(AttrSpec a) {

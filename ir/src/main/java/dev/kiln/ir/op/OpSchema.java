@@ -96,6 +96,26 @@ public abstract class OpSchema {
   }
 
   /**
+   * Whether compile-time inference reads the values of input {@code slot}: its values decide the
+   * output shapes (Reshape's {@code shape}, Slice's {@code starts}, Pad's {@code pads}, ...) or
+   * whether the application is legal at all. Compiled code is specialized to the values of such
+   * inputs, so a graph input that reaches one of these slots is a value the compiled engine
+   * specializes on. False by default.
+   */
+  public boolean readsAtCompileTime(int slot) {
+    return false;
+  }
+
+  /**
+   * Whether the output values follow from the input <em>types</em> alone ({@code Shape},
+   * {@code Size}, {@code EyeLike}): then the values of the inputs are never needed to fold the
+   * outputs. False by default.
+   */
+  public boolean outputsDependOnInputTypesOnly() {
+    return false;
+  }
+
+  /**
    * Attribute problems of an application: unknown names, missing required ones, wrong kinds. One
    * message per problem; empty when the attributes are well-formed.
    */

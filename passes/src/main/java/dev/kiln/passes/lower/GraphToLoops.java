@@ -33,7 +33,9 @@ import java.util.Set;
  * and one kernel per
  * node, in graph order, built by the node's {@link OpLowering}. A graph output that is not
  * computed by a node of its own (a graph input, a constant, or a value listed twice) gets a copy
- * kernel into an output buffer of its own. The program is verified before it is returned.
+ * kernel into an output buffer of its own. A lowering may ask for scratch buffers of its own
+ * ({@link LoweringContext#scratch}); they join the program's scratch buffers after the node's
+ * outputs. The program is verified before it is returned.
  */
 public final class GraphToLoops {
   private final Graph graph;
@@ -63,6 +65,10 @@ public final class GraphToLoops {
   private LoopProgram run() {
     Set<String> outputNames = new LinkedHashSet<>();
     Map<String, Node> producers = graph.producers();
+    // Every value's name is taken before any lowering names a scratch buffer of its own.
+    graph.inputs().forEach(v -> names.add(v.name()));
+    graph.constants().forEach(c -> names.add(c.value().name()));
+    graph.nodes().forEach(n -> n.outputs().forEach(v -> names.add(v.name())));
     List<Buffer> inputs = new ArrayList<>();
     for (Value v : graph.inputs()) {
       inputs.add(declare(v, v.name(), BufferRole.INPUT));
@@ -95,7 +101,7 @@ public final class GraphToLoops {
           scratch.add(declare(out, out.name(), BufferRole.SCRATCH));
         }
       }
-      kernels.add(lowerNode(node, kernelName(node.op(), n)));
+      kernels.add(lowerNode(node, kernelName(node.op(), n), scratch));
     }
     int copyIndex = 0;
     for (int i = 0; i < graph.outputs().size(); i++) {
@@ -147,6 +153,13 @@ public final class GraphToLoops {
     return b;
   }
 
+  /** A fresh buffer name for a lowering's own scratch buffer, reserved so that none reuses it. */
+  private String reserveName(String hint) {
+    String name = freshName(hint);
+    names.add(name);
+    return name;
+  }
+
   private String freshName(String hint) {
     String name = hint;
     for (int n = 1; names.contains(name); n++) {
@@ -155,7 +168,7 @@ public final class GraphToLoops {
     return name;
   }
 
-  private Kernel lowerNode(Node node, String name) {
+  private Kernel lowerNode(Node node, String name, List<Buffer> scratch) {
     OpLowering lowering = lowerings.lookup(node.op()).orElseThrow(
         () -> new IllegalStateException(node.describe() + ": no lowering to loop IR for " + node.op()));
     List<Optional<Buffer>> ins = new ArrayList<>();
@@ -165,13 +178,14 @@ public final class GraphToLoops {
       consts.add(in.flatMap(v -> Optional.ofNullable(constantData.get(v.name()))));
     }
     List<Buffer> outs = node.outputs().stream().map(v -> buffers.get(v.name())).toList();
-    LoweringContext ctx = new LoweringContext(node, ins, outs, consts);
+    LoweringContext ctx = new LoweringContext(node, ins, outs, consts, this::reserveName);
     Stmt body;
     try {
       body = lowering.lower(ctx);
     } catch (RuntimeException e) {
       throw new IllegalStateException("internal error lowering " + node.describe() + ": " + e, e);
     }
+    scratch.addAll(ctx.scratchBuffers());
     return new Kernel(name, touched(body, ins, outs), body, node.describe());
   }
 
@@ -240,7 +254,9 @@ public final class GraphToLoops {
     LoweringContext ctx = new LoweringContext(
         new Node("", "Identity", ImmutableList.of(), ImmutableList.of(),
             dev.kiln.ir.graph.Attributes.EMPTY),
-        List.of(Optional.of(from)), List.of(to), List.of(Optional.empty()));
+        List.of(Optional.of(from)), List.of(to), List.of(Optional.empty()), hint -> {
+          throw new IllegalStateException("a copy kernel needs no scratch buffer");
+        });
     Stmt body = Nests.pointwise(ctx, to, vars -> dev.kiln.ir.loop.Exprs.load(from, vars));
     return new Kernel(name, ImmutableList.of(from, to), body,
         "copy of %" + from.origin() + " to graph output");

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.BufferRole;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.tensor.Tensor;
@@ -15,11 +16,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * What a lowering sees of one node: the buffers of its inputs and outputs, the values of inputs
  * that are constants (shape-carrying inputs such as Reshape's {@code shape}), its attributes, and
- * fresh names for the loop variables and locals of its kernel.
+ * fresh names for the loop variables and locals of its kernel, and scratch buffers of its own
+ * (an im2col matrix, a padded copy of the input) that the kernel alone uses.
  */
 public final class LoweringContext {
   private final Node node;
@@ -27,16 +30,23 @@ public final class LoweringContext {
   private final List<Buffer> outputs;
   private final List<Optional<Tensor>> constants;
   private final Set<String> usedNames = new HashSet<>();
+  private final UnaryOperator<String> bufferNames;
+  private final List<Buffer> scratch = new ArrayList<>();
 
+  /**
+   * @param bufferNames gives a buffer name unused in the program for a hint (and reserves it)
+   */
   LoweringContext(
       Node node,
       List<Optional<Buffer>> inputs,
       List<Buffer> outputs,
-      List<Optional<Tensor>> constants) {
+      List<Optional<Tensor>> constants,
+      UnaryOperator<String> bufferNames) {
     this.node = node;
     this.inputs = inputs;
     this.outputs = outputs;
     this.constants = constants;
+    this.bufferNames = bufferNames;
   }
 
   public Node node() {
@@ -93,6 +103,25 @@ public final class LoweringContext {
 
   public Buffer output(int i) {
     return outputs.get(i);
+  }
+
+  /**
+   * A fresh scratch buffer for this node's kernel alone (its lifetime is the kernel, so the memory
+   * planner may share its bytes with any buffer not alive then). It is named after the node's
+   * first output and {@code hint} ({@code %y.col}); its contents are undefined when the kernel
+   * starts, so the kernel must write every element it reads.
+   */
+  public Buffer scratch(String hint, DType dtype, long... shape) {
+    String base = outputs.isEmpty() ? "tmp" : outputs.get(0).name();
+    String name = bufferNames.apply(base + "." + hint);
+    Buffer b = Buffer.of(name, dtype, BufferRole.SCRATCH, shape);
+    scratch.add(b);
+    return b;
+  }
+
+  /** The scratch buffers {@link #scratch} made, in order. */
+  List<Buffer> scratchBuffers() {
+    return List.copyOf(scratch);
   }
 
   /** A loop variable named {@code hint}, or {@code hint} with a number when that is taken. */

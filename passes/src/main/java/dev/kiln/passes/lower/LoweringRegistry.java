@@ -2,6 +2,7 @@ package dev.kiln.passes.lower;
 
 import com.google.common.collect.ImmutableMap;
 import dev.kiln.passes.lower.elementwise.ElementwiseLowerings;
+import dev.kiln.passes.lower.fused.FusedLowerings;
 import dev.kiln.passes.lower.linalg.LinalgLowerings;
 import dev.kiln.passes.lower.nn.NnLowerings;
 import dev.kiln.passes.lower.reduce.ReduceLowerings;
@@ -33,6 +34,7 @@ public final class LoweringRegistry {
     add(all, NnLowerings.all());
     add(all, ReduceLowerings.all());
     add(all, ShapeLowerings.all());
+    add(all, FusedLowerings.all());
     return new LoweringRegistry(all);
   }
 
@@ -54,6 +56,16 @@ public final class LoweringRegistry {
   public LoweringRegistry replacing(Map<String, OpLowering> replacements) {
     Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
     all.putAll(replacements);
+    return new LoweringRegistry(all);
+  }
+
+  /** This registry with the lowering of {@code op}, which must have one, replaced by {@code lowering}. */
+  public LoweringRegistry replacing(String op, OpLowering lowering) {
+    if (!byOp.containsKey(op)) {
+      throw new IllegalArgumentException("no lowering for " + op + " to replace");
+    }
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.put(op, lowering);
     return new LoweringRegistry(all);
   }
 

@@ -1,5 +1,6 @@
 package dev.kiln.passes.pipeline;
 
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +16,31 @@ public interface PassContext {
    * {@code Node 'name'} messages elsewhere in Kiln).
    */
   void remark(String pattern, String where, String message);
+
+  /**
+   * The concrete shape of every input, by input name, when the pipeline compiles for shapes
+   * ({@code bind-shapes} reads them); empty otherwise, and then {@code bind-shapes} takes the
+   * declared shapes, which must be static.
+   */
+  default Map<String, long[]> inputShapes() {
+    return Map.of();
+  }
+
+  /**
+   * The values of the inputs that decide shapes (a Reshape's shape given as a graph input, see
+   * {@code CompileTimeInputs}), bound as constants by {@code bind-shapes}; empty when none.
+   */
+  default Map<String, dev.kiln.ir.tensor.Tensor> inputValues() {
+    return Map.of();
+  }
+
+  /**
+   * f32 lanes of the target's preferred SIMD vector (the Vector API's preferred species length
+   * where it runs; 1 without vectors): what {@code schedule{lanes=0}} vectorizes for.
+   */
+  default int floatLanes() {
+    return 1;
+  }
 
   /** A context that drops every remark. */
   static PassContext silent() {

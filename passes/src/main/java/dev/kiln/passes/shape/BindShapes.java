@@ -18,10 +18,12 @@ import dev.kiln.ir.type.TensorType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -31,6 +33,11 @@ import java.util.TreeSet;
  * then known at compile time ({@code Shape}, {@code ConstantOfShape} of a constant, shape
  * arithmetic, {@code Constant}) by constants. The result has only static types; a shape that
  * still depends on input data is an error naming the node.
+ *
+ * <p>Inputs whose values decide shapes ({@link CompileTimeInputs}) may be given values as well:
+ * their consumers then read a constant with those values (the graph input stays, so the
+ * signature does not change), and inference folds through them as through any constant. The
+ * resulting graph is correct only for those values.
  */
 public final class BindShapes {
   private final Graph graph;
@@ -50,18 +57,37 @@ public final class BindShapes {
    *     problems at once), when a node rejects the bound types, or when a shape depends on data
    */
   public static Graph bind(Graph graph, Map<String, long[]> inputShapes, OpRegistry registry) {
-    return new BindShapes(graph, registry).run(inputShapes);
+    return bind(graph, inputShapes, Map.of(), registry);
   }
 
   public static Graph bind(Graph graph, Map<String, long[]> inputShapes) {
     return bind(graph, inputShapes, OpRegistry.standard());
   }
 
-  private Graph run(Map<String, long[]> inputShapes) {
+  /**
+   * Like {@link #bind(Graph, Map, OpRegistry)}, with the values of some inputs known as well.
+   *
+   * @param inputValues values for some graph inputs (by name), each of the input's dtype and of
+   *     the shape given for it in {@code inputShapes}
+   * @throws ShapeBindingException also when a value is given for a name that is not an input, or
+   *     does not have the input's dtype and given shape
+   */
+  public static Graph bind(Graph graph, Map<String, long[]> inputShapes,
+      Map<String, Tensor> inputValues, OpRegistry registry) {
+    return new BindShapes(graph, registry).run(inputShapes, inputValues);
+  }
+
+  public static Graph bind(Graph graph, Map<String, long[]> inputShapes,
+      Map<String, Tensor> inputValues) {
+    return bind(graph, inputShapes, inputValues, OpRegistry.standard());
+  }
+
+  private Graph run(Map<String, long[]> inputShapes, Map<String, Tensor> inputValues) {
     Map<String, Value> values = new HashMap<>();
     Map<String, Tensor> constants = new HashMap<>();
     GraphBuilder out = Graph.builder(graph.name());
-    for (Value in : bindInputs(inputShapes)) {
+    List<Value> inputs = bindInputs(inputShapes);
+    for (Value in : inputs) {
       out.addInput(in);
       values.put(in.name(), in);
     }
@@ -70,13 +96,66 @@ public final class BindShapes {
       values.put(c.value().name(), c.value());
       constants.put(c.value().name(), c.data());
     }
+    for (Map.Entry<String, Constant> e : valueConstants(inputs, inputValues).entrySet()) {
+      // Consumers read the constant; the input itself stays (unread) so the signature holds.
+      String input = e.getKey();
+      Constant c = e.getValue();
+      out.addConstant(c);
+      values.put(input, c.value());
+      constants.put(input, c.data());
+    }
     for (Node node : graph.nodes()) {
       bindNode(node, values, constants, out);
     }
+    Map<String, Value> byName = new HashMap<>();
+    inputs.forEach(in -> byName.put(in.name(), in));
     for (Value v : graph.outputs()) {
-      out.output(values.get(v.name()));
+      // A graph output that is an input stays that input, even when its values are known.
+      out.output(byName.containsKey(v.name()) ? byName.get(v.name()) : values.get(v.name()));
     }
     return out.build();
+  }
+
+  /**
+   * One constant per given input value, by input name; the constant of {@code %x} is
+   * {@code %x.value} (or {@code %x.value2}, ..., whichever is fresh in the graph).
+   */
+  private Map<String, Constant> valueConstants(List<Value> inputs, Map<String, Tensor> inputValues) {
+    List<String> problems = new ArrayList<>();
+    Map<String, Value> byName = new LinkedHashMap<>();
+    inputs.forEach(in -> byName.put(in.name(), in));
+    for (String name : new TreeSet<>(inputValues.keySet())) {
+      if (!byName.containsKey(name)) {
+        problems.add("a value is given for %" + name + ", which is not an input; the inputs are "
+            + String.join(", ", graph.inputs().stream().map(v -> "%" + v.name()).toList()));
+      }
+    }
+    Set<String> taken = new HashSet<>();
+    graph.inputs().forEach(v -> taken.add(v.name()));
+    graph.constants().forEach(c -> taken.add(c.value().name()));
+    graph.nodes().forEach(n -> n.outputs().forEach(v -> taken.add(v.name())));
+    Map<String, Constant> out = new LinkedHashMap<>();
+    for (Value in : byName.values()) {
+      Tensor value = inputValues.get(in.name());
+      if (value == null) {
+        continue;
+      }
+      if (!value.type().equals(in.type())) {
+        problems.add("the value given for input %" + in.name() + " is " + value.type()
+            + ", but the input is bound to " + in.type());
+        continue;
+      }
+      String name = in.name() + ".value";
+      for (int k = 2; taken.contains(name); k++) {
+        name = in.name() + ".value" + k;
+      }
+      taken.add(name);
+      out.put(in.name(), Constant.inline(new Value(name, in.type()), value));
+    }
+    if (!problems.isEmpty()) {
+      throw new ShapeBindingException(problems);
+    }
+    return out;
   }
 
   private List<Value> bindInputs(Map<String, long[]> inputShapes) {
@@ -205,6 +284,16 @@ public final class BindShapes {
       Value v = new Value(node.output(o).name(), t);
       outputs.add(v);
       values.put(v.name(), v);
+    }
+    for (int slot = 0; slot < node.inputs().size(); slot++) {
+      // Inference may accept an unknown value here (Dropout's training_mode is checked once
+      // known), but compiled code must know it.
+      if (node.inputs().get(slot).isPresent() && schema.readsAtCompileTime(slot)
+          && constantInputs.get(slot).isEmpty()) {
+        throw new ShapeBindingException(List.of(node.describe() + ": input " + slot + " (%"
+            + node.inputs().get(slot).get().name() + ") is read at compile time, but its value "
+            + "depends on data that compiled code is not specialized to; make it a constant"));
+      }
     }
     out.addNode(new Node(node.name(), node.op(), ImmutableList.copyOf(inputs),
         ImmutableList.copyOf(outputs), node.attributes()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.frontend.kiln.KilnText;
 import dev.kiln.ir.graph.Graph;
+import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.TensorType;
 import java.nio.file.Path;
@@ -102,6 +103,90 @@ class BindShapesTest {
             + " inputs; compiled code needs static shapes, so the inputs that decide it must be"
             + " constants",
         error(g, shapes("n", new long[] {})));
+  }
+
+  private static final Graph RESHAPE_BY_INPUT = parse("""
+      model m(%x: f32[2, 6], %shape: i64[2]) -> (%y: f32[?, ?], %s: i64[2]) {
+        "r": %y = Reshape(%x, %shape)
+        %s = Identity(%shape)
+      }
+      """);
+
+  @Test
+  void givenInputValuesFoldLikeConstants() {
+    Graph bound = BindShapes.bind(RESHAPE_BY_INPUT,
+        shapes("x", new long[] {2, 6}, "shape", new long[] {2}),
+        Map.of("shape", Tensor.ofLongs(new long[] {2}, 3, -1)));
+    // The input stays in the signature; the Reshape reads a constant with its values.
+    assertEquals(List.of("x", "shape"), bound.inputs().stream().map(v -> v.name()).toList());
+    assertEquals("shape.value", bound.nodes().get(0).input(1).name());
+    assertArrayEquals(new long[] {3, -1},
+        bound.constantsByName().get("shape.value").data().toLongArray());
+    assertEquals(TensorType.of(DType.F32, 3, 4), bound.outputs().get(0).type());
+    // Identity of a known value folds, so %s is a constant too.
+    assertEquals(List.of("Reshape"), bound.nodes().stream().map(n -> n.op()).toList());
+  }
+
+  @Test
+  void aGraphOutputThatIsAValuedInputStaysTheInput() {
+    Graph g = parse("""
+        model m(%x: f32[2, 6], %shape: i64[2]) -> (%y: f32[?, ?], %shape) {
+          %y = Reshape(%x, %shape)
+        }
+        """);
+    Graph bound = BindShapes.bind(g, shapes("x", new long[] {2, 6}, "shape", new long[] {2}),
+        Map.of("shape", Tensor.ofLongs(new long[] {2}, 12, 1)));
+    assertEquals(bound.inputs().get(1), bound.outputs().get(1));
+  }
+
+  @Test
+  void theValueConstantGetsAFreshName() {
+    Graph g = parse("""
+        model m(%x: f32[2, 6], %s: i64[2]) -> (%y: f32[?, ?], %s.value: f32[2, 6]) {
+          %y = Reshape(%x, %s)
+          %s.value = Relu(%x)
+        }
+        """);
+    Graph bound = BindShapes.bind(g, shapes("x", new long[] {2, 6}, "s", new long[] {2}),
+        Map.of("s", Tensor.ofLongs(new long[] {2}, 12, 1)));
+    assertEquals("s.value2", bound.nodes().get(0).input(1).name());
+  }
+
+  @Test
+  void valuesThatDoNotFitTheirInputAreErrors() {
+    ShapeBindingException e = assertThrows(ShapeBindingException.class, () -> BindShapes.bind(
+        RESHAPE_BY_INPUT, shapes("x", new long[] {2, 6}, "shape", new long[] {2}),
+        Map.of("shape", Tensor.ofInts(new long[] {2}, 3, 4),
+            "z", Tensor.ofLongs(new long[] {1}, 1))));
+    assertEquals(List.of(
+        "a value is given for %z, which is not an input; the inputs are %x, %shape",
+        "the value given for input %shape is i32[2], but the input is bound to i64[2]"),
+        e.problems());
+  }
+
+  @Test
+  void givenValuesStillHaveToMakeSense() {
+    assertEquals("Reshape node 'r': cannot reshape input 0 of shape [2, 6] (12 elements) to"
+            + " [5, -1]: 12 is not a multiple of 5",
+        assertThrows(ShapeBindingException.class, () -> BindShapes.bind(RESHAPE_BY_INPUT,
+            shapes("x", new long[] {2, 6}, "shape", new long[] {2}),
+            Map.of("shape", Tensor.ofLongs(new long[] {2}, 5, -1)))).getMessage());
+  }
+
+  @Test
+  void aCompileTimeSlotThatStaysUnknownIsAnError() {
+    // Dropout's training_mode does not decide a shape, but compiled code must know it.
+    Graph g = parse("""
+        model m(%x: f32[4], %t: bool[]) -> (%y: f32[4]) {
+          "d": %y = Dropout(%x, _, %t)
+        }
+        """);
+    assertEquals("Dropout node 'd': input 2 (%t) is read at compile time, but its value depends"
+            + " on data that compiled code is not specialized to; make it a constant",
+        error(g, shapes("x", new long[] {4}, "t", new long[] {})));
+    Graph bound = BindShapes.bind(g, shapes("x", new long[] {4}, "t", new long[] {}),
+        Map.of("t", Tensor.ofBooleans(new long[] {}, false)));
+    assertEquals(List.of("Dropout"), bound.nodes().stream().map(n -> n.op()).toList());
   }
 
   @Test

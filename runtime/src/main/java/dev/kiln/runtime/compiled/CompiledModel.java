@@ -1,15 +1,18 @@
 package dev.kiln.runtime.compiled;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 import dev.kiln.ir.graph.Value;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.BufferRole;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.runtime.interpreter.DimBindings;
 import dev.kiln.runtime.interpreter.RunException;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,36 +28,67 @@ import java.util.concurrent.ConcurrentHashMap;
  * concrete input shapes runs, compiled on the first run with those shapes and cached after that
  * (symbolic dims such as a batch {@code N} get one compiled program per size seen).
  *
+ * <p>Some inputs decide shapes by their values (a Reshape's {@code shape} fed as a graph input):
+ * for those, the program is specialized to the values as well, and cached per (shapes, values).
+ * Such an input may have at most {@link #MAX_SPECIALIZED_ELEMENTS} elements.
+ *
  * <p>Immutable and thread-safe: many threads may run at once; each run takes its scratch arena
  * from the program's pool, and threads asking for a shape signature being compiled wait for
  * that one compile.
  */
 public final class CompiledModel {
-  /** Makes the program for one set of concrete input shapes (graph input name to shape). */
+  /**
+   * The most elements an input whose values are compiled in may have: such inputs are shapes,
+   * axes, pads and sizes (a few elements each); a larger one would make a program per data set.
+   */
+  public static final int MAX_SPECIALIZED_ELEMENTS = 64;
+
+  /**
+   * Makes the program for one set of concrete input shapes (graph input name to shape) and the
+   * values of the inputs it specializes on.
+   */
   @FunctionalInterface
   public interface Specializer {
     /**
+     * @param inputValues the values of the inputs named by the model's {@code specializedOn}
      * @throws RunException when the model cannot run with these shapes (the user's problem)
      */
-    ExecutableProgram specialize(Map<String, long[]> inputShapes);
+    ExecutableProgram specialize(Map<String, long[]> inputShapes, Map<String, Tensor> inputValues);
   }
 
   private final ImmutableList<Value> inputs;
   private final ImmutableList<Value> outputs;
+  private final ImmutableMap<String, String> specializedOn;
   private final Specializer specializer;
   private final ParallelExecutor executor;
   private final ConcurrentHashMap<String, CompletableFuture<ExecutableProgram>> programs =
       new ConcurrentHashMap<>();
 
-  public CompiledModel(List<Value> inputs, List<Value> outputs, Specializer specializer,
-      ParallelExecutor executor) {
+  /**
+   * @param specializedOn the inputs whose values the code is specialized to, each with why (for
+   *     messages, e.g. {@code input 1 of Reshape node 'r' reads it at compile time})
+   */
+  public CompiledModel(List<Value> inputs, List<Value> outputs, Map<String, String> specializedOn,
+      Specializer specializer, ParallelExecutor executor) {
     this.inputs = ImmutableList.copyOf(inputs);
     this.outputs = ImmutableList.copyOf(outputs);
+    this.specializedOn = ImmutableMap.copyOf(specializedOn);
     this.specializer = specializer;
     this.executor = executor;
   }
 
-  /** Shape signatures compiled so far. */
+  /** A model whose code depends on its input shapes only. */
+  public CompiledModel(List<Value> inputs, List<Value> outputs, Specializer specializer,
+      ParallelExecutor executor) {
+    this(inputs, outputs, Map.of(), specializer, executor);
+  }
+
+  /** The inputs whose values the code is specialized to, each with why. */
+  public ImmutableMap<String, String> specializedOn() {
+    return specializedOn;
+  }
+
+  /** Signatures (input shapes, and the values of {@link #specializedOn}) compiled so far. */
   public int specializations() {
     return programs.size();
   }
@@ -71,14 +105,23 @@ public final class CompiledModel {
   public Map<String, Tensor> run(Map<String, Tensor> given) {
     DimBindings bindings = new DimBindings();
     checkInputs(given, bindings);
+    Map<String, Tensor> values = new LinkedHashMap<>();
+    specializedOn.keySet().forEach(name -> values.put(name, given.get(name)));
+    checkSpecializedSizes(values);
     Map<String, long[]> shapes = new LinkedHashMap<>();
     StringBuilder signature = new StringBuilder();
     for (Value v : inputs) {
-      long[] shape = given.get(v.name()).shape();
-      shapes.put(v.name(), shape);
-      signature.append(Arrays.toString(shape)).append(';');
+      Tensor t = given.get(v.name());
+      shapes.put(v.name(), t.shape());
+      signature.append(Arrays.toString(t.shape()));
+      if (values.containsKey(v.name())) {
+        // The exact bytes: two values share a program only when they are bit for bit the same.
+        signature.append('=').append(
+            HexFormat.of().formatHex(t.data().toArray(ValueLayout.JAVA_BYTE)));
+      }
+      signature.append(';');
     }
-    ExecutableProgram program = program(signature.toString(), shapes);
+    ExecutableProgram program = program(signature.toString(), shapes, values);
     List<Buffer> programInputs = program.layout().slots().stream().map(FrameLayout.Slot::buffer)
         .filter(b -> b.role() == BufferRole.INPUT).toList();
     Map<String, Tensor> byBuffer = new HashMap<>();
@@ -99,12 +142,29 @@ public final class CompiledModel {
     return named;
   }
 
-  private ExecutableProgram program(String signature, Map<String, long[]> shapes) {
+  /** An input whose values are compiled in must be small: say which, why, and what to do. */
+  private void checkSpecializedSizes(Map<String, Tensor> values) {
+    List<String> problems = new ArrayList<>();
+    values.forEach((name, t) -> {
+      if (t.size() > MAX_SPECIALIZED_ELEMENTS) {
+        problems.add("input %" + name + " has " + t.size() + " elements, but its values decide "
+            + "shapes (" + specializedOn.get(name) + "), so the compiled engine compiles code for "
+            + "its values, which it does for inputs of at most " + MAX_SPECIALIZED_ELEMENTS
+            + " elements; make it a constant of the model, or run with the interpreter engine");
+      }
+    });
+    if (!problems.isEmpty()) {
+      throw new RunException(problems);
+    }
+  }
+
+  private ExecutableProgram program(String signature, Map<String, long[]> shapes,
+      Map<String, Tensor> values) {
     CompletableFuture<ExecutableProgram> mine = new CompletableFuture<>();
     CompletableFuture<ExecutableProgram> existing = programs.putIfAbsent(signature, mine);
     if (existing == null) {
       try {
-        mine.complete(specializer.specialize(shapes));
+        mine.complete(specializer.specialize(shapes, values));
       } catch (RuntimeException | Error e) {
         // A failed specialization is not cached: the next run with these shapes tries again.
         programs.remove(signature, mine);

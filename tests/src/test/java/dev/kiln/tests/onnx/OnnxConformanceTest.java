@@ -95,13 +95,6 @@ class OnnxConformanceTest {
             + "remove its compiled exclusion '" + p + "'"));
       }
       check(r, Engine.COMPILED, shared.or(() -> compiledOnly), problems);
-      if (shared.isEmpty() && compiledOnly.isPresent() && !r.passed(Engine.COMPILED)
-          && ConformanceExclusions.COMPILED_REASONS.get(compiledOnly.get())
-              .equals(ConformanceExclusions.DATA_DEPENDENT_SHAPE)
-          && !r.compiled().detail().contains("depends on the data of its inputs")) {
-        problems.add(r.test() + " is excluded on the compiled engine for a data-dependent shape "
-            + "but fails otherwise: " + r.compiled().detail());
-      }
     }
     for (String p : ConformanceExclusions.REASONS.keySet()) {
       if (!usedExclusions.contains(p)) {

@@ -17,12 +17,22 @@ import java.util.List;
  * ONNX Dropout (opset 12 and later) in inference mode: output 0 is the input unchanged and the
  * optional output 1, the mask, is all true. Inputs 1 ({@code ratio}) and 2 ({@code
  * training_mode}) are optional. Kiln compiles for inference, so {@code training_mode} must be
- * absent or a compile-time constant false: a run-time or true value would make the outputs
- * random, which Kiln will not silently ignore. The {@code seed} attribute is accepted and unused.
+ * false, or true with a {@code ratio} of 0 (which drops nothing, so training mode is the same
+ * identity): any other training mode makes the outputs random, which Kiln will not silently
+ * ignore. A {@code training_mode} that is not a constant is checked once its value is known: by
+ * the interpreter when it runs, by the compiled engine when it specializes on it (slots 1 and 2
+ * are read at compile time). The {@code seed} attribute is accepted and unused.
  */
 final class Dropout extends OpSchema {
   Dropout() {
     super("Dropout", 1, 3, 1, 2, List.of(AttrSpec.optional("seed", AttributeKind.INT)));
+  }
+
+  @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Whether the node is legal (inference only) depends on training_mode and, when it is
+    // true, on the ratio.
+    return slot == 1 || slot == 2;
   }
 
   @Override
@@ -40,12 +50,12 @@ final class Dropout extends OpSchema {
     }
     if (ctx.hasInput(2)) {
       requireScalar(ElementTypes.BOOL.require(ctx, 2), 2, "training_mode");
-      if (ctx.constant(2).isEmpty()) {
-        throw OpException.of(
-            "input 2 (training_mode) must be a constant false: Kiln compiles models for"
-                + " inference only, and a run-time training_mode could turn dropout on");
-      }
-      if (ctx.constant(2).get().getBoolean(0)) {
+      boolean training = ctx.constant(2).map(t -> t.getBoolean(0)).orElse(false);
+      // A ratio of 0 drops nothing: training mode is then the identity too. (The default ratio
+      // is 0.5.)
+      boolean dropsNothing = ctx.hasInput(1)
+          && ctx.constant(1).map(t -> t.getDouble(0) == 0).orElse(false);
+      if (training && !dropsNothing) {
         throw OpException.of(
             "input 2 (training_mode) is true, but Kiln compiles models for inference only;"
                 + " export the model in inference (eval) mode");

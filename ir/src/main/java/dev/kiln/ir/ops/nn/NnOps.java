@@ -11,6 +11,7 @@ public final class NnOps {
   public static List<OpSchema> all() {
     return List.of(
         Conv.INSTANCE,
+        FusedConv.INSTANCE,
         MaxPool.INSTANCE,
         AveragePool.INSTANCE,
         GlobalPool.AVERAGE,

@@ -50,6 +50,12 @@ final class Reduce extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The axes (opset 18 input, ReduceSum since 13) decide the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     // ONNX allows 8-bit integers only for the order-based reductions.
     TensorType in =
@@ -58,16 +64,30 @@ final class Reduce extends OpSchema {
             : ctx.requireDType(0, NUMERIC);
     boolean keepDims = keepDims(ctx.attrs().getInt("keepdims", 1));
     Optional<long[]> axes = ReduceAxes.fromInference(ctx);
+    Dim axesLength = axes.isEmpty() ? ctx.type(1).shape().dim(0) : Dim.of(axes.get().length);
+    if (axes.isEmpty() && axesLength.equals(Dim.of(0))) {
+      // An empty axes input has no values to wait for.
+      axes = Optional.of(new long[0]);
+    }
     if (axes.isEmpty()) {
+      // Without the values, only the rank is known: kept, or less by the number of axes (which
+      // are distinct, so each removes one dim).
+      int rank = in.rank();
       if (!keepDims) {
-        throw OpException.of(
-            "input 1 (axes) of %s must be a compile-time constant when keepdims is 0, because"
-                + " the output rank depends on it",
-            name());
+        if (!axesLength.isKnown()) {
+          throw OpException.of(
+              "input 1 (axes) of %s must have a static length when keepdims is 0, because"
+                  + " the output rank depends on it, got %s",
+              name(), ctx.type(1));
+        }
+        if (axesLength.size() > rank) {
+          throw OpException.of("input 1 (axes) has %d axes, more than the rank %d of input 0",
+              axesLength.size(), rank);
+        }
+        rank -= (int) axesLength.size();
       }
-      // The rank is kept but any dim may become 1.
       List<Dim> dims = new ArrayList<>();
-      for (int i = 0; i < in.rank(); i++) {
+      for (int i = 0; i < rank; i++) {
         dims.add(Dim.UNKNOWN);
       }
       return List.of(new TensorType(in.dtype(), Shape.of(dims)));

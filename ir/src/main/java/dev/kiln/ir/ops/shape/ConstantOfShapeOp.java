@@ -28,6 +28,12 @@ final class ConstantOfShapeOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Input 0 is the output shape.
+    return slot == 0;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     Tensor value = value(ctx);
     int length = IntInputs.staticLength1D(ctx, 0, "shape", DType.I64);

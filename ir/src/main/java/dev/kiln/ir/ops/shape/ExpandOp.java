@@ -26,6 +26,12 @@ final class ExpandOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Input 1 (shape) decides the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     int length = IntInputs.staticLength1D(ctx, 1, "shape", DType.I64);

@@ -35,6 +35,11 @@ final class EyeLikeOp extends OpSchema {
   }
 
   @Override
+  public boolean outputsDependOnInputTypesOnly() {
+    return true;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     if (x.rank() != 2) {

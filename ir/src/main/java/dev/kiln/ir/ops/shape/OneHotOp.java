@@ -35,6 +35,12 @@ final class OneHotOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The depth decides the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType indices = ctx.type(0);
     IntInputs.requireDType(indices, 0, "indices", NUMERIC);

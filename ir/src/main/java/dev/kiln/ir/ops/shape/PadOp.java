@@ -36,6 +36,12 @@ final class PadOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Pads and axes decide the output shape; the fill value does not.
+    return slot == 1 || slot == 3;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     int rank = x.rank();

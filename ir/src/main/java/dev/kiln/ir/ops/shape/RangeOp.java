@@ -28,6 +28,12 @@ final class RangeOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Start, limit and delta decide the output length.
+    return true;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     DType dtype = ctx.type(0).dtype();
     for (int i = 0; i < 3; i++) {

@@ -29,6 +29,12 @@ final class ReshapeOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Input 1 (shape) decides the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType data = ctx.type(0);
     boolean allowZero = IntInputs.flag(ctx, "allowzero", 0);

@@ -36,6 +36,11 @@ final class ShapeOp extends OpSchema {
   }
 
   @Override
+  public boolean outputsDependOnInputTypesOnly() {
+    return true;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     List<Dim> dims = selected(ctx, ctx.type(0).shape());
     return List.of(TensorType.of(DType.I64, dims.size()));

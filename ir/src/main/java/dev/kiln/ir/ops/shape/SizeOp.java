@@ -19,6 +19,11 @@ final class SizeOp extends OpSchema {
   }
 
   @Override
+  public boolean outputsDependOnInputTypesOnly() {
+    return true;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     ctx.type(0);
     return List.of(new TensorType(DType.I64, Shape.SCALAR));

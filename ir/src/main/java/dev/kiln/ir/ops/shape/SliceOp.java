@@ -35,6 +35,12 @@ public final class SliceOp extends OpSchema {
   public record AxisSlice(long start, long step, long count) {}
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // Starts, ends, axes and steps decide the output shape.
+    return slot >= 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     int rank = x.rank();

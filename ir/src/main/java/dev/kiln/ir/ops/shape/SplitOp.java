@@ -42,6 +42,12 @@ final class SplitOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The split sizes decide the output shapes.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     if (x.rank() == 0) {

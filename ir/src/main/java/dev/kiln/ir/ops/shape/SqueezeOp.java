@@ -27,6 +27,12 @@ final class SqueezeOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The axes decide the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     int rank = x.rank();
@@ -36,7 +42,7 @@ final class SqueezeOp extends OpSchema {
       for (Dim d : x.shape().dims()) {
         if (!d.isKnown()) {
           // ONNX leaves the rank unknown here; Kiln types need a rank, and guessing "not 1"
-          // would give the wrong rank whenever the dim is 1 at run time.
+          // Would give the wrong rank whenever the dim is 1 at run time.
           throw OpException.of(
               "Squeeze without axes needs a static input shape, got input 0 %s: the output rank"
                   + " depends on whether %s is 1; give the axes to squeeze",

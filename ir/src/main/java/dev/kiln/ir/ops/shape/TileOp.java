@@ -25,6 +25,12 @@ final class TileOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The repeats decide the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     int length = IntInputs.length1D(ctx, 1, "repeats", DType.I64);

@@ -27,6 +27,12 @@ final class UnsqueezeOp extends OpSchema {
   }
 
   @Override
+  public boolean readsAtCompileTime(int slot) {
+    // The axes decide the output shape.
+    return slot == 1;
+  }
+
+  @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType x = ctx.type(0);
     AxesArgument axes = AxesArgument.of(ctx, 1, true, DType.I64);

@@ -153,16 +153,29 @@ class CastDropoutIdentityTest {
         "input 2 (training_mode) is true, but Kiln compiles models for inference only;"
             + " export the model in inference (eval) mode",
         message);
-    message = assertThrows(OpException.class, () -> inferResult("Dropout", Attributes.EMPTY, 1, types,
-        List.of(Optional.empty(), Optional.empty(), Optional.empty()))).getMessage();
-    assertEquals(
-        "input 2 (training_mode) must be a constant false: Kiln compiles models for inference only,"
-            + " and a run-time training_mode could turn dropout on",
-        message);
+    // A run-time training_mode is checked when its value is known (here: at evaluation).
+    assertEquals(List.of(type("f32[2]")), inferResult("Dropout", Attributes.EMPTY, 1, types,
+        List.of(Optional.empty(), Optional.empty(), Optional.empty())).types());
     assertEquals(
         "input 2 (training_mode) is true, but Kiln compiles models for inference only;"
             + " export the model in inference (eval) mode",
         evalError("Dropout", Attributes.EMPTY, f32(1), Tensor.scalar(DType.F32, 0.1), Tensor.ofBooleans(shape(), true)));
+  }
+
+  @Test
+  void trainingModeWithRatioZeroDropsNothing() {
+    Tensor x = f32(1, 2);
+    List<Tensor> out = evalAll("Dropout", Attributes.EMPTY, 2, List.of(Optional.of(x),
+        Optional.of(Tensor.scalar(DType.F32, 0)), Optional.of(Tensor.ofBooleans(shape(), true))));
+    assertSame(x, out.get(0));
+    assertBools(shape(2), out.get(1), true, true);
+    // Without a ratio, the default 0.5 drops at random.
+    assertEquals(
+        "input 2 (training_mode) is true, but Kiln compiles models for inference only;"
+            + " export the model in inference (eval) mode",
+        assertThrows(OpException.class, () -> evalAll("Dropout", Attributes.EMPTY, 1,
+            List.of(Optional.of(x), Optional.empty(), Optional.of(Tensor.ofBooleans(shape(),
+                true))))).getMessage());
   }
 
   @Test

@@ -120,6 +120,20 @@ class ReduceTest {
     assertEquals(
         "f32[?, ?, ?]",
         OpCall.of("ReduceSum").in(f32("N", 3, 4)).in(type(DType.I64, 1)).inferText());
+    // Without keepdims, each axis (they are distinct) removes one dim.
+    assertEquals(
+        "f32[?, ?]",
+        OpCall.of("ReduceSum").attr("keepdims", 0).in(f32("N", 3, 4)).in(type(DType.I64, 1))
+            .inferText());
+    // An empty axes input has no values to wait for: every axis, or none with noop.
+    assertEquals(
+        "f32[]",
+        OpCall.of("ReduceSum").attr("keepdims", 0).in(f32(2, 3)).in(type(DType.I64, 0))
+            .inferText());
+    assertEquals(
+        "f32[2, 3]",
+        OpCall.of("ReduceSum").attr("noop_with_empty_axes", 1).in(f32(2, 3))
+            .in(type(DType.I64, 0)).inferText());
   }
 
   @Test
@@ -140,9 +154,13 @@ class ReduceTest {
         "input 1 (axes) must be a 1-D i64 tensor, got i32[1]",
         OpCall.of("ReduceSum").in(f32(2, 3)).in(type(DType.I32, 1)).inferError());
     assertEquals(
-        "input 1 (axes) of ReduceSum must be a compile-time constant when keepdims is 0,"
-            + " because the output rank depends on it",
-        OpCall.of("ReduceSum").attr("keepdims", 0).in(f32(2, 3)).in(type(DType.I64, 1))
+        "input 1 (axes) of ReduceSum must have a static length when keepdims is 0,"
+            + " because the output rank depends on it, got i64[K]",
+        OpCall.of("ReduceSum").attr("keepdims", 0).in(f32(2, 3)).in(type(DType.I64, "K"))
+            .inferError());
+    assertEquals(
+        "input 1 (axes) has 3 axes, more than the rank 2 of input 0",
+        OpCall.of("ReduceSum").attr("keepdims", 0).in(f32(2, 3)).in(type(DType.I64, 3))
             .inferError());
     assertEquals(
         "input 0 must be [f16, bf16, f32, f64, i32, i64, u32, u64], got bool[2]",

@@ -32,7 +32,7 @@ public final class NnLowerings {
 
   public static Map<String, OpLowering> all() {
     Map<String, OpLowering> all = new LinkedHashMap<>();
-    all.put("Conv", WindowLowerings::conv);
+    all.put("Conv", ConvLowerings::conv);
     all.put("MaxPool", WindowLowerings::maxPool);
     all.put("AveragePool", WindowLowerings::averagePool);
     all.put("GlobalAveragePool", ctx -> globalPool(ctx, false));

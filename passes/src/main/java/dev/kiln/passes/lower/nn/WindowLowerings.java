@@ -101,7 +101,8 @@ final class WindowLowerings {
     }
   }
 
-  static Stmt conv(LoweringContext ctx) {
+  /** The direct convolution: an accumulator over channels and taps, initialized with the bias. */
+  static Stmt conv(LoweringContext ctx, java.util.Optional<Buffer> bias) {
     Buffer x = ctx.input(0);
     Buffer w = ctx.input(1);
     Buffer y = ctx.output(0);
@@ -123,7 +124,7 @@ final class WindowLowerings {
     wIndex.addAll(win.taps);
     Stmt tap = win.guarded(new Stmt.Assign(acc,
         Exprs.add(acc, Exprs.mul(Exprs.load(x, xIndex), Exprs.load(w, wIndex)))));
-    Expr init = ctx.hasInput(2) ? Exprs.load(ctx.input(2), m) : Nests.constant(t, 0);
+    Expr init = bias.<Expr>map(b -> Exprs.load(b, m)).orElse(Nests.constant(t, 0));
     Stmt body = Stmt.Block.of(
         new Stmt.Let(acc, init),
         Nests.loop(c, perGroup, win.overTaps(tap)),

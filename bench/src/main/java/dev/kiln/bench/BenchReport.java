@@ -1,0 +1,131 @@
+package dev.kiln.bench;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/** Prints benchmark results: one model in detail, or many as one markdown table. */
+final class BenchReport {
+  private BenchReport() {}
+
+  static void printSettings(PrintWriter out, BenchSettings s) {
+    out.printf(Locale.ROOT, "threads %d (ONNX Runtime: intra-op %d, inter-op 1, sequential, "
+        + "optimization ALL), %d warm-up + %d timed runs each, Kiln engine %s%n", s.threads(),
+        s.threads(), s.warmup(), s.runs(), s.engine().name().toLowerCase(Locale.ROOT));
+  }
+
+  static void printPeak(PrintWriter out, FmaPeak peak) {
+    out.printf(Locale.ROOT, "fp32 peak (Vector API fma, %d-bit, registers only): 1 thread %.1f GFLOP/s%s%n",
+        peak.vectorBits(), peak.gflopsOneThread(), peak.threads() == 1 ? ""
+            : String.format(Locale.ROOT, ", %d threads %.1f GFLOP/s", peak.threads(), peak.gflopsAllThreads()));
+  }
+
+  /** One model in detail: agreement, then a table of the two engines, then the ratio. */
+  static void printOne(PrintWriter out, BenchResult r, Optional<FmaPeak> peak) {
+    out.printf(Locale.ROOT, "model %s, input %s%n", r.model(), r.inputSource());
+    if (r.agreementProblem().isPresent()) {
+      out.println("outputs: " + r.agreementProblem().get());
+    }
+    for (Agreement a : r.agreements()) {
+      out.printf(Locale.ROOT, "output '%s': max abs error %.3g = %.3g of max |value| %.4g, cosine %.7f: %s%n",
+          a.output(), a.maxAbsError(), a.relativeError(), a.maxAbsReference(), a.cosine(),
+          a.agrees(r.settings().tolerance()) ? "agree"
+              : "DISAGREE (tolerance " + r.settings().tolerance() + ")");
+    }
+    boolean single = r.flops().isPresent();
+    MarkdownTable table = single
+        ? new MarkdownTable("engine", "median ms", "p10 ms", "p90 ms", "first run ms", "GFLOP/s", "% of peak")
+        : new MarkdownTable("engine", "median ms", "p10 ms", "p90 ms", "first run ms");
+    for (EngineResult e : List.of(r.kiln(), r.ort())) {
+      if (e.failure().isPresent()) {
+        List<String> row = new java.util.ArrayList<>(List.of(e.engine(), "failed", "", "", ""));
+        if (single) {
+          row.addAll(List.of("", ""));
+        }
+        table.addRow(row);
+        continue;
+      }
+      LatencyStats l = e.latency().orElseThrow();
+      List<String> row = new java.util.ArrayList<>(List.of(e.engine(), millis(l.medianMillis()),
+          millis(l.p10Millis()), millis(l.p90Millis()), millis(e.firstRunMillis())));
+      if (single) {
+        double gflops = BenchResult.gflops(r.flops(), e).orElseThrow();
+        row.add(String.format(Locale.ROOT, "%.1f", gflops));
+        row.add(peak.map(p -> percent(gflops / p.gflopsAllThreads())).orElse(""));
+      }
+      table.addRow(row);
+    }
+    out.print(table.render());
+    for (EngineResult e : List.of(r.kiln(), r.ort())) {
+      e.failure().ifPresent(f -> out.println(e.engine() + ": " + f));
+    }
+    r.ratio().ifPresent(x -> out.println("Kiln / ONNX Runtime (median latency): " + ratio(x)));
+  }
+
+  /** Many models, one row each. */
+  static MarkdownTable table(List<BenchResult> results, Optional<FmaPeak> peak) {
+    MarkdownTable table = new MarkdownTable("model", "Kiln median ms", "ORT median ms", "Kiln/ORT",
+        "Kiln GFLOP/s (% peak)", "ORT GFLOP/s (% peak)", "max rel. error", "note");
+    for (BenchResult r : results) {
+      OptionalDouble error = r.worstRelativeError();
+      table.addRow(r.model(), median(r.kiln()), median(r.ort()),
+          r.ratio().isPresent() ? ratio(r.ratio().getAsDouble()) : "",
+          gflopsCell(r, r.kiln(), peak), gflopsCell(r, r.ort(), peak),
+          error.isPresent() ? String.format(Locale.ROOT, "%.1e", error.getAsDouble()) : "",
+          note(r));
+    }
+    return table;
+  }
+
+  private static String note(BenchResult r) {
+    List<String> notes = new java.util.ArrayList<>();
+    r.kiln().failure().ifPresent(f -> notes.add((f.startsWith("cannot load: ") ? "skipped: Kiln " : "Kiln ")
+        + firstLine(f)));
+    r.ort().failure().ifPresent(f -> notes.add("ORT " + firstLine(f)));
+    if (r.kiln().succeeded() && r.ort().succeeded() && !r.outputsAgree()) {
+      notes.add(r.agreementProblem().orElse("outputs DISAGREE"));
+    }
+    return String.join("; ", notes);
+  }
+
+  /** The first line of a message, shortened for a table cell. */
+  static String firstLine(String message) {
+    String line = message.lines().findFirst().orElse("");
+    return line.length() <= 120 ? line : line.substring(0, 117) + "...";
+  }
+
+  private static String median(EngineResult e) {
+    return e.latency().map(l -> millis(l.medianMillis())).orElse("failed");
+  }
+
+  private static String gflopsCell(BenchResult r, EngineResult e, Optional<FmaPeak> peak) {
+    OptionalDouble g = BenchResult.gflops(r.flops(), e);
+    if (g.isEmpty()) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "%.1f", g.getAsDouble())
+        + peak.map(p -> " (" + percent(g.getAsDouble() / p.gflopsAllThreads()) + ")").orElse("");
+  }
+
+  /** Three significant digits or so, at any scale. */
+  static String millis(double ms) {
+    if (Double.isNaN(ms)) {
+      return "";
+    }
+    if (ms < 1) {
+      return String.format(Locale.ROOT, "%.3f", ms);
+    }
+    return String.format(Locale.ROOT, ms < 100 ? "%.2f" : "%.0f", ms);
+  }
+
+  /** Two decimals below 10, one above: 0.95, 7.74, 106.7. */
+  static String ratio(double x) {
+    return String.format(Locale.ROOT, x < 10 ? "%.2f" : "%.1f", x);
+  }
+
+  static String percent(double fraction) {
+    return String.format(Locale.ROOT, "%.0f %%", 100 * fraction);
+  }
+}

@@ -1,0 +1,33 @@
+package dev.kiln.bench;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.kiln.api.ModelOptions;
+
+/**
+ * How a model is benchmarked.
+ *
+ * @param threads intra-op threads of both engines (Kiln's parallel loops, ONNX Runtime's intra-op
+ *     pool)
+ * @param warmup untimed runs of each engine before the timed ones
+ * @param runs timed runs of each engine
+ * @param engine Kiln's engine
+ * @param seed seed of the random inputs (when the model has no stored input)
+ * @param tolerance the largest relative error (of the output's largest magnitude) at which the
+ *     outputs still agree
+ */
+public record BenchSettings(int threads, int warmup, int runs, ModelOptions.Engine engine, long seed,
+    double tolerance) {
+
+  public BenchSettings {
+    checkArgument(threads >= 1, "--threads must be at least 1, got %s", threads);
+    checkArgument(warmup >= 0, "--warmup must be 0 or more, got %s", warmup);
+    checkArgument(runs >= 1, "--runs must be at least 1, got %s", runs);
+    checkArgument(tolerance >= 0 && !Double.isNaN(tolerance), "--tolerance must be 0 or more, got %s",
+        tolerance);
+  }
+
+  ModelOptions kilnOptions() {
+    return ModelOptions.defaults().withEngine(engine).withThreads(threads);
+  }
+}

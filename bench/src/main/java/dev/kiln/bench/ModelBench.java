@@ -1,0 +1,189 @@
+package dev.kiln.bench;
+
+import dev.kiln.api.Kiln;
+import dev.kiln.api.Model;
+import dev.kiln.frontend.ModelLoadException;
+import dev.kiln.frontend.onnx.OnnxModels;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.runtime.interpreter.RunException;
+import ai.onnxruntime.OrtException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Benchmarks one model: loads it in Kiln and in ONNX Runtime, binds the same inputs to both,
+ * compares their outputs, then times each (warm-up, then timed runs). An engine that cannot load
+ * or run the model is reported with the reason, never hidden; the other still runs.
+ */
+final class ModelBench {
+  private final BenchSettings settings;
+  private final Path scratch;
+
+  /** @param scratch a directory for ONNX files made on the way (synthetic or .kiln models) */
+  ModelBench(BenchSettings settings, Path scratch) {
+    this.settings = settings;
+    this.scratch = scratch;
+  }
+
+  /** Benchmarks a model file (.onnx or .kiln) or a synthetic model spec ({@link SyntheticModels}). */
+  BenchResult run(String model) throws IOException {
+    if (SyntheticModels.isSpec(model)) {
+      return runFile(SyntheticModels.writeOnnx(model, scratch), model);
+    }
+    return runFile(Path.of(model), Path.of(model).getFileName().toString());
+  }
+
+  BenchResult runFile(Path file, String displayName) throws IOException {
+    Model kilnModel = null;
+    String kilnFailure = null;
+    try {
+      kilnModel = Kiln.load(file, settings.kilnOptions());
+    } catch (ModelLoadException e) {
+      // The diagnostics start with the file's path, which the report names already.
+      kilnFailure = "cannot load: " + e.getMessage().replace(file + ": ", "");
+    } catch (RuntimeException e) {
+      kilnFailure = "cannot load: " + describe(e);
+    }
+
+    // ONNX Runtime reads ONNX: a Kiln text model is exported first.
+    Path onnxFile = file;
+    String ortFailure = null;
+    if (!file.getFileName().toString().endsWith(".onnx")) {
+      onnxFile = null;
+      if (kilnModel != null) {
+        try {
+          onnxFile = scratch.resolve(displayName.replaceAll("[^A-Za-z0-9_.-]", "_") + ".onnx");
+          OnnxModels.write(kilnModel.source(), onnxFile);
+        } catch (RuntimeException e) {
+          onnxFile = null;
+          ortFailure = "cannot export the model to ONNX: " + describe(e);
+        }
+      } else {
+        ortFailure = "needs an ONNX model, and Kiln could not read this one";
+      }
+    }
+
+    List<Value> inputValues = null;
+    if (kilnModel != null) {
+      inputValues = kilnModel.inputs();
+    } else if (onnxFile != null) {
+      try {
+        inputValues = OrtRunner.declaredInputs(onnxFile);
+      } catch (OrtException | RuntimeException e) {
+        ortFailure = "cannot load: " + describe(e);
+      }
+    }
+    ModelInputs inputs = inputValues == null ? new ModelInputs(Map.of(), "none")
+        : ModelInputs.of(inputValues, file, settings.seed());
+    OptionalLong flops = kilnModel == null ? OptionalLong.empty() : Flops.ofSingleOp(kilnModel.graph());
+
+    EngineRunner kiln = kilnModel == null ? null : new KilnRunner(kilnModel, inputs.tensors());
+    String kilnName = kiln == null ? "kiln " + settings.engine().name().toLowerCase() : kiln.name();
+    EngineRunner ort = null;
+    if (ortFailure == null && onnxFile != null) {
+      try {
+        ort = OrtRunner.open(onnxFile, settings.threads(), inputs.tensors());
+      } catch (OrtException | RuntimeException e) {
+        ortFailure = "cannot load: " + describe(e);
+      }
+    }
+    String ortName = "onnxruntime " + OrtRunner.VERSION;
+    try {
+      // The first run of each, kept for the comparison; Kiln's includes compiling the kernels.
+      Map<String, Tensor> kilnOut = null;
+      double kilnFirst = Double.NaN;
+      if (kiln != null) {
+        long start = System.nanoTime();
+        try {
+          kilnOut = kiln.outputs();
+          kilnFirst = (System.nanoTime() - start) / 1e6;
+        } catch (Exception e) {
+          kilnFailure = "cannot run: " + describe(e);
+        }
+      }
+      Map<String, Tensor> ortOut = null;
+      double ortFirst = Double.NaN;
+      if (ort != null) {
+        long start = System.nanoTime();
+        try {
+          ortOut = ort.outputs();
+          ortFirst = (System.nanoTime() - start) / 1e6;
+        } catch (Exception e) {
+          ortFailure = "cannot run: " + describe(e);
+        }
+      }
+
+      List<Agreement> agreements = new ArrayList<>();
+      Optional<String> agreementProblem = Optional.empty();
+      if (kilnOut != null && ortOut != null) {
+        agreementProblem = compare(kilnOut, ortOut, agreements);
+      } else {
+        agreementProblem = Optional.of("not compared: an engine did not run");
+      }
+
+      EngineResult kilnResult = kilnOut == null ? EngineResult.failed(kilnName, kilnFailure)
+          : timed(kiln, kilnFirst);
+      EngineResult ortResult = ortOut == null ? EngineResult.failed(ortName, ortFailure)
+          : timed(ort, ortFirst);
+      return new BenchResult(displayName, inputs.source(), settings, flops, kilnResult, ortResult,
+          agreements, agreementProblem);
+    } finally {
+      if (ort != null) {
+        ort.close();
+      }
+    }
+  }
+
+  private EngineResult timed(EngineRunner runner, double firstRunMillis) {
+    try {
+      return EngineResult.ran(runner.name(), Timing.measure(runner, settings.warmup(), settings.runs()),
+          firstRunMillis);
+    } catch (Exception e) {
+      return EngineResult.failed(runner.name(), "failed while timed: " + describe(e));
+    }
+  }
+
+  /** Compares the outputs in order (the importer may rename them); returns a problem if any. */
+  static Optional<String> compare(Map<String, Tensor> kiln, Map<String, Tensor> reference,
+      List<Agreement> agreements) {
+    if (kiln.size() != reference.size()) {
+      return Optional.of("Kiln gives " + kiln.size() + " outputs, ONNX Runtime " + reference.size());
+    }
+    List<Map.Entry<String, Tensor>> k = new ArrayList<>(kiln.entrySet());
+    List<Map.Entry<String, Tensor>> r = new ArrayList<>(reference.entrySet());
+    for (int i = 0; i < k.size(); i++) {
+      Tensor a = k.get(i).getValue();
+      Tensor b = r.get(i).getValue();
+      if (!Arrays.equals(a.shape(), b.shape())) {
+        return Optional.of("output '" + k.get(i).getKey() + "' has shape " + Arrays.toString(a.shape())
+            + " in Kiln, " + Arrays.toString(b.shape()) + " in ONNX Runtime");
+      }
+      agreements.add(Agreement.of(k.get(i).getKey(), a.toDoubleArray(), b.toDoubleArray()));
+    }
+    return Optional.empty();
+  }
+
+  /** A one-line reason: the message of a user-facing exception, else its class and message. */
+  static String describe(Throwable e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    if (e instanceof ModelLoadException || e instanceof RunException || e instanceof OrtException
+        || e instanceof IllegalArgumentException) {
+      return message;
+    }
+    return e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+  }
+
+  static Path createScratch() throws IOException {
+    Path dir = Files.createTempDirectory("kiln-bench");
+    dir.toFile().deleteOnExit();
+    return dir;
+  }
+}

@@ -1,0 +1,2 @@
+/** Graph-to-graph passes (optimizations of the graph IR), each a {@link dev.kiln.passes.pipeline.GraphPass}. */
+package dev.kiln.passes.graph;

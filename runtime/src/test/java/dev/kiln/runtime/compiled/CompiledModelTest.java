@@ -1,0 +1,117 @@
+package dev.kiln.runtime.compiled;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.BufferRole;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.ir.type.TensorType;
+import dev.kiln.runtime.interpreter.RunException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Specialization on input values: a stand-in for a compiled {@code Reshape(%x, %shape)} whose
+ * {@code %shape} is a graph input, so each value of {@code %shape} needs a program of its own.
+ */
+class CompiledModelTest {
+  private static final Value X = new Value("x", TensorType.of(DType.F32, 2, 6));
+  private static final Value SHAPE = new Value("shape", TensorType.of(DType.I64, 2));
+  private static final Value Y = new Value("y", TensorType.of(DType.F32, dev.kiln.ir.type.Dim.UNKNOWN, dev.kiln.ir.type.Dim.UNKNOWN));
+  private static final String WHY = "input 1 of Reshape node 'r' reads it at compile time";
+
+  /** What the specializer was asked for, one entry per call: the values of %shape. */
+  private final List<long[]> compiled = new ArrayList<>();
+
+  /** A program that copies x into y of the shape %shape's values say (a flat copy). */
+  private ExecutableProgram reshape(Map<String, long[]> shapes, Map<String, Tensor> values) {
+    long[] target = values.get("shape").toLongArray();
+    compiled.add(target);
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, shapes.get("x"));
+    Buffer shape = Buffer.of("shape", DType.I64, BufferRole.INPUT, shapes.get("shape"));
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, target);
+    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(x, 0),
+        new FrameLayout.Slot(shape, 0), new FrameLayout.Slot(y, 0)), ImmutableMap.of());
+    CompiledProgram copy = frame -> System.arraycopy(frame.floats(0), 0, frame.floats(2), 0, 12);
+    return new ExecutableProgram(copy, layout, Map.of());
+  }
+
+  private CompiledModel model() {
+    return new CompiledModel(List.of(X, SHAPE), List.of(Y), Map.of("shape", WHY), this::reshape,
+        ParallelExecutor.withThreads(1));
+  }
+
+  private static Map<String, Tensor> inputs(long... shape) {
+    float[] data = new float[12];
+    for (int i = 0; i < 12; i++) {
+      data[i] = i;
+    }
+    return Map.of("x", Tensor.ofFloats(new long[] {2, 6}, data),
+        "shape", Tensor.ofLongs(new long[] {shape.length}, shape));
+  }
+
+  @Test
+  void eachValueOfAShapeInputGetsItsOwnProgram() {
+    CompiledModel model = model();
+    Tensor a = model.run(inputs(3, 4)).get("y");
+    Tensor b = model.run(inputs(4, 3)).get("y");
+    assertArrayEquals(new long[] {3, 4}, a.shape());
+    assertArrayEquals(new long[] {4, 3}, b.shape());
+    assertEquals(11.0, a.getDouble(11));
+    assertEquals(11.0, b.getDouble(11));
+    assertEquals(2, model.specializations());
+    assertEquals(2, compiled.size());
+  }
+
+  @Test
+  void theSameValuesReuseTheirProgram() {
+    CompiledModel model = model();
+    model.run(inputs(3, 4));
+    model.run(inputs(4, 3));
+    model.run(inputs(3, 4));
+    assertEquals(2, model.specializations());
+    assertArrayEquals(new long[] {4, 3}, compiled.get(1));
+  }
+
+  @Test
+  void aTooLargeValueInputIsRefusedNamingItAndItsReader() {
+    long[] many = new long[CompiledModel.MAX_SPECIALIZED_ELEMENTS + 1];
+    CompiledModel model = new CompiledModel(List.of(X, new Value("shape", TensorType.of(DType.I64,
+        many.length))), List.of(Y), Map.of("shape", WHY), this::reshape,
+        ParallelExecutor.withThreads(1));
+    RunException e = assertThrows(RunException.class, () -> model.run(inputs(many)));
+    assertEquals("input %shape has 65 elements, but its values decide shapes (input 1 of Reshape"
+        + " node 'r' reads it at compile time), so the compiled engine compiles code for its"
+        + " values, which it does for inputs of at most 64 elements; make it a constant of the"
+        + " model, or run with the interpreter engine", e.getMessage());
+    assertEquals(0, model.specializations());
+  }
+
+  @Test
+  void inputsAreCheckedBeforeTheirValuesAreRead() {
+    RunException e = assertThrows(RunException.class, () -> model().run(Map.of("x",
+        inputs(3, 4).get("x"))));
+    assertEquals("missing input %shape (i64[2])", e.getMessage());
+  }
+
+  @Test
+  void aModelOfShapesOnlyGetsNoValues() {
+    List<Map<String, Tensor>> asked = new ArrayList<>();
+    CompiledModel model = new CompiledModel(List.of(X, SHAPE), List.of(Y), (shapes, values) -> {
+      asked.add(values);
+      return reshape(shapes, Map.of("shape", Tensor.ofLongs(new long[] {2}, 12, 1)));
+    }, ParallelExecutor.withThreads(1));
+    model.run(inputs(3, 4));
+    model.run(inputs(4, 3));
+    assertEquals(List.of(Map.of()), asked);
+    assertEquals(1, model.specializations());
+  }
+}
