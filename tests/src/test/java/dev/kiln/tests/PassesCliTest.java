@@ -44,11 +44,26 @@ class PassesCliTest {
     for (String level : new String[] {"-O0", "-O2", "-O3"}) {
       CliTest.Result r = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", level);
       assertEquals(0, r.code(), r.err());
-      assertEquals(o1, r.out(), level);
+      // -O0 runs matmuls as plain loops, the others through the GEMM (which reassociates sums),
+      // and the levels fuse epilogues differently: equal within f32 rounding, not bit for bit.
+      assertSameNumbers(o1, r.out(), level);
     }
     CliTest.Result bad = CliTest.kiln("run", MLP, "--random-input", "-O7");
     assertEquals(1, bad.code());
     assertEquals("kiln: error: -O takes a level from 0 to 3, got 7\n", bad.err());
+  }
+
+  /** Equal text once numbers are replaced, and numbers within 1e-5 relative (+1e-6). */
+  static void assertSameNumbers(String expected, String actual, String what) {
+    java.util.regex.Pattern number = java.util.regex.Pattern.compile("-?\\d+\\.\\d+(e-?\\d+)?");
+    assertEquals(number.matcher(expected).replaceAll("#"), number.matcher(actual).replaceAll("#"), what);
+    java.util.regex.Matcher x = number.matcher(expected);
+    java.util.regex.Matcher y = number.matcher(actual);
+    while (x.find() && y.find()) {
+      double a = Double.parseDouble(x.group());
+      double b = Double.parseDouble(y.group());
+      assertTrue(Math.abs(a - b) <= 1e-6 + 1e-5 * Math.abs(a), what + ": " + a + " vs " + b);
+    }
   }
 
   @Test
