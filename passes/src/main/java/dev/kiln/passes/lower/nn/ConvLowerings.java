@@ -449,7 +449,7 @@ public final class ConvLowerings {
    * an activation, by an elementwise pass {@code y = activation(y + residual)}.
    */
   private static Stmt withEpiloguePass(LoweringContext ctx, Geometry g, Stmt conv, ConvEpilogue epilogue) {
-    if (!epilogue.hasResidualOrActivation()) {
+    if (!epilogue.hasResidualOrActivation(g.y.dtype())) {
       return conv;
     }
     List<Var> vars = Nests.vars(ctx, "e", g.y.rank());
