@@ -46,7 +46,8 @@ public final class Kiln {
       throw new ModelLoadException(dev.kiln.frontend.Diagnostic.of(
           file.toString(), "unsupported model format: expected a .kiln, .onnx or .jar file"));
     }
-    return new Model(KilnText.read(file), options);
+    Path dir = file.toAbsolutePath().getParent();
+    return new Model(KilnText.read(file), options, java.util.Optional.ofNullable(dir));
   }
 
   /** Of the options, only the thread count applies: the artifact is compiled code already. */

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class Model {
   private final KilnModel source;
+  private final Optional<java.nio.file.Path> baseDir;
   private final ModelOptions options;
   private final ReferenceInterpreter interpreter;
   private final CompiledModel compiled;
@@ -34,6 +35,7 @@ public final class Model {
   /** A model that runs an artifact's compiled code (options: only the thread count applies). */
   Model(ArtifactModel artifact, ModelOptions options) {
     this.source = null;
+    this.baseDir = Optional.empty();
     this.options = options;
     this.interpreter = null;
     this.compiled = null;
@@ -46,18 +48,25 @@ public final class Model {
   }
 
   Model(KilnModel source, ModelOptions options) {
+    this(source, options, Optional.empty());
+  }
+
+  /** @param baseDir the directory of the model file, which the weights file is relative to */
+  Model(KilnModel source, ModelOptions options, Optional<java.nio.file.Path> baseDir) {
     this.source = source;
+    this.baseDir = baseDir;
     this.options = options;
     this.artifact = null;
     this.interpreter = new ReferenceInterpreter(source.graph(), OpRegistry.standard());
     this.compiled = options.engine() == ModelOptions.Engine.COMPILED
-        ? CompiledEngine.create(source.graph(), options, r -> compileLog.add(describe(r)))
+        ? CompiledEngine.create(source, baseDir, options, r -> compileLog.add(describe(r)))
         : null;
   }
 
   /**
-   * One entry per input-shape signature compiled so far (compiled engine): a line with the
-   * shapes, lowering and compile times, where the classes came from, and the planned scratch
+   * One entry per signature compiled so far (compiled engine: the input shapes, and the values
+   * of inputs that decide shapes): a line with the shapes (and those values), lowering and
+   * compile times, where the classes came from, and the planned scratch
    * memory; then, when the code was generated in this process, one indented line per code
    * generator note (a loop that did not get the code its schedule asked for).
    */
@@ -124,6 +133,11 @@ public final class Model {
   /** The ahead-of-time artifact this model was loaded from, if it was. */
   public Optional<ArtifactModel> artifact() {
     return Optional.ofNullable(artifact);
+  }
+
+  /** The directory of the model file, when loaded from one. */
+  Optional<java.nio.file.Path> baseDir() {
+    return baseDir;
   }
 
   public ModelOptions options() {

@@ -52,6 +52,9 @@ final class CompileCommand implements Callable<Integer> {
       description = "The whole shape of an input, e.g. --input-shape x=1,3,224,224 (repeat per input).")
   List<String> inputShapes = new ArrayList<>();
 
+  @picocli.CommandLine.Mixin
+  PassFlags passFlags = new PassFlags();
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -66,10 +69,10 @@ final class CompileCommand implements Callable<Integer> {
     if (parent != null && !Files.isDirectory(parent)) {
       throw new UserException("cannot write " + output + ": no such directory " + parent);
     }
-    Model model = Kiln.load(file);
+    Model model = Kiln.load(file, passFlags.applyTo(dev.kiln.api.ModelOptions.defaults(), spec.commandLine().getErr()));
     InputShapes shapes;
     try {
-      shapes = InputShapes.resolve(model.graph(), dims, parseShapes());
+      shapes = InputShapes.resolve(model.graph(), dims, parseShapes(inputShapes));
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
@@ -89,7 +92,8 @@ final class CompileCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Map<String, long[]> parseShapes() {
+  /** {@code --input-shape NAME=D0,D1,...} options by input name. */
+  static Map<String, long[]> parseShapes(List<String> inputShapes) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     for (String spec : inputShapes) {
       int eq = spec.indexOf('=');

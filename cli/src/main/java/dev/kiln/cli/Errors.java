@@ -3,6 +3,10 @@ package dev.kiln.cli;
 import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.npy.NpyException;
 import dev.kiln.frontend.safetensors.SafeTensorsException;
+import dev.kiln.passes.pipeline.PassCrashException;
+import dev.kiln.passes.pipeline.PassException;
+import dev.kiln.passes.pipeline.PipelineException;
+import dev.kiln.passes.pipeline.PluginException;
 import dev.kiln.runtime.artifact.ArtifactException;
 import dev.kiln.runtime.interpreter.RunException;
 import java.io.PrintWriter;
@@ -25,6 +29,12 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
       err.flush();
       return Main.USER_ERROR;
     }
+    if (e instanceof PassCrashException crash) {
+      err.println("kiln: internal error in a pass (please report it with the reproducer): " + crash.getMessage());
+      e.printStackTrace(err);
+      err.flush();
+      return Main.INTERNAL_ERROR;
+    }
     err.println("kiln: internal error (please report it with the input that caused it): " + e);
     e.printStackTrace(err);
     err.flush();
@@ -37,6 +47,9 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
       case ModelLoadException m -> m.getMessage();
       case UserException u -> "kiln: error: " + u.getMessage();
       case RunException r -> "kiln: error: " + r.getMessage();
+      case PipelineException p -> "kiln: error: --passes: " + p.getMessage();
+      case PluginException p -> "kiln: error: --plugin " + p.getMessage();
+      case PassException p -> "kiln: error: " + p.getMessage();
       case ArtifactException a -> "kiln: error: " + a.getMessage();
       case NpyException n -> "kiln: error: " + n.getMessage();
       case SafeTensorsException s -> "kiln: error: " + s.getMessage();

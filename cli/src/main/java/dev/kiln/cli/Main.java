@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Kiln, a deep-learning compiler for the JVM.",
     subcommands = {CheckCommand.class, PrintCommand.class, RunCommand.class, ConvertCommand.class,
-        ExportCommand.class, CompileCommand.class,
+        ExportCommand.class, CompileCommand.class, PassesCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   static final int USER_ERROR = 1;

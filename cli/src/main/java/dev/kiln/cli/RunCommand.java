@@ -98,6 +98,9 @@ final class RunCommand implements Callable<Integer> {
       description = "Keep compiled kernels in DIR across runs (compiled engine; default: in memory only).")
   Path cacheDir;
 
+  @picocli.CommandLine.Mixin
+  PassFlags passFlags = new PassFlags();
+
   @Option(
       names = "--stats",
       description = "Print what the compiled engine compiled (times, scratch memory) to stderr.")
@@ -119,13 +122,19 @@ final class RunCommand implements Callable<Integer> {
     if (cacheDir != null) {
       options = options.withCacheDirectory(cacheDir);
     }
-    return options;
+    return passFlags.applyTo(options, spec.commandLine().getErr());
   }
 
   @Override
   public Integer call() {
     Model model = Kiln.load(file, options());
+    if (model.artifact().isEmpty() && passFlags.any() && engine != EngineName.compiled) {
+      throw new UserException("the pass options apply to the compiled engine only, not to --engine " + engine);
+    }
     if (model.artifact().isPresent()) {
+      if (passFlags.any()) {
+        throw new UserException(file + " is compiled code already: the pass options do not apply to an artifact");
+      }
       for (String option : List.of("--engine", "--cache-dir")) {
         if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
           throw new UserException(file + " is compiled code already: " + option

@@ -3,6 +3,7 @@ package dev.kiln.codegen.compile;
 import dev.kiln.codegen.emit.EmitOptions;
 import dev.kiln.codegen.emit.EmittedProgram;
 import dev.kiln.codegen.emit.JavaEmitter;
+import dev.kiln.codegen.gemm.PackedWeights;
 import dev.kiln.codegen.jit.CacheKey;
 import dev.kiln.codegen.jit.CodegenException;
 import dev.kiln.codegen.jit.CompiledUnit;
@@ -40,8 +41,14 @@ public final class ProgramCompiler {
     return jit;
   }
 
-  /** The result of one compile: what runs, and how it was made. */
-  public record Result(ExecutableProgram executable, CompiledUnit unit, EmittedProgram emitted) {
+  /**
+   * The result of one compile: what runs, and how it was made.
+   *
+   * @param program the program the code runs: the input with constant GEMM weights packed
+   *     ({@link PackedWeights}); its constants are the executable's (and an artifact's)
+   */
+  public record Result(ExecutableProgram executable, CompiledUnit unit, EmittedProgram emitted,
+      LoopProgram program) {
     /** The emitted source and notes; null when the class came from a cache (emitter not run). */
     public EmittedProgram emittedOrNull() {
       return emitted;
@@ -52,11 +59,14 @@ public final class ProgramCompiler {
    * @throws CodegenException when javac rejects the generated source (a Kiln bug): the message
    *     shows the diagnostics with the generated source around them
    */
-  public Result compile(LoopProgram program, FrameLayout layout) {
-    CacheKey key = key(program);
+  public Result compile(LoopProgram input, FrameLayout inputLayout) {
+    PackedWeights.Result packing = PackedWeights.pack(input, options.effectiveGemm());
+    LoopProgram program = packing.program();
+    FrameLayout layout = packing.packed().isEmpty() ? inputLayout : relayout(program, inputLayout);
+    CacheKey key = key(program, packing.packed());
     AtomicReference<EmittedProgram> emitted = new AtomicReference<>();
     CompiledUnit unit = jit.compile(key, () -> {
-      EmittedProgram e = JavaEmitter.emit(program, layout, options);
+      EmittedProgram e = JavaEmitter.emit(program, layout, options, packing.packed());
       emitted.set(e);
       return Map.of(e.className(), e.source());
     });
@@ -68,7 +78,18 @@ public final class ProgramCompiler {
       throw new CodegenException("cannot instantiate generated class " + options.qualifiedClassName(), e);
     }
     return new Result(new ExecutableProgram(instance, layout, program.constants(),
-        program.kernels().stream().map(k -> k.source()).toList()), unit, emitted.get());
+        program.kernels().stream().map(k -> k.source()).toList()), unit, emitted.get(), program);
+  }
+
+  /** {@code layout}'s scratch places for {@code program}, whose constants changed. */
+  private static FrameLayout relayout(LoopProgram program, FrameLayout layout) {
+    Map<Buffer, Integer> offsets = new java.util.HashMap<>();
+    for (FrameLayout.Slot s : layout.slots()) {
+      if (s.buffer().role() == dev.kiln.ir.loop.BufferRole.SCRATCH) {
+        offsets.put(s.buffer(), s.arenaOffset());
+      }
+    }
+    return FrameLayout.of(program, offsets);
   }
 
   /** Floats per vector of the code emitted under {@code options}: 0 when it is scalar only. */
@@ -76,8 +97,13 @@ public final class ProgramCompiler {
     return options.vectorize() ? VectorShape.floatLanes() : 0;
   }
 
-  /** The cache key of {@code program} under these options. */
+  /** The cache key of {@code program} under these options (after packing its GEMM weights). */
   public CacheKey key(LoopProgram program) {
+    PackedWeights.Result packing = PackedWeights.pack(program, options.effectiveGemm());
+    return key(packing.program(), packing.packed());
+  }
+
+  private CacheKey key(LoopProgram program, java.util.Set<Buffer> packed) {
     StringBuilder literals = new StringBuilder();
     for (Map.Entry<Buffer, Tensor> c : program.constants().entrySet()) {
       if (c.getKey().size() == 1) {
@@ -90,6 +116,8 @@ public final class ProgramCompiler {
         .part("literals", literals.toString())
         .part("options", options.toString())
         .part("vector.float.lanes", floatLanes(options))
+        .part("packed", packed.stream().map(b -> b.name().length() + ":" + b.name()).sorted()
+            .collect(java.util.stream.Collectors.joining(",")))
         .build();
   }
 }

@@ -37,6 +37,15 @@ public final class JavaEmitter {
   private JavaEmitter() {}
 
   public static EmittedProgram emit(LoopProgram program, FrameLayout layout, EmitOptions options) {
+    return emit(program, layout, options, java.util.Set.of());
+  }
+
+  /**
+   * @param packedWeights constants that {@link dev.kiln.codegen.gemm.PackedWeights} packed into
+   *     GEMM panels: the matmuls reading them as B read panels
+   */
+  public static EmittedProgram emit(LoopProgram program, FrameLayout layout, EmitOptions options,
+      java.util.Set<Buffer> packedWeights) {
     List<String> notes = new ArrayList<>();
     NameAllocator methodNames = new NameAllocator();
     Map<Buffer, Tensor> inlined = new HashMap<>();
@@ -59,7 +68,8 @@ public final class JavaEmitter {
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
           .addJavadoc("$L", "Kernel " + CommentText.escape(kernel.name()) + ": "
               + CommentText.escape(kernel.source()) + ".\n");
-      KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm);
+      KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm,
+          packedWeights);
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());

@@ -50,12 +50,14 @@ final class KernelEmitter {
   private final VectorLoops vector;
   private final String frame;
   private final GemmGenerator gemm;
+  private final java.util.Set<Buffer> packedWeights;
   private int nextName;
 
   KernelEmitter(Kernel kernel, FrameLayout layout, Map<Buffer, Tensor> inlined, EmitOptions options,
-      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm) {
+      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, java.util.Set<Buffer> packedWeights) {
     this.kernel = kernel;
     this.gemm = gemm;
+    this.packedWeights = packedWeights;
     this.options = options;
     this.notes = notes;
     this.frame = names.newName("frame");
@@ -150,6 +152,10 @@ final class KernelEmitter {
   private void matmul(Stmt.Matmul mm, Env env, CodeBlock.Builder code) {
     checkBuffer(mm.c().buffer());
     Optional<GemmSpec> spec = gemmSpec(mm);
+    if (spec.isEmpty() && packedWeights.contains(mm.b().buffer())) {
+      throw new IllegalStateException("kernel " + kernel.name() + ": a matmul reads packed weights "
+          + mm.b().buffer() + " but is not a generated GEMM");
+    }
     if (spec.isEmpty()) {
       plainMatmul(mm, env, code);
       return;
@@ -209,7 +215,7 @@ final class KernelEmitter {
         x.operand().colStride())));
     GemmSpec spec = new GemmSpec((int) mm.m(), (int) mm.n(), (int) mm.k(), mm.a().rowStride(),
         mm.a().colStride(), mm.b().rowStride(), mm.b().colStride(), mm.c().rowStride(), mm.acc(),
-        addends.build(), mm.plainEpilogue(), false);
+        addends.build(), mm.plainEpilogue(), packedWeights.contains(mm.b().buffer()));
     return gemm.supports(spec) ? Optional.of(spec) : Optional.empty();
   }
 

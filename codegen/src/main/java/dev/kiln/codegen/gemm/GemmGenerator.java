@@ -107,7 +107,10 @@ public final class GemmGenerator {
       sharedMethods();
     }
     String epi = spec.plainEpilogue() ? null : epilogueMethod(spec, epilogue);
-    return spec.m() < p.mr() ? smallPath(spec, epi) : blockedPath(spec, epi);
+    if (spec.m() < p.mr()) {
+      return !spec.packedB() && spec.bColStride() == 1 ? streamPath(spec, epi) : smallPath(spec, epi);
+    }
+    return blockedPath(spec, epi);
   }
 
   // ---- shared: the scratch pool and the microkernel ----
@@ -482,6 +485,94 @@ public final class GemmGenerator {
   }
 
   // ---- M < mr: GEMV and small M ----
+
+  /**
+   * Small M with B an input in row-major order: no packing at all. Each task owns a chunk of
+   * columns; C's rows of the chunk stay in L1 while B streams through row by row (contiguous
+   * reads, every B element read once), {@code u} rows of B per pass over the chunk.
+   */
+  private String streamPath(GemmSpec spec, String epi) {
+    int m = spec.m();
+    int lanes = p.lanes();
+    int u = Math.max(1, Math.min(4, 12 / m));
+    String stream = methodNames.newName("gemmStream");
+    String entry = methodNames.newName("gemm");
+    String xs = addendArguments(spec);
+    MethodSpec.Builder sm = MethodSpec.methodBuilder(stream)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("Columns [j0, j1) of all $L rows, B streamed row by row.\n", m)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(sm, spec);
+    sm.addParameter(int.class, "from").addParameter(int.class, "to");
+    // Pieces of C small enough to stay in L1 (half of it) while B streams past.
+    int piece = (int) Math.max(lanes, Math.min(4096, p.l1Floats() / 2 / m / lanes * lanes));
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int j0 = from; j0 < to; j0 += $L)", piece);
+    b.addStatement("final int j1 = $T.min(to, j0 + $L)", MATH, piece);
+    for (int r = 0; r < m; r++) {
+      b.addStatement("$T.fill(c, co + $L + j0, co + $L + j1, 0f)", java.util.Arrays.class,
+          (long) r * spec.cRowStride(), (long) r * spec.cRowStride());
+    }
+    b.addStatement("final int jv = j0 + (j1 - j0) / $L * $L", lanes, lanes);
+    b.addStatement("int p = 0");
+    for (int step : u > 1 ? new int[] {u, 1} : new int[] {1}) {
+      b.beginControlFlow("for (; p + $L <= $L; p += $L)", step, spec.k(), step);
+      for (int r = 0; r < m; r++) {
+        for (int x = 0; x < step; x++) {
+          b.addStatement("final float s$L_$L = a[ao + $L + (p + $L) * $L]", r, x, (long) r * spec.aRowStride(),
+              x, spec.aColStride());
+          b.addStatement("final $T a$L_$L = $T.broadcast($L, s$L_$L)", FV, r, x, FV, S, r, x);
+        }
+      }
+      b.addStatement("final int br = bo + p * $L", spec.bRowStride());
+      b.beginControlFlow("for (int j = j0; j < jv; j += $L)", lanes);
+      for (int x = 0; x < step; x++) {
+        b.addStatement("final $T b$L = $T.fromArray($L, b, br + $L + j)", FV, x, FV, S,
+            (long) x * spec.bRowStride());
+      }
+      for (int r = 0; r < m; r++) {
+        b.addStatement("final int e$L = co + $L + j", r, (long) r * spec.cRowStride());
+        b.addStatement("$T c$L = $T.fromArray($L, c, e$L)", FV, r, FV, S, r);
+        for (int x = 0; x < step; x++) {
+          b.addStatement("c$L = a$L_$L.fma(b$L, c$L)", r, r, x, x, r);
+        }
+        b.addStatement("c$L.intoArray(c, e$L)", r, r);
+      }
+      b.endControlFlow();
+      b.beginControlFlow("for (int j = jv; j < j1; j++)");
+      for (int r = 0; r < m; r++) {
+        b.addStatement("final int e$L = co + $L + j", r, (long) r * spec.cRowStride());
+        for (int x = 0; x < step; x++) {
+          b.addStatement("c[e$L] = $T.fma(s$L_$L, b[br + $L + j], c[e$L])", r, MATH, r, x,
+              (long) x * spec.bRowStride(), r);
+        }
+      }
+      b.endControlFlow();
+      b.endControlFlow();
+    }
+    if (epi != null) {
+      b.addStatement("$L(c, co + j0, $L, j1 - j0, 0, j0$L)", epi, m, xs);
+    }
+    b.endControlFlow();
+    methods.add(sm.addCode(b.build()).build());
+
+    MethodSpec.Builder em = entryMethod(entry, spec);
+    String args = "a, ao, b, bo, c, co" + xs;
+    // One range of whole vectors per thread.
+    if (parallel(spec)) {
+      em.addStatement("final int w = ($L / par.threads() + $L) / $L * $L", spec.n(), lanes - 1, lanes, lanes);
+      em.addStatement("final int chunks = ($L + w - 1) / w", spec.n());
+      em.addStatement("par.forRange(chunks, ($T) (lo, hi) -> $L($L, lo * w, $T.min($L, hi * w)))", RANGE_TASK,
+          stream, args, MATH, spec.n());
+    } else {
+      em.addStatement("$L($L, 0, $L)", stream, args, spec.n());
+    }
+    methods.add(em.build());
+    return entry;
+  }
+
 
   private String smallPath(GemmSpec spec, String epi) {
     int nr = p.nr();

@@ -12,7 +12,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * @param lanes floats per vector of the generated code ({@code 4, 8, 16}); 0 disables the GEMM
  *     generator (no Vector API), and matmuls run as plain loops
  */
-public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc) {
+public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1) {
   public GemmParams {
     checkArgument(lanes == 0 || lanes == 4 || lanes == 8 || lanes == 16, "lanes %s", lanes);
     checkArgument(mr >= 1 && nrVectors >= 1 && unroll >= 1, "register block %s x %s, unroll %s",
@@ -23,7 +23,17 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
   }
 
   /** No generated GEMM: matmuls as plain loops. */
-  public static final GemmParams NONE = new GemmParams(0, 1, 1, 1, 1, 1, 1);
+  public static final GemmParams NONE = new GemmParams(0, 1, 1, 1, 1, 1, 1, CacheSizes.DEFAULTS.l1());
+
+  /** Without the L1 size: the default's. */
+  public GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc) {
+    this(lanes, mr, nrVectors, unroll, kc, mc, nc, CacheSizes.DEFAULTS.l1());
+  }
+
+  /** Floats that fit the L1 data cache. */
+  public int l1Floats() {
+    return (int) Math.min(Integer.MAX_VALUE, l1 / 4);
+  }
 
   /** Columns of the register block. */
   public int nr() {
@@ -53,13 +63,13 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
     mc -= mc % mr;
     int nc = (int) Math.max(nr, Math.min(1 << 16, caches.l3() / 2 / (4L * kc)));
     nc -= nc % nr;
-    return new GemmParams(lanes, mr, nrVectors, 1, kc, mc, nc);
+    return new GemmParams(lanes, mr, nrVectors, 1, kc, mc, nc, caches.l1());
   }
 
   /** The text in cache keys and emit options. */
   @Override
   public String toString() {
     return enabled() ? "gemm(lanes=" + lanes + " mr=" + mr + " nr=" + nrVectors + "x" + lanes
-        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + ")" : "gemm(off)";
+        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + " l1=" + l1 + ")" : "gemm(off)";
   }
 }

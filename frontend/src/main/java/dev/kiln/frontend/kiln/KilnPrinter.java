@@ -24,6 +24,16 @@ final class KilnPrinter {
   private KilnPrinter() {}
 
   static String print(KilnModel model) {
+    return print(model, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #print(KilnModel)}, but a constant of more than {@code elideAbove} elements prints
+   * as {@code <elided>}, and a weights key prints even without a weights file: text for reading,
+   * which does not parse back when something was elided.
+   */
+  static String print(KilnModel model, long elideAbove) {
+    boolean dump = elideAbove != Long.MAX_VALUE;
     Graph g = model.graph();
     StringBuilder sb = new StringBuilder();
     sb.append("kiln ").append(GraphReader.FORMAT_VERSION).append('\n');
@@ -33,8 +43,10 @@ final class KilnPrinter {
     model.weightsFile().ifPresent(f -> sb.append("  weights ").append(KilnNames.quote(f)).append('\n'));
     for (Constant c : g.constants()) {
       sb.append("  const ").append(typedValue(c.value())).append(" = ");
-      if (c.weightKey().isPresent()) {
-        if (model.weightsFile().isEmpty()) {
+      if (dump && c.data().size() > elideAbove && (c.weightKey().isEmpty() || model.weightsFile().isEmpty())) {
+        sb.append("<elided>");
+      } else if (c.weightKey().isPresent()) {
+        if (model.weightsFile().isEmpty() && !dump) {
           throw new IllegalArgumentException("constant " + KilnNames.value(c.value().name())
               + " refers to weights key '" + c.weightKey().get()
               + "' but the model has no weights file");

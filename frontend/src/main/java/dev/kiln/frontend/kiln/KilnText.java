@@ -90,4 +90,13 @@ public final class KilnText {
   public static String print(KilnModel model) {
     return KilnPrinter.print(model);
   }
+
+  /**
+   * Kiln text for reading (IR dumps of the pass manager): canonical text, except that an inline
+   * constant of more than {@code elideAbove} elements prints as {@code <elided>} and weights keys
+   * print even when the model names no weights file. Such text does not parse back.
+   */
+  public static String printForReading(KilnModel model, long elideAbove) {
+    return KilnPrinter.print(model, elideAbove);
+  }
 }

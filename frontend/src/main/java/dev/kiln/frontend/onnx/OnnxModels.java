@@ -72,7 +72,13 @@ public final class OnnxModels {
 
   /** Writes {@code model} as an ONNX model (default-domain opset 17), weights inline. */
   public static void write(KilnModel model, Path file) throws IOException {
-    Files.write(file, OnnxExporter.export(model.graph()).toByteArray());
+    Onnx.ModelProto proto;
+    try {
+      proto = OnnxExporter.export(model.graph());
+    } catch (InvalidOnnxException e) {
+      throw new ModelLoadException(Diagnostic.of(file.toString(), "cannot export: " + e.getMessage()));
+    }
+    Files.write(file, proto.toByteArray());
   }
 
   @FunctionalInterface

@@ -2,6 +2,7 @@ package dev.kiln.passes.lower;
 
 import com.google.common.collect.ImmutableMap;
 import dev.kiln.passes.lower.elementwise.ElementwiseLowerings;
+import dev.kiln.passes.lower.fused.FusedLowerings;
 import dev.kiln.passes.lower.linalg.LinalgLowerings;
 import dev.kiln.passes.lower.nn.NnLowerings;
 import dev.kiln.passes.lower.reduce.ReduceLowerings;
@@ -33,6 +34,7 @@ public final class LoweringRegistry {
     add(all, NnLowerings.all());
     add(all, ReduceLowerings.all());
     add(all, ShapeLowerings.all());
+    add(all, FusedLowerings.all());
     return new LoweringRegistry(all);
   }
 
@@ -57,6 +59,13 @@ public final class LoweringRegistry {
     }
     Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
     all.put(op, lowering);
+    return new LoweringRegistry(all);
+  }
+
+  /** This registry with {@code replacements} lowering their operators instead. */
+  public LoweringRegistry replacing(Map<String, OpLowering> replacements) {
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.putAll(replacements);
     return new LoweringRegistry(all);
   }
 

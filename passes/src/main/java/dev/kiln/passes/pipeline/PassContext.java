@@ -27,6 +27,14 @@ public interface PassContext {
   }
 
   /**
+   * The values of the inputs that decide shapes (a Reshape's shape given as a graph input, see
+   * {@code CompileTimeInputs}), bound as constants by {@code bind-shapes}; empty when none.
+   */
+  default Map<String, dev.kiln.ir.tensor.Tensor> inputValues() {
+    return Map.of();
+  }
+
+  /**
    * f32 lanes of the target's preferred SIMD vector (the Vector API's preferred species length
    * where it runs; 1 without vectors): what {@code schedule{lanes=0}} vectorizes for.
    */

@@ -1,13 +1,10 @@
 package dev.kiln.passes.pipeline;
 
-import dev.kiln.ir.op.OpRegistry;
-import dev.kiln.passes.graph.FoldConstants;
 import dev.kiln.passes.graph.GraphPasses;
 import dev.kiln.passes.pipeline.stages.BindShapesPass;
 import dev.kiln.passes.pipeline.stages.LowerGraphToLoopsPass;
 import dev.kiln.passes.pipeline.stages.PlanMemoryPass;
 import dev.kiln.passes.pipeline.stages.SchedulePass;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,36 +16,19 @@ public final class StandardPasses {
   private StandardPasses() {}
 
   /** Every standard pass, in the order {@code kiln passes} lists them. */
-  public static final List<PassInfo> PASSES = passes();
-
-  private static List<PassInfo> passes() {
-    List<PassInfo> all = new ArrayList<>();
-    // graph IR: the passes of dev.kiln.passes.graph, in their table's order
-    for (GraphPasses.Entry e : GraphPasses.all()) {
-      if (e.name().equals(FoldConstants.NAME)) {
-        all.add(PassInfo.graph(e.name(), e.summary(),
-            List.of(PassOption.ofInt("max-elements", FoldConstants.DEFAULT_MAX_ELEMENTS,
-                "the largest output (in elements) folded into a constant")),
-            values -> new FoldConstants(OpRegistry.standard(), values.integer("max-elements"))));
-      } else {
-        all.add(PassInfo.graph(e.name(), e.summary(), e.create().get()));
-      }
-    }
-    // stages
-    all.add(BindShapesPass.INFO);
-    all.add(LowerGraphToLoopsPass.INFO);
-    // loop IR
-    all.add(SchedulePass.INFO);
-    all.add(PlanMemoryPass.INFO);
-    return List.copyOf(all);
-  }
+  public static final List<PassInfo> PASSES = com.google.common.collect.ImmutableList.<PassInfo>builder()
+      // graph IR
+      .addAll(GraphPasses.PASSES)
+      // stages
+      .add(BindShapesPass.INFO, LowerGraphToLoopsPass.INFO)
+      // loop IR
+      .add(SchedulePass.INFO, PlanMemoryPass.INFO)
+      .build();
 
   /** The named pipelines; later ones may name earlier ones. */
   public static final List<NamedPipeline> PIPELINES = List.of(
-      new NamedPipeline("graph-cleanup", "fold constants, simplify, merge duplicates, remove what is unused",
-          "fold-constants,simplify,cse,dce"),
-      new NamedPipeline("graph-fusion", "fold and recognize operator patterns into fewer, larger operators",
-          "fold-batchnorm,recognize-gelu,recognize-layernorm"),
+      new NamedPipeline("graph-cleanup", "remove what the model does not need", GraphPasses.CLEANUP),
+      new NamedPipeline("graph-fusion", "fuse operators into fewer, larger kernels", GraphPasses.FUSION),
       new NamedPipeline("O0", "no optimization: bind shapes, lower, plan memory",
           "bind-shapes,lower-graph-to-loops,plan-memory"),
       new NamedPipeline("O1", "the default schedules on the loops as lowered",

@@ -55,6 +55,9 @@ final class ComputeAt {
       if (s instanceof Stmt.Store st) {
         produced.add(st.buffer());
       }
+      if (s instanceof Stmt.Matmul mm) {
+        produced.add(mm.c().buffer());
+      }
     });
     if (produced.size() != 1 || produced.iterator().next().role() != BufferRole.SCRATCH) {
       throw fail.of(ScheduleError.PRODUCER_CONFLICT, 2, "producer " + producer.name()

@@ -129,6 +129,7 @@ final class Cases {
     ReduceCases.add(c);
     NnCases.add(c);
     ShapeCases.add(c);
+    FusedCases.add(c);
     return c;
   }
 

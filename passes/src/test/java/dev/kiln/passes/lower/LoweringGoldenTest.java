@@ -41,13 +41,61 @@ class LoweringGoldenTest {
   }
 
   @Test
-  void matMulIsATripleLoopWithALocalAccumulator() {
+  void f32MatMulIsTheIntrinsic() {
     assertEquals("""
         program mm(in %a: f32[2, 3], in %b: f32[3, 4]) -> (out %c: f32[2, 4]) {
           kernel mat_mul_0 @"MatMul node defining %c"(in %a, in %b, out %c) {
+            matmul 2x4x3 %c[0; 4, 1] = %a[0; 3, 1] * %b[0; 4, 1] acc $acc: f32
+          }
+        }
+        """, lower("""
+        kiln 1
+        model mm(%a: f32[2, 3], %b: f32[3, 4]) -> (%c: f32[2, 4]) {
+          %c = MatMul(%a, %b)
+        }
+        """, Map.of("a", new long[] {2, 3}, "b", new long[] {3, 4})).toString());
+  }
+
+  @Test
+  void batchedMatMulMovesOffsetsAndGemmHasAnEpilogue() {
+    assertEquals("""
+        program mm(in %a: f32[2, 5, 2, 3], in %b: f32[5, 3, 4]) -> (out %c: f32[2, 5, 2, 4]) {
+          kernel mat_mul_0 @"MatMul node defining %c"(in %a, in %b, out %c) {
+            for b0 in 0..2 {
+              for b1 in 0..5 {
+                matmul 2x4x3 %c[((b0 * 40) + (b1 * 8)); 4, 1] = %a[((b0 * 30) + (b1 * 6)); 3, 1] * %b[(b1 * 12); 4, 1] acc $acc: f32
+              }
+            }
+          }
+        }
+        """, lower("""
+        kiln 1
+        model mm(%a: f32[2, 5, 2, 3], %b: f32[5, 3, 4]) -> (%c: f32[2, 5, 2, 4]) {
+          %c = MatMul(%a, %b)
+        }
+        """, Map.of("a", new long[] {2, 5, 2, 3}, "b", new long[] {5, 3, 4})).toString());
+    assertEquals("""
+        program g(in %a: f32[3, 2], in %b: f32[4, 3], in %c: f32[4]) -> (out %y: f32[2, 4]) {
+          kernel gemm_0 @"Gemm node defining %y"(in %a, in %b, in %c, out %y) {
+            matmul 2x4x3 %y[0; 4, 1] = %a[0; 1, 2] * %b[0; 1, 3] acc $acc: f32 epilogue ((2.0:f32 * $acc) + (0.5:f32 * $c)) with $c = %c[0; 0, 1]
+          }
+        }
+        """, lower("""
+        kiln 1
+        model g(%a: f32[3, 2], %b: f32[4, 3], %c: f32[4]) -> (%y: f32[2, 4]) {
+          %y = Gemm(%a, %b, %c) {transA = 1, transB = 1, alpha = 2.0, beta = 0.5}
+        }
+        """, Map.of("a", new long[] {3, 2}, "b", new long[] {4, 3}, "c", new long[] {4})).toString());
+  }
+
+  @Test
+  void matMulOfOtherTypesIsATripleLoopWithALocalAccumulator() {
+    assertEquals("""
+        program mm(in %a: f64[2, 3], in %b: f64[3, 4]) -> (out %c: f64[2, 4]) {
+          kernel mat_mul_0 @"MatMul node defining %c"(in %a, in %b, out %c) {
             for i in 0..2 {
               for j in 0..4 {
-                let $acc: f32 = 0.0:f32
+                let $acc: f64 = 0.0:f64
                 for k in 0..3 {
                   $acc = ($acc + (%a[i, k] * %b[k, j]))
                 }
@@ -58,7 +106,7 @@ class LoweringGoldenTest {
         }
         """, lower("""
         kiln 1
-        model mm(%a: f32[2, 3], %b: f32[3, 4]) -> (%c: f32[2, 4]) {
+        model mm(%a: f64[2, 3], %b: f64[3, 4]) -> (%c: f64[2, 4]) {
           %c = MatMul(%a, %b)
         }
         """, Map.of("a", new long[] {2, 3}, "b", new long[] {3, 4})).toString());

@@ -16,6 +16,8 @@ import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.TensorType;
 import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.lower.LoweringRegistry;
+import dev.kiln.passes.lower.linalg.LinalgLowerings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,13 @@ class LoweredOpsTest {
 
   static TensorType f32(long... shape) {
     return TensorType.of(DType.F32, shape);
+  }
+
+  /** MatMul and Gemm as loop nests (not the intrinsic), which these tests schedule. */
+  static final LoweringRegistry LOOPS = LoweringRegistry.standard().replacing(LinalgLowerings.loops());
+
+  static LoopProgram lowerAsLoops(Graph g) {
+    return GraphToLoops.lower(g, LOOPS);
   }
 
   /** {@code relu(x @ w + b)}: MatMul, Add with a broadcast bias, Relu. */
@@ -85,7 +94,7 @@ class LoweredOpsTest {
 
   @Test
   void defaultSchedulesOfALoweredDenseLayer() {
-    LoopProgram lowered = GraphToLoops.lower(dense(new Random(1)));
+    LoopProgram lowered = lowerAsLoops(dense(new Random(1)));
     Map<String, Schedule> schedules = Scheduler.defaults(OPTIONS).schedules(lowered);
     assertEquals("accumulate_in_place(j)\nfission(j) -> j, j2\nfission(i) -> i, i2\nreorder(k, j2)\n"
         + "vectorize(j2)\nvectorize(j)\nparallelize(i)\nparallelize(i2)\n",
@@ -110,7 +119,7 @@ class LoweredOpsTest {
 
   @Test
   void computeAtFusesTheLoweredBiasAddIntoTheRelu() {
-    LoopProgram lowered = GraphToLoops.lower(dense(new Random(3)));
+    LoopProgram lowered = lowerAsLoops(dense(new Random(3)));
     Kernel matmul = lowered.kernels().get(0);
     Kernel add = lowered.kernels().get(1);
     Schedule relu = Schedule.of(lowered.kernels().get(2));
@@ -132,7 +141,7 @@ class LoweredOpsTest {
 
   @Test
   void packedWeightsOfALoweredMatMul() {
-    LoopProgram lowered = GraphToLoops.lower(dense(new Random(4)));
+    LoopProgram lowered = lowerAsLoops(dense(new Random(4)));
     Scheduler panels = Scheduler.defaults(OPTIONS).withOp("MatMul", k -> {
       Schedule s = Schedule.of(k);
       s.split("j", 8);
@@ -151,7 +160,7 @@ class LoweredOpsTest {
         LoweredOpsTest::convNet)) {
       for (long seed = 1; seed <= 12; seed++) {
         Random random = new Random(seed);
-        LoopProgram lowered = GraphToLoops.lower(graph.apply(random));
+        LoopProgram lowered = lowerAsLoops(graph.apply(random));
         List<Kernel> kernels = new ArrayList<>();
         StringBuilder traces = new StringBuilder();
         for (Kernel k : lowered.kernels()) {

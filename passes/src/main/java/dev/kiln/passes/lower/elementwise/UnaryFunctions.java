@@ -20,8 +20,19 @@ import java.util.Map;
  * {@code ActivationOps} (attribute defaults included). Real-only functions that ONNX also defines
  * for integers (Erf, Shrink) compute in f64 and truncate back, as the reference does.
  */
-final class UnaryFunctions {
+public final class UnaryFunctions {
   private UnaryFunctions() {}
+
+  private static final Map<String, Function> ALL = all();
+
+  /**
+   * The loop-IR expression of unary operator {@code op} applied to element {@code x} of type
+   * {@code t} with the application's attributes (e.g. LeakyRelu's alpha); empty for operators
+   * that are not unary elementwise functions. Fused epilogues reuse it.
+   */
+  public static java.util.Optional<Expr> apply(String op, Expr x, DType t, Attributes attrs) {
+    return java.util.Optional.ofNullable(ALL.get(op)).map(f -> f.apply(x, t, attrs));
+  }
 
   /** The function of one application: element {@code x} of type {@code t} to the output element. */
   @FunctionalInterface

@@ -7,6 +7,7 @@ import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Exprs;
 import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.MatrixOperand;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.type.DType;
@@ -18,10 +19,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * MatMul and Gemm lower to the textbook triple loop: for each output element, a local
- * accumulator over the shared dim. MatMul's batch dims broadcast; 1-D operands are promoted
- * (a row vector on the left, a column vector on the right) and the promoted dim is not in the
- * output. Gemm computes {@code alpha * A'B' + beta * C} with C broadcast to [M, N].
+ * MatMul and Gemm. In f32 they lower to the matmul intrinsic ({@link Stmt.Matmul}), which code
+ * generation turns into a blocked, vectorized GEMM: MatMul's batch dims become loops around it
+ * that move the operands' offsets (a broadcast batch dim moves nothing), 1-D operands are
+ * promoted (a row vector on the left, a column vector on the right) and the promoted dim is not in
+ * the output; Gemm's transposes are strides and {@code alpha * acc + beta * C} its epilogue, C an
+ * addend broadcast by zero strides. Other dtypes lower to the textbook triple loop: for each
+ * output element, a local accumulator over the shared dim.
  */
 public final class LinalgLowerings {
   private LinalgLowerings() {}
@@ -30,11 +34,30 @@ public final class LinalgLowerings {
     return Map.of("MatMul", LinalgLowerings::matMul, "Gemm", LinalgLowerings::gemm);
   }
 
+  /**
+   * MatMul and Gemm as triple loops in every dtype, f32 included (no intrinsic): for schedules
+   * written against the loop nest, e.g. {@code LoweringRegistry.standard().replacing(loops())}.
+   */
+  public static Map<String, OpLowering> loops() {
+    return Map.of("MatMul", ctx -> matMul(ctx, false), "Gemm", ctx -> gemm(ctx, false));
+  }
+
   private static Stmt matMul(LoweringContext ctx) {
+    return matMul(ctx, true);
+  }
+
+  private static Stmt gemm(LoweringContext ctx) {
+    return gemm(ctx, true);
+  }
+
+  private static Stmt matMul(LoweringContext ctx, boolean useIntrinsic) {
     Buffer a = ctx.input(0);
     Buffer b = ctx.input(1);
     Buffer out = ctx.output(0);
     DType t = out.dtype();
+    if (useIntrinsic && intrinsic(a, b, out)) {
+      return matMulIntrinsic(ctx, a, b, out);
+    }
     long k = a.dim(a.rank() - 1);
     boolean rowVector = a.rank() == 1;
     boolean columnVector = b.rank() == 1;
@@ -86,7 +109,7 @@ public final class LinalgLowerings {
     return new Buffer(m.name(), m.dtype(), m.shape().subList(0, m.rank() - 2), m.role(), m.origin());
   }
 
-  private static Stmt gemm(LoweringContext ctx) {
+  private static Stmt gemm(LoweringContext ctx, boolean useIntrinsic) {
     Buffer a = ctx.input(0);
     Buffer b = ctx.input(1);
     Buffer out = ctx.output(0);
@@ -96,6 +119,23 @@ public final class LinalgLowerings {
     double alpha = ctx.attrs().getFloat("alpha", 1.0f);
     double beta = ctx.attrs().getFloat("beta", 1.0f);
     long k = a.dim(transA ? 0 : 1);
+    if (useIntrinsic && intrinsic(a, b, out) && (!ctx.hasInput(2) || ctx.input(2).dtype() == DType.F32)) {
+      long m = out.dim(0);
+      long n = out.dim(1);
+      MatrixOperand ma = new MatrixOperand(a, index(0), transA ? 1 : k, transA ? m : 1);
+      MatrixOperand mb = new MatrixOperand(b, index(0), transB ? 1 : n, transB ? k : 1);
+      Local acc = ctx.local("acc", t);
+      Expr result = alpha == 1.0 ? acc : Exprs.mul(Nests.constant(t, alpha), acc);
+      List<Stmt.Addend> addends = new ArrayList<>();
+      if (ctx.hasInput(2)) {
+        Buffer c = ctx.input(2);
+        Local cl = ctx.local("c", t);
+        addends.add(new Stmt.Addend(cl, broadcastOperand(c, m, n)));
+        result = Exprs.add(result, beta == 1.0 ? cl : Exprs.mul(Nests.constant(t, beta), cl));
+      }
+      return new Stmt.Matmul(ma, mb, MatrixOperand.rowMajor(out, n), m, n, k, acc,
+          com.google.common.collect.ImmutableList.copyOf(addends), result);
+    }
     // Integer Gemm with unit alpha and beta is exact; otherwise the reference computes in f64.
     DType compute = t.isFloating() || (alpha == 1.0 && beta == 1.0) ? t : DType.F64;
     Var i = ctx.var("i");
@@ -116,4 +156,59 @@ public final class LinalgLowerings {
     return Nests.nest(List.of(i, j), new long[] {out.dim(0), out.dim(1)}, body);
   }
 
+
+  /** f32 operands and result: what the matmul intrinsic (and the generated GEMM) takes. */
+  private static boolean intrinsic(Buffer a, Buffer b, Buffer out) {
+    return a.dtype() == DType.F32 && b.dtype() == DType.F32 && out.dtype() == DType.F32;
+  }
+
+  /**
+   * MatMul as the intrinsic: one {@code M x N} product per batch index, the batch loops moving each
+   * operand's offset by its own (broadcast) batch strides.
+   */
+  private static Stmt matMulIntrinsic(LoweringContext ctx, Buffer a, Buffer b, Buffer out) {
+    boolean rowVector = a.rank() == 1;
+    boolean columnVector = b.rank() == 1;
+    long k = a.dim(a.rank() - 1);
+    long m = rowVector ? 1 : a.dim(a.rank() - 2);
+    long n = columnVector ? 1 : b.dim(b.rank() - 1);
+    int batchRank = out.rank() - (rowVector ? 0 : 1) - (columnVector ? 0 : 1);
+    List<Var> vars = Nests.vars(ctx, "b", batchRank);
+    long[] extents = new long[batchRank];
+    for (int d = 0; d < batchRank; d++) {
+      extents[d] = out.dim(d);
+    }
+    MatrixOperand ma = new MatrixOperand(a, batchOffset(a, Math.max(0, a.rank() - 2), vars, m * k),
+        rowVector ? 0 : k, 1);
+    MatrixOperand mb = new MatrixOperand(b, batchOffset(b, Math.max(0, b.rank() - 2), vars, k * n),
+        columnVector ? 1 : n, columnVector ? 0 : 1);
+    MatrixOperand mc = new MatrixOperand(out, batchOffset(out, batchRank, vars, m * n), n, 1);
+    Stmt mm = Stmt.Matmul.plain(ma, mb, mc, m, n, k, ctx.local("acc", DType.F32));
+    return Nests.nest(vars, extents, mm);
+  }
+
+  /**
+   * The flat offset of the matrix at batch indices {@code batch} in {@code m}, whose first
+   * {@code rank} dims are batch dims (right-aligned with the output's) that broadcast: a dim of
+   * size 1 stays at 0.
+   */
+  private static Expr batchOffset(Buffer m, int rank, List<Var> batch, long matrixSize) {
+    Expr offset = index(0);
+    long stride = matrixSize;
+    for (int d = rank - 1; d >= 0; d--) {
+      if (m.dim(d) != 1) {
+        Expr term = Exprs.mul(batch.get(batch.size() - rank + d), index(stride));
+        offset = offset instanceof Expr.IntConst z && z.value() == 0 ? term : Exprs.add(term, offset);
+      }
+      stride *= m.dim(d);
+    }
+    return offset;
+  }
+
+  /** Gemm's C as an M x N view: unidirectional broadcasting by zero strides. */
+  private static MatrixOperand broadcastOperand(Buffer c, long m, long n) {
+    long rows = c.rank() == 2 ? c.dim(0) : 1;
+    long cols = c.rank() >= 1 ? c.dim(c.rank() - 1) : 1;
+    return new MatrixOperand(c, index(0), rows == 1 ? 0 : cols, cols == 1 ? 0 : 1);
+  }
 }

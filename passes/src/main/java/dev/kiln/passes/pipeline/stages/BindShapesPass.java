@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * {@code bind-shapes}: {@link BindShapes} with the input shapes of the compile request
- * ({@link PassContext#inputShapes()}), or the declared shapes when they are all static.
+ * ({@link PassContext#inputShapes()}) and the values of shape-deciding inputs
+ * ({@link PassContext#inputValues()}), or the declared shapes when they are all static.
  */
 public final class BindShapesPass implements GraphPass {
   public static final PassInfo INFO = PassInfo.graph("bind-shapes",
@@ -23,7 +24,7 @@ public final class BindShapesPass implements GraphPass {
   @Override
   public Graph run(Graph graph, PassContext context) {
     Map<String, long[]> shapes = context.inputShapes().isEmpty() ? declared(graph) : context.inputShapes();
-    return BindShapes.bind(graph, shapes);
+    return BindShapes.bind(graph, shapes, context.inputValues());
   }
 
   private static Map<String, long[]> declared(Graph graph) {

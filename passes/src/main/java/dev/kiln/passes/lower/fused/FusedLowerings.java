@@ -1,0 +1,155 @@
+package dev.kiln.passes.lower.fused;
+
+import com.google.common.collect.ImmutableList;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.ops.elementwise.Epilogue;
+import dev.kiln.passes.lower.LoweringContext;
+import dev.kiln.passes.lower.Nests;
+import dev.kiln.passes.lower.OpLowering;
+import dev.kiln.passes.lower.linalg.LinalgLowerings;
+import dev.kiln.passes.lower.nn.NnLowerings;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * FusedConv, FusedGemm and FusedMatMul lower to their core operator's own lowering (looked up
+ * when lowering, so a faster Conv or GEMM lowering is picked up) with the epilogue applied where
+ * it stores the output: {@code out[i] = v} becomes {@code out[i] = act(v + bias[i] + Z[i])}. When
+ * the core writes the output more than once or reads it back (an accumulation in place), the
+ * epilogue is instead a second nest over the output in the same kernel,
+ * {@code out[i] = act(out[i] + ...)}: still one kernel, one more pass over the output.
+ */
+public final class FusedLowerings {
+  private FusedLowerings() {}
+
+  public static Map<String, OpLowering> all() {
+    Map<String, OpLowering> all = new LinkedHashMap<>();
+    all.put("FusedConv", ctx -> fused(ctx, NnLowerings.all().get("Conv"), Optional.empty(), 3));
+    all.put("FusedGemm", ctx -> fused(ctx, LinalgLowerings.all().get("Gemm"), Optional.empty(), 3));
+    all.put("FusedMatMul", ctx -> fused(ctx, LinalgLowerings.all().get("MatMul"),
+        ctx.hasInput(2) ? Optional.of(2) : Optional.empty(), 3));
+    return all;
+  }
+
+  /**
+   * @param bias the input added after the core that the core lowering does not read itself
+   * @param residual the input of Z
+   */
+  private static Stmt fused(
+      LoweringContext ctx, OpLowering core, Optional<Integer> bias, int residual) {
+    Epilogue epilogue = Epilogue.of(ctx.attrs());
+    Buffer out = ctx.output(0);
+    List<Buffer> addends = new ArrayList<>();
+    bias.ifPresent(i -> addends.add(ctx.input(i)));
+    if (ctx.hasInput(residual)) {
+      addends.add(ctx.input(residual));
+    }
+    Stmt body = core.lower(ctx);
+    if (epilogue.activation().isEmpty() && addends.isEmpty()) {
+      return body;
+    }
+    StoreCount count = new StoreCount(out);
+    count.visit(body);
+    if (count.stores == 1 && !count.loads) {
+      return atStore(body, out, (index, v) -> EpilogueExprs.apply(epilogue, v,
+          loads(addends, index), out.dtype()));
+    }
+    return Stmt.Block.of(body, Nests.pointwise(ctx, out, vars -> EpilogueExprs.apply(epilogue,
+        Exprs.load(out, vars), loads(addends, vars), out.dtype())));
+  }
+
+  private static List<Expr> loads(List<Buffer> addends, List<? extends Expr> index) {
+    return addends.stream().map(b -> Nests.loadBroadcast(b, index)).toList();
+  }
+
+  /** The epilogue of one store: from the store's index and its value to the new value. */
+  @FunctionalInterface
+  private interface AtStore {
+    Expr apply(List<Expr> index, Expr value);
+  }
+
+  /** {@code s} with the value of every store into {@code out} passed through {@code epilogue}. */
+  private static Stmt atStore(Stmt s, Buffer out, AtStore epilogue) {
+    return switch (s) {
+      case Stmt.For f -> new Stmt.For(f.var(), f.extent(), f.kind(), atStore(f.body(), out, epilogue));
+      case Stmt.Store st -> st.buffer().name().equals(out.name())
+          ? new Stmt.Store(st.buffer(), st.indices(), epilogue.apply(st.indices(), st.value()))
+          : st;
+      case Stmt.Block b -> new Stmt.Block(
+          b.stmts().stream().map(x -> atStore(x, out, epilogue)).collect(ImmutableList.toImmutableList()));
+      case Stmt.If i -> new Stmt.If(i.condition(), atStore(i.then(), out, epilogue),
+          i.otherwise().map(x -> atStore(x, out, epilogue)));
+      case Stmt.Let l -> l;
+      case Stmt.Assign a -> a;
+      case Stmt.Matmul mm -> mm; // never reached: StoreCount sends matmul outputs to a second nest
+    };
+  }
+
+  /** Counts the stores into and the loads from one buffer. */
+  private static final class StoreCount {
+    final Buffer buffer;
+    int stores;
+    boolean loads;
+
+    StoreCount(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    void visit(Stmt s) {
+      switch (s) {
+        case Stmt.For f -> visit(f.body());
+        case Stmt.Store st -> {
+          if (st.buffer().name().equals(buffer.name())) {
+            stores++;
+          }
+          st.indices().forEach(this::visit);
+          visit(st.value());
+        }
+        case Stmt.Block b -> b.stmts().forEach(this::visit);
+        case Stmt.If i -> {
+          visit(i.condition());
+          visit(i.then());
+          i.otherwise().ifPresent(this::visit);
+        }
+        case Stmt.Let l -> visit(l.init());
+        case Stmt.Assign a -> visit(a.value());
+        case Stmt.Matmul mm -> {
+          // A matmul writes a region, not one store per element: the epilogue becomes a second
+          // nest over the output (folding it into the matmul's own epilogue is the better way).
+          if (mm.c().buffer().name().equals(buffer.name())) {
+            stores += 2;
+          }
+          loads |= mm.reads().stream().anyMatch(x -> x.buffer().name().equals(buffer.name()));
+        }
+      }
+    }
+
+    void visit(Expr e) {
+      switch (e) {
+        case Expr.Load l -> {
+          loads |= l.buffer().name().equals(buffer.name());
+          l.indices().forEach(this::visit);
+        }
+        case Expr.Binary b -> {
+          visit(b.lhs());
+          visit(b.rhs());
+        }
+        case Expr.Unary u -> visit(u.operand());
+        case Expr.Call c -> c.args().forEach(this::visit);
+        case Expr.Cast c -> visit(c.operand());
+        case Expr.Select s -> {
+          visit(s.condition());
+          visit(s.ifTrue());
+          visit(s.ifFalse());
+        }
+        default -> {}
+      }
+    }
+  }
+}

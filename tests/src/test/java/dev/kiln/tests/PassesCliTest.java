@@ -1,0 +1,149 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.api.Kiln;
+import dev.kiln.api.ModelOptions;
+import dev.kiln.api.Passes;
+import dev.kiln.frontend.kiln.KilnText;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.passes.pipeline.PassCrashException;
+import dev.kiln.passes.pipeline.PassInfo;
+import dev.kiln.passes.pipeline.PassRegistry;
+import dev.kiln.passes.pipeline.Pipeline;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pass pipeline options of kiln run, compile and print, and the pipeline through the Java API. */
+class PassesCliTest {
+  static final String MLP = "examples/mlp/mlp.kiln";
+
+  @Test
+  void printIrAfterAllShowsGraphIrThenLoopIr() {
+    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--print-ir-after-all");
+    assertEquals(0, r.code(), r.err());
+    String e = r.err();
+    int bind = e.indexOf("// -----// IR after bind-shapes //----- //\nkiln 1\nmodel mlp(%x: f32[1, 784])");
+    int lower = e.indexOf("// -----// IR after lower-graph-to-loops //----- //\nprogram mlp(");
+    int schedule = e.indexOf("// -----// IR after schedule //----- //\nprogram mlp(");
+    int plan = e.indexOf("// -----// IR after plan-memory //----- //\nprogram mlp(");
+    assertTrue(bind >= 0 && bind < lower && lower < schedule && schedule < plan, e);
+    assertTrue(e.contains("const %fc1.weight: f32[128, 784] = weights[\"fc1.weight\"]"), e);
+  }
+
+  @Test
+  void everyLevelGivesTheSameResult() {
+    String o1 = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input").out();
+    for (String level : new String[] {"-O0", "-O2", "-O3"}) {
+      CliTest.Result r = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", level);
+      assertEquals(0, r.code(), r.err());
+      assertEquals(o1, r.out(), level);
+    }
+    CliTest.Result bad = CliTest.kiln("run", MLP, "--random-input", "-O7");
+    assertEquals(1, bad.code());
+    assertEquals("kiln: error: -O takes a level from 0 to 3, got 7\n", bad.err());
+  }
+
+  @Test
+  void timePassesPrintsATable() {
+    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--time-passes", "--passes=dce,O1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().startsWith("===-- pass timing: 5 passes, "), r.err());
+    assertTrue(r.err().contains("%  dce\n") && r.err().contains("%  schedule\n") && r.err().contains("%  total\n"),
+        r.err());
+  }
+
+  @Test
+  void printAfterChangeSkipsPassesThatChangeNothing() {
+    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--print-ir-after-change", "--passes=dce,O0");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(!r.err().contains("IR after dce") && r.err().contains("IR after bind-shapes"), r.err());
+  }
+
+  @Test
+  void aGraphPipelineIsCompletedToCode() {
+    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--passes=dce", "--time-passes");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("%  bind-shapes\n") && r.err().contains("%  lower-graph-to-loops\n")
+        && r.err().contains("%  schedule\n") && r.err().contains("%  plan-memory\n"), r.err());
+  }
+
+  @Test
+  void printRunsThePipelineAsWritten() {
+    CliTest.Result r = CliTest.kiln("print", MLP, "--passes=bind-shapes", "--dim", "N=4");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("model mlp(%x: f32[4, 784]) -> (%probs: f32[4, 10])"), r.out());
+    r = CliTest.kiln("print", MLP, "-O1");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("note: symbolic dimension N is not given; compiling for N = 1 (use --dim N=SIZE)\n", r.err());
+    assertTrue(r.out().startsWith("program mlp(in %x: f32[1, 784])") && r.out().contains("// memory plan"), r.out());
+  }
+
+  @Test
+  void mistakesAreClearErrors() {
+    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--print-ir-after=dec");
+    assertEquals(1, r.code());
+    assertEquals("kiln: error: --print-ir-after: no pass is named 'dec' (did you mean 'dce'?)\n", r.err());
+    r = CliTest.kiln("run", MLP, "--random-input", "--passes=dce,schedule");
+    assertEquals(1, r.code());
+    assertEquals("kiln: error: --passes: pipeline column 5: pass 'schedule' works on loop IR, but the IR is graph "
+        + "IR here\n  dce,schedule\n      ^\n", r.err());
+    r = CliTest.kiln("run", MLP, "--random-input", "--engine", "interpreter", "--passes=dce");
+    assertEquals(1, r.code());
+    assertEquals("kiln: error: the pass options apply to the compiled engine only, not to --engine interpreter\n",
+        r.err());
+    r = CliTest.kiln("print", MLP, "--passes=lower-graph-to-loops");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("kiln: error: lower-graph-to-loops: ") && r.err().endsWith(
+        "(shapes must be static: run bind-shapes first)\n"), r.err());
+  }
+
+  @Test
+  void compileTakesThePipeline(@TempDir Path tmp) {
+    CliTest.Result r = CliTest.kiln("compile", MLP, "-o", tmp.resolve("m.jar").toString(), "-O0", "--time-passes");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("%  plan-memory\n") && !r.err().contains("%  schedule\n"), r.err());
+  }
+
+  @Test
+  void theOptimizationLevelMapsOntoPresets() {
+    assertEquals("O0", Passes.pipeline(ModelOptions.defaults().withOptimizationLevel(0)).toString());
+    assertEquals("O1", Passes.pipeline(ModelOptions.defaults()).toString());
+    assertEquals("dce,O3", Passes.pipeline(ModelOptions.defaults().withPasses("dce,O3")).toString());
+    assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withOptimizationLevel(4));
+  }
+
+  @Test
+  void aCrashingPassLeavesAReproducer(@TempDir Path tmp) throws IOException {
+    PassRegistry registry = PassRegistry.standard().toBuilder().register(PassInfo.graph("crash", "throws",
+        (g, c) -> {
+          throw new IllegalStateException("pass bug");
+        })).build();
+    Pipeline pipeline = registry.parse("crash,O1");
+    ModelOptions options = ModelOptions.defaults().withPipeline(pipeline);
+    options = options.withPipelineOptions(options.pipelineOptions().withReproducerDirectory(Optional.of(tmp)));
+    var model = Kiln.load(Path.of(MLP), options);
+    PassCrashException e = assertThrows(PassCrashException.class,
+        () -> model.run(Map.of("x", Tensor.ofFloats(new long[] {1, 784}, new float[784]))));
+    Path file = e.reproducer().orElseThrow();
+    assertTrue(e.getMessage().startsWith("pass 'crash' (step 1 of 5 in crash,O1) threw java.lang.IllegalStateException: "
+        + "pass bug\n  a reproducer (the pipeline's input IR and the pipeline) is in " + file), e.getMessage());
+    assertTrue(e.getMessage().endsWith("rerun it with: kiln print " + file + " --passes=crash,O1 --input-shape x=1,784"),
+        e.getMessage());
+    // The reproducer is the model as Kiln text, weights found by absolute path, ready to rerun.
+    String text = Files.readString(file);
+    assertTrue(text.startsWith("// Kiln pass crash reproducer: pass 'crash' threw"), text);
+    assertTrue(text.contains("// RUN: --passes=crash,O1 --input-shape x=1,784\n"), text);
+    assertEquals(model.graph(), KilnText.read(file).graph());
+    // And the CLI reruns it up to the crash: the pass is unknown there, which it says by name.
+    CliTest.Result r = CliTest.kiln("print", file.toString(), "--passes=O1", "--input-shape", "x=1,784");
+    assertEquals(0, r.code(), r.err());
+  }
+}

@@ -1,0 +1,143 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.api.Kiln;
+import dev.kiln.api.ModelOptions;
+import dev.kiln.ir.tensor.Tensor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The example plugin (examples/plugin): built into a jar here, as examples/plugin/build.sh does,
+ * then loaded by {@code kiln --plugin} and {@code ModelOptions.withPlugin}, its passes run by name.
+ */
+class PluginExampleTest {
+  static final Path EXAMPLE = Path.of("examples/plugin");
+  @TempDir static Path tmp;
+  static Path jar;
+
+  @BeforeAll
+  static void buildTheJar() throws IOException {
+    Path classes = tmp.resolve("classes");
+    Files.createDirectories(classes);
+    List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp",
+        System.getProperty("java.class.path"), "-Xlint:all", "-Werror"));
+    try (Stream<Path> s = Files.walk(EXAMPLE.resolve("src"))) {
+      s.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
+    }
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    StringWriter log = new StringWriter();
+    int code = javac.getTask(log, null, null, args.subList(0, 6), null,
+        javac.getStandardFileManager(null, null, null).getJavaFileObjectsFromStrings(args.subList(6, args.size())))
+        .call() ? 0 : 1;
+    assertEquals(0, code, "the example plugin does not compile:\n" + log);
+    jar = tmp.resolve("example-passes.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      for (Path root : List.of(classes, EXAMPLE.resolve("resources"))) {
+        try (Stream<Path> s = Files.walk(root)) {
+          for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+            out.putNextEntry(new JarEntry(root.relativize(p).toString().replace('\\', '/')));
+            Files.copy(p, (OutputStream) out);
+            out.closeEntry();
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void kilnRunsThePluginPassByName() {
+    CliTest.Result r = CliTest.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input",
+        "--plugin", jar.toString(), "--passes=fold-double-negation,name-nodes{prefix=n},O1",
+        "--print-ir-after=fold-double-negation,name-nodes");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("""
+        // -----// IR after fold-double-negation //----- //
+        kiln 1
+        model negneg(%x: f32[N, 8]) -> (%y: f32[N, 8]) {
+          %y: f32[N, 8] = Relu(%x)
+        }
+        // -----// IR after name-nodes{prefix=n} //----- //
+        kiln 1
+        model negneg(%x: f32[N, 8]) -> (%y: f32[N, 8]) {
+          n0: %y: f32[N, 8] = Relu(%x)
+        }
+        """), r.err());
+    CliTest.Result plain = CliTest.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input");
+    assertEquals(plain.out(), r.out(), "the pass changes the graph, not the result");
+  }
+
+  @Test
+  void kilnPrintRunsThePipelineAndExplainsThePattern() {
+    CliTest.Result r = CliTest.kiln("print", EXAMPLE.resolve("model.kiln").toString(),
+        "--plugin", jar.toString(), "--passes=fold-double-negation", "--explain-fusion");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("kiln 1\nmodel negneg(%x: f32[N, 8]) -> (%y: f32[N, 8]) {\n  %y: f32[N, 8] = Relu(%x)\n}\n", r.out());
+    assertEquals("""
+        remark: fold-double-negation: Neg node defining %a: not applied: its operand is not computed by a Neg
+        remark: fold-double-negation: Neg node defining %b: applied
+        remark: fold-double-negation: Neg node defining %a: not applied: its operand is not computed by a Neg
+        """, r.err(), "the second walk finds nothing more; then the dead %a goes");
+    CliTest.Result list = CliTest.kiln("passes", "--plugin", jar.toString());
+    assertTrue(list.out().contains("  fold-double-negation   rewrite Neg(Neg(x)) to x (graph IR)\n"), list.out());
+    assertTrue(list.out().contains("prefix=node: the start of every new name"), list.out());
+  }
+
+  @Test
+  void theJavaApiLoadsThePluginToo() {
+    List<String> dumps = new ArrayList<>();
+    ModelOptions options = ModelOptions.defaults().withPlugin(jar).withPasses("fold-double-negation,O1");
+    options = options.withPipelineOptions(options.pipelineOptions().withPrintIrAfter(List.of("fold-double-negation"))
+        .withDiagnostics(dumps::add));
+    var model = Kiln.load(EXAMPLE.resolve("model.kiln"), options);
+    Tensor x = Tensor.ofFloats(new long[] {2, 8}, 1, -2, 3, -4, 5, -6, 7, -8, 0, 1, -1, 2, -2, 3, -3, 4);
+    Tensor y = model.run(Map.of("x", x)).get("y");
+    assertArrayEquals(new float[] {1, 0, 3, 0, 5, 0, 7, 0, 0, 1, 0, 2, 0, 3, 0, 4}, y.toFloatArray());
+    assertEquals(1, dumps.size());
+    assertFalse(dumps.get(0).contains("Neg"), dumps.get(0));
+  }
+
+  @Test
+  void pluginMistakesAreClearErrors() throws IOException {
+    CliTest.Result r = CliTest.kiln("print", "examples/mlp/mlp.kiln", "--plugin", "no/such.jar", "--passes=dce");
+    assertEquals(1, r.code());
+    assertEquals("kiln: error: --plugin no/such.jar: no such plugin jar\n", r.err());
+    Path empty = tmp.resolve("empty.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(empty))) {
+      out.putNextEntry(new JarEntry("x.txt"));
+      out.closeEntry();
+    }
+    r = CliTest.kiln("print", "examples/mlp/mlp.kiln", "--plugin", empty.toString(), "--passes=dce");
+    assertEquals(1, r.code());
+    assertEquals("kiln: error: --plugin " + empty + ": no pass plugin in it (a plugin jar lists its PassPlugin "
+        + "implementation in META-INF/services/dev.kiln.passes.pipeline.PassPlugin)\n", r.err());
+    r = CliTest.kiln("print", "examples/mlp/mlp.kiln", "--plugin", jar.toString(), "--plugin", jar.toString(),
+        "--passes=dce");
+    assertEquals(1, r.code());
+    assertEquals("kiln: error: --plugin " + jar + ": plugin example-passes: 'fold-double-negation' is already "
+        + "registered as a pass\n", r.err());
+    r = CliTest.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input",
+        "--passes=fold-double-negation");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("kiln: error: --passes: pipeline column 1: unknown pass 'fold-double-negation'"),
+        r.err());
+  }
+}
