@@ -63,6 +63,11 @@ public final class BenchMain implements Callable<Integer> {
       description = "Untimed runs of each engine first (default 10).")
   int warmup;
 
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
+      description = "...and at least S seconds of them (default 2): Kiln's generated code needs "
+          + "many runs to reach the JIT's optimizing compiler.")
+  double warmupSeconds;
+
   @Option(names = "--runs", paramLabel = "N", defaultValue = "50",
       description = "Timed runs of each engine (default 50).")
   int runs;
@@ -125,7 +130,8 @@ public final class BenchMain implements Callable<Integer> {
     }
     BenchSettings settings;
     try {
-      settings = new BenchSettings(threads, warmup, runs, engine.engine, seed, tolerance);
+      settings = new BenchSettings(threads, warmup, warmupSeconds, runs, engine.engine, seed,
+          tolerance);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
