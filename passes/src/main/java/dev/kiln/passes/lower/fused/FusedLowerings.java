@@ -23,7 +23,9 @@ import java.util.Optional;
  * it stores the output: {@code out[i] = v} becomes {@code out[i] = act(v + bias[i] + Z[i])}. When
  * the core writes the output more than once or reads it back (an accumulation in place), the
  * epilogue is instead a second nest over the output in the same kernel,
- * {@code out[i] = act(out[i] + ...)}: still one kernel, one more pass over the output.
+ * {@code out[i] = act(out[i] + ...)}: still one kernel, one more pass over the output. A core that
+ * lowers to the matmul intrinsic (f32 MatMul and Gemm) takes the epilogue into the intrinsic's
+ * own: addends as broadcast matrix operands, the activation around its epilogue expression.
  */
 public final class FusedLowerings {
   private FusedLowerings() {}
@@ -54,6 +56,10 @@ public final class FusedLowerings {
     if (epilogue.activation().isEmpty() && addends.isEmpty()) {
       return body;
     }
+    Optional<Stmt> intoMatmul = intoMatmul(ctx, body, new ArrayList<>(), out, epilogue, addends);
+    if (intoMatmul.isPresent()) {
+      return intoMatmul.get();
+    }
     StoreCount count = new StoreCount(out);
     count.visit(body);
     if (count.stores == 1 && !count.loads) {
@@ -62,6 +68,64 @@ public final class FusedLowerings {
     }
     return Stmt.Block.of(body, Nests.pointwise(ctx, out, vars -> EpilogueExprs.apply(epilogue,
         Exprs.load(out, vars), loads(addends, vars), out.dtype())));
+  }
+
+  /**
+   * A core lowered to the matmul intrinsic (loops over batch dims around one {@link Stmt.Matmul}
+   * into the output) takes the epilogue into its own: each addend becomes a matrix operand
+   * broadcast by zero strides, and the activation wraps the intrinsic's epilogue, so the GEMM
+   * applies it on each tile while it is in cache. Empty for any other shape of core.
+   */
+  private static Optional<Stmt> intoMatmul(LoweringContext ctx, Stmt s, List<Stmt.For> loops, Buffer out,
+      Epilogue epilogue, List<Buffer> addends) {
+    if (s instanceof Stmt.For f) {
+      if (loops.size() >= out.rank() || f.extent() != out.dim(loops.size())) {
+        return Optional.empty();
+      }
+      loops.add(f);
+      return intoMatmul(ctx, f.body(), loops, out, epilogue, addends).map(f::withBody);
+    }
+    if (!(s instanceof Stmt.Matmul mm) || !mm.c().buffer().equals(out)) {
+      return Optional.empty();
+    }
+    int batch = loops.size();
+    int rest = out.rank() - batch;
+    int rowDim = -1;
+    int colDim = -1;
+    if (rest == 2) {
+      rowDim = batch;
+      colDim = batch + 1;
+    } else if (rest == 1) {
+      if (mm.n() == 1 && mm.m() != 1) {
+        rowDim = batch;
+      } else {
+        colDim = batch;
+      }
+    } else if (rest != 0) {
+      return Optional.empty();
+    }
+    List<Stmt.Addend> all = new ArrayList<>(mm.addends());
+    List<Expr> locals = new ArrayList<>();
+    for (Buffer b : addends) {
+      long[] strides = b.strides();
+      long[] byOutDim = new long[out.rank()];
+      for (int d = 0; d < out.rank(); d++) {
+        int bd = d - (out.rank() - b.rank());
+        byOutDim[d] = bd < 0 || b.dim(bd) == 1 ? 0 : strides[bd];
+      }
+      Expr offset = Exprs.index(0);
+      for (int d = 0; d < batch; d++) {
+        if (byOutDim[d] != 0) {
+          offset = Exprs.add(offset, Exprs.mul(loops.get(d).var(), Exprs.index(byOutDim[d])));
+        }
+      }
+      dev.kiln.ir.loop.Local local = ctx.local("z", b.dtype());
+      all.add(new Stmt.Addend(local, new dev.kiln.ir.loop.MatrixOperand(b, offset,
+          rowDim < 0 ? 0 : byOutDim[rowDim], colDim < 0 ? 0 : byOutDim[colDim])));
+      locals.add(local);
+    }
+    return Optional.of(new Stmt.Matmul(mm.a(), mm.b(), mm.c(), mm.m(), mm.n(), mm.k(), mm.acc(),
+        ImmutableList.copyOf(all), EpilogueExprs.apply(epilogue, mm.epilogue(), locals, out.dtype())));
   }
 
   private static List<Expr> loads(List<Buffer> addends, List<? extends Expr> index) {
@@ -87,7 +151,7 @@ public final class FusedLowerings {
           i.otherwise().map(x -> atStore(x, out, epilogue)));
       case Stmt.Let l -> l;
       case Stmt.Assign a -> a;
-      case Stmt.Matmul mm -> mm; // never reached: StoreCount sends matmul outputs to a second nest
+      case Stmt.Matmul mm -> mm;
     };
   }
 
@@ -120,10 +184,8 @@ public final class FusedLowerings {
         case Stmt.Let l -> visit(l.init());
         case Stmt.Assign a -> visit(a.value());
         case Stmt.Matmul mm -> {
-          // A matmul writes a region, not one store per element: the epilogue becomes a second
-          // nest over the output (folding it into the matmul's own epilogue is the better way).
           if (mm.c().buffer().name().equals(buffer.name())) {
-            stores += 2;
+            stores += 2; // written in blocks: never an epilogue at a single store
           }
           loads |= mm.reads().stream().anyMatch(x -> x.buffer().name().equals(buffer.name()));
         }
