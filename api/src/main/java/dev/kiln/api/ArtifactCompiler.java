@@ -59,7 +59,7 @@ public final class ArtifactCompiler {
           + "model itself (kiln run), whose compiled engine compiles code per value").toList());
     }
     CompiledEngine.Report report = CompiledEngine.specialize(graph,
-        CompiledEngine.pipeline(model.options(), model.source(), java.util.Optional.empty()), shapes,
+        CompiledEngine.pipeline(model.options(), model.source(), model.baseDir()), shapes,
         Map.of());
     CompiledUnit unit = report.result().unit();
     CompiledClasses compiled = unit.loader().classes();

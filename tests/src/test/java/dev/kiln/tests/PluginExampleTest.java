@@ -9,8 +9,6 @@ import dev.kiln.api.Kiln;
 import dev.kiln.api.ModelOptions;
 import dev.kiln.ir.tensor.Tensor;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,31 +31,7 @@ class PluginExampleTest {
 
   @BeforeAll
   static void buildTheJar() throws IOException {
-    Path classes = tmp.resolve("classes");
-    Files.createDirectories(classes);
-    List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp",
-        System.getProperty("java.class.path"), "-Xlint:all", "-Werror"));
-    try (Stream<Path> s = Files.walk(EXAMPLE.resolve("src"))) {
-      s.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
-    }
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    StringWriter log = new StringWriter();
-    int code = javac.getTask(log, null, null, args.subList(0, 6), null,
-        javac.getStandardFileManager(null, null, null).getJavaFileObjectsFromStrings(args.subList(6, args.size())))
-        .call() ? 0 : 1;
-    assertEquals(0, code, "the example plugin does not compile:\n" + log);
-    jar = tmp.resolve("example-passes.jar");
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-      for (Path root : List.of(classes, EXAMPLE.resolve("resources"))) {
-        try (Stream<Path> s = Files.walk(root)) {
-          for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-            out.putNextEntry(new JarEntry(root.relativize(p).toString().replace('\\', '/')));
-            Files.copy(p, (OutputStream) out);
-            out.closeEntry();
-          }
-        }
-      }
-    }
+    jar = PluginJars.build(EXAMPLE.resolve("src"), EXAMPLE.resolve("resources"), tmp, "example-passes.jar");
   }
 
   @Test

@@ -52,13 +52,6 @@ public final class LoweringRegistry {
     return new LoweringRegistry(all);
   }
 
-  /** This registry with {@code replacements} lowering their operators instead. */
-  public LoweringRegistry replacing(Map<String, OpLowering> replacements) {
-    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
-    all.putAll(replacements);
-    return new LoweringRegistry(all);
-  }
-
   /** This registry with the lowering of {@code op}, which must have one, replaced by {@code lowering}. */
   public LoweringRegistry replacing(String op, OpLowering lowering) {
     if (!byOp.containsKey(op)) {
@@ -66,6 +59,13 @@ public final class LoweringRegistry {
     }
     Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
     all.put(op, lowering);
+    return new LoweringRegistry(all);
+  }
+
+  /** This registry with {@code replacements} lowering their operators instead. */
+  public LoweringRegistry replacing(Map<String, OpLowering> replacements) {
+    Map<String, OpLowering> all = new LinkedHashMap<>(byOp);
+    all.putAll(replacements);
     return new LoweringRegistry(all);
   }
 

@@ -14,6 +14,9 @@ public interface PassInstrument {
    */
   default void afterPass(Pipeline.PassStep step, Ir before, Ir after, long nanos) {}
 
+  /** After the verifier checked the output of {@code step} (verify-each), in {@code nanos}. */
+  default void afterVerify(Pipeline.PassStep step, long nanos) {}
+
   /** After the last pass (not called when a pass failed). */
   default void afterPipeline(Ir output) {}
 }

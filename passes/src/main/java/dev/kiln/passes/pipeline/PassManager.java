@@ -86,11 +86,14 @@ public final class PassManager {
             + " but is registered to return " + step.info().output().description(), null);
       }
       if (verifyEach) {
+        long verifyStart = System.nanoTime();
         List<String> problems = verify(out);
         if (!problems.isEmpty()) {
           throw crash(step, i, input, context, "produced IR that does not verify:\n  "
               + String.join("\n  ", problems), null);
         }
+        long verifyNanos = System.nanoTime() - verifyStart;
+        instruments.forEach(inst -> inst.afterVerify(step, verifyNanos));
       }
       Ir before = ir;
       Ir after = out;

@@ -1,5 +1,6 @@
 package dev.kiln.passes.pipeline;
 
+import dev.kiln.passes.fusion.FuseElementwise;
 import dev.kiln.passes.graph.GraphPasses;
 import dev.kiln.passes.pipeline.stages.BindShapesPass;
 import dev.kiln.passes.pipeline.stages.LowerGraphToLoopsPass;
@@ -22,7 +23,7 @@ public final class StandardPasses {
       // stages
       .add(BindShapesPass.INFO, LowerGraphToLoopsPass.INFO)
       // loop IR
-      .add(SchedulePass.INFO, PlanMemoryPass.INFO)
+      .add(FuseElementwise.INFO, SchedulePass.INFO, PlanMemoryPass.INFO)
       .build();
 
   /** The named pipelines; later ones may name earlier ones. */
@@ -36,7 +37,7 @@ public final class StandardPasses {
       new NamedPipeline("O2", "graph clean-up, then O1",
           "bind-shapes,graph-cleanup,lower-graph-to-loops,schedule,plan-memory"),
       new NamedPipeline("O3", "graph clean-up and fusion, then O1",
-          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,lower-graph-to-loops,schedule,plan-memory"));
+          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,lower-graph-to-loops,fuse-elementwise,schedule,plan-memory"));
 
   private static final PassRegistry REGISTRY = build();
 

@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 
 /**
  * {@code --time-passes}: after each pipeline run, a table of every pass's wall time and share,
- * in pipeline order, with the total:
+ * in pipeline order, then the verifier's runs summed (verify-each), with the total:
  *
  * <pre>
  * ===-- pass timing: 4 passes, 12.41 ms --===
@@ -17,6 +17,9 @@ import java.util.function.Consumer;
  */
 public final class TimingInstrument implements PassInstrument {
   private record Row(String pass, long nanos) {}
+
+  /** The row name of the verifier's runs, summed (verify-each). */
+  private static final String VERIFY = "(verify-each)";
 
   private final Consumer<String> sink;
   /** Per thread: the compiled engine may specialize for several shapes at once. */
@@ -37,14 +40,26 @@ public final class TimingInstrument implements PassInstrument {
   }
 
   @Override
+  public void afterVerify(Pipeline.PassStep step, long nanos) {
+    rows.get().add(new Row(VERIFY, nanos));
+  }
+
+  @Override
   public void afterPipeline(Ir output) {
     sink.accept(table(rows.get()));
   }
 
-  private static String table(List<Row> rows) {
+  private static String table(List<Row> all) {
+    List<Row> rows = new ArrayList<>(all.stream().filter(r -> !r.pass().equals(VERIFY)).toList());
+    List<Row> verifies = all.stream().filter(r -> r.pass().equals(VERIFY)).toList();
+    if (!verifies.isEmpty()) {
+      rows.add(new Row(VERIFY.replace(")", ", " + verifies.size() + " runs)"),
+          verifies.stream().mapToLong(Row::nanos).sum()));
+    }
     long total = rows.stream().mapToLong(Row::nanos).sum();
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-        "===-- pass timing: %d passes, %.2f ms --===%n%10s %7s  %s%n", rows.size(), total / 1e6, "ms", "%", "pass"));
+        "===-- pass timing: %d passes, %.2f ms --===%n%10s %7s  %s%n", all.size() - verifies.size(), total / 1e6,
+        "ms", "%", "pass"));
     for (Row r : rows) {
       sb.append(String.format(Locale.ROOT, "%10.2f %6.1f%%  %s%n", r.nanos() / 1e6,
           total == 0 ? 0.0 : 100.0 * r.nanos() / total, r.pass()));

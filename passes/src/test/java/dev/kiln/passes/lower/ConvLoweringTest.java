@@ -90,6 +90,8 @@ class ConvLoweringTest {
         attrs().put("group", 4L).putInts("pads", dims(1, 1, 1, 1)).putInts("strides", dims(2, 2)).build(), false));
     s.add(new Spec("depthwise multiplier 2", Algorithm.DEPTHWISE, dims(1, 3, 7, 6), dims(6, 1, 5, 3),
         attrs().put("group", 3L).putInts("pads", dims(2, 1, 2, 1)).build(), true));
+    s.add(new Spec("depthwise 7x5 (an accumulator loop)", Algorithm.DEPTHWISE, dims(1, 2, 9, 8),
+        dims(2, 1, 7, 5), attrs().put("group", 2L).putInts("pads", dims(3, 2, 3, 2)).build(), true));
     s.add(new Spec("depthwise unpadded", Algorithm.DEPTHWISE, dims(1, 4, 6, 6), dims(4, 1, 3, 3),
         attrs().put("group", 4L).build(), true));
     return s;
@@ -159,7 +161,7 @@ class ConvLoweringTest {
         new ConvEpilogue(ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(), Optional.empty(),
             e -> Nests.max(e, dev.kiln.ir.loop.Exprs.constant(DType.F32, 0)))));
     return specs().stream().filter(s -> s.name().startsWith("1x1 groups") || s.name().equals("3x3 pad 1")
-        || s.name().startsWith("depthwise 3x3 pad")).map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
+        || s.name().startsWith("depthwise 3x3 pad") || s.name().startsWith("depthwise 7x5")).map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
           Random rnd = new Random(spec.name().hashCode() + 1);
           Graph conv = convGraph(spec, finite(spec.w(), rnd));
           // Conv (with the fused ReLU) then Relu again: relu(relu(v)) = relu(v).
@@ -180,6 +182,42 @@ class ConvLoweringTest {
           LoopProgram p = check(spec.name() + " + relu", gb.build(), in, fused);
           assertTrue(p.kernels().get(0).toString().contains("max"), p.toString());
         }));
+  }
+
+  /**
+   * FusedConv (bias, residual Z and ReLU) through {@link ConvLowerings#fused} on every geometry,
+   * against FusedConv's reference.
+   */
+  @TestFactory
+  Stream<DynamicTest> fusedConvWithResidualAndReluMatchesItsReference() {
+    OpLowering fusedLowering = ctx -> ConvLowerings.fused(ctx,
+        e -> Nests.max(e, dev.kiln.ir.loop.Exprs.constant(DType.F32, 0)));
+    LoweringRegistry standard = LoweringRegistry.standard();
+    LoweringRegistry registry = standard.lookup("FusedConv").isPresent()
+        ? standard.replacing("FusedConv", fusedLowering) : standard.plus(Map.of("FusedConv", fusedLowering));
+    return specs().stream().map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
+      Random rnd = new Random(spec.name().hashCode() + 2);
+      Attributes attrs = spec.attrs().toBuilder().put("activation", "Relu").build();
+      GraphBuilder b = Graph.builder("t");
+      List<Optional<Value>> ins = new ArrayList<>();
+      ins.add(Optional.of(b.input("x", TensorType.of(DType.F32, spec.x()))));
+      ins.add(Optional.of(b.constant("w", finite(spec.w(), rnd))));
+      ins.add(spec.bias() ? Optional.of(b.input("b", TensorType.of(DType.F32, spec.w()[0]))) : Optional.empty());
+      Graph plain = convGraph(spec, finite(spec.w(), new Random(0)));
+      TensorType yType = plain.outputs().get(0).type();
+      ins.add(Optional.of(b.input("z", yType)));
+      Value y = new Value("y", yType);
+      b.addNode(new Node("conv", "FusedConv", ImmutableList.copyOf(ins), ImmutableList.of(y), attrs));
+      b.output(y);
+      Map<String, Tensor> in = new LinkedHashMap<>();
+      in.put("x", finite(spec.x(), rnd));
+      if (spec.bias()) {
+        in.put("b", finite(dims(spec.w()[0]), rnd));
+      }
+      in.put("z", finite(yType.shape().toLongArray(), rnd));
+      LoopProgram p = check(spec.name() + " fused", b.build(), in, registry);
+      assertEquals(spec.expected(), algorithmOf(p), spec.name() + ":\n" + p);
+    }));
   }
 
   /** Which algorithm a lowered program used, from its shape. */

@@ -60,6 +60,45 @@ class GraphToLoopsTest {
     assertEquals(Tensor.ofFloats(new long[] {2}, 4, 4), values.get(3));
   }
 
+  /**
+   * A lowering's own scratch buffer is named after the node's output, never takes a name a value
+   * has (here a later value is called {@code y.tmp}), and joins the program's scratch buffers
+   * after the node's outputs, used by its kernel only.
+   */
+  @Test
+  void loweringsMayAskForScratchBuffersOfTheirOwn() {
+    GraphBuilder b = Graph.builder("g");
+    Value x = b.input("x", F32_2);
+    Value y = new Value("y", F32_2);
+    Value later = new Value("y.tmp", F32_2);
+    b.addNode(Node.of("Neg", x, y));
+    b.addNode(Node.of("Neg", y, later));
+    b.output(later);
+    LoweringRegistry viaScratch = LoweringRegistry.standard().replacing("Neg", ctx -> {
+      Buffer tmp = ctx.scratch("tmp", DType.F32, 2);
+      Buffer in = ctx.input(0);
+      Buffer out = ctx.output(0);
+      return dev.kiln.ir.loop.Stmt.Block.of(
+          Nests.pointwise(ctx, tmp, v -> new dev.kiln.ir.loop.Expr.Unary(dev.kiln.ir.loop.UnaryOp.NEG,
+              dev.kiln.ir.loop.Exprs.load(in, v))),
+          Nests.pointwise(ctx, out, v -> dev.kiln.ir.loop.Exprs.load(tmp, v)));
+    });
+    LoopProgram p = GraphToLoops.lower(b.build(), viaScratch);
+    assertEquals(List.of("y", "y.tmp1", "y.tmp.tmp"), names(p.scratch()));
+    assertEquals(List.of("x", "y", "y.tmp1"), names(p.kernels().get(0).buffers()));
+    assertEquals(List.of("y", "y.tmp", "y.tmp.tmp"), names(p.kernels().get(1).buffers()));
+    assertEquals(BufferRole.SCRATCH, p.scratch().get(1).role());
+    Map<String, Tensor> out = LoopInterpreter.run(p, Map.of("x", Tensor.ofFloats(new long[] {2}, 1, -2)));
+    assertEquals(Tensor.ofFloats(new long[] {2}, 1, -2), out.values().iterator().next());
+  }
+
+  @Test
+  void onlyAnExistingLoweringCanBeReplaced() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LoweringRegistry.standard().replacing("NoSuchOp", ctx -> null));
+    assertEquals("no lowering for NoSuchOp to replace", e.getMessage());
+  }
+
   @Test
   void constantsReadOnlyAtCompileTimeAreNotBuffers() {
     GraphBuilder b = Graph.builder("g");

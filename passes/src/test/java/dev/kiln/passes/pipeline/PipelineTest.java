@@ -138,4 +138,49 @@ class PipelineTest {
     assertEquals(List.of("schedule"), REGISTRY.nearMatches("schedul"));
     assertEquals(List.of(), REGISTRY.nearMatches("xyzzy-plugh"));
   }
+
+  /** Seeded random pipelines of every pass and option kind print, parse and print again to the same text. */
+  @Test
+  void randomPipelinesRoundTrip() {
+    java.util.Random rnd = new java.util.Random(7);
+    List<PassInfo> graphPasses = REGISTRY.passes().values().stream()
+        .filter(p -> p.input() == IrLevel.GRAPH && p.output() == IrLevel.GRAPH).toList();
+    List<PassInfo> loopPasses = REGISTRY.passes().values().stream()
+        .filter(p -> p.input() == IrLevel.LOOPS).toList();
+    for (int n = 0; n < 300; n++) {
+      List<Pipeline.Step> steps = new java.util.ArrayList<>();
+      for (int i = rnd.nextInt(4); i > 0; i--) {
+        steps.add(randomStep(graphPasses.get(rnd.nextInt(graphPasses.size())), rnd));
+      }
+      if (rnd.nextBoolean()) {
+        steps.add(Pipeline.step(REGISTRY, "bind-shapes", Map.of()));
+        steps.add(Pipeline.step(REGISTRY, "lower-graph-to-loops", Map.of()));
+        for (int i = rnd.nextInt(3); i > 0; i--) {
+          steps.add(randomStep(loopPasses.get(rnd.nextInt(loopPasses.size())), rnd));
+        }
+      }
+      Pipeline p = new Pipeline(steps);
+      String text = p.toString();
+      Pipeline parsed = Pipeline.parse(text, REGISTRY);
+      assertEquals(p, parsed, text);
+      assertEquals(text, parsed.toString());
+    }
+  }
+
+  private static Pipeline.PassStep randomStep(PassInfo info, java.util.Random rnd) {
+    Map<String, Object> options = new java.util.LinkedHashMap<>();
+    for (PassOption o : info.options()) {
+      if (rnd.nextBoolean()) {
+        continue;
+      }
+      options.put(o.name(), switch (o.kind()) {
+        case INT -> (long) rnd.nextInt(200) - 100;
+        case BOOL -> rnd.nextBoolean();
+        case STRING -> List.of("auto", "a b", "q\"uote", "back\\slash", "x,y}", "").get(rnd.nextInt(6));
+        case INT_LIST -> ImmutableList.copyOf(java.util.stream.LongStream.range(0, rnd.nextInt(4))
+            .map(i -> rnd.nextInt(100)).boxed().toList());
+      });
+    }
+    return Pipeline.step(REGISTRY, info.argument(), options);
+  }
 }

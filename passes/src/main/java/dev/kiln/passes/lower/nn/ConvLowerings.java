@@ -35,8 +35,10 @@ import java.util.function.Function;
  *       the image in a second scratch buffer, which leaves the column loop without conditionals
  *       (vectorized along the output width when that stride is 1);
  *   <li>{@link Algorithm#DEPTHWISE}: one input channel per group (depthwise, also with a channel
- *       multiplier) is a direct nest over the zero-bordered image without conditionals, which the
- *       default schedule accumulates in place and vectorizes along the output width;
+ *       multiplier) is a direct nest over the zero-bordered image without conditionals: for up to
+ *       {@link #MAX_SPELLED_TAPS} taps one store of the whole sum per output (an elementwise nest,
+ *       which the default schedule parallelizes and vectorizes along the output width, the sum in
+ *       registers), else an accumulator loop over the taps;
  *   <li>{@link Algorithm#DIRECT}: the reference-order loop nest of {@link WindowLowerings}, with an
  *       {@code if} per padded tap, for everything else (non-f32 types, empty tensors, column
  *       matrices over 2^31 elements, and padding when W is not a compile-time constant of finite
@@ -51,12 +53,32 @@ import java.util.function.Function;
 public final class ConvLowerings {
   private ConvLowerings() {}
 
+  /**
+   * Depthwise kernels with at most this many taps (5x5 and smaller) are written as one sum
+   * expression per output, so that vectorized code keeps it in registers.
+   */
+  static final long MAX_SPELLED_TAPS = 25;
+
   /** The convolution algorithms, in the order {@link #choose} tries them. */
   public enum Algorithm { DIRECT, DEPTHWISE, GEMM_1X1, IM2COL_GEMM }
 
   /** Conv: y = conv(x, w) + b. */
   static Stmt conv(LoweringContext ctx) {
     return lower(ctx, ConvEpilogue.bias(ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty()));
+  }
+
+  /**
+   * FusedConv (inputs X, W, B?, Z?): {@code y = activation(conv(x, w) + b + z)}, by the same
+   * algorithms as Conv, with bias, residual and activation in the matmul epilogue (GEMM paths) or
+   * in the one store of each output (depthwise).
+   *
+   * @param activation the activation's loop-IR expression of one element (identity for none)
+   */
+  public static Stmt fused(LoweringContext ctx, java.util.function.UnaryOperator<Expr> activation) {
+    return lower(ctx, new ConvEpilogue(
+        ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(),
+        ctx.hasInput(3) ? Optional.of(ctx.input(3)) : Optional.empty(),
+        activation));
   }
 
   /** A convolution of inputs 0 (X) and 1 (W) into output 0, followed by {@code epilogue}. */
@@ -374,30 +396,50 @@ public final class ConvLowerings {
     Var n = ctx.var("n");
     Var m = ctx.var("m");
     List<Var> outs = Nests.vars(ctx, "o", g.rank());
-    List<Var> taps = Nests.vars(ctx, "k", g.rank());
-    Local acc = ctx.local("acc", DType.F32);
     Expr channel = g.outPerGroup == 1 ? m : Nests.floorDiv(m, index(g.outPerGroup));
-    List<Expr> src = new ArrayList<>(List.of(n, channel));
-    List<Expr> wIndex = new ArrayList<>(List.of(m, index(0)));
-    for (int a = 0; a < g.rank(); a++) {
-      src.add(g.coordinate(a, outs.get(a), taps.get(a), g.needsPadding ? 0 : -g.padBegin[a]));
-      wIndex.add(taps.get(a));
-    }
-    Stmt tap = new Stmt.Assign(acc,
-        Exprs.add(acc, Exprs.mul(Exprs.load(image, src), Exprs.load(g.w, wIndex))));
     List<Expr> yIndex = new ArrayList<>(List.of(n, m));
     yIndex.addAll(outs);
     Expr init = epilogue.bias().<Expr>map(b -> Exprs.load(b, m)).orElse(Exprs.constant(DType.F32, 0));
-    Stmt body = Stmt.Block.of(
-        new Stmt.Let(acc, init),
-        Nests.nest(taps, g.kernel, tap),
-        Nests.store(g.y, yIndex, acc));
+    Buffer source = image;
+    Function<List<? extends Expr>, Expr> product = taps -> {
+      List<Expr> src = new ArrayList<>(List.of(n, channel));
+      List<Expr> wIndex = new ArrayList<>(List.of(m, index(0)));
+      for (int a = 0; a < g.rank(); a++) {
+        src.add(g.coordinate(a, outs.get(a), taps.get(a), g.needsPadding ? 0 : -g.padBegin[a]));
+        wIndex.add(taps.get(a));
+      }
+      return Exprs.mul(Exprs.load(source, src), Exprs.load(g.w, wIndex));
+    };
     List<Var> outer = new ArrayList<>(List.of(n, m));
     outer.addAll(outs);
     long[] extents = new long[outer.size()];
     extents[0] = g.batch;
     extents[1] = g.outChannels;
     System.arraycopy(g.out, 0, extents, 2, g.rank());
+    if (g.taps() <= MAX_SPELLED_TAPS) {
+      // One store of the whole sum (b + t0 + t1 + ..., the reference's order): an elementwise
+      // nest, which the default schedule parallelizes and vectorizes with the sum in registers.
+      Expr sum = init;
+      for (long t = 0; t < g.taps(); t++) {
+        List<Expr> tap = new ArrayList<>();
+        long rest = t;
+        for (int a = g.rank() - 1; a >= 0; a--) {
+          tap.add(0, index(rest % g.kernel[a]));
+          rest /= g.kernel[a];
+        }
+        sum = Exprs.add(sum, product.apply(tap));
+      }
+      Optional<Expr> z = epilogue.residual().map(r -> Exprs.load(r, yIndex));
+      stmts.add(Nests.nest(outer, extents, Nests.store(g.y, yIndex, epilogue.afterBias(sum, z))));
+      return block(stmts);
+    }
+    List<Var> taps = Nests.vars(ctx, "k", g.rank());
+    Local acc = ctx.local("acc", DType.F32);
+    Stmt tap = new Stmt.Assign(acc, Exprs.add(acc, product.apply(taps)));
+    Stmt body = Stmt.Block.of(
+        new Stmt.Let(acc, init),
+        Nests.nest(taps, g.kernel, tap),
+        Nests.store(g.y, yIndex, acc));
     stmts.add(Nests.nest(outer, extents, body));
     return withEpiloguePass(ctx, g, block(stmts), epilogue);
   }

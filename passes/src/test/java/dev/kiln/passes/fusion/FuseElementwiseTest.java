@@ -1,0 +1,87 @@
+package dev.kiln.passes.fusion;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kiln.frontend.kiln.KilnText;
+import dev.kiln.ir.graph.Graph;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.loop.LoopVerifier;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.tensor.TensorWriter;
+import dev.kiln.ir.type.DType;
+import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.pipeline.Ir;
+import dev.kiln.passes.pipeline.PassContext;
+import dev.kiln.passes.shape.BindShapes;
+import dev.kiln.runtime.loop.LoopInterpreter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class FuseElementwiseTest {
+  private static LoopProgram lowered(String text) {
+    Graph g = KilnText.parse(text, "t.kiln", Path.of(".")).graph();
+    Map<String, long[]> shapes = new java.util.HashMap<>();
+    g.inputs().forEach(v -> shapes.put(v.name(), v.type().shape().toLongArray()));
+    return GraphToLoops.lower(BindShapes.bind(g, shapes));
+  }
+
+  private static Map<String, Tensor> run(LoopProgram p, long seed) {
+    Random r = new Random(seed);
+    Map<String, Tensor> in = new java.util.LinkedHashMap<>();
+    for (var b : p.inputs()) {
+      TensorWriter w = TensorWriter.of(DType.F32, b.shapeArray());
+      for (long i = 0; i < w.size(); i++) {
+        w.setDouble(i, r.nextGaussian());
+      }
+      in.put(b.name(), w.build());
+    }
+    return LoopInterpreter.run(p, in);
+  }
+
+  @Test
+  void anElementwiseChainBecomesOneKernelWithTheSameResults() {
+    LoopProgram before = lowered("""
+        kiln 1
+        model m(%x: f32[4, 8], %b: f32[8]) -> (%y: f32[4, 8]) {
+          %r = Relu(%x)
+          %a = Add(%r, %b)
+          %s = Sigmoid(%a)
+          %y = Neg(%s)
+        }
+        """);
+    assertEquals(4, before.kernels().size());
+    LoopProgram after = new FuseElementwise().run(Ir.of(before), PassContext.silent()).program();
+    LoopVerifier.verifyOrThrow(after);
+    assertEquals(1, after.kernels().size(), after.toString());
+    assertEquals(0, after.scratch().size());
+    assertEquals(run(before, 1), run(after, 1));
+  }
+
+  @Test
+  void reductionsAndSharedValuesStayAndSayWhy() {
+    LoopProgram before = lowered("""
+        kiln 1
+        model m(%x: f32[4, 8]) -> (%y: f32[4, 8], %z: f32[4, 8]) {
+          %r = Relu(%x)
+          %y = Softmax(%r)
+          %e = Exp(%x)
+          %n = Neg(%e)
+          %z = Add(%e, %n)
+        }
+        """);
+    List<String> remarks = new ArrayList<>();
+    Ir out = new FuseElementwise().run(Ir.of(before), PassContext.explaining(remarks::add));
+    // Only Neg, read once by the elementwise Add, is fused.
+    assertEquals(List.of("relu_0", "softmax_1", "exp_2", "add_4"),
+        out.program().kernels().stream().map(k -> k.name()).toList());
+    assertEquals(run(before, 2), run(out.program(), 2));
+    assertEquals(List.of(
+        "fuse-elementwise: Relu node defining %r: not fused: its reader (Softmax node defining %y)"
+            + " is not an elementwise kernel over as many elements that reads it once",
+        "fuse-elementwise: Exp node defining %e: not fused: %e is read by 2 kernels"), remarks);
+  }
+}
