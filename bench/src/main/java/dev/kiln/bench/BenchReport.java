@@ -12,14 +12,17 @@ final class BenchReport {
 
   static void printSettings(PrintWriter out, BenchSettings s) {
     out.printf(Locale.ROOT, "threads %d (ONNX Runtime: intra-op %d, inter-op 1, sequential, "
-        + "optimization ALL), %d warm-up + %d timed runs each, Kiln engine %s%n", s.threads(),
-        s.threads(), s.warmup(), s.runs(), s.engine().name().toLowerCase(Locale.ROOT));
+        + "optimization ALL), %d warm-up runs (at least %s s) + %d timed runs each, Kiln engine %s%n",
+        s.threads(), s.threads(), s.warmup(), seconds(s.warmupSeconds()), s.runs(),
+        s.engine().name().toLowerCase(Locale.ROOT));
   }
 
   static void printPeak(PrintWriter out, FmaPeak peak) {
     out.printf(Locale.ROOT, "fp32 peak (Vector API fma, %d-bit, registers only): 1 thread %.1f GFLOP/s%s%n",
         peak.vectorBits(), peak.gflopsOneThread(), peak.threads() == 1 ? ""
-            : String.format(Locale.ROOT, ", %d threads %.1f GFLOP/s", peak.threads(), peak.gflopsAllThreads()));
+            : String.format(Locale.ROOT, "; %d threads measured together %.1f GFLOP/s, %% of peak is of "
+                + "%d x the 1-thread peak = %.1f", peak.threads(), peak.gflopsAllThreads(), peak.threads(),
+                peak.peakGflops()));
   }
 
   /** One model in detail: agreement, then a table of the two engines, then the ratio. */
@@ -53,7 +56,7 @@ final class BenchReport {
       if (single) {
         double gflops = BenchResult.gflops(r.flops(), e).orElseThrow();
         row.add(String.format(Locale.ROOT, "%.1f", gflops));
-        row.add(peak.map(p -> percent(gflops / p.gflopsAllThreads())).orElse(""));
+        row.add(peak.map(p -> percent(gflops / p.peakGflops())).orElse(""));
       }
       table.addRow(row);
     }
@@ -106,7 +109,7 @@ final class BenchReport {
       return "";
     }
     return String.format(Locale.ROOT, "%.1f", g.getAsDouble())
-        + peak.map(p -> " (" + percent(g.getAsDouble() / p.gflopsAllThreads()) + ")").orElse("");
+        + peak.map(p -> " (" + percent(g.getAsDouble() / p.peakGflops()) + ")").orElse("");
   }
 
   /** Three significant digits or so, at any scale. */
@@ -123,6 +126,10 @@ final class BenchReport {
   /** Two decimals below 10, one above: 0.95, 7.74, 106.7. */
   static String ratio(double x) {
     return String.format(Locale.ROOT, x < 10 ? "%.2f" : "%.1f", x);
+  }
+
+  static String seconds(double s) {
+    return new java.math.BigDecimal(Double.toString(s)).stripTrailingZeros().toPlainString();
   }
 
   static String percent(double fraction) {
