@@ -97,6 +97,13 @@ public final class FusedLowerings {
     int rest = out.rank() - batch;
     int rowDim = -1;
     int colDim = -1;
+    // The output's last dims must be the product's rows and columns, row-major (as MatMul and
+    // Gemm lower); anything else (a transposed or flattened output) keeps the second nest.
+    long lastDim = out.rank() == 0 ? 1 : out.dim(out.rank() - 1);
+    if (mm.c().colStride() != 1 || (rest == 2 && (mm.m() != out.dim(batch) || mm.n() != lastDim
+        || mm.c().rowStride() != lastDim)) || (rest == 1 && mm.m() * mm.n() != lastDim)) {
+      return Optional.empty();
+    }
     if (rest == 2) {
       rowDim = batch;
       colDim = batch + 1;
@@ -156,7 +163,7 @@ public final class FusedLowerings {
           i.otherwise().map(x -> atStore(x, out, epilogue)));
       case Stmt.Let l -> l;
       case Stmt.Assign a -> a;
-      case Stmt.Matmul mm -> mm;
+      case Stmt.Matmul mm -> mm; // not reached: a matmul core takes the epilogue itself (intoMatmul)
     };
   }
 
@@ -189,8 +196,10 @@ public final class FusedLowerings {
         case Stmt.Let l -> visit(l.init());
         case Stmt.Assign a -> visit(a.value());
         case Stmt.Matmul mm -> {
+          // A matmul writes a region, not one store per element (a matmul core normally takes the
+          // epilogue itself, see intoMatmul): never an epilogue at a single store.
           if (mm.c().buffer().name().equals(buffer.name())) {
-            stores += 2; // written in blocks: never an epilogue at a single store
+            stores += 2;
           }
           loads |= mm.reads().stream().anyMatch(x -> x.buffer().name().equals(buffer.name()));
         }
