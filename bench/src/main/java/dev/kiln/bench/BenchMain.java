@@ -33,7 +33,10 @@ import picocli.CommandLine.Parameters;
           + "count; check that their outputs agree; print each one's median latency (p10, p90) "
           + "and the ratio, and for a single MatMul/Gemm/Conv the GFLOP/s and %% of the fp32 peak.",
       "Inputs: NAME.input.npy beside NAME.onnx when the model has one input and that file exists, "
-          + "else seeded random tensors (symbolic dims 1)."
+          + "else seeded random tensors (symbolic dims 1).",
+      "With --compare-levels: Kiln alone at two optimization levels (--levels, default -O0 and -O3) "
+          + "on each MODEL (several allowed) or every model of --all DIR: graph nodes and loop-IR "
+          + "kernels at each, median latency at each and the speedup; the outputs must agree."
     })
 public final class BenchMain implements Callable<Integer> {
   static final int OK = 0;
@@ -46,10 +49,20 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
 
-  @Parameters(arity = "0..1", paramLabel = "MODEL",
+  @Parameters(arity = "0..*", paramLabel = "MODEL",
       description = "A model (.onnx or .kiln), or a synthetic one: matmul:MxKxN, "
-          + "conv:CxHxW:FxKHxKW (batch 1, stride 1, padding KH/2 and KW/2).")
-  String model;
+          + "conv:CxHxW:FxKHxKW (batch 1, stride 1, padding KH/2 and KW/2). Several only with "
+          + "--compare-levels.")
+  List<String> models = new ArrayList<>();
+
+  @Option(names = "--compare-levels",
+      description = "Compare Kiln with itself at two optimization levels (--levels) instead of "
+          + "with ONNX Runtime.")
+  boolean compareLevels;
+
+  @Option(names = "--levels", paramLabel = "LOW,HIGH", split = ",", defaultValue = "0,3",
+      description = "The two levels --compare-levels compares (default 0,3: -O0 and -O3).")
+  List<Integer> levels;
 
   @Option(names = "--all", paramLabel = "DIR",
       description = "Benchmark every .onnx model in DIR and print one markdown table.")
@@ -124,10 +137,23 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if ((model == null) == (allDirectory == null)) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          model == null ? "give a MODEL or --all DIR" : "give either a MODEL or --all DIR, not both");
+    if (models.isEmpty() && allDirectory == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give a MODEL or --all DIR");
     }
+    if (!models.isEmpty() && allDirectory != null && !compareLevels) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "give either a MODEL or --all DIR, not both (both only with --compare-levels)");
+    }
+    if (models.size() > 1 && !compareLevels) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "give one MODEL (several only with --compare-levels), got " + models.size());
+    }
+    if (levels.size() != 2 || levels.stream().anyMatch(l -> l < 0 || l > 3)
+        || levels.get(0) >= levels.get(1)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--levels takes two optimization levels from 0 to 3, the lower first, e.g. 0,3; got " + levels);
+    }
+    String model = models.isEmpty() ? null : models.getFirst();
     BenchSettings settings;
     try {
       settings = new BenchSettings(threads, warmup, warmupSeconds, runs, engine.engine, seed,
@@ -135,23 +161,29 @@ public final class BenchMain implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (model != null && SyntheticModels.isSpec(model)) {
-      try {
-        SyntheticModels.graph(model);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    for (String m : models) {
+      if (SyntheticModels.isSpec(m)) {
+        try {
+          SyntheticModels.graph(m);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
       }
     }
     PrintWriter out = spec.commandLine().getOut();
     Path scratch = ModelBench.createScratch();
     try {
-      return model != null ? benchOne(out, settings, scratch) : benchAll(out, settings, scratch);
+      if (compareLevels) {
+        return compareLevels(out, settings, scratch);
+      }
+      return model != null ? benchOne(out, settings, model, scratch) : benchAll(out, settings, scratch);
     } finally {
       deleteTree(scratch);
     }
   }
 
-  private int benchOne(PrintWriter out, BenchSettings settings, Path scratch) throws IOException {
+  private int benchOne(PrintWriter out, BenchSettings settings, String model, Path scratch)
+      throws IOException {
     if (!SyntheticModels.isSpec(model) && !Files.isRegularFile(Path.of(model))) {
       throw new UserException("no such file: " + model);
     }
@@ -184,6 +216,35 @@ public final class BenchMain implements Callable<Integer> {
     BenchReport.printPeak(out, peak);
     out.print(BenchReport.table(results, Optional.of(peak)).render());
     return results.stream().allMatch(r -> succeeded(r) || skippedByKiln(r)) ? OK : FAILED;
+  }
+
+  /** {@code --compare-levels}: Kiln at two levels on each model, one table. */
+  private int compareLevels(PrintWriter out, BenchSettings settings, Path scratch) throws IOException {
+    List<String> names = new ArrayList<>();
+    if (allDirectory != null) {
+      modelsIn(allDirectory).forEach(p -> names.add(p.toString()));
+    }
+    for (String m : models) {
+      if (!SyntheticModels.isSpec(m) && !Files.isRegularFile(Path.of(m))) {
+        throw new UserException("no such file: " + m);
+      }
+      names.add(m);
+    }
+    PrintWriter progress = spec.commandLine().getErr();
+    LevelBench bench = new LevelBench(settings, levels.get(0), levels.get(1), scratch);
+    List<LevelComparison> results = new ArrayList<>();
+    for (String m : names) {
+      LevelComparison r = bench.run(m);
+      progress.printf("%s: %s%n", r.model(), r.speedup().isPresent()
+          ? "speedup " + BenchReport.ratio(r.speedup().getAsDouble()) : LevelReport.note(r, settings.tolerance()));
+      progress.flush();
+      results.add(r);
+    }
+    LevelReport.printSettings(out, settings, levels.get(0), levels.get(1));
+    out.print(LevelReport.table(results, settings.tolerance()).render());
+    return results.stream().allMatch(r -> r.succeeded(settings.tolerance())
+        || allDirectory != null && r.low().failure().map(f -> f.startsWith("cannot load: ")).orElse(false))
+        ? OK : FAILED;
   }
 
   /**

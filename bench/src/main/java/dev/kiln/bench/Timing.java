@@ -21,4 +21,30 @@ final class Timing {
     }
     return LatencyStats.of(samples);
   }
+
+  /**
+   * Times several engines in turns: all warm up, then each timed round runs each engine once. A
+   * change in the machine's load then falls on all of them alike, not on whichever ran last.
+   */
+  static java.util.List<LatencyStats> measureInterleaved(java.util.List<? extends EngineRunner> runners,
+      int warmup, int runs) throws Exception {
+    for (EngineRunner r : runners) {
+      for (int i = 0; i < warmup; i++) {
+        r.runOnce();
+      }
+    }
+    long[][] samples = new long[runners.size()][runs];
+    for (int i = 0; i < runs; i++) {
+      for (int k = 0; k < runners.size(); k++) {
+        long start = System.nanoTime();
+        runners.get(k).runOnce();
+        samples[k][i] = System.nanoTime() - start;
+      }
+    }
+    java.util.List<LatencyStats> stats = new java.util.ArrayList<>();
+    for (long[] s : samples) {
+      stats.add(LatencyStats.of(s));
+    }
+    return stats;
+  }
 }

@@ -10,7 +10,7 @@ import dev.kiln.passes.lower.LoweringContext;
 import dev.kiln.passes.lower.Nests;
 import dev.kiln.passes.lower.OpLowering;
 import dev.kiln.passes.lower.linalg.LinalgLowerings;
-import dev.kiln.passes.lower.nn.NnLowerings;
+import dev.kiln.passes.lower.nn.ConvLowerings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +26,18 @@ import java.util.Optional;
  * {@code out[i] = act(out[i] + ...)}: still one kernel, one more pass over the output. A core that
  * lowers to the matmul intrinsic (f32 MatMul and Gemm) takes the epilogue into the intrinsic's
  * own: addends as broadcast matrix operands, the activation around its epilogue expression.
+ *
+ * <p>FusedConv is the exception: {@link ConvLowerings#fused} takes the epilogue itself and puts
+ * bias, residual and activation in the matmul intrinsic's epilogue (GEMM algorithms) or in the
+ * one store of each output (depthwise), so no second pass is needed.
  */
 public final class FusedLowerings {
   private FusedLowerings() {}
 
   public static Map<String, OpLowering> all() {
     Map<String, OpLowering> all = new LinkedHashMap<>();
-    all.put("FusedConv", ctx -> fused(ctx, NnLowerings.all().get("Conv"), Optional.empty(), 3));
+    all.put("FusedConv", ctx -> ConvLowerings.fused(ctx,
+        x -> EpilogueExprs.activation(Epilogue.of(ctx.attrs()), x, ctx.output(0).dtype())));
     all.put("FusedGemm", ctx -> fused(ctx, LinalgLowerings.all().get("Gemm"), Optional.empty(), 3));
     all.put("FusedMatMul", ctx -> fused(ctx, LinalgLowerings.all().get("MatMul"),
         ctx.hasInput(2) ? Optional.of(2) : Optional.empty(), 3));

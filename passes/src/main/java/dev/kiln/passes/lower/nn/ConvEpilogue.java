@@ -22,9 +22,12 @@ public record ConvEpilogue(Optional<Buffer> bias, Optional<Buffer> residual, Una
     return new ConvEpilogue(bias, Optional.empty(), UnaryOperator.identity());
   }
 
-  /** Whether anything follows the bias (so a kernel that folds the bias in needs a second pass). */
-  boolean hasResidualOrActivation() {
-    Expr probe = new dev.kiln.ir.loop.Local("probe", dev.kiln.ir.type.DType.F32);
+  /**
+   * Whether anything follows the bias (so a kernel that folds the bias in needs a second pass),
+   * for an output of type {@code t}.
+   */
+  boolean hasResidualOrActivation(dev.kiln.ir.type.DType t) {
+    Expr probe = new dev.kiln.ir.loop.Local("probe", t);
     return residual.isPresent() || !activation.apply(probe).equals(probe);
   }
 
