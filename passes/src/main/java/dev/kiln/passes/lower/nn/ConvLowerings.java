@@ -38,7 +38,8 @@ import java.util.function.Function;
  *       multiplier) is a direct nest over the zero-bordered image without conditionals: for up to
  *       {@link #MAX_SPELLED_TAPS} taps one store of the whole sum per output (an elementwise nest,
  *       which the default schedule parallelizes and vectorizes along the output width, the sum in
- *       registers), else an accumulator loop over the taps;
+ *       registers), at stride 1 in 2-D over whole padded rows ({@link #depthwiseRows}), else an
+ *       accumulator loop over the taps;
  *   <li>{@link Algorithm#DIRECT}: the reference-order loop nest of {@link WindowLowerings}, with an
  *       {@code if} per padded tap, for everything else (non-f32 types, empty tensors, column
  *       matrices over 2^31 elements, and padding when W is not a compile-time constant of finite
