@@ -85,6 +85,11 @@ public final class BenchMain implements Callable<Integer> {
       description = "Timed runs of each engine (default 50).")
   int runs;
 
+  @Option(names = "-O", paramLabel = "LEVEL", defaultValue = "3",
+      description = "Kiln's optimization level against ONNX Runtime (default 3, as ONNX Runtime's "
+          + "graph optimizations are ALL): -O0 .. -O3.")
+  int optimizationLevel;
+
   @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "compiled",
       description = "Kiln's engine: compiled (default) or interpreter.")
   EngineName engine;
@@ -157,7 +162,7 @@ public final class BenchMain implements Callable<Integer> {
     BenchSettings settings;
     try {
       settings = new BenchSettings(threads, warmup, warmupSeconds, runs, engine.engine, seed,
-          tolerance);
+          tolerance, optimizationLevel);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -12,9 +12,9 @@ final class BenchReport {
 
   static void printSettings(PrintWriter out, BenchSettings s) {
     out.printf(Locale.ROOT, "threads %d (ONNX Runtime: intra-op %d, inter-op 1, sequential, "
-        + "optimization ALL), %d warm-up runs (at least %s s) + %d timed runs each, Kiln engine %s%n",
+        + "optimization ALL), %d warm-up runs (at least %s s) + %d timed runs each, Kiln engine %s -O%d%n",
         s.threads(), s.threads(), s.warmup(), seconds(s.warmupSeconds()), s.runs(),
-        s.engine().name().toLowerCase(Locale.ROOT));
+        s.engine().name().toLowerCase(Locale.ROOT), s.optimizationLevel());
   }
 
   static void printPeak(PrintWriter out, FmaPeak peak) {

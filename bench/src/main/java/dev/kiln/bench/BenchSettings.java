@@ -17,9 +17,16 @@ import dev.kiln.api.ModelOptions;
  * @param seed seed of the random inputs (when the model has no stored input)
  * @param tolerance the largest relative error (of the output's largest magnitude) at which the
  *     outputs still agree
+ * @param optimizationLevel Kiln's {@code -O} level against ONNX Runtime (whose graph optimization
+ *     level is ALL): 3 by default, so that both sides fuse
  */
 public record BenchSettings(int threads, int warmup, double warmupSeconds, int runs,
-    ModelOptions.Engine engine, long seed, double tolerance) {
+    ModelOptions.Engine engine, long seed, double tolerance, int optimizationLevel) {
+
+  public BenchSettings(int threads, int warmup, double warmupSeconds, int runs,
+      ModelOptions.Engine engine, long seed, double tolerance) {
+    this(threads, warmup, warmupSeconds, runs, engine, seed, tolerance, 3);
+  }
 
   public BenchSettings {
     checkArgument(threads >= 1, "--threads must be at least 1, got %s", threads);
@@ -29,9 +36,12 @@ public record BenchSettings(int threads, int warmup, double warmupSeconds, int r
     checkArgument(runs >= 1, "--runs must be at least 1, got %s", runs);
     checkArgument(tolerance >= 0 && !Double.isNaN(tolerance), "--tolerance must be 0 or more, got %s",
         tolerance);
+    checkArgument(optimizationLevel >= 0 && optimizationLevel <= 3,
+        "-O takes a level from 0 to 3, got %s", optimizationLevel);
   }
 
   ModelOptions kilnOptions() {
-    return ModelOptions.defaults().withEngine(engine).withThreads(threads);
+    return ModelOptions.defaults().withEngine(engine).withThreads(threads)
+        .withOptimizationLevel(optimizationLevel);
   }
 }

@@ -118,7 +118,7 @@ final class LevelBench {
     List<LatencyStats> stats;
     try {
       stats = Timing.measureInterleaved(ran.stream().map(Prepared::runner).toList(), settings.warmup(),
-          settings.runs());
+          (long) (settings.warmupSeconds() * 1e9), settings.runs());
     } catch (Exception e) {
       String why = "failed while timed: " + ModelBench.describe(e);
       return levels.stream().map(p -> p.figures(Optional.empty(), Optional.of(why))).toList();

@@ -28,8 +28,19 @@ final class Timing {
    */
   static java.util.List<LatencyStats> measureInterleaved(java.util.List<? extends EngineRunner> runners,
       int warmup, int runs) throws Exception {
+    return measureInterleaved(runners, warmup, 0, runs);
+  }
+
+  /**
+   * As above, each engine warming up for at least {@code warmup} runs and {@code warmupNanos}:
+   * generated code needs many runs before the JIT's optimizing compiler has compiled it, and a
+   * count alone would time the interpreter on one level and C2 on the other.
+   */
+  static java.util.List<LatencyStats> measureInterleaved(java.util.List<? extends EngineRunner> runners,
+      int warmup, long warmupNanos, int runs) throws Exception {
     for (EngineRunner r : runners) {
-      for (int i = 0; i < warmup; i++) {
+      long warmupStart = System.nanoTime();
+      for (int i = 0; i < warmup || System.nanoTime() - warmupStart < warmupNanos; i++) {
         r.runOnce();
       }
     }

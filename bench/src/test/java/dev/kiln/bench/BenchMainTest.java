@@ -86,6 +86,9 @@ class BenchMainTest {
     Run runs = bench("matmul:2x2x2", "--runs", "0");
     assertEquals(2, runs.code());
     assertTrue(runs.err().contains("--runs must be at least 1, got 0"), runs.err());
+    Run level = bench("matmul:2x2x2", "-O7");
+    assertEquals(2, level.code());
+    assertTrue(level.err().contains("-O takes a level from 0 to 3, got 7"), level.err());
     Run warmup = bench("matmul:2x2x2", "--warmup", "-1");
     assertEquals(2, warmup.code());
     assertTrue(warmup.err().contains("--warmup must be 0 or more, got -1"), warmup.err());
@@ -127,7 +130,7 @@ class BenchMainTest {
     Run r = bench("matmul:8x16x4", "--warmup", "1", "--runs", "3");
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("threads 1 (ONNX Runtime: intra-op 1, inter-op 1, sequential, "
-        + "optimization ALL), 1 warm-up runs (at least 0 s) + 3 timed runs each, Kiln engine compiled"), r.out());
+        + "optimization ALL), 1 warm-up runs (at least 0 s) + 3 timed runs each, Kiln engine compiled -O3"), r.out());
     assertTrue(r.out().contains("fp32 peak (Vector API fma"), r.out());
     assertTrue(r.out().contains("model matmul:8x16x4, input random, seed 0"), r.out());
     assertTrue(r.out().contains("cosine 1.0000000: agree"), r.out());
