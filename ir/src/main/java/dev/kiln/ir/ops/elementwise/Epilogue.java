@@ -147,6 +147,23 @@ public record Epilogue(Optional<String> activation, ImmutableList<Float> params)
     }
   }
 
+  /**
+   * The output types of a fused operator whose core computes {@code y}: the core's type, checked
+   * against the activation and against the residual Z at input {@code zSlot} when given.
+   */
+  public static List<TensorType> inferFused(InferenceContext ctx, TensorType y, int zSlot) {
+    of(ctx.attrs()).checkType(y);
+    if (ctx.hasInput(zSlot)) {
+      checkAddend(ctx, zSlot, "Z", y, true);
+    }
+    return List.of(y);
+  }
+
+  /** The outputs of a fused operator whose core computed {@code y}: {@code act(y + Z)}. */
+  public static List<Tensor> evaluateFused(EvalContext ctx, Tensor y, int zSlot) {
+    return List.of(of(ctx.attrs()).apply(y, ctx.optionalInput(zSlot)));
+  }
+
   /** Checks that an epilogue with an activation applies to a real type. */
   public void checkType(TensorType out) {
     if (activation.isPresent() && !out.dtype().isFloating()) {

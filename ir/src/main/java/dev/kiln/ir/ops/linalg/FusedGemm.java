@@ -27,17 +27,12 @@ final class FusedGemm extends OpSchema {
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType y = Gemm.INSTANCE.inferTypes(ctx).get(0);
-    Epilogue.of(ctx.attrs()).checkType(y);
-    if (ctx.hasInput(3)) {
-      Epilogue.checkAddend(ctx, 3, "Z", y, true);
-    }
-    return List.of(y);
+    return Epilogue.inferFused(ctx, y, 3);
   }
 
   @Override
   public List<Tensor> evaluate(EvalContext ctx) {
-    Epilogue epilogue = Epilogue.of(ctx.attrs());
     Tensor y = Gemm.INSTANCE.evaluate(ctx).get(0);
-    return List.of(epilogue.apply(y, ctx.optionalInput(3)));
+    return Epilogue.evaluateFused(ctx, y, 3);
   }
 }

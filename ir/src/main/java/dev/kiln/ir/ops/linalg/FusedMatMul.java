@@ -25,23 +25,18 @@ final class FusedMatMul extends OpSchema {
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType y = MatMul.INSTANCE.inferTypes(ctx).get(0);
-    Epilogue.of(ctx.attrs()).checkType(y);
     if (ctx.hasInput(2)) {
       Epilogue.checkAddend(ctx, 2, "bias", y, false);
     }
-    if (ctx.hasInput(3)) {
-      Epilogue.checkAddend(ctx, 3, "Z", y, true);
-    }
-    return List.of(y);
+    return Epilogue.inferFused(ctx, y, 3);
   }
 
   @Override
   public List<Tensor> evaluate(EvalContext ctx) {
-    Epilogue epilogue = Epilogue.of(ctx.attrs());
     Tensor y = MatMul.INSTANCE.evaluate(ctx).get(0);
     if (ctx.hasInput(2)) {
       y = Epilogue.add(y, ctx.input(2));
     }
-    return List.of(epilogue.apply(y, ctx.optionalInput(3)));
+    return Epilogue.evaluateFused(ctx, y, 3);
   }
 }
