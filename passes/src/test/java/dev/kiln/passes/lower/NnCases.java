@@ -78,6 +78,15 @@ final class NnCases {
       n.constant(positive(t, x[1], r));
       return n.node("BatchNormalization", attrs().put("epsilon", 1e-3f).build());
     }, false));
+    // Training mode: batch statistics, and the running ones as outputs 1 and 2 when present.
+    c.put("BatchNormalization training", new Case(r -> {
+      long[] x = image(r, r.nextInt(3));
+      DType t = pick(r, List.of(DType.F32, DType.F64));
+      OneNode n = new OneNode(r).in(t, x).in(t, x[1]).in(t, x[1]).in(t, x[1]);
+      n.constant(positive(t, x[1], r));
+      return n.node("BatchNormalization", attrs().put("training_mode", 1L)
+          .put("momentum", r.nextFloat()).put("epsilon", 1e-3f).build(), 1 + r.nextInt(3));
+    }, false));
     c.put("InstanceNormalization", new Case(r -> {
       long[] x = image(r, 1 + r.nextInt(2));
       DType t = pick(r, List.of(DType.F32, DType.F64));
