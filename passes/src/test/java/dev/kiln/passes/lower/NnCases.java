@@ -106,6 +106,12 @@ final class NnCases {
     }, false));
     c.put("LRN", new Case(r -> new OneNode(r).in(DType.F32, image(r, 1 + r.nextInt(2)))
         .node("LRN", attrs().put("size", 1L + r.nextInt(4)).put("alpha", 0.01f).build()), false));
+    c.put("Hardmax", new Case(r -> {
+      long[] x = shape(r, 3, 1);
+      int axis = r.nextInt(x.length) - (r.nextBoolean() ? x.length : 0);
+      return new OneNode(r).in(pick(r, List.of(DType.F32, DType.F64, DType.F16)), x)
+          .node("Hardmax", attrs().put("axis", (long) axis).build());
+    }, false));
     for (String op : List.of("Softmax", "LogSoftmax")) {
       c.put(op, new Case(r -> {
         long[] x = shape(r, 3, 1);

@@ -44,6 +44,7 @@ public final class NnLowerings {
     all.put("LRN", NnLowerings::lrn);
     all.put("Softmax", ctx -> softmax(ctx, false));
     all.put("LogSoftmax", ctx -> softmax(ctx, true));
+    all.put("Hardmax", NnLowerings::hardmax);
     return all;
   }
 
@@ -295,6 +296,49 @@ public final class NnLowerings {
           ? Exprs.sub(shifted, Exprs.call(Intrinsic.LOG, sum))
           : div(Exprs.call(Intrinsic.EXP, shifted), sum));
     }));
+    long[] outerExtents = extents.stream().mapToLong(Long::longValue).toArray();
+    return Nests.nest(outer, outerExtents, Stmt.Block.of(body));
+  }
+
+  /**
+   * Hardmax: a pass keeping the first largest element's position (a NaN best is final, a NaN
+   * wins, as in the reference), then a pass writing the one-hot.
+   */
+  private static Stmt hardmax(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    DType t = x.dtype();
+    int axis = Shapes.normalizeAxis(ctx.attrs().getInt("axis", -1), x.rank(), "attribute 'axis'");
+    if (x.dim(axis) == 0) {
+      return Stmt.Block.of(List.of());
+    }
+    List<Var> outer = new ArrayList<>();
+    List<Long> extents = new ArrayList<>();
+    for (int d = 0; d < x.rank(); d++) {
+      if (d != axis) {
+        outer.add(ctx.var("i" + d));
+        extents.add(x.dim(d));
+      }
+    }
+    Local best = ctx.local("best", t);
+    Local at = ctx.local("at", DType.I64);
+    List<Expr> first = new ArrayList<>(outer);
+    first.add(axis, index(0));
+    List<Stmt> body = new ArrayList<>();
+    body.add(new Stmt.Let(best, load(x, first)));
+    body.add(new Stmt.Let(at, Nests.longConstant(DType.I64, 0)));
+    body.add(alongAxis(ctx, x, outer, axis, idx -> {
+      Expr v = load(x, idx);
+      Expr replace = Exprs.and(new Expr.Unary(dev.kiln.ir.loop.UnaryOp.NOT,
+              new Expr.Binary(BinaryOp.NE, best, best)),
+          Exprs.binary(BinaryOp.OR, new Expr.Binary(BinaryOp.NE, v, v),
+              new Expr.Binary(BinaryOp.GT, v, best)));
+      return Stmt.If.of(replace, Stmt.Block.of(new Stmt.Assign(best, v),
+          new Stmt.Assign(at, Exprs.cast(DType.I64, idx.get(axis)))));
+    }));
+    body.add(alongAxis(ctx, x, outer, axis, idx -> Nests.store(y, idx, Exprs.select(
+        Nests.eq(Exprs.cast(DType.I64, idx.get(axis)), at),
+        Nests.constant(t, 1), Nests.constant(t, 0)))));
     long[] outerExtents = extents.stream().mapToLong(Long::longValue).toArray();
     return Nests.nest(outer, outerExtents, Stmt.Block.of(body));
   }
