@@ -115,19 +115,37 @@ final class LegacyImporters {
         OpImporters.without(node.attributes(), "ratio", "is_test"), out);
   }
 
-  /** BatchNormalization before opset 9 has {@code spatial} (default 1, per-channel statistics). */
+  /**
+   * BatchNormalization before opset 9 has {@code spatial} (default 1, per-channel statistics),
+   * and before 7 {@code is_test}. Before opset 14 there is no {@code training_mode}: the outputs
+   * say the mode (Y alone in inference; Y, mean, var, saved_mean, saved_var in training), and
+   * mean and var are the running statistics that opset 14 calls running_mean and running_var.
+   * saved_mean and saved_var, loosely specified ("used to speed up gradient computation"), are
+   * rejected rather than guessed.
+   */
   static void batchNormalization(OnnxNode node, NodeEmitter out) {
-    Optional<Attribute> spatial = node.attributes().get("spatial");
-    if (node.opset() >= 9 || spatial.isEmpty()) {
+    if (node.opset() >= 14) {
       OpImporters.direct(node, out);
       return;
     }
-    if (!(spatial.get() instanceof Attribute.IntAttr i) || i.value() != 1) {
+    Optional<Attribute> spatial = node.attributes().get("spatial");
+    if (node.opset() < 9 && spatial.isPresent()
+        && !(spatial.get() instanceof Attribute.IntAttr i && i.value() == 1)) {
       throw new InvalidOnnxException("attribute 'spatial' = " + spatial.get()
           + " (per-element statistics) is not supported; only spatial = 1");
     }
-    OpImporters.apply(node, "BatchNormalization", node.inputs(),
-        OpImporters.without(node.attributes(), "spatial"), out);
+    List<String> outputs = node.outputs();
+    if (outputs.size() > 3) {
+      throw new InvalidOnnxException("outputs 3 and 4 (saved_mean, saved_var) of the training"
+          + " form are not supported (the spec leaves them loosely defined); only Y, mean and var."
+          + " Leave them unnamed, or export with opset 14 or later");
+    }
+    Attributes.Builder attrs = OpImporters.without(node.attributes(), "spatial", "is_test")
+        .toBuilder();
+    if (outputs.size() > 1) {
+      attrs.put("training_mode", 1L);
+    }
+    OpImporters.apply(node, "BatchNormalization", node.inputs(), attrs.build(), out);
   }
 
   private static Optional<Value> floatAttrInput(OnnxNode node, String name, DType dtype,

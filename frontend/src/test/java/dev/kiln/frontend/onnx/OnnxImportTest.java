@@ -195,6 +195,51 @@ class OnnxImportTest {
   }
 
   @Test
+  void batchNormalizationBeforeOpset14IsInTrainingFormWhenItHasRunningOutputs() {
+    // One channel [1, 3]: batch mean 2, population variance 1; momentum 0.5 halves the way
+    // from the running statistics (0, 0) to the batch's.
+    Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+        .addInput(value("x", F32, 2, 1))
+        .addInitializer(floats("one", new long[] {1}, 1))
+        .addInitializer(floats("zero", new long[] {1}, 0))
+        .addNode(node("BatchNormalization", "bn", names("x", "one", "zero", "zero", "zero"),
+            names("y", "mean", "var"), floatAttr("epsilon", 0f), floatAttr("momentum", 0.5f)))
+        .addOutput(value("y", F32, 2, 1))
+        .addOutput(value("mean", F32, 1))
+        .addOutput(value("var", F32, 1))
+        .build();
+    Map<String, Tensor> out =
+        run(read(model(9, g)), Map.of("x", Tensor.ofFloats(new long[] {2, 1}, 1, 3)));
+    assertArrayEquals(new float[] {-1, 1}, out.get("y").toFloatArray(), 1e-6f);
+    assertArrayEquals(new float[] {1}, out.get("mean").toFloatArray(), 1e-6f);
+    assertArrayEquals(new float[] {0.5f}, out.get("var").toFloatArray(), 1e-6f);
+
+    Onnx.GraphProto saved = g.toBuilder()
+        .setNode(0, node("BatchNormalization", "bn", names("x", "one", "zero", "zero", "zero"),
+            names("y", "mean", "var", "saved_mean")))
+        .build();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> read(model(9, saved)));
+    assertTrue(e.getMessage().contains("node 'bn' (BatchNormalization, ai.onnx opset 9): outputs"
+        + " 3 and 4 (saved_mean, saved_var) of the training form are not supported"),
+        e.getMessage());
+  }
+
+  @Test
+  void batchNormalizationInInferenceModeWithRunningOutputsIsRejected() {
+    Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+        .addInput(value("x", F32, 2, 1))
+        .addInitializer(floats("one", new long[] {1}, 1))
+        .addNode(node("BatchNormalization", "bn", names("x", "one", "one", "one", "one"),
+            names("y", "mean", "var")))
+        .addOutput(value("y", F32, 2, 1))
+        .build();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> read(model(15, g)));
+    assertTrue(e.getMessage().contains("node 'bn' (BatchNormalization, ai.onnx opset 15): "
+        + "BatchNormalization in inference mode has only output Y, got 3 outputs"),
+        e.getMessage());
+  }
+
+  @Test
   void softmaxOfOpset13NormalizesOneAxis() {
     Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
         .addInput(value("x", F32, 2, 2))

@@ -35,12 +35,8 @@ import org.junit.jupiter.api.TestFactory;
  */
 @Tag("conformance")
 class OnnxNodeConformanceTest {
-  private static final Map<String, String> EXCLUDED =
-      Map.of(
-          "test_batchnorm_epsilon_training_mode",
-              "training-mode BatchNormalization is rejected by design (inference compiler)",
-          "test_batchnorm_example_training_mode",
-              "training-mode BatchNormalization is rejected by design (inference compiler)");
+  /** Cases left out, with the reason; none today. */
+  private static final Map<String, String> EXCLUDED = Map.of();
 
   @TestFactory
   Stream<DynamicTest> nodeTests() throws IOException {

@@ -96,4 +96,21 @@ class FoldBatchNormTest {
         "fold-batchnorm: BatchNormalization node defining %n2: not folded: the Conv output %c2"
             + " has other uses"), remarks(new FoldBatchNorm(), g));
   }
+
+  @Test
+  void leavesTrainingModeAlone() {
+    // Batch statistics depend on the data, so nothing can be folded into constant weights.
+    for (String outputs : List.of("%y", "%y, %rm, %rv")) {
+      Graph g = parse(model("(%x: f32[2, 2]) -> (" + outputs.replace("%y", "%y: f32[2, 3]")
+          .replace("%rm", "%rm: f32[3]").replace("%rv", "%rv: f32[3]") + ")", """
+            const %w: f32[2, 3] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+            %p = MatMul(%x, %w)
+            OUTPUTS = BatchNormalization(%p, %scale, %shift, %mean, %var) {training_mode = 1}
+          """.replace("OUTPUTS", outputs)));
+      assertSame(g, new FoldBatchNorm().run(g, PassContext.silent()));
+      assertEquals(List.of("fold-batchnorm: BatchNormalization node defining %y: not folded: it is"
+          + " in training form (more than one output, or training_mode = 1)"),
+          remarks(new FoldBatchNorm(), g));
+    }
+  }
 }

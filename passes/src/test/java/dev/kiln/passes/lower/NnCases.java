@@ -78,6 +78,15 @@ final class NnCases {
       n.constant(positive(t, x[1], r));
       return n.node("BatchNormalization", attrs().put("epsilon", 1e-3f).build());
     }, false));
+    // Training mode: batch statistics, and the running ones as outputs 1 and 2 when present.
+    c.put("BatchNormalization training", new Case(r -> {
+      long[] x = image(r, r.nextInt(3));
+      DType t = pick(r, List.of(DType.F32, DType.F64));
+      OneNode n = new OneNode(r).in(t, x).in(t, x[1]).in(t, x[1]).in(t, x[1]);
+      n.constant(positive(t, x[1], r));
+      return n.node("BatchNormalization", attrs().put("training_mode", 1L)
+          .put("momentum", r.nextFloat()).put("epsilon", 1e-3f).build(), 1 + r.nextInt(3));
+    }, false));
     c.put("InstanceNormalization", new Case(r -> {
       long[] x = image(r, 1 + r.nextInt(2));
       DType t = pick(r, List.of(DType.F32, DType.F64));
@@ -97,6 +106,12 @@ final class NnCases {
     }, false));
     c.put("LRN", new Case(r -> new OneNode(r).in(DType.F32, image(r, 1 + r.nextInt(2)))
         .node("LRN", attrs().put("size", 1L + r.nextInt(4)).put("alpha", 0.01f).build()), false));
+    c.put("Hardmax", new Case(r -> {
+      long[] x = shape(r, 3, 1);
+      int axis = r.nextInt(x.length) - (r.nextBoolean() ? x.length : 0);
+      return new OneNode(r).in(pick(r, List.of(DType.F32, DType.F64, DType.F16)), x)
+          .node("Hardmax", attrs().put("axis", (long) axis).build());
+    }, false));
     for (String op : List.of("Softmax", "LogSoftmax")) {
       c.put(op, new Case(r -> {
         long[] x = shape(r, 3, 1);

@@ -52,6 +52,17 @@ final class ReduceCases {
             .put("select_last_index", r.nextBoolean() ? 1L : 0L).build());
       }, false));
     }
+    c.put("CumSum", new Case(r -> {
+      DType t = pick(r, List.of(DType.F32, DType.F64, DType.I32, DType.I64, DType.F16));
+      long[] s = shape(r, 3, 1);
+      long axis = r.nextInt(s.length) - (r.nextBoolean() ? s.length : 0);
+      dev.kiln.ir.tensor.Tensor a = r.nextBoolean()
+          ? dev.kiln.ir.tensor.Tensor.ofLongs(new long[0], axis)
+          : dev.kiln.ir.tensor.Tensor.ofInts(new long[] {1}, (int) axis);
+      return new OneNode(r).in(t, s).constant(a).node("CumSum", attrs()
+          .put("exclusive", r.nextBoolean() ? 1L : 0L)
+          .put("reverse", r.nextBoolean() ? 1L : 0L).build());
+    }, false));
   }
 
   /** Empty groups make integer means and arg-reductions errors; keep dims positive. */

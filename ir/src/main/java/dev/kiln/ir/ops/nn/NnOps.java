@@ -3,7 +3,7 @@ package dev.kiln.ir.ops.nn;
 import dev.kiln.ir.op.OpSchema;
 import java.util.List;
 
-/** The convolution, pooling, softmax and normalization operators. */
+/** The convolution, pooling, softmax (and hardmax) and normalization operators. */
 public final class NnOps {
   private NnOps() {}
 
@@ -21,6 +21,7 @@ public final class NnOps {
         LayerNormalization.INSTANCE,
         Lrn.INSTANCE,
         Softmax.SOFTMAX,
-        Softmax.LOG_SOFTMAX);
+        Softmax.LOG_SOFTMAX,
+        Hardmax.INSTANCE);
   }
 }

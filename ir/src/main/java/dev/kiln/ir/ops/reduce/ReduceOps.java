@@ -4,7 +4,10 @@ import dev.kiln.ir.op.OpSchema;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The reductions over axes (ReduceSum, ReduceMax, ...) and the index reductions ArgMax, ArgMin. */
+/**
+ * The reductions over axes (ReduceSum, ReduceMax, ...), the index reductions ArgMax, ArgMin, and
+ * the running sum CumSum.
+ */
 public final class ReduceOps {
   private ReduceOps() {}
 
@@ -16,6 +19,7 @@ public final class ReduceOps {
     }
     all.add(new ArgReduce("ArgMax", true));
     all.add(new ArgReduce("ArgMin", false));
+    all.add(CumSum.INSTANCE);
     return List.copyOf(all);
   }
 }

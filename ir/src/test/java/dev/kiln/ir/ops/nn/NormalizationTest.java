@@ -41,16 +41,59 @@ class NormalizationTest {
   }
 
   @Test
-  void batchNormalizationRejectsTrainingAndBadParameters() {
+  void batchNormalizationInTrainingModeUsesTheBatchStatistics() {
+    // Channel 0 over N and W: [1, 3, 5, 7], mean 4, population variance 5 (not 20/3);
+    // channel 1: [2, 2, 2, 2], mean 2, variance 0. Scale [2, 1], B [0, 1], epsilon 0 except
+    // where the zero variance needs it.
+    Tensor x = tensor(shape(2, 2, 2), 1, 3, 2, 2, 5, 7, 2, 2);
+    List<Tensor> out =
+        OpCall.of("BatchNormalization")
+            .attr("training_mode", 1)
+            .attr("momentum", 0.75f)
+            .attr("epsilon", 1e-6f)
+            .in(x)
+            .in(tensor(shape(2), 2, 1))
+            .in(tensor(shape(2), 0, 1))
+            .in(tensor(shape(2), 8, 6))
+            .in(tensor(shape(2), 1, 4))
+            .outputs(3)
+            .evalAll();
+    double s = 2 / Math.sqrt(5 + 1e-6);
+    assertTensor(shape(2, 2, 2), new double[] {-3 * s, -s, 1, 1, s, 3 * s, 1, 1}, out.get(0));
+    // running = input * momentum + batch * (1 - momentum)
+    assertTensor(shape(2), new double[] {8 * 0.75 + 4 * 0.25, 6 * 0.75 + 2 * 0.25}, out.get(1));
+    assertTensor(shape(2), new double[] {1 * 0.75 + 5 * 0.25, 4 * 0.75}, out.get(2));
+  }
+
+  @Test
+  void batchNormalizationInTrainingModeMayOmitTheRunningStatistics() {
+    Tensor y =
+        OpCall.of("BatchNormalization")
+            .attr("training_mode", 1)
+            .attr("epsilon", 0f)
+            .in(tensor(shape(2, 1), 1, 3))
+            .in(tensor(shape(1), 1))
+            .in(tensor(shape(1), 0))
+            .in(tensor(shape(1), 100))
+            .in(tensor(shape(1), 100))
+            .eval();
+    assertTensor(shape(2, 1), new double[] {-1, 1}, y);
+  }
+
+  @Test
+  void batchNormalizationOutputTypesFollowTheMode() {
     OpCall bn = OpCall.of("BatchNormalization").in(f32("N", 2, "H", "W"));
     for (int i = 0; i < 4; i++) {
       bn.in(f32(2));
     }
     assertEquals("f32[N, 2, H, W]", bn.inferText());
     assertEquals(
-        "training_mode=1 is not supported: Kiln runs BatchNormalization in inference mode"
-            + " (export the model in eval mode)",
-        bn.attr("training_mode", 1).inferError());
+        List.of(f32("N", 2, "H", "W"), f32(2), f32(2)),
+        bn.attr("training_mode", 1).outputs(3).inferAll());
+  }
+
+  @Test
+  void batchNormalizationRejectsInconsistentOutputsAndBadParameters() {
     OpCall threeOutputs = OpCall.of("BatchNormalization").in(f32(1, 2)).outputs(3);
     for (int i = 0; i < 4; i++) {
       threeOutputs.in(f32(2));
@@ -59,6 +102,9 @@ class NormalizationTest {
         "BatchNormalization in inference mode has only output Y, got 3 outputs"
             + " (running_mean and running_var exist only with training_mode=1)",
         threeOutputs.inferError());
+    assertEquals(
+        "attribute 'training_mode' must be 0 or 1, got 2",
+        threeOutputs.attr("training_mode", 2).inferError());
     assertEquals(
         "input 3 (input_mean) must be 1-D of size 2 (the channels of input 0), got f32[3]",
         OpCall.of("BatchNormalization").in(f32(1, 2, 4)).in(f32(2)).in(f32(2)).in(f32(3))

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Convolution, pooling, softmax and normalization. Window operators are in
@@ -43,6 +44,7 @@ public final class NnLowerings {
     all.put("LRN", NnLowerings::lrn);
     all.put("Softmax", ctx -> softmax(ctx, false));
     all.put("LogSoftmax", ctx -> softmax(ctx, true));
+    all.put("Hardmax", NnLowerings::hardmax);
     return all;
   }
 
@@ -97,6 +99,9 @@ public final class NnLowerings {
   }
 
   private static Stmt batchNorm(LoweringContext ctx) {
+    if (ctx.attrs().getInt("training_mode", 0) != 0) {
+      return batchNormTraining(ctx);
+    }
     Buffer x = ctx.input(0);
     DType t = x.dtype();
     Expr epsilon = Nests.constant(t, ctx.attrs().getFloat("epsilon", 1e-5f));
@@ -106,6 +111,67 @@ public final class NnLowerings {
           Exprs.call(Intrinsic.SQRT, Exprs.add(load(ctx.input(4), c), epsilon)));
       return Exprs.add(Exprs.mul(normalized, load(ctx.input(1), c)), load(ctx.input(2), c));
     });
+  }
+
+  /**
+   * Training-mode BatchNormalization: per channel, the batch mean and population variance over
+   * N and the spatial dims (two passes, as the reference), then Y, then the running statistics
+   * {@code input * momentum + batch * (1 - momentum)} when the node has those outputs.
+   */
+  private static Stmt batchNormTraining(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    DType t = x.dtype();
+    long[] shape = x.shapeArray();
+    Var c = ctx.var("c");
+    long[] otherExtents = new long[shape.length - 1];
+    long count = 1;
+    for (int d = 0, k = 0; d < shape.length; d++) {
+      if (d != 1) {
+        otherExtents[k++] = shape[d];
+        count *= shape[d];
+      }
+    }
+    // A fresh pass over N and the spatial dims of channel c; body gets X's full index.
+    Function<Function<List<Expr>, Stmt>, Stmt> overChannel =
+        body -> {
+          List<Var> others = Nests.vars(ctx, "j", otherExtents.length);
+          List<Expr> full = new ArrayList<>(others);
+          full.add(1, c);
+          return Nests.nest(others, otherExtents, body.apply(full));
+        };
+    Local sum = ctx.local("sum", t);
+    Local mean = ctx.local("mean", t);
+    Local squares = ctx.local("squares", t);
+    Local variance = ctx.local("var", t);
+    Local inv = ctx.local("inv_std_dev", t);
+    Expr n = Nests.constant(t, count);
+    Expr epsilon = Nests.constant(t, ctx.attrs().getFloat("epsilon", 1e-5f));
+    List<Stmt> body = new ArrayList<>(List.of(
+        new Stmt.Let(sum, Nests.constant(t, 0)),
+        overChannel.apply(idx -> new Stmt.Assign(sum, Exprs.add(sum, load(x, idx)))),
+        new Stmt.Let(mean, div(sum, n)),
+        new Stmt.Let(squares, Nests.constant(t, 0)),
+        overChannel.apply(idx -> {
+          Expr d = Exprs.sub(load(x, idx), mean);
+          return new Stmt.Assign(squares, Exprs.add(squares, Exprs.mul(d, d)));
+        }),
+        new Stmt.Let(variance, div(squares, n)),
+        new Stmt.Let(inv, div(Nests.constant(t, 1),
+            Exprs.call(Intrinsic.SQRT, Exprs.add(variance, epsilon)))),
+        overChannel.apply(idx -> Nests.store(ctx.output(0), idx, Exprs.add(
+            Exprs.mul(Exprs.mul(Exprs.sub(load(x, idx), mean), inv),
+                Exprs.cast(t, load(ctx.input(1), c))),
+            Exprs.cast(t, load(ctx.input(2), c)))))));
+    double momentum = ctx.attrs().getFloat("momentum", 0.9f);
+    Local[] batch = {mean, variance};
+    for (int i = 1; i < ctx.outputCount(); i++) {
+      Buffer running = ctx.output(i);
+      DType r = running.dtype();
+      body.add(Nests.store(running, List.of(c), Exprs.add(
+          Exprs.mul(load(ctx.input(2 + i), c), Nests.constant(r, momentum)),
+          Exprs.mul(Exprs.cast(r, batch[i - 1]), Nests.constant(r, 1 - momentum)))));
+    }
+    return Nests.loop(c, shape[1], Stmt.Block.of(body));
   }
 
   /**
@@ -230,6 +296,49 @@ public final class NnLowerings {
           ? Exprs.sub(shifted, Exprs.call(Intrinsic.LOG, sum))
           : div(Exprs.call(Intrinsic.EXP, shifted), sum));
     }));
+    long[] outerExtents = extents.stream().mapToLong(Long::longValue).toArray();
+    return Nests.nest(outer, outerExtents, Stmt.Block.of(body));
+  }
+
+  /**
+   * Hardmax: a pass keeping the first largest element's position (a NaN best is final, a NaN
+   * wins, as in the reference), then a pass writing the one-hot.
+   */
+  private static Stmt hardmax(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    DType t = x.dtype();
+    int axis = Shapes.normalizeAxis(ctx.attrs().getInt("axis", -1), x.rank(), "attribute 'axis'");
+    if (x.dim(axis) == 0) {
+      return Stmt.Block.of(List.of());
+    }
+    List<Var> outer = new ArrayList<>();
+    List<Long> extents = new ArrayList<>();
+    for (int d = 0; d < x.rank(); d++) {
+      if (d != axis) {
+        outer.add(ctx.var("i" + d));
+        extents.add(x.dim(d));
+      }
+    }
+    Local best = ctx.local("best", t);
+    Local at = ctx.local("at", DType.I64);
+    List<Expr> first = new ArrayList<>(outer);
+    first.add(axis, index(0));
+    List<Stmt> body = new ArrayList<>();
+    body.add(new Stmt.Let(best, load(x, first)));
+    body.add(new Stmt.Let(at, Nests.longConstant(DType.I64, 0)));
+    body.add(alongAxis(ctx, x, outer, axis, idx -> {
+      Expr v = load(x, idx);
+      Expr replace = Exprs.and(new Expr.Unary(dev.kiln.ir.loop.UnaryOp.NOT,
+              new Expr.Binary(BinaryOp.NE, best, best)),
+          Exprs.binary(BinaryOp.OR, new Expr.Binary(BinaryOp.NE, v, v),
+              new Expr.Binary(BinaryOp.GT, v, best)));
+      return Stmt.If.of(replace, Stmt.Block.of(new Stmt.Assign(best, v),
+          new Stmt.Assign(at, Exprs.cast(DType.I64, idx.get(axis)))));
+    }));
+    body.add(alongAxis(ctx, x, outer, axis, idx -> Nests.store(y, idx, Exprs.select(
+        Nests.eq(Exprs.cast(DType.I64, idx.get(axis)), at),
+        Nests.constant(t, 1), Nests.constant(t, 0)))));
     long[] outerExtents = extents.stream().mapToLong(Long::longValue).toArray();
     return Nests.nest(outer, outerExtents, Stmt.Block.of(body));
   }

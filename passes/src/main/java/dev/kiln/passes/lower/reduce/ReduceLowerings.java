@@ -50,6 +50,7 @@ public final class ReduceLowerings {
     all.put("ReduceLogSumExp", ctx -> reduce(ctx, Kind.LOG_SUM_EXP));
     all.put("ArgMax", ctx -> argReduce(ctx, true));
     all.put("ArgMin", ctx -> argReduce(ctx, false));
+    all.put("CumSum", ReduceLowerings::cumSum);
     return all;
   }
 
@@ -173,6 +174,38 @@ public final class ReduceLowerings {
         Nests.loop(m, in.dim(axis), update),
         Nests.store(out, g.outputIndex, at));
     return Nests.nest(g.keptVars, g.keptExtents, body);
+  }
+
+  /**
+   * CumSum: over the other dims, one serial walk along the axis (from its end with
+   * {@code reverse}) with a running sum, stored after (inclusive) or before (exclusive) adding.
+   */
+  private static Stmt cumSum(LoweringContext ctx) {
+    Buffer in = ctx.input(0);
+    Buffer out = ctx.output(0);
+    int axis = dev.kiln.ir.op.Shapes.normalizeAxis(
+        ctx.requireConstant(1, "axis").getLong(0), in.rank(), "input 1 (axis)");
+    boolean exclusive = ctx.attrs().getInt("exclusive", 0) == 1;
+    boolean reverse = ctx.attrs().getInt("reverse", 0) == 1;
+    DType t = in.dtype();
+    long n = in.dim(axis);
+    List<Var> outer = new ArrayList<>();
+    List<Long> extents = new ArrayList<>();
+    for (int d = 0; d < in.rank(); d++) {
+      if (d != axis) {
+        outer.add(ctx.var("i" + d));
+        extents.add(in.dim(d));
+      }
+    }
+    Var step = ctx.var("j");
+    List<Expr> idx = new ArrayList<>(outer);
+    idx.add(axis, reverse ? Exprs.sub(index(n - 1), step) : step);
+    Local sum = ctx.local("sum", t);
+    Stmt add = new Stmt.Assign(sum, Exprs.add(sum, Exprs.load(in, idx)));
+    Stmt store = Nests.store(out, idx, sum);
+    Stmt walk = Nests.loop(step, n, exclusive ? Stmt.Block.of(store, add) : Stmt.Block.of(add, store));
+    return Nests.nest(outer, extents.stream().mapToLong(Long::longValue).toArray(),
+        Stmt.Block.of(new Stmt.Let(sum, Nests.longConstant(t, 0)), walk));
   }
 
   /** The loop structure of a reduction: kept dims outside, reduced dims inside. */
