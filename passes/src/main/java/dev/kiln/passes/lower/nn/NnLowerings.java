@@ -43,6 +43,7 @@ public final class NnLowerings {
     all.put("LRN", NnLowerings::lrn);
     all.put("Softmax", ctx -> softmax(ctx, false));
     all.put("LogSoftmax", ctx -> softmax(ctx, true));
+    all.putAll(NchwcLowerings.all());
     return all;
   }
 
