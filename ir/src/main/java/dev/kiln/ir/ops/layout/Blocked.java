@@ -5,6 +5,7 @@ import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.op.AttrSpec;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
+import dev.kiln.ir.ops.elementwise.Epilogue;
 import dev.kiln.ir.ops.nn.NnOps;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
@@ -44,7 +45,7 @@ public final class Blocked {
   }
 
   /** {@code [N, ceil(C/b), H, W, b]} for an NCHW type. */
-  static TensorType blockedType(TensorType nchw, long block) {
+  public static TensorType blockedType(TensorType nchw, long block) {
     Shape s = nchw.shape();
     return new TensorType(nchw.dtype(), Shape.of(s.dim(0), blocks(s.dim(1), block), s.dim(2),
         s.dim(3), Dim.of(block)));
@@ -126,6 +127,18 @@ public final class Blocked {
       }
     }
     return out.build();
+  }
+
+  /** Whether {@code act(0) == 0} for this epilogue's activation, so zero lanes stay zero. */
+  public static boolean keepsZero(Epilogue e) {
+    if (e.activation().isEmpty()) {
+      return true;
+    }
+    return switch (e.activation().get()) {
+      case "Relu", "Tanh", "LeakyRelu", "Gelu", "FastGelu" -> true;
+      case "Clip" -> e.params().get(0) <= 0 && e.params().get(1) >= 0;
+      default -> false;
+    };
   }
 
   /** The NCHW operator {@code name} (Conv, FusedConv, MaxPool, ...), whose semantics are reused. */

@@ -40,18 +40,6 @@ final class NchwcConv extends OpSchema {
         .build());
   }
 
-  /** Whether {@code act(0) == 0} for this epilogue's activation, so zero lanes stay zero. */
-  public static boolean keepsZero(Epilogue e) {
-    if (e.activation().isEmpty()) {
-      return true;
-    }
-    return switch (e.activation().get()) {
-      case "Relu", "Tanh", "LeakyRelu", "Gelu", "FastGelu" -> true;
-      case "Clip" -> e.params().get(0) <= 0 && e.params().get(1) >= 0;
-      default -> false;
-    };
-  }
-
   /** The checked logical input channels C and the group. */
   private static long[] check(Attributes attrs, TensorType x, TensorType w, long block) {
     long c = attrs.getInt("channels", 0);
@@ -69,7 +57,7 @@ final class NchwcConv extends OpSchema {
           + " = output channels = %d), and W is %s", group, c, w);
     }
     Epilogue e = Epilogue.of(attrs);
-    if (!keepsZero(e)) {
+    if (!Blocked.keepsZero(e)) {
       throw OpException.of("activation %s %s does not map 0 to 0, so it would not keep the zero"
           + " lanes past the last channel zero", e.activation().get(), e.params());
     }
