@@ -1,6 +1,7 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.ops.elementwise.ElementwiseOps;
+import dev.kiln.ir.ops.layout.LayoutOps;
 import dev.kiln.ir.ops.linalg.LinalgOps;
 import dev.kiln.ir.ops.nn.NnOps;
 import dev.kiln.ir.ops.reduce.ReduceOps;
@@ -17,6 +18,7 @@ final class StandardOps {
     all.addAll(ElementwiseOps.all());
     all.addAll(LinalgOps.all());
     all.addAll(NnOps.all());
+    all.addAll(LayoutOps.all());
     all.addAll(ReduceOps.all());
     all.addAll(ShapeOps.all());
     return all;

@@ -43,9 +43,16 @@ public final class GraphPasses {
       "replace the exported mean/variance arithmetic of layer norm with LayerNormalization",
       new RecognizeLayerNorm());
 
+  public static final PassInfo ASSIGN_LAYOUT = PassInfo.graph(AssignLayout.NAME,
+      "compute conv networks in the blocked layout NCHWc, reordering only at region edges",
+      List.of(PassOption.ofInt("block", 16, "the channels per block (the f32 lanes of a vector)"),
+          PassOption.ofBool("dense", true, "block dense convolutions too, not only depthwise")),
+      options -> new AssignLayout(options.integer("block"), options.bool("dense")));
+
   /** Every graph pass, dce included. */
   public static final List<PassInfo> PASSES = List.of(SIMPLIFY, FOLD_CONSTANTS, CSE,
-      DeadCodeElimination.INFO, RECOGNIZE_GELU, RECOGNIZE_LAYERNORM, FOLD_BATCHNORM, FUSE_EPILOGUE);
+      DeadCodeElimination.INFO, RECOGNIZE_GELU, RECOGNIZE_LAYERNORM, FOLD_BATCHNORM, FUSE_EPILOGUE,
+      ASSIGN_LAYOUT);
 
   /** Clean-up, as a pipeline: what {@code graph-cleanup} runs. */
   public static final String CLEANUP = "simplify,fold-constants,cse,dce";

@@ -36,8 +36,8 @@ public final class StandardPasses {
           "bind-shapes,lower-graph-to-loops,schedule,plan-memory"),
       new NamedPipeline("O2", "graph clean-up, then O1",
           "bind-shapes,graph-cleanup,lower-graph-to-loops,schedule,plan-memory"),
-      new NamedPipeline("O3", "graph clean-up and fusion, then O1",
-          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,lower-graph-to-loops,fuse-elementwise,schedule,plan-memory"));
+      new NamedPipeline("O3", "graph clean-up, fusion and the NCHWc layout, then O1",
+          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,assign-layout,lower-graph-to-loops,fuse-elementwise,schedule,plan-memory"));
 
   private static final PassRegistry REGISTRY = build();
 

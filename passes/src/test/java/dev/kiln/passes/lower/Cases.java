@@ -128,6 +128,7 @@ final class Cases {
     LinalgCases.add(c);
     ReduceCases.add(c);
     NnCases.add(c);
+    LayoutCases.add(c);
     ShapeCases.add(c);
     FusedCases.add(c);
     return c;

@@ -45,6 +45,7 @@ public final class NnLowerings {
     all.put("Softmax", ctx -> softmax(ctx, false));
     all.put("LogSoftmax", ctx -> softmax(ctx, true));
     all.put("Hardmax", NnLowerings::hardmax);
+    all.putAll(NchwcLowerings.all());
     return all;
   }
 

@@ -1,0 +1,227 @@
+package dev.kiln.passes.lower.nn;
+
+import static dev.kiln.ir.loop.Exprs.index;
+
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.ops.elementwise.Epilogue;
+import dev.kiln.ir.type.DType;
+import dev.kiln.passes.lower.LoweringContext;
+import dev.kiln.passes.lower.Nests;
+import dev.kiln.passes.lower.OpLowering;
+import dev.kiln.passes.lower.fused.EpilogueExprs;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The blocked-layout (NCHWc) operators: reorders, pooling, and the choice of a convolution
+ * kernel for {@code NchwcConv} ({@link #conv}). Every nest keeps the lane axis {@code b}
+ * innermost and without conditionals, so that the default schedule parallelizes the outer loops
+ * and vectorizes the lanes; a partial last block (C not a multiple of b) gets a nest of its own.
+ */
+public final class NchwcLowerings {
+  private NchwcLowerings() {}
+
+  public static Map<String, OpLowering> all() {
+    Map<String, OpLowering> all = new LinkedHashMap<>();
+    all.put("ReorderInput", NchwcLowerings::reorderInput);
+    all.put("ReorderOutput", NchwcLowerings::reorderOutput);
+    all.put("NchwcConv", NchwcLowerings::conv);
+    all.put("NchwcMaxPool", ctx -> pool(ctx, true));
+    all.put("NchwcAveragePool", ctx -> pool(ctx, false));
+    all.put("NchwcGlobalAveragePool", NchwcLowerings::globalAveragePool);
+    return all;
+  }
+
+  // ---- reorders ----------------------------------------------------------------------------
+
+  /**
+   * {@code y[n, cb, h, w, l] = x[n, cb * b + l, h, w]}: one nest over the full blocks, one over
+   * the channels of a partial last block, one zeroing its remaining lanes.
+   */
+  private static Stmt reorderInput(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    return reorder(ctx, x, y, x.dim(1), true);
+  }
+
+  /** {@code y[n, c, h, w] = x[n, c / b, h, w, c % b]}, over full blocks and a partial last one. */
+  private static Stmt reorderOutput(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    return reorder(ctx, y, x, y.dim(1), false);
+  }
+
+  /** Between {@code nchw} and {@code blocked} ({@code [N, Cb, H, W, b]}), in the direction given. */
+  private static Stmt reorder(LoweringContext ctx, Buffer nchw, Buffer blocked, long channels,
+      boolean toBlocked) {
+    long b = blocked.dim(4);
+    long full = channels / b;
+    long rest = channels % b;
+    List<Stmt> stmts = new ArrayList<>();
+    long[] extents = blocked.shapeArray();
+    if (full > 0) {
+      extents[1] = full;
+      stmts.add(reorderNest(ctx, nchw, blocked, extents, index(0), toBlocked));
+    }
+    if (rest > 0) {
+      extents[1] = 1;
+      extents[4] = rest;
+      stmts.add(reorderNest(ctx, nchw, blocked, extents, index(full), toBlocked));
+      if (toBlocked) {
+        List<Var> v = Nests.vars(ctx, "z", 5);
+        extents[4] = b - rest;
+        List<Expr> at = List.of(v.get(0), index(full), v.get(2), v.get(3),
+            Exprs.add(v.get(4), index(rest)));
+        stmts.add(Nests.nest(v, extents, Nests.store(blocked, at, Exprs.constant(blocked.dtype(), 0))));
+      }
+    }
+    return stmts.size() == 1 ? stmts.get(0) : Stmt.Block.of(stmts);
+  }
+
+  private static Stmt reorderNest(LoweringContext ctx, Buffer nchw, Buffer blocked, long[] extents,
+      Expr firstBlock, boolean toBlocked) {
+    long b = blocked.dim(4);
+    List<Var> v = Nests.vars(ctx, "i", 5);
+    Expr cb = Exprs.add(v.get(1), firstBlock);
+    List<Expr> blockedIndex = List.of(v.get(0), cb, v.get(2), v.get(3), v.get(4));
+    List<Expr> nchwIndex = List.of(v.get(0), Exprs.add(Exprs.mul(cb, index(b)), v.get(4)),
+        v.get(2), v.get(3));
+    Stmt store = toBlocked
+        ? Nests.store(blocked, blockedIndex, Exprs.load(nchw, nchwIndex))
+        : Nests.store(nchw, nchwIndex, Exprs.load(blocked, blockedIndex));
+    return Nests.nest(v, extents.clone(), store);
+  }
+
+  // ---- convolution -------------------------------------------------------------------------
+
+  /** The operands of this NchwcConv node. */
+  static NchwcConvOperands operands(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    Buffer w = ctx.input(1);
+    long[] kernel = Arrays.copyOfRange(w.shapeArray(), 2, 4);
+    NchwcWindow win = NchwcWindow.of(ctx.attrs(), x, kernel, "convolution");
+    Epilogue epilogue = Epilogue.of(ctx.attrs());
+    DType t = ctx.output(0).dtype();
+    return new NchwcConvOperands(x, w, ctx.constant(1),
+        ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(),
+        ctx.hasInput(3) ? Optional.of(ctx.input(3)) : Optional.empty(),
+        ctx.output(0), Math.toIntExact(x.dim(4)), ctx.attrs().getInt("channels", 0), kernel,
+        win.strides, win.dilations, win.padBegin, win.padEnd, ctx.attrs().getInt("group", 1),
+        v -> EpilogueExprs.activation(epilogue, v, t));
+  }
+
+  /**
+   * NchwcConv: builds the {@link NchwcConvOperands} and asks the kernel providers, in order, which
+   * supports this geometry.
+   */
+  static Stmt conv(LoweringContext ctx) {
+    NchwcConvOperands op = operands(ctx);
+    // ---- PROVIDER CHOICE: the one place where the kernel of an NchwcConv is chosen. ----------
+    // Dense kernels (NchwcDirectConv, NchwcWinogradConv) are wired in here, each behind its own
+    // supports(op) and a cost model; NchwcReferenceConv supports everything and comes last.
+    if (NchwcDepthwiseConv.supports(op)) {
+      return NchwcDepthwiseConv.lower(ctx, op);
+    }
+    return NchwcReferenceConv.lower(ctx, op);
+  }
+
+  // ---- pooling -----------------------------------------------------------------------------
+
+  /**
+   * Max or average pooling of every lane. Max pooling with at most
+   * {@link ConvLowerings#MAX_SPELLED_TAPS} taps reads a copy bordered with -inf and stores one
+   * max expression per output (an elementwise nest); anything else is an accumulator loop over
+   * the taps with the padding as an {@code If}.
+   */
+  private static Stmt pool(LoweringContext ctx, boolean max) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    DType t = y.dtype();
+    NchwcWindow win = NchwcWindow.of(ctx.attrs(), x,
+        ctx.attrs().getInts("kernel_shape").orElseThrow(), "pooling");
+    List<Var> o = Nests.vars(ctx, "o", 5);
+    List<Stmt> stmts = new ArrayList<>();
+    if (max && win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && y.size() > 0) {
+      Buffer src = win.needsPadding ? win.bordered(ctx, x, Double.NEGATIVE_INFINITY, stmts) : x;
+      long[] shift = win.needsPadding ? new long[2] : new long[] {-win.padBegin[0], -win.padBegin[1]};
+      Expr best = null;
+      for (long kh = 0; kh < win.kernel[0]; kh++) {
+        for (long kw = 0; kw < win.kernel[1]; kw++) {
+          Expr v = Exprs.load(src, o.get(0), o.get(1),
+              win.coordinate(0, o.get(2), index(kh), shift[0]),
+              win.coordinate(1, o.get(3), index(kw), shift[1]), o.get(4));
+          best = best == null ? v : nanMax(v, best);
+        }
+      }
+      stmts.add(Nests.nest(o, y.shapeArray(), Nests.store(y, o, best)));
+      return stmts.size() == 1 ? stmts.get(0) : Stmt.Block.of(stmts);
+    }
+    boolean includePad = ctx.attrs().getInt("count_include_pad", 0) == 1;
+    Local acc = ctx.local(max ? "best" : "sum", t);
+    Local count = ctx.local("count", DType.I32);
+    Var kh = ctx.var("kh");
+    Var kw = ctx.var("kw");
+    Expr ih = win.inputCoordinate(0, o.get(2), kh);
+    Expr iw = win.inputCoordinate(1, o.get(3), kw);
+    Expr v = Exprs.load(x, o.get(0), o.get(1), ih, iw, o.get(4));
+    List<Stmt> tap = new ArrayList<>();
+    List<Expr> inside = win.inside(o.get(2), o.get(3), kh, kw);
+    Stmt update = max ? new Stmt.Assign(acc, nanMax(v, acc)) : Stmt.Block.of(
+        new Stmt.Assign(acc, Exprs.add(acc, v)),
+        includePad ? Stmt.Block.of() : new Stmt.Assign(count, Exprs.add(count, index(1))));
+    tap.add(inside.isEmpty() ? update : Stmt.If.of(Nests.all(inside), update));
+    if (!max && includePad) {
+      // As the reference: the taps within the padded input count, not those past it (ceil mode).
+      List<Expr> within = new ArrayList<>();
+      Expr[] c = {ih, iw};
+      for (int a = 0; a < 2; a++) {
+        within.add(Nests.ge(c[a], index(-win.padBegin[a])));
+        within.add(Exprs.lt(c[a], index(win.in[a] + win.padEnd[a])));
+      }
+      tap.add(Stmt.If.of(Nests.all(within), new Stmt.Assign(count, Exprs.add(count, index(1)))));
+    }
+    Expr result = max ? acc : new Expr.Binary(BinaryOp.DIV, acc, Exprs.cast(t, count));
+    Stmt body = Stmt.Block.of(
+        new Stmt.Let(acc, Nests.constant(t, max ? Double.NEGATIVE_INFINITY : 0)),
+        new Stmt.Let(count, index(0)),
+        Nests.nest(List.of(kh, kw), win.kernel, Stmt.Block.of(tap)),
+        Nests.store(y, o, result));
+    return Nests.nest(o, y.shapeArray(), body);
+  }
+
+  /**
+   * {@code y[n, cb, 0, 0, l] = sum over h, w of x[n, cb, h, w, l] / (H * W)}: zero, accumulate
+   * in place (the lanes innermost), divide.
+   */
+  private static Stmt globalAveragePool(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    DType t = y.dtype();
+    List<Var> z = Nests.vars(ctx, "z", 5);
+    List<Var> s = Nests.vars(ctx, "s", 5);
+    List<Var> d = Nests.vars(ctx, "d", 5);
+    List<Expr> acc = List.of(s.get(0), s.get(1), index(0), index(0), s.get(4));
+    return Stmt.Block.of(
+        Nests.nest(z, y.shapeArray(), Nests.store(y, z, Nests.constant(t, 0))),
+        Nests.nest(s, x.shapeArray(),
+            Nests.store(y, acc, Exprs.add(Exprs.load(y, acc), Exprs.load(x, s)))),
+        Nests.nest(d, y.shapeArray(), Nests.store(y, d, new Expr.Binary(BinaryOp.DIV,
+            Exprs.load(y, d), Nests.constant(t, (double) x.dim(2) * x.dim(3))))));
+  }
+
+  /** The maximum with NaN winning, as the reference's MaxPool. */
+  static Expr nanMax(Expr v, Expr best) {
+    return Exprs.select(new Expr.Binary(BinaryOp.GT, v, best), v,
+        Exprs.select(new Expr.Binary(BinaryOp.NE, v, v), v, best));
+  }
+}

@@ -1,0 +1,117 @@
+package dev.kiln.passes.lower.nn;
+
+import static dev.kiln.ir.loop.Exprs.index;
+
+import dev.kiln.ir.graph.Attributes;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.ops.nn.SlidingWindow;
+import dev.kiln.passes.lower.LoweringContext;
+import dev.kiln.passes.lower.Nests;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The 2-D window geometry of a blocked (NCHWc) convolution or pooling over
+ * {@code [N, Cb, H, W, b]}: where tap {@code k} of output {@code o} reads, whether any tap falls
+ * in the padding, and the bordered copy of the input that lets a nest read every tap without a
+ * conditional. Every nest here keeps the lane axis innermost, unit-stride in both the blocked
+ * input and output, so the default schedule vectorizes it.
+ */
+final class NchwcWindow {
+  final long[] in;
+  final long[] out;
+  final long[] kernel;
+  final long[] strides;
+  final long[] dilations;
+  final long[] padBegin;
+  final long[] padEnd;
+  /** Whether some tap reads outside the input. */
+  final boolean needsPadding;
+  /** The bordered copy's extent along H and W: padBegin + everything the taps reach. */
+  final long[] padded;
+
+  NchwcWindow(long[] in, long[] out, long[] kernel, long[] strides, long[] dilations,
+      long[] padBegin, long[] padEnd) {
+    this.in = in;
+    this.out = out;
+    this.kernel = kernel;
+    this.strides = strides;
+    this.dilations = dilations;
+    this.padBegin = padBegin;
+    this.padEnd = padEnd;
+    padded = new long[2];
+    boolean pad = false;
+    for (int a = 0; a < 2; a++) {
+      long last = (out[a] - 1) * strides[a] - padBegin[a] + (kernel[a] - 1) * dilations[a];
+      pad |= out[a] > 0 && (padBegin[a] > 0 || last >= in[a]);
+      padded[a] = padBegin[a] + Math.max(in[a], last + 1);
+    }
+    needsPadding = pad;
+  }
+
+  static NchwcWindow of(NchwcConvOperands op) {
+    return new NchwcWindow(new long[] {op.inHeight(), op.inWidth()},
+        new long[] {op.outHeight(), op.outWidth()}, op.kernel(), op.strides(), op.dilations(),
+        op.padBegin(), op.padEnd());
+  }
+
+  /** The window of a node's attributes (Conv's or a pooling's) over blocked input {@code x}. */
+  static NchwcWindow of(Attributes attrs, Buffer x, long[] kernel, String what) {
+    SlidingWindow window = SlidingWindow.fromAttributes(attrs, kernel, what);
+    long[] in = {x.dim(2), x.dim(3)};
+    SlidingWindow.Placement p = window.place(in, 2, "input 0 (X)");
+    return new NchwcWindow(in, p.outputShape(), kernel.clone(),
+        new long[] {window.stride(0), window.stride(1)},
+        new long[] {window.dilation(0), window.dilation(1)}, p.padBegin(), p.padEnd());
+  }
+
+  long taps() {
+    return kernel[0] * kernel[1];
+  }
+
+  /** The input coordinate along axis {@code a} of tap {@code k} of output {@code o}, plus {@code shift}. */
+  Expr coordinate(int a, Expr o, Expr k, long shift) {
+    return Exprs.add(Exprs.add(Exprs.mul(o, index(strides[a])), Exprs.mul(k, index(dilations[a]))),
+        index(shift));
+  }
+
+  /** The coordinate in the unpadded input (may be outside it). */
+  Expr inputCoordinate(int a, Expr o, Expr k) {
+    return coordinate(a, o, k, -padBegin[a]);
+  }
+
+  /** Whether the tap is inside the input, or an empty list when the geometry keeps every tap inside. */
+  List<Expr> inside(Expr oh, Expr ow, Expr kh, Expr kw) {
+    List<Expr> conditions = new ArrayList<>();
+    Expr[] o = {oh, ow};
+    Expr[] k = {kh, kw};
+    for (int a = 0; a < 2; a++) {
+      long lo = -padBegin[a];
+      long hi = (out[a] - 1) * strides[a] - padBegin[a] + (kernel[a] - 1) * dilations[a];
+      if (out[a] > 0 && (lo < 0 || hi >= in[a])) {
+        conditions.add(Nests.inRange(inputCoordinate(a, o[a], k[a]), in[a]));
+      }
+    }
+    return conditions;
+  }
+
+  /**
+   * Appends to {@code stmts} the copy of {@code x} bordered with {@code fill} (0 for
+   * convolution, -inf for max pooling) and returns it: {@code [N, Cb, Hp, Wp, b]}, X at
+   * {@code [n, cb, h + padTop, w + padLeft, l]}.
+   */
+  Buffer bordered(LoweringContext ctx, Buffer x, double fill, List<Stmt> stmts) {
+    Buffer p = ctx.scratch("bordered", x.dtype(), x.dim(0), x.dim(1), padded[0], padded[1], x.dim(4));
+    List<Var> f = Nests.vars(ctx, "p", 5);
+    stmts.add(Nests.nest(f, p.shapeArray(), Nests.store(p, f, Exprs.constant(x.dtype(), fill))));
+    List<Var> c = Nests.vars(ctx, "q", 5);
+    List<Expr> to = List.of(c.get(0), c.get(1), Exprs.add(c.get(2), index(padBegin[0])),
+        Exprs.add(c.get(3), index(padBegin[1])), c.get(4));
+    stmts.add(Nests.nest(c, x.shapeArray(), Nests.store(p, to, Exprs.load(x, c))));
+    return p;
+  }
+}

@@ -1,0 +1,117 @@
+package dev.kiln.passes.lower;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.ir.graph.Attributes;
+import dev.kiln.ir.graph.Graph;
+import dev.kiln.ir.graph.GraphBuilder;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.op.NodeInference;
+import dev.kiln.ir.type.DType;
+import dev.kiln.ir.type.TensorType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The NCHWc lowerings on the geometries of real networks (block 16, MobileNet's depthwise 3x3 at
+ * stride 1 and 2, ResNet's 3x3/2 max pooling, a 7x7 depthwise beyond the spelled taps, a
+ * partial last block) against the reference, and the shape of the kernels the default schedule
+ * needs: no conditional where the depthwise kernel and the spelled max pooling read their taps.
+ */
+class NchwcLoweringTest {
+  private static Value node(GraphBuilder b, String op, List<Value> in, Attributes a) {
+    List<Optional<TensorType>> types = new ArrayList<>();
+    in.forEach(v -> types.add(Optional.of(v.type())));
+    List<Optional<dev.kiln.ir.tensor.Tensor>> none = new ArrayList<>();
+    in.forEach(v -> none.add(Optional.empty()));
+    TensorType t = NodeInference.infer(Differential.OPS.lookup(op).orElseThrow(), a, types, none, 1)
+        .types().get(0);
+    return b.node(op, in, t, a);
+  }
+
+  /** x [1, C, H, W] -> ReorderInput -> NchwcConv (constant W, bias) -> output. */
+  private static Graph conv(long c, long m, long h, long k, Attributes.Builder attrs, Random r) {
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, 1, c, h, h));
+    Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
+    long[] ws = {m, attrs.build().getInt("group", 1) == 1 ? c : 1, k, k};
+    Value w = b.constant("w", finite(ws, r));
+    Value bias = b.constant("b", finite(new long[] {m}, r));
+    b.output(node(b, "NchwcConv", List.of(bx, w, bias), attrs.put("channels", c).build()));
+    return b.build();
+  }
+
+  /** Random finite values (a constant W with infinities takes the reference-order nest). */
+  private static dev.kiln.ir.tensor.Tensor finite(long[] shape, Random r) {
+    double[] v = new double[(int) java.util.Arrays.stream(shape).reduce(1, (a, c) -> a * c)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextDouble() * 4 - 2;
+    }
+    return dev.kiln.ir.tensor.Tensor.ofDoubles(DType.F32, shape, v);
+  }
+
+  private static String kernelOf(LoopProgram p, String op) {
+    return p.kernels().stream().filter(k -> k.toString().contains(op)).map(Kernel::toString)
+        .findFirst().orElseThrow(() -> new AssertionError("no kernel of " + op + " in\n" + p));
+  }
+
+  @Test
+  void depthwiseAtStrideOneAndTwoReadsItsTapsWithoutConditionals() {
+    Random r = new Random(1);
+    for (long stride : new long[] {1, 2}) {
+      for (long c : new long[] {32, 24}) {
+        Graph g = conv(c, c, 9, 3, Attributes.builder().put("group", c).putInts("pads", 1, 1, 1, 1)
+            .putInts("strides", stride, stride).put("activation", "Clip")
+            .putFloats("activation_params", 0f, 6f), r);
+        LoopProgram p = Differential.check("depthwise stride " + stride + " C " + c, g, r, false);
+        String kernel = kernelOf(p, "NchwcConv");
+        assertTrue(kernel.contains("bordered"), kernel);
+        assertFalse(kernel.contains("if "), kernel);
+      }
+    }
+  }
+
+  @Test
+  void depthwiseBeyondTheSpelledTapsAccumulates() {
+    Random r = new Random(2);
+    Graph g = conv(20, 20, 9, 7, Attributes.builder().put("group", 20L).putInts("pads", 3, 3, 3, 3), r);
+    Differential.check("depthwise 7x7", g, r, false);
+  }
+
+  @Test
+  void denseFallsBackToTheReferenceOrderNest() {
+    Random r = new Random(3);
+    Graph g = conv(8, 20, 6, 3, Attributes.builder().putInts("pads", 1, 1, 1, 1)
+        .putInts("strides", 2, 2).put("activation", "Relu"), r);
+    Differential.check("dense 3x3/2", g, r, false);
+  }
+
+  @Test
+  void maxPoolThreeByThreeStrideTwoIsSpelled() {
+    Random r = new Random(4);
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, 1, 2, 11, 11, 16));
+    b.output(node(b, "NchwcMaxPool", List.of(x), Attributes.builder().putInts("kernel_shape", 3, 3)
+        .putInts("strides", 2, 2).putInts("pads", 1, 1, 1, 1).build()));
+    LoopProgram p = Differential.check("max pool 3x3/2", b.build(), r, false);
+    String kernel = kernelOf(p, "NchwcMaxPool");
+    assertFalse(kernel.contains("if "), kernel);
+  }
+
+  @Test
+  void reordersRoundTripWithAPartialBlock() {
+    Random r = new Random(5);
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, 2, 20, 3, 5));
+    Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
+    b.output(bx);
+    b.output(node(b, "ReorderOutput", List.of(bx), Attributes.builder().put("channels", 20L).build()));
+    Differential.check("reorders", b.build(), r, false);
+  }
+}
