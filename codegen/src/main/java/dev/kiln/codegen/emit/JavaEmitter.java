@@ -8,6 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.kiln.codegen.conv.ConvGenerator;
 import dev.kiln.codegen.gemm.GemmGenerator;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Kernel;
@@ -60,6 +61,7 @@ public final class JavaEmitter {
         .addParameter(KernelEmitter.FRAME, "frame");
     List<MethodSpec> kernels = new ArrayList<>();
     GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
+    ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
       Kernel kernel = program.kernels().get(k);
@@ -69,7 +71,7 @@ public final class JavaEmitter {
           .addJavadoc("$L", "Kernel " + CommentText.escape(kernel.name()) + ": "
               + CommentText.escape(kernel.source()) + ".\n");
       KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm,
-          packedWeights);
+          conv, packedWeights);
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());
@@ -90,9 +92,11 @@ public final class JavaEmitter {
           .build());
     }
     gemm.fields().forEach(type::addField);
+    conv.fields().forEach(type::addField);
     type.addMethod(run.build());
     kernels.forEach(type::addMethod);
     gemm.methods().forEach(type::addMethod);
+    conv.methods().forEach(type::addMethod);
     String source = JavaFile.builder(options.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")

@@ -5,7 +5,10 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
 import com.google.common.collect.ImmutableList;
+import dev.kiln.codegen.conv.ConvGenerator;
+import dev.kiln.codegen.conv.ConvSpec;
 import dev.kiln.codegen.gemm.EpilogueCode;
+import dev.kiln.ir.loop.ConvGeometry;
 import dev.kiln.codegen.gemm.GemmGenerator;
 import dev.kiln.codegen.gemm.GemmSpec;
 import dev.kiln.ir.loop.Buffer;
@@ -51,12 +54,15 @@ final class KernelEmitter {
   private final String frame;
   private final GemmGenerator gemm;
   private final java.util.Set<Buffer> packedWeights;
+  private final ConvGenerator conv;
   private int nextName;
 
   KernelEmitter(Kernel kernel, FrameLayout layout, Map<Buffer, Tensor> inlined, EmitOptions options,
-      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, java.util.Set<Buffer> packedWeights) {
+      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, ConvGenerator conv,
+      java.util.Set<Buffer> packedWeights) {
     this.kernel = kernel;
     this.gemm = gemm;
+    this.conv = conv;
     this.packedWeights = packedWeights;
     this.options = options;
     this.notes = notes;
@@ -142,7 +148,127 @@ final class KernelEmitter {
       case Stmt.Assign a -> code.addStatement("$L = $L", env.local(a.local()),
           scalar.expr(a.value(), env));
       case Stmt.Matmul mm -> matmul(mm, env, code);
+      case Stmt.BlockedConv cv -> blockedConv(cv, code);
     }
+  }
+
+  /** The epilogue expression of an intrinsic, as the generators ask for it. */
+  private EpilogueCode epilogueCode(Expr epilogue) {
+    return new EpilogueCode() {
+      @Override
+      public CodeBlock scalar(Map<Local, String> names) {
+        Env e = Env.root();
+        names.forEach(e::bind);
+        return scalar.expr(epilogue, e);
+      }
+
+      @Override
+      public Optional<CodeBlock> vector(Map<Local, String> names, String species) {
+        return vector.epilogue(epilogue, names, species);
+      }
+    };
+  }
+
+  /**
+   * The blocked convolution intrinsic: a call of the generated direct convolution
+   * ({@link ConvGenerator}) when it can take it, else plain loops ({@link #plainBlockedConv}).
+   */
+  private void blockedConv(Stmt.BlockedConv cv, CodeBlock.Builder code) {
+    checkBuffer(cv.y());
+    boolean packed = packedWeights.contains(cv.w());
+    ConvSpec spec = ConvSpec.of(cv, packed);
+    boolean arrays = cv.reads().stream().allMatch(this.arrays::containsKey);
+    if (!arrays || !conv.supports(spec)) {
+      if (packed) {
+        throw new IllegalStateException("kernel " + kernel.name() + ": a blocked_conv reads packed weights "
+            + cv.w() + " but is not a generated convolution");
+      }
+      plainBlockedConv(cv, code);
+      return;
+    }
+    String method = conv.generate(spec, epilogueCode(cv.epilogue()));
+    List<String> args = new ArrayList<>();
+    for (Buffer b : List.of(cv.x(), cv.w(), cv.y())) {
+      args.add(arrays(b));
+      args.add(offsets.get(b));
+    }
+    for (Stmt.ConvAddend a : cv.addends()) {
+      args.add(arrays(a.buffer()));
+      args.add(offsets.get(a.buffer()));
+    }
+    code.addStatement("$L($L, $L.parallel())", method, String.join(", ", args), frame);
+  }
+
+  private String arrays(Buffer b) {
+    return arrays.get(b);
+  }
+
+  /**
+   * The blocked convolution as plain loops in the reference order (each product and partial sum
+   * rounded to float, as the loop-IR interpreter does): for vectors of another width than the
+   * block, or without the Vector API.
+   */
+  private void plainBlockedConv(Stmt.BlockedConv cv, CodeBlock.Builder code) {
+    ConvGeometry g = cv.geometry();
+    long b = cv.block();
+    long mb = cv.y().dim(1);
+    long cb = cv.x().dim(1);
+    long h = cv.x().dim(2);
+    long w = cv.x().dim(3);
+    long oh = cv.y().dim(2);
+    long ow = cv.y().dim(3);
+    String x = arrays.get(cv.x());
+    String wt = arrays.get(cv.w());
+    String y = arrays.get(cv.y());
+    String n = fresh("i");
+    String m = fresh("i");
+    String i = fresh("i");
+    String j = fresh("i");
+    String c = fresh("i");
+    String r = fresh("i");
+    String s = fresh("i");
+    String out = fresh("t");
+    String ih = fresh("t");
+    String iw = fresh("t");
+    String acc = fresh("t");
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", n, n, cv.y().dim(0), n);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", m, m, mb * b, m);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", i, i, oh, i);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", j, j, ow, j);
+    code.addStatement("final int $L = (((($L * $L + $L / $L) * $L + $L) * $L + $L) * $L + $L % $L)", out, n, mb, m,
+        b, oh, i, ow, j, b, m, b);
+    code.beginControlFlow("if ($L >= $L)", m, g.outChannels());
+    code.addStatement("$L[$L + $L] = 0f", y, offsets.get(cv.y()), out);
+    code.nextControlFlow("else");
+    code.addStatement("float $L = 0", acc);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", c, c, g.channels(), c);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", r, r, g.kernelH(), r);
+    code.addStatement("final int $L = $L * $L - $L + $L * $L", ih, i, g.strideH(), g.padTop(), r, g.dilationH());
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", s, s, g.kernelW(), s);
+    code.addStatement("final int $L = $L * $L - $L + $L * $L", iw, j, g.strideW(), g.padLeft(), s, g.dilationW());
+    code.beginControlFlow("if ($L >= 0 && $L < $L && $L >= 0 && $L < $L)", ih, ih, h, iw, iw, w);
+    code.addStatement("$L = $L + $L[$L + (((($L * $L + $L / $L) * $L + $L) * $L + $L) * $L + $L % $L)]"
+        + " * $L[$L + ((($L * $L + $L) * $L + $L) * $L + $L)]", acc, acc,
+        x, offsets.get(cv.x()), n, cb, c, b, h, ih, w, iw, b, c, b,
+        wt, offsets.get(cv.w()), m, g.channels(), c, g.kernelH(), r, g.kernelW(), s);
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+    Env inner = Env.root();
+    inner.bind(cv.acc(), acc);
+    for (Stmt.ConvAddend a : cv.addends()) {
+      String name = fresh("t");
+      code.addStatement("final float $L = $L[$L + $L]", name, arrays.get(a.buffer()), offsets.get(a.buffer()),
+          a.perChannel() ? m : out);
+      inner.bind(a.local(), name);
+    }
+    code.addStatement("$L[$L + $L] = $L", y, offsets.get(cv.y()), out, scalar.expr(cv.epilogue(), inner));
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
   }
 
   /**

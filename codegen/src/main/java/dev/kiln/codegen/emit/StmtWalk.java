@@ -25,6 +25,7 @@ final class StmtWalk {
       case Stmt.Store st -> { }
       case Stmt.Let l -> { }
       case Stmt.Matmul mm -> { }
+      case Stmt.BlockedConv cv -> { }
     }
   }
 
@@ -40,6 +41,10 @@ final class StmtWalk {
       case Stmt.Matmul mm -> {
         mm.reads().forEach(x -> out.add(x.buffer()));
         out.add(mm.c().buffer());
+      }
+      case Stmt.BlockedConv cv -> {
+        out.addAll(cv.reads());
+        out.add(cv.y());
       }
       default -> { }
     }

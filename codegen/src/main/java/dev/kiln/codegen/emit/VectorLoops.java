@@ -150,6 +150,9 @@ final class VectorLoops {
       case Stmt.Matmul mm -> {
         return Optional.of("its body holds a matmul intrinsic");
       }
+      case Stmt.BlockedConv cv -> {
+        return Optional.of("its body holds a blocked_conv intrinsic");
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package dev.kiln.codegen.gemm;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
+import dev.kiln.codegen.conv.PackedConvWeights;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.BufferRole;
 import dev.kiln.ir.loop.Expr;
@@ -22,7 +23,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Packs constant B operands of matmuls (weights) once, at compile time, into the layout the
+ * Packs constant weights once, at compile time: those of blocked convolutions as
+ * {@link PackedConvWeights} describes, and constant B operands of matmuls into the layout the
  * generated GEMM's microkernel reads: {@code [ceil(n / nr), k, nr]}, panel {@code q} holding
  * columns {@code q * nr ..} row after row, a partial last panel padded with zeros. The GEMM then
  * never packs B at run time, and ahead-of-time artifacts store the weights packed.
@@ -98,6 +100,12 @@ public final class PackedWeights {
         int nr = params.nr();
         yield new Stmt.Matmul(mm.a(), new MatrixOperand(panels, Exprs.index(0), nr, 1), mm.c(), mm.m(),
             mm.n(), mm.k(), mm.acc(), mm.addends(), mm.epilogue());
+      }
+      case Stmt.BlockedConv cv when PackedConvWeights.packable(cv, original, params.lanes()) -> {
+        Buffer w = PackedConvWeights.pack(cv, original.get(cv.w()), constants, names);
+        packed.add(w);
+        added.add(w);
+        yield cv.withWeights(w);
       }
       default -> s;
     };
@@ -182,6 +190,10 @@ public final class PackedWeights {
         out.add(mm.c().buffer());
         loads(mm.c().offset(), out);
         loads(mm.epilogue(), out);
+      }
+      case Stmt.BlockedConv cv -> {
+        out.addAll(cv.reads());
+        out.add(cv.y());
       }
     }
   }

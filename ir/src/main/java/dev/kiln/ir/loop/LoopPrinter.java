@@ -98,6 +98,21 @@ public final class LoopPrinter {
         }
         out.append('\n');
       }
+      case Stmt.BlockedConv cv -> {
+        indent(depth).append("blocked_conv ").append(cv.geometry()).append(' ').append(cv.y())
+            .append(" = ").append(cv.x()).append(" * ").append(cv.w()).append(" acc ").append(cv.acc())
+            .append(": ").append(cv.acc().type().text());
+        if (!cv.plainEpilogue()) {
+          out.append(" epilogue ").append(cv.epilogue());
+          String sep = " with ";
+          for (Stmt.ConvAddend x : cv.addends()) {
+            out.append(sep).append(x.local()).append(" = ").append(x.buffer())
+                .append(x.perChannel() ? "[channel]" : "[element]");
+            sep = ", ";
+          }
+        }
+        out.append('\n');
+      }
     }
   }
 

@@ -100,6 +100,7 @@ public final class LoopVerifier {
       case Stmt.Let l -> { }
       case Stmt.Assign a -> { }
       case Stmt.Matmul mm -> written.add(mm.c().buffer());
+      case Stmt.BlockedConv cv -> written.add(cv.y());
     }
   }
 
@@ -168,6 +169,7 @@ public final class LoopVerifier {
           expr(a.value(), guarded);
         }
         case Stmt.Matmul mm -> matmul(mm);
+        case Stmt.BlockedConv cv -> blockedConv(cv);
       }
     }
 
@@ -200,7 +202,65 @@ public final class LoopVerifier {
           error("matmul local " + x.local() + " is bound twice");
         }
       }
-      epilogue(mm.epilogue(), allowed);
+      epilogue("matmul", mm.epilogue(), allowed);
+    }
+
+    /**
+     * Blocked shapes that agree with the geometry (weights in ONNX's order, or packed by code
+     * generation as {@code [ceil(M/b), ceil(C/b), KH, KW, b, b]}), f32 throughout, the output
+     * neither read nor an input, addends of the bias's or the output's shape, and an epilogue
+     * over the accumulator, the addends' locals and constants only.
+     */
+    void blockedConv(Stmt.BlockedConv cv) {
+      Buffer y = cv.y();
+      if (y.role() == BufferRole.INPUT || y.role() == BufferRole.CONSTANT) {
+        error("blocked_conv stores into " + y.role().text() + " buffer " + y);
+      }
+      ConvGeometry g = cv.geometry();
+      for (Buffer b : cv.reads()) {
+        if (b.equals(y)) {
+          error("blocked_conv reads its output " + y);
+        }
+      }
+      List<Buffer> all = new ArrayList<>(cv.reads());
+      all.add(y);
+      for (Buffer b : all) {
+        if (!buffers.contains(b)) {
+          error("blocked_conv uses " + b + ", which is not among its buffers");
+        }
+        if (b.dtype() != dev.kiln.ir.type.DType.F32) {
+          error("blocked_conv operand " + b + " is " + b.dtype() + "; only f32 is supported");
+        }
+      }
+      Buffer x = cv.x();
+      if (x.rank() != 5 || y.rank() != 5) {
+        error("blocked_conv input " + x.declaration() + " and output " + y.declaration() + " must be 5-D");
+        return;
+      }
+      long b = y.dim(4);
+      long cb = (g.channels() + b - 1) / b;
+      long mb = (g.outChannels() + b - 1) / b;
+      if (b <= 0 || x.dim(4) != b || x.dim(0) != y.dim(0) || x.dim(1) != cb || y.dim(1) != mb) {
+        error("blocked_conv input " + x.declaration() + " and output " + y.declaration()
+            + " do not hold " + g.channels() + " -> " + g.outChannels() + " channels in blocks of " + b);
+      }
+      List<Long> onnx = List.of(g.outChannels(), g.channels(), g.kernelH(), g.kernelW());
+      List<Long> packed = List.of(mb, cb, g.kernelH(), g.kernelW(), b, b);
+      if (!cv.w().shape().equals(onnx) && !cv.w().shape().equals(packed)) {
+        error("blocked_conv weights " + cv.w().declaration() + " are neither " + onnx + " nor packed " + packed);
+      }
+      Set<Local> allowed = new HashSet<>();
+      allowed.add(cv.acc());
+      for (Stmt.ConvAddend a : cv.addends()) {
+        if (!allowed.add(a.local())) {
+          error("blocked_conv local " + a.local() + " is bound twice");
+        }
+        List<Long> shape = a.perChannel() ? List.of(g.outChannels()) : y.shape();
+        if (!a.buffer().shape().equals(shape)) {
+          error("blocked_conv addend " + a.buffer().declaration() + " must have shape " + shape);
+        }
+      }
+      epilogue("blocked_conv", cv.epilogue(), allowed);
     }
 
     private void operand(String what, MatrixOperand x, long rows, long cols) {
@@ -222,26 +282,26 @@ public final class LoopVerifier {
       }
     }
 
-    private void epilogue(Expr e, Set<Local> allowed) {
+    private void epilogue(String what, Expr e, Set<Local> allowed) {
       switch (e) {
         case Local l -> {
           if (!allowed.contains(l)) {
-            error("matmul epilogue uses " + l + ", which is not its accumulator or an addend");
+            error(what + " epilogue uses " + l + ", which is not its accumulator or an addend");
           }
         }
-        case Var v -> error("matmul epilogue uses loop variable " + v);
-        case Expr.Load l -> error("matmul epilogue loads " + l + "; read matrices through addends");
+        case Var v -> error(what + " epilogue uses loop variable " + v);
+        case Expr.Load l -> error(what + " epilogue loads " + l + "; read buffers through addends");
         case Expr.Binary b -> {
-          epilogue(b.lhs(), allowed);
-          epilogue(b.rhs(), allowed);
+          epilogue(what, b.lhs(), allowed);
+          epilogue(what, b.rhs(), allowed);
         }
-        case Expr.Unary u -> epilogue(u.operand(), allowed);
-        case Expr.Call c -> c.args().forEach(a -> epilogue(a, allowed));
-        case Expr.Cast c -> epilogue(c.operand(), allowed);
+        case Expr.Unary u -> epilogue(what, u.operand(), allowed);
+        case Expr.Call c -> c.args().forEach(a -> epilogue(what, a, allowed));
+        case Expr.Cast c -> epilogue(what, c.operand(), allowed);
         case Expr.Select s -> {
-          epilogue(s.condition(), allowed);
-          epilogue(s.ifTrue(), allowed);
-          epilogue(s.ifFalse(), allowed);
+          epilogue(what, s.condition(), allowed);
+          epilogue(what, s.ifTrue(), allowed);
+          epilogue(what, s.ifFalse(), allowed);
         }
         case Expr.IntConst c -> { }
         case Expr.FloatConst c -> { }

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /** A loop-IR statement. Immutable; structural equality. */
 public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, Stmt.Let, Stmt.Assign,
-    Stmt.Matmul {
+    Stmt.Matmul, Stmt.BlockedConv {
 
   /** {@code for var in 0..extent}: loops are normalized to start at 0 with step 1. */
   record For(Var var, long extent, LoopKind kind, Stmt body) implements Stmt {
@@ -130,6 +130,67 @@ public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, 
     public Addend {
       java.util.Objects.requireNonNull(local, "local");
       java.util.Objects.requireNonNull(operand, "operand");
+    }
+  }
+
+  /**
+   * The direct-convolution intrinsic on the blocked channel layout NCHWc: x is
+   * {@code [N, ceil(C/b), H, W, b]}, y is {@code [N, ceil(M/b), OH, OW, b]} (logical element
+   * {@code (n, c, h, w)} at {@code [n, c / b, h, w, c % b]}), w is ONNX's {@code [M, C, KH, KW]}
+   * (dense: group 1). For every n, m < M, oh, ow:
+   * <pre>  y(n, m, oh, ow) = epilogue  with  acc = sum over c < C, kh < KH, kw < KW (in this order)
+   *       of x(n, c, oh * SH - PT + kh * DH, ow * SW - PL + kw * DW) * w[m, c, kh, kw],
+   *   taps outside the image skipped (zero padding), each addend's local = its element</pre>
+   * and the pad lanes of y ({@code m >= M}) are 0. Like {@link Matmul}, compiled code blocks and
+   * reassociates the sum, so results agree within a tolerance; the epilogue is over {@code acc},
+   * the addends' locals and constants only.
+   *
+   * <p>The statement covers the whole of its buffers (no offsets): code generation owns its loops,
+   * packing and parallel split, so schedules refuse kernels holding one.
+   */
+  record BlockedConv(Buffer x, Buffer w, Buffer y, ConvGeometry geometry, Local acc,
+      ImmutableList<ConvAddend> addends, Expr epilogue) implements Stmt {
+    public BlockedConv {
+      addends = ImmutableList.copyOf(addends);
+      checkArgument(acc.type() == y.dtype(), "accumulator %s of %s stores into %s", acc, acc.type(), y);
+      checkArgument(epilogue.type() == y.dtype(), "epilogue %s of %s stores into %s",
+          epilogue, epilogue.type(), y);
+      for (ConvAddend a : addends) {
+        checkArgument(a.local().type() == a.buffer().dtype(), "addend %s of %s reads %s",
+            a.local(), a.local().type(), a.buffer());
+      }
+    }
+
+    /** The channel block b (the last dimension of x and y). */
+    public int block() {
+      return (int) y.dim(y.rank() - 1);
+    }
+
+    /** Every buffer the statement reads: x, w and the addends. */
+    public List<Buffer> reads() {
+      ImmutableList.Builder<Buffer> r = ImmutableList.builder();
+      r.add(x, w);
+      addends.forEach(a -> r.add(a.buffer()));
+      return r.build();
+    }
+
+    public boolean plainEpilogue() {
+      return addends.isEmpty() && epilogue.equals(acc);
+    }
+
+    public BlockedConv withWeights(Buffer newW) {
+      return new BlockedConv(x, newW, y, geometry, acc, addends, epilogue);
+    }
+  }
+
+  /**
+   * A buffer read element-wise by a {@link BlockedConv}'s epilogue under the name {@code local}:
+   * per output channel ({@code [M]}, a bias) or per output element (y's shape, a residual).
+   */
+  record ConvAddend(Local local, Buffer buffer, boolean perChannel) {
+    public ConvAddend {
+      java.util.Objects.requireNonNull(local, "local");
+      java.util.Objects.requireNonNull(buffer, "buffer");
     }
   }
 }

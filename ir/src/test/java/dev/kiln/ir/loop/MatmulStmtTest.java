@@ -51,7 +51,7 @@ class MatmulStmtTest {
         LoopVerifier.verify(kernel(tooFar)));
     Stmt loads = withBias(MatrixOperand.rowMajor(A, 8),
         Exprs.add(ACC, Exprs.load(BIAS, Exprs.index(0))));
-    assertEquals(List.of("kernel gemm: matmul epilogue loads %bias[0]; read matrices through addends"),
+    assertEquals(List.of("kernel gemm: matmul epilogue loads %bias[0]; read buffers through addends"),
         LoopVerifier.verify(kernel(loads)));
     Stmt foreign = withBias(MatrixOperand.rowMajor(A, 8), Exprs.add(ACC, new Local("y", DType.F32)));
     assertEquals(List.of("kernel gemm: matmul epilogue uses $y, which is not its accumulator or an addend"),

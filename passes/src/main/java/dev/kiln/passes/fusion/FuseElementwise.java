@@ -119,6 +119,7 @@ public final class FuseElementwise implements Pass {
       // A matmul reads regions of its operands: as good as many loads (never inlined into).
       case Stmt.Matmul mm -> (mm.reads().stream().anyMatch(x -> x.buffer().name().equals(b.name()))
           ? 2 : 0) + loads(mm.epilogue(), b);
+      case Stmt.BlockedConv cv -> cv.reads().stream().anyMatch(x -> x.name().equals(b.name())) ? 2 : 0;
     };
   }
 

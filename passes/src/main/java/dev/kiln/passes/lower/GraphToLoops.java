@@ -225,6 +225,10 @@ public final class GraphToLoops {
           collect(x.offset(), seen);
         }
       }
+      case Stmt.BlockedConv cv -> {
+        seen.add(cv.y());
+        seen.addAll(cv.reads());
+      }
     }
   }
 

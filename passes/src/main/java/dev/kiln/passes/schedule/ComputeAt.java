@@ -58,6 +58,9 @@ final class ComputeAt {
       if (s instanceof Stmt.Matmul mm) {
         produced.add(mm.c().buffer());
       }
+      if (s instanceof Stmt.BlockedConv cv) {
+        produced.add(cv.y());
+      }
     });
     if (produced.size() != 1 || produced.iterator().next().role() != BufferRole.SCRATCH) {
       throw fail.of(ScheduleError.PRODUCER_CONFLICT, 2, "producer " + producer.name()

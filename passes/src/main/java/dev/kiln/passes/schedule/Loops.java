@@ -105,6 +105,7 @@ final class Loops {
         mm.reads().forEach(x -> all.add(x.offset()));
         yield all;
       }
+      case Stmt.BlockedConv cv -> List.of();
       default -> List.of();
     };
   }
@@ -221,6 +222,8 @@ final class Loops {
           mm.addends().stream().map(x -> new Stmt.Addend(x.local(), offset(x.operand(), f)))
               .collect(ImmutableList.toImmutableList()),
           mm.epilogue());
+      // No expressions of its own: whole buffers, an epilogue over its own locals.
+      case Stmt.BlockedConv cv -> cv;
     };
   }
 

@@ -491,6 +491,10 @@ public final class Schedule {
         throw fail(call, ScheduleError.HOLDS_INTRINSIC, precondition,
             "the kernel holds a matmul intrinsic, which code generation schedules itself");
       }
+      if (x instanceof Stmt.BlockedConv) {
+        throw fail(call, ScheduleError.HOLDS_INTRINSIC, precondition,
+            "the kernel holds a blocked_conv intrinsic, which code generation schedules itself");
+      }
     });
     return Loops.find(kernel.body(), name).orElseThrow(() -> fail(call, ScheduleError.UNKNOWN_LOOP,
         precondition, "there is no loop " + name + " (loops: "

@@ -1,6 +1,7 @@
 package dev.kiln.runtime.loop;
 
 import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.ConvGeometry;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.IntrinsicMath;
 import dev.kiln.ir.loop.Kernel;
@@ -134,6 +135,72 @@ public final class LoopInterpreter {
       case Stmt.Let l -> assign(l.local(), l.init());
       case Stmt.Assign a -> assign(a.local(), a.value());
       case Stmt.Matmul mm -> matmul(mm);
+      case Stmt.BlockedConv cv -> blockedConv(cv);
+    }
+  }
+
+  /**
+   * The reference of the blocked convolution intrinsic: per output element, the sum over
+   * (c, kh, kw) in order of the taps inside the image, each product and partial sum rounded to the
+   * accumulator's type, then the epilogue; pad lanes of the output are 0.
+   */
+  private void blockedConv(Stmt.BlockedConv cv) {
+    ConvGeometry g = cv.geometry();
+    if (cv.w().rank() != 4) {
+      throw new IllegalStateException("blocked_conv weights " + cv.w()
+          + " are packed for code generation and cannot be interpreted");
+    }
+    double[] x = reals.get(cv.x());
+    double[] w = reals.get(cv.w());
+    double[] y = reals.get(cv.y());
+    long b = cv.block();
+    long n = cv.y().dim(0);
+    long cb = cv.x().dim(1);
+    long h = cv.x().dim(2);
+    long wi = cv.x().dim(3);
+    long mb = cv.y().dim(1);
+    long oh = cv.y().dim(2);
+    long ow = cv.y().dim(3);
+    long kh = g.kernelH();
+    long kw = g.kernelW();
+    long c = g.channels();
+    DType accType = cv.acc().type();
+    for (long in = 0; in < n; in++) {
+      for (long m = 0; m < mb * b; m++) {
+        for (long i = 0; i < oh; i++) {
+          for (long j = 0; j < ow; j++) {
+            int out = (int) ((((in * mb + m / b) * oh + i) * ow + j) * b + m % b);
+            if (m >= g.outChannels()) {
+              y[out] = 0;
+              continue;
+            }
+            double acc = 0;
+            for (long ic = 0; ic < c; ic++) {
+              for (long r = 0; r < kh; r++) {
+                long ih = i * g.strideH() - g.padTop() + r * g.dilationH();
+                if (ih < 0 || ih >= h) {
+                  continue;
+                }
+                for (long s = 0; s < kw; s++) {
+                  long iw = j * g.strideW() - g.padLeft() + s * g.dilationW();
+                  if (iw < 0 || iw >= wi) {
+                    continue;
+                  }
+                  double product = arithmeticRound(accType,
+                      x[(int) ((((in * cb + ic / b) * h + ih) * wi + iw) * b + ic % b)]
+                          * w[(int) (((m * c + ic) * kh + r) * kw + s)]);
+                  acc = arithmeticRound(accType, acc + product);
+                }
+              }
+            }
+            realLocals.put(cv.acc(), acc);
+            for (Stmt.ConvAddend a : cv.addends()) {
+              realLocals.put(a.local(), reals.get(a.buffer())[a.perChannel() ? (int) m : out]);
+            }
+            y[out] = round(cv.y().dtype(), real(cv.epilogue()));
+          }
+        }
+      }
     }
   }
 

@@ -164,6 +164,7 @@ public final class FusedLowerings {
       case Stmt.Let l -> l;
       case Stmt.Assign a -> a;
       case Stmt.Matmul mm -> mm; // not reached: a matmul core takes the epilogue itself (intoMatmul)
+      case Stmt.BlockedConv cv -> cv; // not reached: blocked convolutions take their epilogue themselves
     };
   }
 
@@ -202,6 +203,12 @@ public final class FusedLowerings {
             stores += 2;
           }
           loads |= mm.reads().stream().anyMatch(x -> x.buffer().name().equals(buffer.name()));
+        }
+        case Stmt.BlockedConv cv -> {
+          if (cv.y().name().equals(buffer.name())) {
+            stores += 2;
+          }
+          loads |= cv.reads().stream().anyMatch(x -> x.name().equals(buffer.name()));
         }
       }
     }

@@ -1,0 +1,484 @@
+package dev.kiln.codegen.conv;
+
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import dev.kiln.codegen.gemm.EpilogueCode;
+import dev.kiln.ir.loop.ConvGeometry;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.runtime.compiled.ParallelExecutor;
+import dev.kiln.runtime.compiled.RangeTask;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Generates the Java code of direct convolutions on the blocked channel layout (NCHWc), the
+ * structure of MLAS's NCHWc kernels, every extent and stride a literal:
+ *
+ * <pre>
+ * parallel over (image n, group of up to V output-channel blocks, output row oh):
+ *   taps kh outside the image skipped for the whole row
+ *   border pixels (some kw outside the image): one pixel at a time, taps clipped
+ *   interior pixels, P at a time:  microkernel P x V
+ *     P x V FloatVector accumulators (one vector = b output channels)
+ *     for each input-channel block, kh, kw, input lane l:
+ *       load the V weight vectors of (l, kh, kw), broadcast x of each pixel at lane l, fma
+ *     epilogue (bias, residual, activation) on the registers, store; pad lanes stay 0
+ * </pre>
+ *
+ * The weights are read packed ({@link PackedConvLayout}): packed at compile time when constant
+ * ({@link PackedConvWeights}), else by a generated loop on every run into pooled scratch. Padding
+ * needs no copy of the input: rows of taps outside the image are skipped, and only the few border
+ * pixels run a kernel with clipped taps. The vector length must equal the block b.
+ */
+public final class ConvGenerator {
+  static final ClassName FV = ClassName.get("jdk.incubator.vector", "FloatVector");
+  static final ClassName SPECIES_TYPE = ClassName.get("jdk.incubator.vector", "VectorSpecies");
+  static final ClassName EXECUTOR = ClassName.get(ParallelExecutor.class);
+  static final ClassName RANGE_TASK = ClassName.get(RangeTask.class);
+  static final ClassName MATH = ClassName.get(Math.class);
+  static final String S = "CONV_SPECIES";
+  static final String POOL = "CONV_SCRATCH";
+  /** Below this many flops a convolution runs on the calling thread. */
+  static final long PARALLEL_FLOPS = 1L << 22;
+
+  private final int lanes;
+  private final int maxBlocks;
+  private final int laneUnroll;
+  private final NameAllocator methodNames;
+  private final List<MethodSpec> methods = new ArrayList<>();
+  private String take;
+  private String give;
+
+  /**
+   * @param lanes floats per vector of the generated code; 0 disables the generator
+   * @param maxBlocks output-channel blocks per microkernel (V, 1..4)
+   * @param laneUnroll input lanes per step of the microkernel's inner loop (divides b)
+   */
+  public ConvGenerator(int lanes, int maxBlocks, int laneUnroll, NameAllocator methodNames) {
+    this.lanes = lanes;
+    this.maxBlocks = maxBlocks;
+    this.laneUnroll = laneUnroll;
+    this.methodNames = methodNames;
+  }
+
+  /** The default register blocking: up to 4 output-channel blocks, 4 lanes per step. */
+  public ConvGenerator(int lanes, NameAllocator methodNames) {
+    this(lanes, 4, 4, methodNames);
+  }
+
+  /** Whether the generator can take {@code spec} (else the emitter writes plain loops). */
+  public boolean supports(ConvSpec spec) {
+    return lanes > 0 && spec.block() == lanes && lanes % laneUnroll == 0
+        && spec.packedWeightSize() < Integer.MAX_VALUE && spec.outHeight() > 0 && spec.outWidth() > 0
+        && spec.batch() > 0
+        && (long) spec.outBlocks() * lanes * spec.outHeight() * spec.outWidth() * spec.batch() < Integer.MAX_VALUE;
+  }
+
+  public List<MethodSpec> methods() {
+    return methods;
+  }
+
+  /** The class fields the methods use; empty when no convolution was generated. */
+  public List<FieldSpec> fields() {
+    if (take == null) {
+      return List.of();
+    }
+    String species = switch (lanes) {
+      case 4 -> "SPECIES_128";
+      case 8 -> "SPECIES_256";
+      default -> "SPECIES_512";
+    };
+    return List.of(
+        FieldSpec.builder(ParameterizedTypeName.get(SPECIES_TYPE, ClassName.get(Float.class)), S,
+                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .initializer("$T.$L", FV, species).build(),
+        FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(ConcurrentLinkedQueue.class),
+                ArrayTypeName.of(TypeName.FLOAT)), POOL, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .initializer("new $T<>()", ConcurrentLinkedQueue.class).build());
+  }
+
+  /** Pixels per microkernel for {@code v} blocks: P x V accumulators plus V weights and a broadcast fit 32 registers. */
+  static int pixels(int v) {
+    return switch (v) {
+      case 1 -> 14;
+      case 2 -> 12;
+      case 3 -> 8;
+      default -> 6;
+    };
+  }
+
+  /**
+   * Generates the methods of one convolution and returns its entry point, called as
+   * {@code name(x, xo, w, wo, y, yo, [addend, addendOffset]..., executor)}.
+   */
+  public String generate(ConvSpec spec, EpilogueCode epilogue) {
+    if (take == null) {
+      shared();
+    }
+    return new One(spec, epilogue).entry();
+  }
+
+  private void shared() {
+    take = methodNames.newName("convTake");
+    give = methodNames.newName("convGive");
+    methods.add(MethodSpec.methodBuilder(take)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(float[].class)
+        .addParameter(int.class, "n")
+        .addStatement("float[] s = $L.poll()", POOL)
+        .addStatement("return s != null && s.length >= n ? s : new float[n]")
+        .build());
+    methods.add(MethodSpec.methodBuilder(give)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "s")
+        .addStatement("$L.offer(s)", POOL)
+        .build());
+  }
+
+  /** The methods of one convolution. */
+  private final class One {
+    final ConvSpec spec;
+    final EpilogueCode epilogue;
+    final ConvGeometry g;
+    final int b;
+    final int cb;
+    final int mb;
+    final int kh;
+    final int kw;
+    final int v;
+    final int groups;
+    final int vLast;
+    /** Valid lanes of the last output block; b when M is a multiple of b. */
+    final int lastLanes;
+    final int owLo;
+    final int owHi;
+    final Map<String, String> micros = new HashMap<>();
+
+    One(ConvSpec spec, EpilogueCode epilogue) {
+      this.spec = spec;
+      this.epilogue = epilogue;
+      this.g = spec.geometry();
+      this.b = spec.block();
+      this.cb = spec.inBlocks();
+      this.mb = spec.outBlocks();
+      this.kh = (int) g.kernelH();
+      this.kw = (int) g.kernelW();
+      this.v = Math.min(maxBlocks, mb);
+      this.groups = (mb + v - 1) / v;
+      this.vLast = mb - (groups - 1) * v;
+      this.lastLanes = (int) (g.outChannels() - (long) (mb - 1) * b);
+      // Interior pixels: every kw tap inside the image.
+      long lo = Math.min(spec.outWidth(), (g.padLeft() + g.strideW() - 1) / g.strideW());
+      long num = spec.width() - 1 - (kw - 1) * g.dilationW() + g.padLeft();
+      long hi = num < 0 ? lo : Math.min(spec.outWidth(), num / g.strideW() + 1);
+      this.owLo = (int) lo;
+      this.owHi = (int) Math.max(lo, hi);
+    }
+
+    String entry() {
+      String pack = spec.packedWeights() ? null : packMethod();
+      String rows = rowsMethod();
+      String name = methodNames.newName("conv");
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("Blocked direct convolution $L, $L x $L -> $L x $L, batch $L$L.\n", g, spec.height(),
+              spec.width(), spec.outHeight(), spec.outWidth(), spec.batch(),
+              spec.packedWeights() ? ", weights prepacked" : "")
+          .addParameter(float[].class, "x").addParameter(int.class, "xo")
+          .addParameter(float[].class, "w").addParameter(int.class, "wo")
+          .addParameter(float[].class, "y").addParameter(int.class, "yo");
+      addendParameters(m);
+      m.addParameter(EXECUTOR, "par");
+      CodeBlock.Builder c = CodeBlock.builder();
+      long size = spec.packedWeightSize();
+      if (spec.packedWeights()) {
+        c.addStatement("final float[] wp = w");
+        c.addStatement("final int wpo = wo");
+      } else {
+        c.addStatement("final float[] wp = $L($L)", take, size);
+        c.addStatement("final int wpo = 0");
+        c.addStatement("$L(w, wo, wp)", pack);
+      }
+      StringBuilder args = new StringBuilder("x, xo, wp, wpo, y, yo");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        if (spec.addends().get(a).perChannel()) {
+          // Padded to whole blocks with zeros, so pad lanes see a zero bias.
+          c.addStatement("final float[] p$L = new float[$L]", a, (long) mb * b);
+          c.addStatement("$T.arraycopy(x$L, xo$L, p$L, 0, $L)", System.class, a, a, a, g.outChannels());
+          args.append(", p").append(a).append(", 0");
+        } else {
+          args.append(", x").append(a).append(", xo").append(a);
+        }
+      }
+      int tasks = spec.batch() * groups * spec.outHeight();
+      if (2 * spec.macs() >= PARALLEL_FLOPS) {
+        c.beginControlFlow("if (par.threads() > 1)");
+        c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", tasks, RANGE_TASK, rows, args);
+        c.nextControlFlow("else");
+        c.addStatement("$L($L, 0, $L)", rows, args, tasks);
+        c.endControlFlow();
+      } else {
+        c.addStatement("$L($L, 0, $L)", rows, args, tasks);
+      }
+      if (!spec.packedWeights()) {
+        c.addStatement("$L(wp)", give);
+      }
+      methods.add(m.addCode(c.build()).build());
+      return name;
+    }
+
+    private void addendParameters(MethodSpec.Builder m) {
+      for (int a = 0; a < spec.addends().size(); a++) {
+        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xo" + a);
+      }
+    }
+
+    /** ONNX-order weights into the packed layout, zeros in pad lanes. */
+    private String packMethod() {
+      String name = methodNames.newName("convPack");
+      long c = g.channels();
+      CodeBlock.Builder k = CodeBlock.builder();
+      k.addStatement("$T.fill(wp, 0, $L, 0f)", java.util.Arrays.class, spec.packedWeightSize());
+      k.beginControlFlow("for (int o = 0; o < $L; o++)", g.outChannels());
+      k.beginControlFlow("for (int i = 0; i < $L; i++)", c);
+      k.addStatement("final int s = wo + (o * $L + i) * $L", c, kh * kw);
+      k.addStatement("final int d = ((o / $L) * $L + i / $L) * $L + (i % $L) * $L + o % $L", b, cb, b,
+          (long) kh * kw * b * b, b, b, b);
+      k.beginControlFlow("for (int t = 0; t < $L; t++)", kh * kw);
+      k.addStatement("wp[d + t * $L] = w[s + t]", b * b);
+      k.endControlFlow();
+      k.endControlFlow();
+      k.endControlFlow();
+      methods.add(MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(float[].class, "w").addParameter(int.class, "wo").addParameter(float[].class, "wp")
+          .addCode(k.build()).build());
+      return name;
+    }
+
+    /** Tasks [lo, hi) of (n, group, oh), each one output row of one group of blocks. */
+    private String rowsMethod() {
+      String name = methodNames.newName("convRows");
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(float[].class, "x").addParameter(int.class, "xo")
+          .addParameter(float[].class, "w").addParameter(int.class, "wo")
+          .addParameter(float[].class, "y").addParameter(int.class, "yo");
+      addendParameters(m);
+      m.addParameter(int.class, "lo").addParameter(int.class, "hi");
+      long inImage = (long) cb * spec.height() * spec.width() * b;
+      long inRow = (long) spec.width() * b;
+      long outRow = (long) spec.outWidth() * b;
+      CodeBlock.Builder c = CodeBlock.builder();
+      c.beginControlFlow("for (int t = lo; t < hi; t++)");
+      c.addStatement("final int oh = t % $L", spec.outHeight());
+      c.addStatement("final int r = t / $L", spec.outHeight());
+      c.addStatement("final int g = r % $L", groups);
+      c.addStatement("final int n = r / $L", groups);
+      c.addStatement("final int ih0 = oh * $L - $L", g.strideH(), g.padTop());
+      c.addStatement("final int khLo = ih0 >= 0 ? 0 : (-ih0 + $L) / $L", g.dilationH() - 1, g.dilationH());
+      c.addStatement("final int khHi = $T.min($L, ($L - ih0 + $L) / $L)", MATH, kh, spec.height(),
+          g.dilationH() - 1, g.dilationH());
+      c.addStatement("final int xr = xo + n * $L + ih0 * $L", inImage, inRow);
+      c.addStatement("final int yr = yo + ((n * $L + g * $L) * $L + oh) * $L", mb, v, spec.outHeight(), outRow);
+      c.addStatement("final int wg = wo + g * $L", (long) v * cb * kh * kw * b * b);
+      for (int a = 0; a < spec.addends().size(); a++) {
+        if (spec.addends().get(a).perChannel()) {
+          c.addStatement("final int xr$L = xo$L + g * $L", a, a, v * b);
+        } else {
+          c.addStatement("final int xr$L = xo$L + yr - yo", a, a);
+        }
+      }
+      if (groups > 1) {
+        c.beginControlFlow("if (g < $L)", groups - 1);
+        row(c, v, false);
+        c.nextControlFlow("else");
+        row(c, vLast, lastLanes < b);
+        c.endControlFlow();
+      } else {
+        row(c, vLast, lastLanes < b);
+      }
+      c.endControlFlow();
+      methods.add(m.addCode(c.build()).build());
+      return name;
+    }
+
+    /** One output row of {@code vv} blocks: left border, interior P at a time, right border. */
+    private void row(CodeBlock.Builder c, int vv, boolean masked) {
+      int p = pixels(vv);
+      int interior = owHi - owLo;
+      if (owLo > 0) {
+        c.beginControlFlow("for (int ow = 0; ow < $L; ow++)", owLo);
+        border(c, vv, masked);
+        c.endControlFlow();
+      }
+      if (interior >= p) {
+        String micro = micro(p, vv, masked);
+        c.beginControlFlow("for (int ow = $L; ow < $L; ow += $L)", owLo, owLo + interior / p * p, p);
+        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), b);
+        c.endControlFlow();
+      }
+      int rem = interior % p;
+      if (rem > 0) {
+        String micro = micro(rem, vv, masked);
+        c.beginControlFlow("");
+        c.addStatement("final int ow = $L", owHi - rem);
+        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), b);
+        c.endControlFlow();
+      }
+      if (owHi < spec.outWidth()) {
+        c.beginControlFlow("for (int ow = $L; ow < $L; ow++)", owHi, spec.outWidth());
+        border(c, vv, masked);
+        c.endControlFlow();
+      }
+    }
+
+    /** A pixel with some kw taps outside the image: the one-pixel kernel over the clipped taps. */
+    private void border(CodeBlock.Builder c, int vv, boolean masked) {
+      String micro = micro(1, vv, masked);
+      c.addStatement("final int iw0 = ow * $L - $L", g.strideW(), g.padLeft());
+      c.addStatement("final int kwLo = iw0 >= 0 ? 0 : (-iw0 + $L) / $L", g.dilationW() - 1, g.dilationW());
+      c.addStatement("final int kwHi = $T.min($L, ($L - iw0 + $L) / $L)", MATH, kw, spec.width(),
+          g.dilationW() - 1, g.dilationW());
+      call(c, micro, "xr + iw0 * $L", "ow", "kwLo", "kwHi", b);
+    }
+
+    private void call(CodeBlock.Builder c, String micro, String xIndex, String ow, String kwLo, String kwHi,
+        Object... xArgs) {
+      CodeBlock xi = CodeBlock.of(xIndex, xArgs);
+      StringBuilder addends = new StringBuilder();
+      for (int a = 0; a < spec.addends().size(); a++) {
+        addends.append(", x").append(a).append(", xr").append(a);
+        if (!spec.addends().get(a).perChannel()) {
+          addends.append(" + ").append(ow).append(" * ").append(b);
+        }
+      }
+      c.addStatement("$L(x, $L, w, wg, y, yr + $L * $L, khLo, khHi, $L, $L$L)", micro, xi, ow, b, kwLo, kwHi,
+          addends);
+    }
+
+    /** The p x vv register block (memoized per convolution). */
+    private String micro(int p, int vv, boolean masked) {
+      String key = p + "x" + vv + (masked ? "m" : "");
+      String known = micros.get(key);
+      if (known != null) {
+        return known;
+      }
+      String name = methodNames.newName("convMicro" + p + "x" + vv);
+      micros.put(key, name);
+      long imagePlane = (long) spec.height() * spec.width() * b;
+      long wBlock = (long) cb * kh * kw * b * b;
+      long outPlane = (long) spec.outHeight() * spec.outWidth() * b;
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < vv; j++) {
+          c.addStatement("$T c$L_$L = $T.zero($L)", FV, i, j, FV, S);
+        }
+      }
+      c.beginControlFlow("for (int icb = 0; icb < $L; icb++)", cb);
+      c.addStatement("final int xc = xi + icb * $L", imagePlane);
+      c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * b * b);
+      c.beginControlFlow("for (int kh = khLo; kh < khHi; kh++)");
+      c.addStatement("final int xh = xc + kh * $L", g.dilationH() * spec.width() * b);
+      c.addStatement("final int wh = wc + kh * $L", (long) kw * b * b);
+      c.beginControlFlow("for (int kw = kwLo; kw < kwHi; kw++)");
+      c.addStatement("final int xk = xh + kw * $L", g.dilationW() * b);
+      c.addStatement("final int wk = wh + kw * $L", b * b);
+      c.beginControlFlow("for (int l = 0; l < $L; l += $L)", b, laneUnroll);
+      for (int u = 0; u < laneUnroll; u++) {
+        c.beginControlFlow("");
+        for (int j = 0; j < vv; j++) {
+          c.addStatement("final $T w$L = $T.fromArray($L, w, wk + (l + $L) * $L + $L)", FV, j, FV, S, u, b,
+              j * wBlock);
+        }
+        for (int i = 0; i < p; i++) {
+          c.addStatement("final $T a$L = $T.broadcast($L, x[xk + l + $L])", FV, i, FV, S,
+              i * g.strideW() * b + u);
+          for (int j = 0; j < vv; j++) {
+            c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
+          }
+        }
+        c.endControlFlow();
+      }
+      c.endControlFlow();
+      c.endControlFlow();
+      c.endControlFlow();
+      c.endControlFlow();
+      store(c, p, vv, masked, outPlane);
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("$L pixels x $L output blocks$L, taps kh in [khLo, khHi), kw in [kwLo, kwHi).\n", p, vv,
+              masked ? " (the last masked)" : "")
+          .addParameter(float[].class, "x").addParameter(int.class, "xi")
+          .addParameter(float[].class, "w").addParameter(int.class, "wi")
+          .addParameter(float[].class, "y").addParameter(int.class, "yi")
+          .addParameter(int.class, "khLo").addParameter(int.class, "khHi")
+          .addParameter(int.class, "kwLo").addParameter(int.class, "kwHi");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xi" + a);
+      }
+      methods.add(m.addCode(c.build()).build());
+      return name;
+    }
+
+    /** The epilogue on the registers and the stores; lanes past M of a masked last block get 0. */
+    private void store(CodeBlock.Builder c, int p, int vv, boolean masked, long outPlane) {
+      Map<Local, String> names = new LinkedHashMap<>();
+      names.put(spec.acc(), "eAcc");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        names.put(spec.addends().get(a).local(), "eX" + a);
+      }
+      Optional<CodeBlock> vector = spec.plainEpilogue() ? Optional.of(CodeBlock.of("eAcc"))
+          : epilogue.vector(names, S);
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < vv; j++) {
+          long off = j * outPlane + (long) i * b;
+          boolean maskThis = masked && j == vv - 1;
+          if (vector.isPresent()) {
+            c.beginControlFlow("");
+            c.addStatement("final $T eAcc = c$L_$L", FV, i, j);
+            for (int a = 0; a < spec.addends().size(); a++) {
+              Stmt.ConvAddend ad = spec.addends().get(a);
+              c.addStatement("final $T eX$L = $T.fromArray($L, x$L, xi$L + $L)", FV, a, FV, S, a, a,
+                  ad.perChannel() ? j * b : off);
+            }
+            if (maskThis) {
+              c.addStatement("$T.zero($L).blend($L, $L.indexInRange(0, $L)).intoArray(y, yi + $L)", FV, S,
+                  vector.get(), S, lastLanes, off);
+            } else {
+              c.addStatement("($L).intoArray(y, yi + $L)", vector.get(), off);
+            }
+            c.endControlFlow();
+          } else {
+            c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, off);
+            c.beginControlFlow("for (int q = 0; q < $L; q++)", maskThis ? lastLanes : b);
+            c.addStatement("final int e = yi + $L + q", off);
+            c.addStatement("final float eAcc = y[e]");
+            for (int a = 0; a < spec.addends().size(); a++) {
+              Stmt.ConvAddend ad = spec.addends().get(a);
+              c.addStatement("final float eX$L = x$L[xi$L + $L + q]", a, a, a, ad.perChannel() ? j * b : off);
+            }
+            c.addStatement("y[e] = $L", epilogue.scalar(names));
+            c.endControlFlow();
+            if (maskThis) {
+              c.addStatement("$T.fill(y, yi + $L, yi + $L, 0f)", java.util.Arrays.class, off + lastLanes, off + b);
+            }
+          }
+        }
+      }
+    }
+  }
+}

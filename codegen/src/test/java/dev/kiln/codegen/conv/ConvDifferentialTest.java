@@ -1,0 +1,314 @@
+package dev.kiln.codegen.conv;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.kiln.codegen.compile.ProgramCompiler;
+import dev.kiln.codegen.emit.EmitOptions;
+import dev.kiln.codegen.emit.EmittedProgram;
+import dev.kiln.codegen.emit.JavaEmitter;
+import dev.kiln.codegen.gemm.GemmParams;
+import dev.kiln.codegen.gemm.PackedWeights;
+import dev.kiln.codegen.jit.JitCompiler;
+import dev.kiln.codegen.jit.KernelCache;
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.BufferRole;
+import dev.kiln.ir.loop.ConvGeometry;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Intrinsic;
+import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.loop.LoopVerifier;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.runtime.compiled.FrameLayout;
+import dev.kiln.runtime.compiled.ParallelExecutor;
+import dev.kiln.runtime.loop.LoopInterpreter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The generated blocked direct convolution ({@link ConvGenerator}) and the plain-loop fallback
+ * against the loop-IR interpreter on many geometries, epilogues and thread counts. The kernel
+ * reassociates the sums, so each element must agree within
+ * {@code (K + 4) * 2^-23 * sum |x| |w| + 1e-6 * |expected|}, {@code K = C * KH * KW}, the bound of
+ * float summation in any order.
+ */
+class ConvDifferentialTest {
+  enum Epilogue { PLAIN, BIAS, RESIDUAL, BIAS_RESIDUAL_RELU, SIGMOID_BIAS, TANH }
+
+  /** One convolution; pads are top, left, bottom, right. */
+  record Case(int batch, int c, int m, int h, int w, int kh, int kw, int sh, int sw, int dh, int dw,
+      int pt, int pl, int pb, int pr, int block, boolean constW, Epilogue epilogue) {
+    int oh() {
+      return (h + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+    }
+
+    int ow() {
+      return (w + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+    }
+
+    @Override
+    public String toString() {
+      return "n" + batch + " " + c + "->" + m + " " + h + "x" + w + " k" + kh + "x" + kw + " s" + sh + "x" + sw
+          + " d" + dh + "x" + dw + " p" + pt + "," + pl + "," + pb + "," + pr + " b" + block
+          + (constW ? " const W" : "") + " " + epilogue;
+    }
+  }
+
+  static Case conv(int c, int m, int hw, int k, int s, int pad, Epilogue e) {
+    return new Case(1, c, m, hw, hw, k, k, s, s, 1, 1, pad, pad, pad, pad, 16, true, e);
+  }
+
+  private static final List<ParallelExecutor> EXECUTORS = List.of(ParallelExecutor.serial(),
+      ParallelExecutor.withThreads(3));
+
+  @Test
+  void commonLayers() {
+    check(List.of(
+        conv(16, 16, 9, 3, 1, 1, Epilogue.PLAIN),
+        conv(32, 64, 11, 3, 1, 1, Epilogue.BIAS),
+        conv(64, 32, 8, 1, 1, 0, Epilogue.BIAS_RESIDUAL_RELU),
+        conv(24, 40, 13, 3, 2, 1, Epilogue.BIAS),
+        conv(16, 80, 7, 1, 2, 0, Epilogue.RESIDUAL),
+        conv(20, 24, 17, 7, 2, 3, Epilogue.BIAS_RESIDUAL_RELU),
+        conv(48, 144, 6, 3, 1, 1, Epilogue.TANH)), machineParams());
+  }
+
+  @Test
+  void oddChannelsBordersDilationsAndBatches() {
+    List<Case> cases = new ArrayList<>();
+    Random r = new Random(5);
+    int[] channels = {1, 3, 8, 15, 16, 17, 33};
+    Epilogue[] epilogues = Epilogue.values();
+    for (int t = 0; t < 24; t++) {
+      int kh = 1 + r.nextInt(4);
+      int kw = 1 + r.nextInt(4);
+      int dh = 1 + r.nextInt(2);
+      int dw = 1 + r.nextInt(3);
+      int h = dh * (kh - 1) + 1 + r.nextInt(9);
+      int w = dw * (kw - 1) + 1 + r.nextInt(20);
+      cases.add(new Case(1 + r.nextInt(2), channels[r.nextInt(channels.length)], channels[r.nextInt(channels.length)],
+          h, w, kh, kw, 1 + r.nextInt(2), 1 + r.nextInt(3), dh, dw, r.nextInt(3), r.nextInt(4), r.nextInt(3),
+          r.nextInt(2), 16, r.nextBoolean(), epilogues[t % epilogues.length]));
+    }
+    // Outputs whose whole window lies in the padding, and windows wider than the image.
+    cases.add(new Case(1, 5, 7, 2, 3, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3, 16, false, Epilogue.SIGMOID_BIAS));
+    cases.add(new Case(2, 16, 16, 4, 4, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16, true, Epilogue.BIAS));
+    check(cases, machineParams());
+  }
+
+  @Test
+  void eightLaneBlocksAndPlainFallback() {
+    GemmParams eight = new GemmParams(8, 6, 2, 2, 24, 24, 48);
+    List<Case> cases = List.of(
+        new Case(2, 12, 20, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, true, Epilogue.BIAS_RESIDUAL_RELU),
+        new Case(1, 7, 9, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 8, false, Epilogue.SIGMOID_BIAS),
+        // Block 16 with 8-lane vectors: plain loops.
+        new Case(1, 17, 18, 6, 7, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1, 16, true, Epilogue.BIAS_RESIDUAL_RELU),
+        new Case(1, 17, 18, 6, 7, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1, 16, false, Epilogue.SIGMOID_BIAS));
+    check(cases, eight);
+    check(cases.subList(2, 4), GemmParams.NONE);
+  }
+
+  @Test
+  void constantWeightsArePackedAtCompileTime() {
+    Case c = conv(16, 32, 6, 3, 1, 1, Epilogue.BIAS);
+    LoopProgram p = program(List.of(c), false);
+    PackedWeights.Result packed = PackedWeights.pack(p, machineParams());
+    assertTrue(packed.packed().stream().anyMatch(b -> b.name().equals("w0.blocked16")
+        && b.shape().equals(List.of(2L, 1L, 3L, 3L, 16L, 16L))), packed.packed().toString());
+    assertFalse(packed.program().constants().keySet().stream().anyMatch(b -> b.name().equals("w0")));
+    String source = JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()),
+        options(machineParams()), packed.packed()).source();
+    assertTrue(source.contains("convMicro") && !source.contains("convPack"), source);
+  }
+
+  @Test
+  void inputWeightsArePackedAtRunTime() {
+    Case c = conv(16, 32, 6, 3, 1, 1, Epilogue.BIAS);
+    LoopProgram p = program(List.of(new Case(1, 16, 32, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, false,
+        Epilogue.PLAIN)), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("convPack") && source.contains(".fma("), source);
+  }
+
+  // ---- machinery ----
+
+  static GemmParams machineParams() {
+    return EmitOptions.defaults().withVectorize(true).gemm();
+  }
+
+  static EmitOptions options(GemmParams params) {
+    return EmitOptions.defaults().withVectorize(params.enabled()).withGemm(params);
+  }
+
+  static void check(List<Case> cases, GemmParams params) {
+    LoopProgram p = program(cases, false);
+    LoopProgram magnitudes = program(cases, true);
+    assertTrue(LoopVerifier.verify(p).isEmpty(), () -> LoopVerifier.verify(p).toString());
+    EmitOptions options = options(params);
+    ProgramCompiler compiler = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)), options);
+    ProgramCompiler.Result compiled = compiler.compile(p, FrameLayout.unplanned(p));
+    String source = compiled.emittedOrNull() == null ? "" : compiled.emittedOrNull().source();
+    for (long seed = 1; seed <= 2; seed++) {
+      Map<String, Tensor> in = inputs(p, cases, seed);
+      Map<String, Tensor> abs = new LinkedHashMap<>();
+      in.forEach((name, t) -> abs.put(name, absolute(t)));
+      Map<String, Tensor> expected = LoopInterpreter.run(p, in);
+      Map<String, Tensor> bound = LoopInterpreter.run(magnitudes, abs);
+      for (ParallelExecutor ex : EXECUTORS) {
+        Map<String, Tensor> actual = compiled.executable().run(in, ex);
+        for (int c = 0; c < cases.size(); c++) {
+          compare(cases.get(c), params, seed, ex.threads(), expected.get("y" + c), actual.get("y" + c),
+              bound.get("y" + c), source);
+        }
+      }
+    }
+  }
+
+  private static void compare(Case c, GemmParams params, long seed, int threads, Tensor expected,
+      Tensor actual, Tensor bound, String source) {
+    float[] e = expected.toFloatArray();
+    float[] a = actual.toFloatArray();
+    float[] b = bound.toFloatArray();
+    long k = (long) c.c * c.kh * c.kw;
+    for (int i = 0; i < e.length; i++) {
+      double tol = (k + 4) * Math.ulp(1f) * b[i] + 1e-6 * Math.abs(e[i]) + 1e-30;
+      boolean same = Float.compare(e[i], a[i]) == 0 || Math.abs(e[i] - a[i]) <= tol;
+      if (!same) {
+        String head = source.length() > 6000 ? source.substring(0, 6000) : source;
+        throw new AssertionError(c + " with " + params + ", seed " + seed + ", " + threads
+            + " threads: element " + i + " is " + a[i] + ", expected " + e[i] + " within " + tol
+            + "\n" + head);
+      }
+    }
+  }
+
+  private static Tensor absolute(Tensor t) {
+    float[] v = t.toFloatArray();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Math.abs(v[i]);
+    }
+    return Tensor.ofFloats(t.shape(), v);
+  }
+
+  /** Gaussian inputs; lanes past the logical channels of blocked tensors are 0, as the layout requires. */
+  private static Map<String, Tensor> inputs(LoopProgram p, List<Case> cases, long seed) {
+    Random r = new Random(seed);
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    for (Buffer b : p.inputs()) {
+      float[] v = new float[b.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) r.nextGaussian();
+      }
+      if (b.rank() == 5) {
+        int x = Integer.parseInt(b.name().substring(1));
+        int logical = b.name().startsWith("x") ? cases.get(x).c : cases.get(x).m;
+        zeroPadLanes(v, b, logical);
+      }
+      in.put(b.name(), Tensor.ofFloats(b.shapeArray(), v));
+    }
+    return in;
+  }
+
+  private static void zeroPadLanes(float[] v, Buffer b, int logical) {
+    long block = b.dim(4);
+    long plane = b.dim(2) * b.dim(3) * block;
+    for (int i = 0; i < v.length; i++) {
+      long cBlock = (i / plane) % b.dim(1);
+      if (cBlock * block + i % block >= logical) {
+        v[i] = 0;
+      }
+    }
+  }
+
+  /**
+   * One kernel per case: inputs {@code x<i>}, weights {@code w<i>}, bias {@code b<i>}, residual
+   * {@code z<i>}, output {@code y<i>}. With {@code magnitudes}, the same sums without epilogue,
+   * constant weights made absolute: run on |inputs| it gives sum |x| |w| for the tolerance.
+   */
+  static LoopProgram program(List<Case> cases, boolean magnitudes) {
+    List<Buffer> inputs = new ArrayList<>();
+    List<Buffer> outputs = new ArrayList<>();
+    Map<Buffer, Tensor> constants = new LinkedHashMap<>();
+    List<Kernel> kernels = new ArrayList<>();
+    Random r = new Random(99);
+    for (int i = 0; i < cases.size(); i++) {
+      Case c = cases.get(i);
+      int b = c.block;
+      long cb = (c.c + b - 1) / b;
+      long mb = (c.m + b - 1) / b;
+      List<Buffer> buffers = new ArrayList<>();
+      Buffer x = Buffer.of("x" + i, DType.F32, BufferRole.INPUT, c.batch, cb, c.h, c.w, b);
+      inputs.add(x);
+      buffers.add(x);
+      long[] wShape = {c.m, c.c, c.kh, c.kw};
+      Buffer w;
+      if (c.constW) {
+        w = Buffer.of("w" + i, DType.F32, BufferRole.CONSTANT, wShape);
+        float[] v = new float[c.m * c.c * c.kh * c.kw];
+        for (int j = 0; j < v.length; j++) {
+          v[j] = (float) r.nextGaussian();
+          v[j] = magnitudes ? Math.abs(v[j]) : v[j];
+        }
+        constants.put(w, Tensor.ofFloats(wShape, v));
+      } else {
+        w = Buffer.of("w" + i, DType.F32, BufferRole.INPUT, wShape);
+        inputs.add(w);
+      }
+      buffers.add(w);
+      Buffer y = Buffer.of("y" + i, DType.F32, BufferRole.OUTPUT, c.batch, mb, c.oh(), c.ow(), b);
+      outputs.add(y);
+      Local acc = new Local("acc", DType.F32);
+      Local bias = new Local("bias", DType.F32);
+      Local res = new Local("res", DType.F32);
+      List<Stmt.ConvAddend> addends = new ArrayList<>();
+      Expr epi = acc;
+      if (!magnitudes) {
+        Expr f0 = Exprs.constant(DType.F32, 0);
+        Expr one = Exprs.constant(DType.F32, 1);
+        boolean withBias = switch (c.epilogue) {
+          case BIAS, BIAS_RESIDUAL_RELU, SIGMOID_BIAS -> true;
+          default -> false;
+        };
+        if (withBias) {
+          addends.add(new Stmt.ConvAddend(bias, Buffer.of("b" + i, DType.F32, BufferRole.INPUT, c.m), true));
+          epi = Exprs.add(epi, bias);
+        }
+        if (c.epilogue == Epilogue.RESIDUAL || c.epilogue == Epilogue.BIAS_RESIDUAL_RELU) {
+          addends.add(new Stmt.ConvAddend(res, Buffer.of("z" + i, DType.F32, BufferRole.INPUT, y.shapeArray()),
+              false));
+          epi = Exprs.add(epi, res);
+        }
+        epi = switch (c.epilogue) {
+          case BIAS_RESIDUAL_RELU -> Exprs.binary(BinaryOp.MAX, epi, f0);
+          case SIGMOID_BIAS -> Exprs.binary(BinaryOp.DIV, one, Exprs.add(one,
+              Exprs.call(Intrinsic.EXP, Exprs.sub(f0, epi))));
+          case TANH -> Exprs.call(Intrinsic.TANH, epi);
+          default -> epi;
+        };
+        for (Stmt.ConvAddend a : addends) {
+          inputs.add(a.buffer());
+          buffers.add(a.buffer());
+        }
+      }
+      buffers.add(y);
+      ConvGeometry g = new ConvGeometry(c.c, c.m, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl);
+      Stmt conv = new Stmt.BlockedConv(x, w, y, g, acc, ImmutableList.copyOf(addends), epi);
+      kernels.add(new Kernel("conv" + i, ImmutableList.copyOf(buffers), conv, "case " + c));
+    }
+    return new LoopProgram("conv", ImmutableList.copyOf(inputs), ImmutableList.copyOf(outputs),
+        ImmutableMap.copyOf(constants), ImmutableList.of(), ImmutableList.copyOf(kernels));
+  }
+}
