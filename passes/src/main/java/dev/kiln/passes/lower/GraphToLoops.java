@@ -35,7 +35,8 @@ import java.util.Set;
  * computed by a node of its own (a graph input, a constant, or a value listed twice) gets a copy
  * kernel into an output buffer of its own. A lowering may ask for scratch buffers of its own
  * ({@link LoweringContext#scratch}); they join the program's scratch buffers after the node's
- * outputs. The program is verified before it is returned.
+ * outputs; constants a lowering computes ({@link LoweringContext#constant(String, Tensor)}) join
+ * the program's constants. The program is verified before it is returned.
  */
 public final class GraphToLoops {
   private final Graph graph;
@@ -101,7 +102,7 @@ public final class GraphToLoops {
           scratch.add(declare(out, out.name(), BufferRole.SCRATCH));
         }
       }
-      kernels.add(lowerNode(node, kernelName(node.op(), n), scratch));
+      kernels.add(lowerNode(node, kernelName(node.op(), n), scratch, constants));
     }
     int copyIndex = 0;
     for (int i = 0; i < graph.outputs().size(); i++) {
@@ -168,7 +169,7 @@ public final class GraphToLoops {
     return name;
   }
 
-  private Kernel lowerNode(Node node, String name, List<Buffer> scratch) {
+  private Kernel lowerNode(Node node, String name, List<Buffer> scratch, Map<Buffer, Tensor> constants) {
     OpLowering lowering = lowerings.lookup(node.op()).orElseThrow(
         () -> new IllegalStateException(node.describe() + ": no lowering to loop IR for " + node.op()));
     List<Optional<Buffer>> ins = new ArrayList<>();
@@ -186,6 +187,7 @@ public final class GraphToLoops {
       throw new IllegalStateException("internal error lowering " + node.describe() + ": " + e, e);
     }
     scratch.addAll(ctx.scratchBuffers());
+    constants.putAll(ctx.madeConstants());
     return new Kernel(name, touched(body, ins, outs), body, node.describe());
   }
 

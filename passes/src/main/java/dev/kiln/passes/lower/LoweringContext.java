@@ -32,6 +32,7 @@ public final class LoweringContext {
   private final Set<String> usedNames = new HashSet<>();
   private final UnaryOperator<String> bufferNames;
   private final List<Buffer> scratch = new ArrayList<>();
+  private final java.util.Map<Buffer, Tensor> madeConstants = new java.util.LinkedHashMap<>();
 
   /**
    * @param bufferNames gives a buffer name unused in the program for a hint (and reserves it)
@@ -117,6 +118,24 @@ public final class LoweringContext {
     Buffer b = Buffer.of(name, dtype, BufferRole.SCRATCH, shape);
     scratch.add(b);
     return b;
+  }
+
+  /**
+   * A constant buffer of this kernel holding {@code data}, computed by the lowering at compile
+   * time from the node's constant inputs (Winograd's transformed weights): it joins the program's
+   * constants, named after the node's first output and {@code hint} ({@code %y.u}).
+   */
+  public Buffer constant(String hint, Tensor data) {
+    String base = outputs.isEmpty() ? "tmp" : outputs.get(0).name();
+    String name = bufferNames.apply(base + "." + hint);
+    Buffer b = Buffer.of(name, data.dtype(), BufferRole.CONSTANT, data.shape());
+    madeConstants.put(b, data);
+    return b;
+  }
+
+  /** The constant buffers {@link #constant(String, Tensor)} made, with their data, in order. */
+  java.util.Map<Buffer, Tensor> madeConstants() {
+    return java.util.Collections.unmodifiableMap(madeConstants);
   }
 
   /** The scratch buffers {@link #scratch} made, in order. */

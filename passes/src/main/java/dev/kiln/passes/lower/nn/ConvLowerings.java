@@ -61,7 +61,13 @@ public final class ConvLowerings {
   static final long MAX_SPELLED_TAPS = 25;
 
   /** The convolution algorithms, in the order {@link #choose} tries them. */
-  public enum Algorithm { DIRECT, DEPTHWISE, GEMM_1X1, IM2COL_GEMM }
+  public enum Algorithm { DIRECT, DEPTHWISE, GEMM_1X1, IM2COL_GEMM, WINOGRAD_F2, WINOGRAD_F4 }
+
+  /**
+   * The system property that forces an algorithm on every convolution it applies to (for
+   * benchmarks: {@code -Dkiln.conv.algorithm=WINOGRAD_F4}); the others keep {@link #choose}'s.
+   */
+  public static final String FORCE_PROPERTY = "kiln.conv.algorithm";
 
   /** Conv: y = conv(x, w) + b. */
   static Stmt conv(LoweringContext ctx) {
@@ -76,25 +82,107 @@ public final class ConvLowerings {
    * @param activation the activation's loop-IR expression of one element (identity for none)
    */
   public static Stmt fused(LoweringContext ctx, java.util.function.UnaryOperator<Expr> activation) {
+    return fused(ctx, activation, forcedByProperty());
+  }
+
+  /** {@link #fused(LoweringContext, java.util.function.UnaryOperator)} by {@code forced} where it applies. */
+  public static Stmt fused(LoweringContext ctx, java.util.function.UnaryOperator<Expr> activation,
+      Optional<Algorithm> forced) {
     return lower(ctx, new ConvEpilogue(
         ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(),
         ctx.hasInput(3) ? Optional.of(ctx.input(3)) : Optional.empty(),
-        activation));
+        activation), forced);
   }
 
   /** A convolution of inputs 0 (X) and 1 (W) into output 0, followed by {@code epilogue}. */
   public static Stmt lower(LoweringContext ctx, ConvEpilogue epilogue) {
+    return lower(ctx, epilogue, forcedByProperty());
+  }
+
+  /**
+   * A convolution by {@code forced} when it applies to this node ({@link #applies}), else by
+   * {@link #choose}'s algorithm.
+   */
+  public static Stmt lower(LoweringContext ctx, ConvEpilogue epilogue, Optional<Algorithm> forced) {
     Geometry g = new Geometry(ctx);
-    return switch (choose(ctx, g)) {
+    Algorithm algorithm = forced.filter(a -> applies(ctx, g, a)).orElseGet(() -> choose(ctx, g));
+    return switch (algorithm) {
       case DIRECT -> withEpiloguePass(ctx, g, WindowLowerings.conv(ctx, epilogue.bias()), epilogue);
       case DEPTHWISE -> depthwise(ctx, g, epilogue);
       case GEMM_1X1, IM2COL_GEMM -> gemm(ctx, g, epilogue);
+      case WINOGRAD_F2, WINOGRAD_F4 -> WinogradConv.lower(ctx, g, ctx.constant(1).orElseThrow(),
+          tile(algorithm), epilogue, ConvCostModel.PARALLEL_GEMM_FLOPS);
     };
+  }
+
+  private static WinogradConv.Tile tile(Algorithm a) {
+    return a == Algorithm.WINOGRAD_F2 ? WinogradConv.Tile.F2 : WinogradConv.Tile.F4;
+  }
+
+  /** The algorithm the {@link #FORCE_PROPERTY} system property names, if any. */
+  static Optional<Algorithm> forcedByProperty() {
+    String name = System.getProperty(FORCE_PROPERTY, "").trim();
+    if (name.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Algorithm.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("-D" + FORCE_PROPERTY + "=" + name + " names no convolution algorithm; "
+          + "one of " + Arrays.toString(Algorithm.values()), e);
+    }
   }
 
   /** The algorithm {@link #lower} uses for this node (for tests and notes). */
   public static Algorithm choose(LoweringContext ctx) {
     return choose(ctx, new Geometry(ctx));
+  }
+
+  /**
+   * Whether {@code a} can compute this convolution: DIRECT always; the others on f32 within
+   * their geometry (WINOGRAD_*: 2-D, 3x3, stride 1, dilation 1, one group, constant finite
+   * weights).
+   */
+  static boolean applies(LoweringContext ctx, Geometry g, Algorithm a) {
+    if (a == Algorithm.DIRECT) {
+      return true;
+    }
+    if (!f32AndNonEmpty(g) || (g.needsPadding && !constantAndFinite(ctx.constant(1)))) {
+      return false;
+    }
+    return switch (a) {
+      case DIRECT -> true;
+      case DEPTHWISE -> g.group > 1 && g.perGroup == 1;
+      case GEMM_1X1 -> g.pointwise();
+      case IM2COL_GEMM -> g.channels * g.taps() * g.outputPositions() < Integer.MAX_VALUE;
+      case WINOGRAD_F2, WINOGRAD_F4 -> winogradApplies(ctx, g, tile(a));
+    };
+  }
+
+  private static boolean winogradApplies(LoweringContext ctx, Geometry g, WinogradConv.Tile tile) {
+    if (g.rank() != 2 || g.group != 1 || g.kernel[0] != 3 || g.kernel[1] != 3) {
+      return false;
+    }
+    for (int a = 0; a < 2; a++) {
+      if (g.strides[a] != 1 || g.dilations[a] != 1) {
+        return false;
+      }
+    }
+    if (!constantAndFinite(ctx.constant(1))) {
+      return false;
+    }
+    // Every scratch buffer indexable by an int.
+    WinogradConv.Grid grid = WinogradConv.Grid.of(g.out[0], g.out[1], tile);
+    double a2 = (double) tile.alpha() * tile.alpha();
+    double slots = (double) g.batch * grid.slots();
+    return a2 * Math.max(g.channels, g.outChannels) * slots < Integer.MAX_VALUE
+        && (double) g.batch * Math.max(g.channels, g.outChannels) * tile.m * tile.m * grid.plane()
+            < Integer.MAX_VALUE;
+  }
+
+  private static boolean f32AndNonEmpty(Geometry g) {
+    return g.y.dtype() == DType.F32 && g.x.dtype() == DType.F32 && g.w.dtype() == DType.F32
+        && g.x.size() > 0 && g.w.size() > 0 && g.y.size() > 0;
   }
 
   private static Algorithm choose(LoweringContext ctx, Geometry g) {
@@ -112,7 +200,18 @@ public final class ConvLowerings {
       return Algorithm.GEMM_1X1;
     }
     long colElements = g.channels * g.taps() * g.outputPositions();
-    return colElements < Integer.MAX_VALUE ? Algorithm.IM2COL_GEMM : Algorithm.DIRECT;
+    Algorithm best = colElements < Integer.MAX_VALUE ? Algorithm.IM2COL_GEMM : Algorithm.DIRECT;
+    double cost = best == Algorithm.IM2COL_GEMM ? ConvCostModel.im2col(g) : Double.POSITIVE_INFINITY;
+    for (Algorithm w : List.of(Algorithm.WINOGRAD_F2, Algorithm.WINOGRAD_F4)) {
+      if (winogradApplies(ctx, g, tile(w))) {
+        double c = ConvCostModel.winograd(g, tile(w));
+        if (c < cost) {
+          best = w;
+          cost = c;
+        }
+      }
+    }
+    return best;
   }
 
   private static boolean constantAndFinite(Optional<Tensor> w) {
@@ -128,7 +227,7 @@ public final class ConvLowerings {
   }
 
   /** Shapes and window geometry of one convolution node. */
-  private static final class Geometry {
+  static final class Geometry {
     final Buffer x;
     final Buffer w;
     final Buffer y;
