@@ -90,6 +90,15 @@ public final class BenchMain implements Callable<Integer> {
           + "graph optimizations are ALL): -O0 .. -O3.")
   int optimizationLevel;
 
+  @Option(names = "--profile",
+      description = "After the timed runs, run Kiln --runs times more timing each kernel "
+          + "(wall clock) and print the kernels that took the most time, with their share.")
+  boolean profile;
+
+  @Option(names = "--profile-top", paramLabel = "N", defaultValue = "15",
+      description = "How many kernels --profile prints (default 15).")
+  int profileTop;
+
   @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "compiled",
       description = "Kiln's engine: compiled (default) or interpreter.")
   EngineName engine;
@@ -158,6 +167,14 @@ public final class BenchMain implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--levels takes two optimization levels from 0 to 3, the lower first, e.g. 0,3; got " + levels);
     }
+    if (profile && (compareLevels || allDirectory != null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--profile profiles one MODEL; it does not go with --all or --compare-levels");
+    }
+    if (profileTop < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--profile-top must be at least 1, got " + profileTop);
+    }
     String model = models.isEmpty() ? null : models.getFirst();
     BenchSettings settings;
     try {
@@ -192,7 +209,8 @@ public final class BenchMain implements Callable<Integer> {
     if (!SyntheticModels.isSpec(model) && !Files.isRegularFile(Path.of(model))) {
       throw new UserException("no such file: " + model);
     }
-    BenchResult result = new ModelBench(settings, scratch).run(model);
+    ModelBench bench = new ModelBench(settings, scratch, profile);
+    BenchResult result = bench.run(model);
     BenchReport.printSettings(out, settings);
     Optional<FmaPeak> peak = Optional.empty();
     if (result.flops().isPresent()) {
@@ -200,6 +218,9 @@ public final class BenchMain implements Callable<Integer> {
       BenchReport.printPeak(out, peak.get());
     }
     BenchReport.printOne(out, result, peak);
+    if (profile) {
+      BenchReport.printProfile(out, bench.kernelTimes(), profileTop);
+    }
     return succeeded(result) ? OK : FAILED;
   }
 

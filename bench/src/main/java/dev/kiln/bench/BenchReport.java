@@ -135,4 +135,26 @@ final class BenchReport {
   static String percent(double fraction) {
     return String.format(Locale.ROOT, "%.0f %%", 100 * fraction);
   }
+
+  /**
+   * {@code --profile}: the {@code top} kernels that took the most time, each with its share of
+   * the time of all kernels, and the total.
+   */
+  static void printProfile(PrintWriter out, List<dev.kiln.runtime.compiled.KernelProfiler.KernelTime> times,
+      int top) {
+    if (times.isEmpty()) {
+      out.println("profile: no compiled kernel ran (the interpreter engine, or Kiln failed)");
+      return;
+    }
+    long total = times.stream().mapToLong(t -> t.nanos()).sum();
+    long runs = times.getFirst().runs();
+    out.printf(Locale.ROOT, "profile: %d kernels, %s ms per run in kernels (wall clock, %d runs); the top %d:%n",
+        times.size(), millis(total / 1e6 / Math.max(1, runs)), runs, Math.min(top, times.size()));
+    MarkdownTable table = new MarkdownTable(List.of("share", "ms per run", "kernel", "computes"));
+    for (var t : times.subList(0, Math.min(top, times.size()))) {
+      table.addRow(List.of(String.format(Locale.ROOT, "%.1f %%", 100.0 * t.nanos() / Math.max(1, total)),
+          millis(t.millisPerRun()), String.valueOf(t.index()), t.source()));
+    }
+    out.print(table.render());
+  }
 }

@@ -6,6 +6,7 @@ import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.onnx.OnnxModels;
 import dev.kiln.ir.graph.Value;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.runtime.compiled.KernelProfiler;
 import dev.kiln.runtime.interpreter.RunException;
 import ai.onnxruntime.OrtException;
 import java.io.IOException;
@@ -26,11 +27,27 @@ import java.util.OptionalLong;
 final class ModelBench {
   private final BenchSettings settings;
   private final Path scratch;
+  private final boolean profile;
+  private List<KernelProfiler.KernelTime> kernelTimes = List.of();
 
   /** @param scratch a directory for ONNX files made on the way (synthetic or .kiln models) */
   ModelBench(BenchSettings settings, Path scratch) {
+    this(settings, scratch, false);
+  }
+
+  /**
+   * @param profile after Kiln's timed runs, run it {@code runs} times more with the
+   *     {@link KernelProfiler} on ({@link #kernelTimes})
+   */
+  ModelBench(BenchSettings settings, Path scratch, boolean profile) {
     this.settings = settings;
     this.scratch = scratch;
+    this.profile = profile;
+  }
+
+  /** The kernel times of the last model's profiled runs, longest first; empty without profile. */
+  List<KernelProfiler.KernelTime> kernelTimes() {
+    return kernelTimes;
   }
 
   /** Benchmarks a model file (.onnx or .kiln) or a synthetic model spec ({@link SyntheticModels}). */
@@ -131,6 +148,19 @@ final class ModelBench {
 
       EngineResult kilnResult = kilnOut == null ? EngineResult.failed(kilnName, kilnFailure)
           : timed(kiln, kilnFirst);
+      kernelTimes = List.of();
+      if (profile && kilnOut != null && kilnResult.succeeded()) {
+        KernelProfiler.start();
+        try {
+          for (int i = 0; i < settings.runs(); i++) {
+            kiln.runOnce();
+          }
+        } catch (Exception e) {
+          // Timed just before: a failure now is reported by the timing already.
+        } finally {
+          kernelTimes = KernelProfiler.stop();
+        }
+      }
       EngineResult ortResult = ortOut == null ? EngineResult.failed(ortName, ortFailure)
           : timed(ort, ortFirst);
       return new BenchResult(displayName, inputs.source(), settings, flops, kilnResult, ortResult,

@@ -99,6 +99,27 @@ class BenchMainTest {
   }
 
   @Test
+  void profilePrintsTheKernelsThatTookTheMostTime() {
+    Run r = bench("conv:2x6x6:3x3x3", "--warmup", "1", "--runs", "2", "--profile", "--profile-top", "1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("kernels, "), r.out());
+    assertTrue(r.out().contains("ms per run in kernels (wall clock, 2 runs); the top 1:"), r.out());
+    assertTrue(r.out().contains("| share "), r.out());
+    assertTrue(r.out().contains("Conv node"), r.out());
+  }
+
+  @Test
+  void profileTakesOneModelAndAPositiveTop() {
+    Run all = bench("--all", dir.toString(), "--profile");
+    assertEquals(2, all.code());
+    assertTrue(all.err().contains("--profile profiles one MODEL; it does not go with --all or --compare-levels"),
+        all.err());
+    Run top = bench("matmul:2x2x2", "--profile", "--profile-top", "0");
+    assertEquals(2, top.code());
+    assertTrue(top.err().contains("--profile-top must be at least 1, got 0"), top.err());
+  }
+
+  @Test
   void anUnknownEngineIsAUsageError() {
     Run r = bench("matmul:2x2x2", "--engine", "fast");
     assertEquals(2, r.code());

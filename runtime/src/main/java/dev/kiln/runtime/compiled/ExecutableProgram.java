@@ -88,8 +88,15 @@ public final class ExecutableProgram {
         }
       }
       Frame frame = new Frame(arrays, offsets, executor);
+      boolean profiled = KernelProfiler.on();
+      if (profiled) {
+        frame.profileKernels();
+      }
       try {
         program.run(frame);
+        if (profiled) {
+          KernelProfiler.record(this, frame.endKernels());
+        }
       } catch (ArithmeticException e) {
         throw new RunException(kernelOf(frame) + ": integer "
             + ("/ by zero".equals(e.getMessage()) ? "division by zero" : e.getMessage()));
@@ -109,6 +116,16 @@ public final class ExecutableProgram {
       }
     }
     return out;
+  }
+
+  /** The program's generated class, for profiles. */
+  String name() {
+    return program.getClass().getName();
+  }
+
+  /** What kernel {@code k} computes (its graph node), or {@code kernel k} when not known. */
+  String kernelSource(int k) {
+    return k >= 0 && k < kernelSources.size() ? kernelSources.get(k) : "kernel " + k;
   }
 
   private String kernelOf(Frame frame) {

@@ -18,6 +18,9 @@ public final class Frame {
   private final ParallelExecutor parallel;
   /** The kernel running now, so a failure can name its graph node; -1 before the first. */
   private int kernel = -1;
+  /** With {@link KernelProfiler} on: nanoseconds per kernel of this run, else null. */
+  private long[] kernelNanos;
+  private long kernelStart;
 
   public Frame(Object[] arrays, int[] offsets, ParallelExecutor parallel) {
     checkArgument(arrays.length == offsets.length, "%s arrays but %s offsets", arrays.length,
@@ -70,7 +73,35 @@ public final class Frame {
 
   /** Called by generated code before each kernel (index in program order). */
   public void enterKernel(int index) {
+    if (kernelNanos != null) {
+      timeKernel(index);
+    }
     kernel = index;
+  }
+
+  /** Starts timing kernels (the profiler is on). */
+  void profileKernels() {
+    kernelNanos = new long[16];
+  }
+
+  /** Ends the last kernel's time; returns the time of each kernel entered, or null. */
+  long[] endKernels() {
+    if (kernelNanos == null) {
+      return null;
+    }
+    timeKernel(-1);
+    return java.util.Arrays.copyOf(kernelNanos, kernel + 1);
+  }
+
+  private void timeKernel(int next) {
+    long now = System.nanoTime();
+    if (kernel >= 0) {
+      if (kernel >= kernelNanos.length) {
+        kernelNanos = java.util.Arrays.copyOf(kernelNanos, Math.max(kernel + 1, 2 * kernelNanos.length));
+      }
+      kernelNanos[kernel] += now - kernelStart;
+    }
+    kernelStart = now;
   }
 
   public int currentKernel() {

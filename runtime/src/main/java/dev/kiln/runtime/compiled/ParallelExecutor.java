@@ -2,46 +2,80 @@ package dev.kiln.runtime.compiled;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs the iterations of parallel loops on a fork/join pool of a fixed number of threads: the
- * range is split into one chunk per thread (fewer when there are fewer iterations), one task per
- * chunk. A fork/join pool rather than a plain thread pool so that a parallel loop reached from
- * inside another one (or from many model runs at once) helps instead of deadlocking.
+ * Runs the iterations of parallel loops on a fixed set of threads: the range is split into one
+ * chunk per thread (fewer when there are fewer iterations); the calling thread runs the first
+ * chunk and {@code threads - 1} workers of this executor take the others, and the caller runs
+ * those that no worker has taken by the time it is done with its own.
  *
- * <p>Thread-safe. {@link #close} shuts the pool down; {@link #serial()} needs no threads.
+ * <p>Why not a fork/join pool: a model run is hundreds of short parallel loops (a convolution is
+ * a dozen: padding, im2col, B packing and the GEMM blocks per K block), and waking a parked
+ * fork/join worker costs tens of microseconds each time, often more than the loop's share of
+ * work, so that two threads ran a ResNet no faster than one. Workers here spin for
+ * {@link #SPIN_NANOS} after each loop, waiting for the next one (ONNX Runtime's intra-op threads
+ * do the same), and park only when none comes.
+ *
+ * <p>A parallel loop reached while this executor is already running one (a nested loop, or a
+ * second model run on another thread at the same time) runs on its calling thread, serially: it
+ * never waits for a worker, so it cannot deadlock.
+ *
+ * <p>Thread-safe. {@link #close} stops the workers; {@link #serial()} has none.
  */
 public final class ParallelExecutor implements AutoCloseable {
-  private static final ParallelExecutor SERIAL = new ParallelExecutor(null, 1);
+  /** How long a worker spins for the next loop before it parks. */
+  static final long SPIN_NANOS = 200_000;
 
-  private final ForkJoinPool pool;
+  private static final ParallelExecutor SERIAL = new ParallelExecutor(1);
+
   private final int threads;
+  private final Worker[] workers;
+  /** Held by the thread whose loop the workers run. */
+  private final AtomicBoolean busy = new AtomicBoolean();
 
-  private ParallelExecutor(ForkJoinPool pool, int threads) {
-    this.pool = pool;
-    this.threads = threads;
+  /** The loop being run, or the last one; workers tell loops apart by identity. */
+  private volatile Loop current;
+  private volatile boolean closed;
+
+  /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
+  private record Loop(RangeTask task, int extent, int chunks, AtomicInteger next,
+      AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller) {
+    /** Runs chunks not yet taken by anyone; returns whether this thread finished the last one. */
+    boolean runChunks() {
+      boolean last = false;
+      for (int c; (c = next.getAndIncrement()) < chunks; ) {
+        runChunk(c);
+        last = pending.decrementAndGet() == 0;
+      }
+      return last;
+    }
+
+    void runChunk(int c) {
+      try {
+        task.run((int) ((long) extent * c / chunks), (int) ((long) extent * (c + 1) / chunks));
+      } catch (RuntimeException | Error e) {
+        failure.compareAndSet(null, e);
+      }
+    }
   }
 
-  /** An executor with its own pool of {@code threads} daemon threads (1 runs on the caller). */
+  private ParallelExecutor(int threads) {
+    this.threads = threads;
+    this.workers = new Worker[threads - 1];
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = new Worker(i + 1);
+      workers[i].start();
+    }
+  }
+
+  /** An executor with {@code threads - 1} daemon worker threads (1: everything on the caller). */
   public static ParallelExecutor withThreads(int threads) {
     checkArgument(threads >= 1, "threads must be at least 1, got %s", threads);
-    if (threads == 1) {
-      return SERIAL;
-    }
-    ForkJoinPool pool = new ForkJoinPool(threads, p -> {
-      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-      t.setDaemon(true);
-      t.setName("kiln-worker-" + t.getPoolIndex());
-      return t;
-    }, null, false);
-    return new ParallelExecutor(pool, threads);
+    return threads == 1 ? SERIAL : new ParallelExecutor(threads);
   }
 
   /** Runs every loop on the calling thread, in order. */
@@ -56,46 +90,31 @@ public final class ParallelExecutor implements AutoCloseable {
   /** Runs {@code task} over {@code [0, extent)}, split into chunks, and waits for all of them. */
   public void forRange(int extent, RangeTask task) {
     int chunks = Math.min(threads, extent);
-    if (chunks <= 1) {
+    if (chunks <= 1 || closed || !busy.compareAndSet(false, true)) {
       if (extent > 0) {
         task.run(0, extent);
       }
       return;
     }
-    // Failures are kept and rethrown as they are: fork/join would rethrow a copy made on the
-    // waiting thread, without the original's message.
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<RecursiveAction> parts = new ArrayList<>(chunks);
-    for (int c = 0; c < chunks; c++) {
-      int start = (int) ((long) extent * c / chunks);
-      int end = (int) ((long) extent * (c + 1) / chunks);
-      parts.add(new RecursiveAction() {
-        @Override
-        protected void compute() {
-          try {
-            task.run(start, end);
-          } catch (RuntimeException | Error e) {
-            failure.compareAndSet(null, e);
-          }
+    Loop loop = new Loop(task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
+        new AtomicReference<>(), Thread.currentThread());
+    try {
+      current = loop;
+      for (int i = 0; i < chunks - 1; i++) {
+        if (workers[i].parked) {
+          LockSupport.unpark(workers[i]);
         }
-      });
-    }
-    if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
-      ForkJoinTask.invokeAll(parts);
-    } else {
-      // The caller runs the first chunk itself while the pool runs the others: one thread fewer
-      // to wake per loop, and the caller's core is not left idle waiting (each wake-up costs tens
-      // of microseconds, and a convolution runs a dozen parallel loops).
-      List<ForkJoinTask<Void>> forked = new ArrayList<>(chunks - 1);
-      for (int c = 1; c < chunks; c++) {
-        forked.add(pool.submit(parts.get(c)));
       }
-      parts.get(0).invoke();
-      for (ForkJoinTask<Void> f : forked) {
-        f.join();
-      }
+      loop.runChunk(0);
+      // Chunks no worker has started yet run here: the caller never waits for a worker that is
+      // not running (descheduled on a busy machine, or still waking up).
+      loop.runChunks();
+      awaitWorkers(loop);
+    } finally {
+      busy.set(false);
     }
-    Throwable t = failure.get();
+    // Failures are rethrown as they were thrown, message and stack trace.
+    Throwable t = loop.failure().get();
     if (t instanceof RuntimeException r) {
       throw r;
     }
@@ -104,10 +123,68 @@ public final class ParallelExecutor implements AutoCloseable {
     }
   }
 
+  private void awaitWorkers(Loop loop) {
+    long start = System.nanoTime();
+    while (loop.pending().get() > 0) {
+      if (System.nanoTime() - start < SPIN_NANOS) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.parkNanos(this, 50_000);
+      }
+    }
+  }
+
   @Override
   public void close() {
-    if (pool != null) {
-      pool.shutdown();
+    closed = true;
+    for (Worker w : workers) {
+      LockSupport.unpark(w);
+    }
+  }
+
+  /** Takes the chunks of every loop that no other thread has taken yet. */
+  private final class Worker extends Thread {
+    volatile boolean parked;
+
+    Worker(int index) {
+      super("kiln-worker-" + index);
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      Loop seen = current;
+      while (!closed) {
+        Loop loop = awaitLoop(seen);
+        if (loop == seen) {
+          continue;
+        }
+        seen = loop;
+        if (loop.runChunks()) {
+          LockSupport.unpark(loop.caller());
+        }
+      }
+    }
+
+    /** The next loop: spins a while, then parks until the caller wakes it (or closes). */
+    private Loop awaitLoop(Loop seen) {
+      long start = System.nanoTime();
+      Loop next;
+      while ((next = current) == seen && System.nanoTime() - start < SPIN_NANOS) {
+        Thread.onSpinWait();
+      }
+      while (next == seen && !closed) {
+        parked = true;
+        // Re-read after announcing: a loop published before this line is seen here, and one
+        // published after it finds parked set and unparks this thread.
+        next = current;
+        if (next == seen) {
+          LockSupport.park(this);
+          next = current;
+        }
+        parked = false;
+      }
+      return next;
     }
   }
 }

@@ -1,0 +1,69 @@
+package dev.kiln.runtime.compiled;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Opt-in wall-clock time per kernel of every compiled program run while it is on ({@code kiln
+ * bench --profile}). Off, it costs each kernel one field read ({@link Frame#enterKernel}); on, two
+ * {@code System.nanoTime()} calls per kernel and a merge per run. Process-wide: it is a tool for
+ * benchmarks, not for production runs.
+ */
+public final class KernelProfiler {
+  /** One kernel's share: where it comes from, its total time and how many runs it was in. */
+  public record KernelTime(String program, int index, String source, long nanos, long runs) {
+    /** Milliseconds per run. */
+    public double millisPerRun() {
+      return runs == 0 ? 0 : nanos / 1e6 / runs;
+    }
+  }
+
+  private static volatile boolean on;
+  private static final Map<ExecutableProgram, long[]> TOTALS = new ConcurrentHashMap<>();
+  private static final Map<ExecutableProgram, long[]> RUNS = new ConcurrentHashMap<>();
+
+  private KernelProfiler() {}
+
+  /** Forgets what was recorded and starts recording. */
+  public static void start() {
+    TOTALS.clear();
+    RUNS.clear();
+    on = true;
+  }
+
+  /** Stops recording; returns every kernel recorded, the longest first. */
+  public static List<KernelTime> stop() {
+    on = false;
+    List<KernelTime> out = new ArrayList<>();
+    TOTALS.forEach((program, nanos) -> {
+      long runs;
+      synchronized (nanos) {
+        runs = RUNS.get(program)[0];
+        for (int k = 0; k < nanos.length; k++) {
+          out.add(new KernelTime(program.name(), k, program.kernelSource(k), nanos[k], runs));
+        }
+      }
+    });
+    out.sort(Comparator.comparingLong(KernelTime::nanos).reversed());
+    return out;
+  }
+
+  static boolean on() {
+    return on;
+  }
+
+  /** Adds one run's kernel times of {@code program}. */
+  static void record(ExecutableProgram program, long[] kernelNanos) {
+    long[] totals = TOTALS.computeIfAbsent(program, p -> new long[kernelNanos.length]);
+    long[] runs = RUNS.computeIfAbsent(program, p -> new long[1]);
+    synchronized (totals) {
+      for (int k = 0; k < Math.min(totals.length, kernelNanos.length); k++) {
+        totals[k] += kernelNanos[k];
+      }
+      runs[0]++;
+    }
+  }
+}
