@@ -132,6 +132,9 @@ public final class NchwcLowerings {
     if (NchwcDepthwiseConv.supports(op)) {
       return NchwcDepthwiseConv.lower(ctx, op);
     }
+    if (NchwcDirectConv.supports(op)) {
+      return NchwcDirectConv.lower(ctx, op);
+    }
     return NchwcReferenceConv.lower(ctx, op);
   }
 
