@@ -68,7 +68,7 @@ final class LegacyImporters {
   }
 
   /**
-   * Softmax and LogSoftmax before opset 13 flatten the input to 2-D at {@code axis} (default 1)
+   * Softmax, LogSoftmax and Hardmax before opset 13 flatten the input to 2-D at {@code axis} (default 1)
    * and normalize each row; from 13 on they normalize along {@code axis} alone. The two agree
    * when the axis is the last one; otherwise the old form is Flatten, the operator, Reshape back.
    */
@@ -146,6 +146,21 @@ final class LegacyImporters {
       attrs.put("training_mode", 1L);
     }
     OpImporters.apply(node, "BatchNormalization", node.inputs(), attrs.build(), out);
+  }
+
+  /** TopK before opset 10 has the attribute {@code k} where later opsets have input 1. */
+  static void topK(OnnxNode node, NodeEmitter out) {
+    if (node.opset() >= 10) {
+      OpImporters.direct(node, out);
+      return;
+    }
+    if (!node.attributes().has("k")) {
+      throw new InvalidOnnxException("attribute 'k' is required before opset 10");
+    }
+    Value k = out.constant("k",
+        Tensor.ofLongs(new long[] {1}, node.attributes().getInt("k", 0)));
+    OpImporters.apply(node, "TopK", List.of(node.input(0), Optional.of(k)),
+        OpImporters.without(node.attributes(), "k"), out);
   }
 
   private static Optional<Value> floatAttrInput(OnnxNode node, String name, DType dtype,

@@ -23,6 +23,8 @@ final class OpImporters {
         "Slice", LegacyImporters::slice,
         "Softmax", LegacyImporters::softmax,
         "LogSoftmax", LegacyImporters::softmax,
+        "Hardmax", LegacyImporters::softmax,
+        "TopK", LegacyImporters::topK,
         "Dropout", LegacyImporters::dropout,
         "BatchNormalization", LegacyImporters::batchNormalization,
         "If", ControlFlowImporters::ifNode);

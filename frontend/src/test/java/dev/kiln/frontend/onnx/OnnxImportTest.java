@@ -240,6 +240,23 @@ class OnnxImportTest {
   }
 
   @Test
+  void hardmaxAndTopKBeforeTheirOpsetChanges() {
+    // Opset-11 Hardmax at axis 1 of [1, 2, 2] takes the maximum over the flattened [1, 4] (the
+    // 5), not per column; opset-9 TopK has k as an attribute.
+    Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+        .addInput(value("x", F32, 1, 2, 2))
+        .addNode(node("Hardmax", "hm", names("x"), names("h"), intAttr("axis", 1)))
+        .addNode(node("TopK", "top", names("h"), names("v", "i"), intAttr("k", 1)))
+        .addOutput(value("v", F32, 1, 2, 1))
+        .addOutput(value("i", I64, 1, 2, 1))
+        .build();
+    Tensor x = Tensor.ofFloats(new long[] {1, 2, 2}, 1, 5, 3, 2);
+    Map<String, Tensor> hard = run(read(model(9, g)), Map.of("x", x));
+    assertArrayEquals(new float[] {1, 0}, hard.get("v").toFloatArray());
+    assertArrayEquals(new long[] {1, 0}, hard.get("i").toLongArray());
+  }
+
+  @Test
   void softmaxOfOpset13NormalizesOneAxis() {
     Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
         .addInput(value("x", F32, 2, 2))

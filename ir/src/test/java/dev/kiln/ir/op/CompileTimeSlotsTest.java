@@ -31,6 +31,7 @@ class CompileTimeSlotsTest {
     List<Integer> axes = List.of(1);
     Map<String, List<Integer>> expected = new TreeMap<>(Map.ofEntries(
         Map.entry("ConstantOfShape", List.of(0)),
+        Map.entry("CumSum", List.of(1)),
         Map.entry("Dropout", List.of(1, 2)),
         Map.entry("Expand", List.of(1)),
         Map.entry("OneHot", List.of(1)),
@@ -51,6 +52,7 @@ class CompileTimeSlotsTest {
         Map.entry("Split", List.of(1)),
         Map.entry("Squeeze", axes),
         Map.entry("Tile", List.of(1)),
+        Map.entry("TopK", List.of(1)),
         Map.entry("Unsqueeze", axes)));
     assertEquals(expected, slots);
   }

@@ -106,4 +106,15 @@ class LoweringDifferentialTest {
     assertEquals(new TreeSet<>(), missingLowering, "operators without a lowering");
     assertEquals(new TreeSet<>(), missingCase, "operators without a differential case");
   }
+
+  /** Selections along an empty axis still write their (empty) outputs. */
+  @Test
+  void selectionsAlongAnEmptyAxis() {
+    Tensor empty = Tensor.ofDoubles(DType.F32, new long[] {2, 0}, new double[0]);
+    Graph hardmax = new Differential.OneNode(new Random(0)).in(DType.F32, 2, 0).node("Hardmax");
+    Differential.checkWith("Hardmax of f32[2, 0]", hardmax, Map.of("x0", empty));
+    Graph topK = new Differential.OneNode(new Random(0)).in(DType.F32, 2, 0).ints(0)
+        .node("TopK", Differential.attrs().build(), 2);
+    Differential.checkWith("TopK 0 of f32[2, 0]", topK, Map.of("x0", empty));
+  }
 }

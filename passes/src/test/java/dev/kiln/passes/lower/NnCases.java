@@ -87,6 +87,23 @@ final class NnCases {
       return n.node("BatchNormalization", attrs().put("training_mode", 1L)
           .put("momentum", r.nextFloat()).put("epsilon", 1e-3f).build(), 1 + r.nextInt(3));
     }, false));
+    c.put("MeanVarianceNormalization", new Case(r -> {
+      long[] x = image(r, 1 + r.nextInt(2));
+      DType t = pick(r, List.of(DType.F32, DType.F64));
+      var a = attrs();
+      if (r.nextBoolean()) {
+        List<Long> axes = new java.util.ArrayList<>();
+        for (int d = 0; d < x.length; d++) {
+          if (r.nextBoolean()) {
+            axes.add((long) (r.nextBoolean() ? d : d - x.length));
+          }
+        }
+        a.putInts("axes", axes.stream().mapToLong(Long::longValue).toArray());
+      } else if (x.length < 4) {
+        a.putInts("axes", 0, 2);
+      }
+      return new OneNode(r).in(t, x).node("MeanVarianceNormalization", a.build());
+    }, false));
     c.put("InstanceNormalization", new Case(r -> {
       long[] x = image(r, 1 + r.nextInt(2));
       DType t = pick(r, List.of(DType.F32, DType.F64));

@@ -63,6 +63,15 @@ final class ReduceCases {
           .put("exclusive", r.nextBoolean() ? 1L : 0L)
           .put("reverse", r.nextBoolean() ? 1L : 0L).build());
     }, false));
+    c.put("TopK", new Case(r -> {
+      DType t = pick(r, List.of(DType.F32, DType.F64, DType.I32, DType.U8, DType.I64));
+      long[] s = shape(r, 3, 1);
+      int axis = r.nextInt(s.length);
+      long k = r.nextInt((int) s[axis] + 1);
+      return new OneNode(r).in(t, s).ints(k).node("TopK", attrs()
+          .put("axis", (long) (r.nextBoolean() ? axis : axis - s.length))
+          .put("largest", r.nextBoolean() ? 1L : 0L).build(), 2);
+    }, false));
   }
 
   /** Empty groups make integer means and arg-reductions errors; keep dims positive. */

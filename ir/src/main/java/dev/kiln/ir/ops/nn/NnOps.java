@@ -19,6 +19,7 @@ public final class NnOps {
         BatchNormalization.INSTANCE,
         InstanceNormalization.INSTANCE,
         LayerNormalization.INSTANCE,
+        MeanVarianceNormalization.INSTANCE,
         Lrn.INSTANCE,
         Softmax.SOFTMAX,
         Softmax.LOG_SOFTMAX,

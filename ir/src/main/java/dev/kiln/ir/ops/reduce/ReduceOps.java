@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The reductions over axes (ReduceSum, ReduceMax, ...), the index reductions ArgMax, ArgMin, and
- * the running sum CumSum.
+ * The reductions over axes (ReduceSum, ReduceMax, ...), the index reductions ArgMax, ArgMin, the
+ * running sum CumSum and the selection TopK.
  */
 public final class ReduceOps {
   private ReduceOps() {}
@@ -20,6 +20,7 @@ public final class ReduceOps {
     all.add(new ArgReduce("ArgMax", true));
     all.add(new ArgReduce("ArgMin", false));
     all.add(CumSum.INSTANCE);
+    all.add(TopK.INSTANCE);
     return List.copyOf(all);
   }
 }

@@ -112,6 +112,28 @@ class NormalizationTest {
   }
 
   @Test
+  void meanVarianceNormalizationPerChannelByDefault() {
+    // Channel 0 over N, H, W: [1, 3], mean 2, std 1; channel 1: [5, 5], std 0, so 0 / 1e-9.
+    Tensor y = OpCall.of("MeanVarianceNormalization").in(tensor(shape(2, 2, 1, 1), 1, 5, 3, 5))
+        .eval();
+    assertTensor(shape(2, 2, 1, 1), new double[] {-1 / (1 + 1e-9), 0, 1 / (1 + 1e-9), 0}, y);
+    // Over the last axis only: rows [0, 2] and [4, 8].
+    Tensor rows = OpCall.of("MeanVarianceNormalization").ints("axes", -1)
+        .in(tensor(shape(2, 2), 0, 2, 4, 8)).eval();
+    assertTensor(shape(2, 2), new double[] {-1, 1, -1, 1}, rows);
+  }
+
+  @Test
+  void meanVarianceNormalizationRejectsBadAxes() {
+    assertEquals("attribute 'axes' 3 is out of range for rank 2",
+        OpCall.of("MeanVarianceNormalization").ints("axes", 3).in(f32(2, 2)).inferError());
+    assertEquals("attribute 'axes' names axis 1 twice",
+        OpCall.of("MeanVarianceNormalization").ints("axes", 1, -1).in(f32(2, 2)).inferError());
+    assertEquals("attribute 'axes' 2 is out of range for rank 2",
+        OpCall.of("MeanVarianceNormalization").in(f32(2, 2)).inferError());
+  }
+
+  @Test
   void parametersAreCheckedAgainstSymbolicDimsWhenTheyAreBound() {
     // Inference accepted these against symbolic dims; at run time the dims are 3 and 5.
     Tensor two = tensor(shape(2), 1, 1);

@@ -42,6 +42,7 @@ public final class NnLowerings {
     all.put("InstanceNormalization", NnLowerings::instanceNorm);
     all.put("LayerNormalization", NnLowerings::layerNorm);
     all.put("LRN", NnLowerings::lrn);
+    all.put("MeanVarianceNormalization", NnLowerings::meanVarianceNorm);
     all.put("Softmax", ctx -> softmax(ctx, false));
     all.put("LogSoftmax", ctx -> softmax(ctx, true));
     all.put("Hardmax", NnLowerings::hardmax);
@@ -198,6 +199,63 @@ public final class NnLowerings {
             Exprs.call(Intrinsic.SQRT, Exprs.add(div(squares, n), Nests.constant(t, epsilon))))));
   }
 
+  /**
+   * MeanVarianceNormalization: over the kept dims, the mean and population variance of the
+   * group (two passes), then {@code (x - mean) / (sqrt(var) + 1e-9)} as the ONNX function body.
+   */
+  private static Stmt meanVarianceNorm(LoweringContext ctx) {
+    Buffer x = ctx.input(0);
+    DType t = x.dtype();
+    long[] shape = x.shapeArray();
+    boolean[] reduced = new boolean[shape.length];
+    for (long a : ctx.attrs().getInts("axes").orElse(new long[] {0, 2, 3})) {
+      reduced[Shapes.normalizeAxis(a, shape.length, "attribute 'axes'")] = true;
+    }
+    List<Var> kept = new ArrayList<>();
+    List<Long> keptExtents = new ArrayList<>();
+    List<Long> reducedExtents = new ArrayList<>();
+    long count = 1;
+    for (int d = 0; d < shape.length; d++) {
+      if (reduced[d]) {
+        reducedExtents.add(shape[d]);
+        count *= shape[d];
+      } else {
+        kept.add(ctx.var("i" + d));
+        keptExtents.add(shape[d]);
+      }
+    }
+    long[] groupExtents = reducedExtents.stream().mapToLong(Long::longValue).toArray();
+    // A fresh pass over the group; body gets X's full index.
+    Function<Function<List<Expr>, Stmt>, Stmt> overGroup = body -> {
+      List<Var> members = Nests.vars(ctx, "j", groupExtents.length);
+      List<Expr> full = new ArrayList<>();
+      for (int d = 0, k = 0, m = 0; d < shape.length; d++) {
+        full.add(reduced[d] ? members.get(m++) : kept.get(k++));
+      }
+      return Nests.nest(members, groupExtents, body.apply(full));
+    };
+    Local sum = ctx.local("sum", t);
+    Local mean = ctx.local("mean", t);
+    Local squares = ctx.local("squares", t);
+    Local denominator = ctx.local("denominator", t);
+    Expr n = Nests.constant(t, count);
+    List<Stmt> body = List.of(
+        new Stmt.Let(sum, Nests.constant(t, 0)),
+        overGroup.apply(idx -> new Stmt.Assign(sum, Exprs.add(sum, load(x, idx)))),
+        new Stmt.Let(mean, div(sum, n)),
+        new Stmt.Let(squares, Nests.constant(t, 0)),
+        overGroup.apply(idx -> {
+          Expr d = Exprs.sub(load(x, idx), mean);
+          return new Stmt.Assign(squares, Exprs.add(squares, Exprs.mul(d, d)));
+        }),
+        new Stmt.Let(denominator, Exprs.add(Exprs.call(Intrinsic.SQRT, div(squares, n)),
+            Nests.constant(t, 1e-9))),
+        overGroup.apply(idx -> Nests.store(ctx.output(0), idx,
+            div(Exprs.sub(load(x, idx), mean), denominator))));
+    return Nests.nest(kept, keptExtents.stream().mapToLong(Long::longValue).toArray(),
+        Stmt.Block.of(body));
+  }
+
   private static Stmt instanceNorm(LoweringContext ctx) {
     Buffer x = ctx.input(0);
     DType t = x.dtype();
@@ -311,7 +369,8 @@ public final class NnLowerings {
     DType t = x.dtype();
     int axis = Shapes.normalizeAxis(ctx.attrs().getInt("axis", -1), x.rank(), "attribute 'axis'");
     if (x.dim(axis) == 0) {
-      return Stmt.Block.of(List.of());
+      // An empty output; the empty nest still counts as writing it.
+      return Nests.pointwise(ctx, y, vars -> Nests.constant(t, 0));
     }
     List<Var> outer = new ArrayList<>();
     List<Long> extents = new ArrayList<>();

@@ -51,6 +51,7 @@ public final class ReduceLowerings {
     all.put("ArgMax", ctx -> argReduce(ctx, true));
     all.put("ArgMin", ctx -> argReduce(ctx, false));
     all.put("CumSum", ReduceLowerings::cumSum);
+    all.put("TopK", ReduceLowerings::topK);
     return all;
   }
 
@@ -206,6 +207,95 @@ public final class ReduceLowerings {
     Stmt walk = Nests.loop(step, n, exclusive ? Stmt.Block.of(store, add) : Stmt.Block.of(add, store));
     return Nests.nest(outer, extents.stream().mapToLong(Long::longValue).toArray(),
         Stmt.Block.of(new Stmt.Let(sum, Nests.longConstant(t, 0)), walk));
+  }
+
+  /**
+   * TopK by K selection passes, without scratch memory: the elements are totally ordered (by
+   * value, best first, then by index; a NaN above every number), and pass r picks the best
+   * element that comes after pass r-1's pick in that order. O(K n) per row, for the small K
+   * of exported models.
+   */
+  private static Stmt topK(LoweringContext ctx) {
+    Buffer in = ctx.input(0);
+    Buffer values = ctx.output(0);
+    Buffer indices = ctx.output(1);
+    int axis = dev.kiln.ir.op.Shapes.normalizeAxis(
+        ctx.attrs().getInt("axis", -1), in.rank(), "attribute 'axis'");
+    boolean largest = ctx.attrs().getInt("largest", 1) == 1;
+    DType t = in.dtype();
+    long k = values.dim(axis);
+    if (k == 0 || values.size() == 0) {
+      // Nothing to select; empty nests still count as writing the (empty) outputs.
+      return Stmt.Block.of(
+          Nests.pointwise(ctx, values, vars -> Nests.longConstant(t, 0)),
+          Nests.pointwise(ctx, indices, vars -> Nests.longConstant(DType.I64, 0)));
+    }
+    List<Var> outer = new ArrayList<>();
+    List<Long> extents = new ArrayList<>();
+    for (int d = 0; d < in.rank(); d++) {
+      if (d != axis) {
+        outer.add(ctx.var("i" + d));
+        extents.add(in.dim(d));
+      }
+    }
+    Local prevValue = ctx.local("prev", t);
+    Local prevAt = ctx.local("prev_at", DType.I64);
+    Local bestValue = ctx.local("best", t);
+    Local bestAt = ctx.local("at", DType.I64);
+    Var rank = ctx.var("r");
+    Var j = ctx.var("j");
+    List<Expr> inIndex = new ArrayList<>(outer);
+    inIndex.add(axis, j);
+    List<Expr> outIndex = new ArrayList<>(outer);
+    outIndex.add(axis, rank);
+    List<Expr> first = new ArrayList<>(outer);
+    first.add(axis, index(0));
+    Expr v = Exprs.load(in, inIndex);
+    Expr at = Exprs.cast(DType.I64, j);
+    Expr none = Nests.longConstant(DType.I64, -1);
+    Expr eligible = Exprs.binary(BinaryOp.OR, new Expr.Binary(BinaryOp.EQ, prevAt, none),
+        before(prevValue, prevAt, v, at, largest));
+    Expr better = Exprs.binary(BinaryOp.OR, new Expr.Binary(BinaryOp.EQ, bestAt, none),
+        before(v, at, bestValue, bestAt, largest));
+    Stmt scan = Nests.loop(j, in.dim(axis), Stmt.If.of(Exprs.and(eligible, better),
+        Stmt.Block.of(new Stmt.Assign(bestValue, v), new Stmt.Assign(bestAt, at))));
+    Stmt pass = Stmt.Block.of(
+        new Stmt.Let(bestValue, Exprs.load(in, first)),
+        new Stmt.Let(bestAt, none),
+        scan,
+        Nests.store(values, outIndex, bestValue),
+        Nests.store(indices, outIndex, bestAt),
+        new Stmt.Assign(prevValue, bestValue),
+        new Stmt.Assign(prevAt, bestAt));
+    Stmt body = Stmt.Block.of(
+        new Stmt.Let(prevValue, Exprs.load(in, first)),
+        new Stmt.Let(prevAt, none),
+        Nests.loop(rank, k, pass));
+    return Nests.nest(outer, extents.stream().mapToLong(Long::longValue).toArray(), body);
+  }
+
+  /** Whether element (a, i) comes before (b, j) in TopK's order. */
+  private static Expr before(Expr a, Expr i, Expr b, Expr j, boolean largest) {
+    Expr ahead = largest ? greater(a, b) : greater(b, a);
+    Expr same = new Expr.Binary(BinaryOp.EQ, a, b);
+    if (a.type().isFloating()) {
+      same = Exprs.binary(BinaryOp.OR, same, Exprs.and(isNaN(a), isNaN(b)));
+    }
+    return Exprs.binary(BinaryOp.OR, ahead, Exprs.and(same, new Expr.Binary(BinaryOp.LT, i, j)));
+  }
+
+  /** {@code a > b} with a NaN above every number. */
+  private static Expr greater(Expr a, Expr b) {
+    Expr gt = new Expr.Binary(BinaryOp.GT, a, b);
+    if (!a.type().isFloating()) {
+      return gt;
+    }
+    return Exprs.binary(BinaryOp.OR, gt, Exprs.and(isNaN(a),
+        new Expr.Unary(dev.kiln.ir.loop.UnaryOp.NOT, isNaN(b))));
+  }
+
+  private static Expr isNaN(Expr a) {
+    return new Expr.Binary(BinaryOp.NE, a, a);
   }
 
   /** The loop structure of a reduction: kept dims outside, reduced dims inside. */
