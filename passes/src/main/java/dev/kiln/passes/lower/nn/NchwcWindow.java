@@ -123,6 +123,26 @@ final class NchwcWindow {
     return p;
   }
 
+  /**
+   * An elementwise nest over blocked {@code y} with its kinds chosen here: one parallel loop over
+   * the output rows {@code (n, cb, oh)}, a serial loop along the row, the lanes vectorized. The
+   * default schedule leaves loops that are not serial alone; it would otherwise fuse the row loop
+   * into the parallel one, and every 16-lane vector would recompute its coordinates by division.
+   * {@code body} gets the index {@code [n, cb, oh, ow, l]}.
+   */
+  static Stmt rows(LoweringContext ctx, Buffer y, java.util.function.Function<List<Expr>, Stmt> body) {
+    Var row = ctx.var("row");
+    Var ow = ctx.var("ow");
+    Var l = ctx.var("l");
+    List<Expr> index = new ArrayList<>(
+        Nests.unflatten(row, new long[] {y.dim(0), y.dim(1), y.dim(2)}));
+    index.add(ow);
+    index.add(l);
+    Stmt s = new Stmt.For(l, y.dim(4), dev.kiln.ir.loop.LoopKind.VECTORIZED, body.apply(index));
+    s = new Stmt.For(ow, y.dim(3), dev.kiln.ir.loop.LoopKind.SERIAL, s);
+    return new Stmt.For(row, y.dim(0) * y.dim(1) * y.dim(2), dev.kiln.ir.loop.LoopKind.PARALLEL, s);
+  }
+
   /** Appends {@code p[n, cb, h, w, l] = value} for h in [h0, h1), w in [w0, w1), if not empty. */
   private static void fill(LoweringContext ctx, Buffer p, long h0, long h1, long w0, long w1,
       double value, List<Stmt> stmts) {
