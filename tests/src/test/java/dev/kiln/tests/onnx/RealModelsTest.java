@@ -69,6 +69,30 @@ class RealModelsTest {
     assertTrue(a.cosine() > MIN_COSINE, where + ": cosine " + a);
   }
 
+  /**
+   * The convolution networks compiled at -O3, where assign-layout computes them in the blocked
+   * layout NCHWc (reorders at the region edges, NchwcConv, Nchwc pooling).
+   */
+  @ParameterizedTest(name = "{0} at -O3")
+  @MethodSource("convolutionNetworks")
+  void matchesOnnxRuntimeAtO3(String name) {
+    Path onnx = SharedDir.require("models/" + name + ".onnx");
+    Model model = Kiln.load(onnx, new ModelOptions(ModelOptions.Engine.COMPILED).withOptimizationLevel(3));
+    Tensor input = Npy.read(onnx.resolveSibling(name + ".input.npy"));
+    Tensor expected = Npy.read(onnx.resolveSibling(name + ".output.npy"));
+    Tensor actual = model.run(Map.of(model.inputs().getFirst().name(), input)).values().iterator().next();
+    assertArrayEquals(expected.shape(), actual.shape(), name + ": output shape");
+    Agreement a = Agreement.of(actual, expected);
+    System.out.printf("%s at -O3: max abs error / max |output| = %.3g, cosine = %.9f%n",
+        name, a.relativeError(), a.cosine());
+    assertTrue(a.relativeError() < MAX_RELATIVE_ERROR, name + " at -O3: relative error " + a);
+    assertTrue(a.cosine() > MIN_COSINE, name + " at -O3: cosine " + a);
+  }
+
+  static Stream<String> convolutionNetworks() {
+    return Stream.of("mobilenet_v2", "resnet18");
+  }
+
   static Stream<Arguments> cases() {
     return Stream.of("mlp_b1", "mlp_b64", "transformer_enc", "mobilenet_v2", "resnet18")
         .flatMap(name -> Stream.of(ModelOptions.Engine.values())

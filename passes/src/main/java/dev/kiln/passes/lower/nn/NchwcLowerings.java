@@ -157,16 +157,18 @@ public final class NchwcLowerings {
     if (max && win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && y.size() > 0) {
       Buffer src = win.needsPadding ? win.bordered(ctx, x, Double.NEGATIVE_INFINITY, stmts) : x;
       long[] shift = win.needsPadding ? new long[2] : new long[] {-win.padBegin[0], -win.padBegin[1]};
-      Expr best = null;
-      for (long kh = 0; kh < win.kernel[0]; kh++) {
-        for (long kw = 0; kw < win.kernel[1]; kw++) {
-          Expr v = Exprs.load(src, o.get(0), o.get(1),
-              win.coordinate(0, o.get(2), index(kh), shift[0]),
-              win.coordinate(1, o.get(3), index(kw), shift[1]), o.get(4));
-          best = best == null ? v : nanMax(v, best);
+      stmts.add(NchwcWindow.rows(ctx, y, at -> {
+        Expr best = null;
+        for (long kh = 0; kh < win.kernel[0]; kh++) {
+          for (long kw = 0; kw < win.kernel[1]; kw++) {
+            Expr v = Exprs.load(src, at.get(0), at.get(1),
+                win.coordinate(0, at.get(2), index(kh), shift[0]),
+                win.coordinate(1, at.get(3), index(kw), shift[1]), at.get(4));
+            best = best == null ? v : nanMax(v, best);
+          }
         }
-      }
-      stmts.add(Nests.nest(o, y.shapeArray(), Nests.store(y, o, best)));
+        return Nests.store(y, at, best);
+      }));
       return stmts.size() == 1 ? stmts.get(0) : Stmt.Block.of(stmts);
     }
     boolean includePad = ctx.attrs().getInt("count_include_pad", 0) == 1;

@@ -106,12 +106,53 @@ final class NchwcWindow {
    */
   Buffer bordered(LoweringContext ctx, Buffer x, double fill, List<Stmt> stmts) {
     Buffer p = ctx.scratch("bordered", x.dtype(), x.dim(0), x.dim(1), padded[0], padded[1], x.dim(4));
-    List<Var> f = Nests.vars(ctx, "p", 5);
-    stmts.add(Nests.nest(f, p.shapeArray(), Nests.store(p, f, Exprs.constant(x.dtype(), fill))));
+    // Only the border is filled (rows above and below, then columns left and right of X): the
+    // interior is X's copy.
+    long[][] rows = {{0, padBegin[0]}, {padBegin[0] + in[0], padded[0]}};
+    for (long[] r : rows) {
+      fill(ctx, p, r[0], r[1], 0, padded[1], fill, stmts);
+    }
+    long[][] cols = {{0, padBegin[1]}, {padBegin[1] + in[1], padded[1]}};
+    for (long[] c : cols) {
+      fill(ctx, p, padBegin[0], padBegin[0] + in[0], c[0], c[1], fill, stmts);
+    }
     List<Var> c = Nests.vars(ctx, "q", 5);
     List<Expr> to = List.of(c.get(0), c.get(1), Exprs.add(c.get(2), index(padBegin[0])),
         Exprs.add(c.get(3), index(padBegin[1])), c.get(4));
     stmts.add(Nests.nest(c, x.shapeArray(), Nests.store(p, to, Exprs.load(x, c))));
     return p;
+  }
+
+  /**
+   * An elementwise nest over blocked {@code y} with its kinds chosen here: one parallel loop over
+   * the output rows {@code (n, cb, oh)}, a serial loop along the row, the lanes vectorized. The
+   * default schedule leaves loops that are not serial alone; it would otherwise fuse the row loop
+   * into the parallel one, and every 16-lane vector would recompute its coordinates by division.
+   * {@code body} gets the index {@code [n, cb, oh, ow, l]}.
+   */
+  static Stmt rows(LoweringContext ctx, Buffer y, java.util.function.Function<List<Expr>, Stmt> body) {
+    Var row = ctx.var("row");
+    Var ow = ctx.var("ow");
+    Var l = ctx.var("l");
+    List<Expr> index = new ArrayList<>(
+        Nests.unflatten(row, new long[] {y.dim(0), y.dim(1), y.dim(2)}));
+    index.add(ow);
+    index.add(l);
+    Stmt s = new Stmt.For(l, y.dim(4), dev.kiln.ir.loop.LoopKind.VECTORIZED, body.apply(index));
+    s = new Stmt.For(ow, y.dim(3), dev.kiln.ir.loop.LoopKind.SERIAL, s);
+    return new Stmt.For(row, y.dim(0) * y.dim(1) * y.dim(2), dev.kiln.ir.loop.LoopKind.PARALLEL, s);
+  }
+
+  /** Appends {@code p[n, cb, h, w, l] = value} for h in [h0, h1), w in [w0, w1), if not empty. */
+  private static void fill(LoweringContext ctx, Buffer p, long h0, long h1, long w0, long w1,
+      double value, List<Stmt> stmts) {
+    if (h1 <= h0 || w1 <= w0) {
+      return;
+    }
+    List<Var> f = Nests.vars(ctx, "p", 5);
+    List<Expr> at = List.of(f.get(0), f.get(1), Exprs.add(f.get(2), index(h0)),
+        Exprs.add(f.get(3), index(w0)), f.get(4));
+    stmts.add(Nests.nest(f, new long[] {p.dim(0), p.dim(1), h1 - h0, w1 - w0, p.dim(4)},
+        Nests.store(p, at, Exprs.constant(p.dtype(), value))));
   }
 }
