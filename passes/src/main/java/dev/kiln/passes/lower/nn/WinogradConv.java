@@ -350,6 +350,122 @@ public final class WinogradConv {
   }
 
   /**
+   * The tolerance of a Winograd convolution, per output {@code [n, m, oh, ow]} (row-major):
+   * {@code gamma(C + 21) * S_w}, with {@code S_w = |A^T| [sum over c (|G||w_c||G^T|) (.)
+   * (|B^T||d_c||B|)] |A|} of the output's tile in double (d_c the tile of the zero-bordered input,
+   * C the input channels; see the class comment): the computed convolution, before the bias, is
+   * within it of the exact one. For tests and for users who want the figure.
+   *
+   * @param x the input {@code [N, C, H, W]}
+   * @param w the weights {@code [M, C, 3, 3]}
+   * @param padBegin the top and left zero padding
+   */
+  public static double[] errorBound(Tile tile, Tensor x, Tensor w, long[] padBegin, long outHeight,
+      long outWidth) {
+    double[][] bt = absolute(tile.bt);
+    double[][] gm = absolute(tile.g);
+    double[][] at = absolute(tile.at);
+    int a = tile.alpha();
+    int m = tile.m;
+    int n = Math.toIntExact(x.shape()[0]);
+    int c = Math.toIntExact(x.shape()[1]);
+    long h = x.shape()[2];
+    long wd = x.shape()[3];
+    int outs = Math.toIntExact(w.shape()[0]);
+    int oh = Math.toIntExact(outHeight);
+    int ow = Math.toIntExact(outWidth);
+    double[][][][] u = new double[outs][c][][];
+    for (int o = 0; o < outs; o++) {
+      for (int ch = 0; ch < c; ch++) {
+        double[][] wt = new double[3][3];
+        for (int r = 0; r < 3; r++) {
+          for (int k = 0; k < 3; k++) {
+            wt[r][k] = Math.abs(w.getDouble(((long) (o * c + ch) * 3 + r) * 3 + k));
+          }
+        }
+        u[o][ch] = product(product(gm, wt), transpose(gm));
+      }
+    }
+    double gamma = gamma(c + 21);
+    double[] bound = new double[n * outs * oh * ow];
+    for (int im = 0; im < n; im++) {
+      for (int ti = 0; ti * m < oh; ti++) {
+        for (int tj = 0; tj * m < ow; tj++) {
+          double[][][] v = new double[c][][];
+          for (int ch = 0; ch < c; ch++) {
+            double[][] d = new double[a][a];
+            for (int i = 0; i < a; i++) {
+              for (int j = 0; j < a; j++) {
+                long row = ti * m + i - padBegin[0];
+                long col = tj * m + j - padBegin[1];
+                if (row >= 0 && row < h && col >= 0 && col < wd) {
+                  d[i][j] = Math.abs(x.getDouble(((im * (long) c + ch) * h + row) * wd + col));
+                }
+              }
+            }
+            v[ch] = product(product(bt, d), transpose(bt));
+          }
+          for (int o = 0; o < outs; o++) {
+            double[][] sum = new double[a][a];
+            for (int ch = 0; ch < c; ch++) {
+              for (int i = 0; i < a; i++) {
+                for (int j = 0; j < a; j++) {
+                  sum[i][j] += u[o][ch][i][j] * v[ch][i][j];
+                }
+              }
+            }
+            double[][] y = product(product(at, sum), transpose(at));
+            for (int i = 0; i < m && ti * m + i < oh; i++) {
+              for (int j = 0; j < m && tj * m + j < ow; j++) {
+                bound[((im * outs + o) * oh + ti * m + i) * ow + tj * m + j] = gamma * y[i][j];
+              }
+            }
+          }
+        }
+      }
+    }
+    return bound;
+  }
+
+  /** {@code n u / (1 - n u)}, u = 2^-24: the relative error bound of n f32 roundings in a row. */
+  public static double gamma(long n) {
+    double nu = n * 0x1p-24;
+    return nu / (1 - nu);
+  }
+
+  private static double[][] product(double[][] p, double[][] q) {
+    double[][] r = new double[p.length][q[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int k = 0; k < q.length; k++) {
+        for (int j = 0; j < q[0].length; j++) {
+          r[i][j] += p[i][k] * q[k][j];
+        }
+      }
+    }
+    return r;
+  }
+
+  private static double[][] transpose(double[][] p) {
+    double[][] r = new double[p[0].length][p.length];
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p[0].length; j++) {
+        r[j][i] = p[i][j];
+      }
+    }
+    return r;
+  }
+
+  private static double[][] absolute(double[][] p) {
+    double[][] r = new double[p.length][p[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p[0].length; j++) {
+        r[i][j] = Math.abs(p[i][j]);
+      }
+    }
+    return r;
+  }
+
+  /**
    * {@code sum over k of coefficients[k] * terms[k]}, in k order, zero coefficients skipped and
    * coefficients of +-1 as additions and subtractions.
    */
