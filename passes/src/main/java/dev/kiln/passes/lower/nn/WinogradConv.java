@@ -51,15 +51,15 @@ import java.util.Optional;
  *
  * <p>Accuracy: the transforms trade multiplications for additions of values of mixed signs and
  * scales, so the error bound grows with the tile: a computed output is within
- * {@code gamma(C + 20) * (|A^T| [sum over c |G||w_c||G^T| (.) |B^T||d_c||B|] |A|)} of the exact one
- * ({@code gamma(n) = n u / (1 - n u)}, u = 2^-24: each of the input transform's two stages sums at
- * most 4 products with one inexact coefficient, the GEMM C, the output transform's stages at most 5
- * products with exact power-of-two coefficients, plus U's rounding and the bias and residual
- * additions). The absolute-value sum on the right is about 4x the direct convolution's |x| * |w|
- * for F(2x2) and about 100x for F(4x4) (which is why no larger tile is offered); the tests check
- * this bound, computed from the transform matrices. An infinite or NaN input spreads to its whole
- * tile (the transforms mix it with its neighbours), so non-finite inputs do not give the
- * reference's outputs.
+ * {@code gamma(C + 21) * S_w}, {@code S_w = |A^T| [sum over c |G||w_c||G^T| (.) |B^T||d_c||B|] |A|},
+ * of the exact one ({@code gamma(n) = n u / (1 - n u)}, u = 2^-24; the count: U's rounding 1,
+ * each of the input transform's two stages at most 4 (a sum of at most 4 products, one
+ * coefficient inexact), the GEMM C + 1, each of the output transform's stages at most 5 (exact
+ * power-of-two coefficients), the bias and the residual 2). S_w is about 7x the direct
+ * convolution's {@code |x| * |w|} for F(2x2) and about 80x for F(4x4) on uniform data (which is
+ * why no larger tile is offered); {@link #errorBound} computes it, and the tests check against it.
+ * An infinite or NaN input spreads to its whole tile (the transforms mix it with its
+ * neighbours), so non-finite inputs do not give the reference's outputs.
  */
 public final class WinogradConv {
   private WinogradConv() {}
@@ -214,17 +214,28 @@ public final class WinogradConv {
                   Nests.store(d, List.of(n, c, z.get(0), z.get(1), z.get(2)), Exprs.constant(DType.F32, 0)))))));
     }
     {
+      // Per input row h and column phase s, one loop over the columns w = k * m + s' of that
+      // phase inside the image: no conditional and no division in the inner loop.
       Var n = ctx.var("n");
       Var c = ctx.var("c");
       Var h = ctx.var("h");
-      Var x = ctx.var("w");
       Expr row = Exprs.add(h, index(g.padBegin[0]));
-      Expr col = Exprs.add(x, index(g.padBegin[1]));
-      Expr at = Exprs.add(Exprs.mul(Nests.floorDiv(row, index(m)), index(ww)), Nests.floorDiv(col, index(m)));
-      Stmt copy = Nests.store(d, List.of(n, c, Nests.floorMod(row, index(m)), Nests.floorMod(col, index(m)), at),
-          Exprs.load(g.x, n, c, h, x));
+      Expr rowAt = Exprs.mul(Nests.floorDiv(row, index(m)), index(ww));
+      List<Stmt> phases = new ArrayList<>();
+      for (int s = 0; s < m; s++) {
+        long first = Math.max(0, Math.floorDiv(g.padBegin[1] - s + m - 1, m));
+        long last = Math.floorDiv(g.in[1] - 1 + g.padBegin[1] - s, m);
+        if (last < first) {
+          continue;
+        }
+        Var k = ctx.var("k");
+        Expr from = Exprs.add(Exprs.mul(k, index(m)), index(first * m + s - g.padBegin[1]));
+        phases.add(new Stmt.For(k, last - first + 1, LoopKind.SERIAL, Nests.store(d,
+            List.of(n, c, Nests.floorMod(row, index(m)), index(s), Exprs.add(rowAt, Exprs.add(k, index(first)))),
+            Exprs.load(g.x, n, c, h, from))));
+      }
       stmts.add(imagesThenParallel(n, g.batch, c, g.channels,
-          new Stmt.For(h, g.in[0], LoopKind.SERIAL, new Stmt.For(x, g.in[1], LoopKind.SERIAL, copy))));
+          new Stmt.For(h, g.in[0], LoopKind.SERIAL, Stmt.Block.of(phases))));
     }
 
     // 2. The input transform V = B^T d B, separably: rows first, for each of the m column phases
@@ -324,22 +335,28 @@ public final class WinogradConv {
           new Stmt.For(t, slots, LoopKind.VECTORIZED, Stmt.Block.of(body)))));
     }
 
-    // 5. The tiles into Y with the epilogue: bias, residual, activation.
+    // 5. The tiles into Y with the epilogue: bias, residual, activation; per output row and
+    // column phase j one loop over the tiles (ow = tw * m + j), without divisions inside.
     {
       Var n = ctx.var("n");
       Var o = ctx.var("o");
       Var oh = ctx.var("oh");
-      Var ow = ctx.var("ow");
-      Expr tileAt = Exprs.add(Exprs.mul(Nests.floorDiv(oh, index(m)), index(ww)), Nests.floorDiv(ow, index(m)));
-      Expr value = Exprs.load(yt, n, o, Nests.floorMod(oh, index(m)), Nests.floorMod(ow, index(m)), tileAt);
-      if (epilogue.bias().isPresent()) {
-        value = Exprs.add(value, Exprs.load(epilogue.bias().get(), o));
+      Expr tileRow = Exprs.mul(Nests.floorDiv(oh, index(m)), index(ww));
+      List<Stmt> phases = new ArrayList<>();
+      for (int j = 0; j < m && j < g.out[1]; j++) {
+        Var tw = ctx.var("tw");
+        Expr ow = Exprs.add(Exprs.mul(tw, index(m)), index(j));
+        Expr value = Exprs.load(yt, n, o, Nests.floorMod(oh, index(m)), index(j), Exprs.add(tileRow, tw));
+        if (epilogue.bias().isPresent()) {
+          value = Exprs.add(value, Exprs.load(epilogue.bias().get(), o));
+        }
+        List<Expr> yIndex = List.of(n, o, oh, ow);
+        Optional<Expr> residual = epilogue.residual().map(rb -> Exprs.load(rb, yIndex));
+        phases.add(new Stmt.For(tw, ceil(g.out[1] - j, m), LoopKind.SERIAL,
+            Nests.store(g.y, yIndex, epilogue.afterBias(value, residual))));
       }
-      List<Expr> yIndex = List.of(n, o, oh, ow);
-      Optional<Expr> residual = epilogue.residual().map(rb -> Exprs.load(rb, yIndex));
       stmts.add(imagesThenParallel(n, g.batch, o, g.outChannels,
-          new Stmt.For(oh, g.out[0], LoopKind.SERIAL, new Stmt.For(ow, g.out[1], LoopKind.SERIAL,
-              Nests.store(g.y, yIndex, epilogue.afterBias(value, residual))))));
+          new Stmt.For(oh, g.out[0], LoopKind.SERIAL, Stmt.Block.of(phases))));
     }
     return Stmt.Block.of(stmts);
   }
