@@ -174,11 +174,14 @@ class WinogradLoweringTest {
   }
 
   @Test
-  void theCostModelPicksWinogradForResNetLayersAndIm2colForTinyOnes() {
+  void theCostModelPicksPerLayer() {
     Random rnd = new Random(6);
     Attributes pad1 = Attributes.builder().putInts("pads", dims(1, 1, 1, 1)).build();
     assertEquals(Algorithm.WINOGRAD_F4, chosen(dims(1, 64, 56, 56), 64, pad1, rnd));
     assertEquals(Algorithm.WINOGRAD_F4, chosen(dims(1, 128, 28, 28), 128, pad1, rnd));
+    assertEquals(Algorithm.WINOGRAD_F2, chosen(dims(1, 256, 14, 14), 256, pad1, rnd));
+    // 7x7: 6 tile slots per F(4x4) position, 20 per F(2x2), each a GEMM panel of 32 columns.
+    assertEquals(Algorithm.IM2COL_GEMM, chosen(dims(1, 512, 7, 7), 512, pad1, rnd));
     assertEquals(Algorithm.IM2COL_GEMM, chosen(dims(1, 3, 9, 9), 4, pad1, rnd));
   }
 
