@@ -17,6 +17,8 @@ import dev.kiln.ir.op.OpRegistry;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.TensorType;
+import dev.kiln.passes.lower.nn.ConvLowerings;
+import dev.kiln.passes.lower.nn.WinogradConv;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,6 +94,69 @@ class CompiledConvTest {
             + a + " (tolerance " + tol + ")");
       }
     }));
+  }
+
+  /**
+   * Winograd F(2x2) and F(4x4), forced ({@code kiln.conv.algorithm}), compiled with 2 threads:
+   * partial tiles, channels that are no multiple of the vector width, positions parallel (small
+   * GEMMs) and one large GEMM per position split over the threads. Tolerance: the transform's
+   * bound (WinogradConv.errorBound) plus the bias's and the reference's roundings.
+   */
+  @TestFactory
+  Stream<DynamicTest> winogradCompiledMatchesTheReferenceWithinTheTransformBound() {
+    ModelOptions options = ModelOptions.defaults().withEngine(ModelOptions.Engine.COMPILED).withThreads(2);
+    List<Spec> specs = List.of(
+        new Spec("19 -> 21 channels 13x17 pad 1 batch 2", dims(2, 19, 13, 17), dims(21, 19, 3, 3),
+            attrs().putInts("pads", dims(1, 1, 1, 1)).build()),
+        new Spec("32 -> 40 channels 28x28 pad 1", dims(1, 32, 28, 28), dims(40, 32, 3, 3),
+            attrs().putInts("pads", dims(1, 1, 1, 1)).build()),
+        new Spec("128 -> 128 channels 28x27 pad 0", dims(1, 128, 28, 27), dims(128, 128, 3, 3), Attributes.EMPTY));
+    List<DynamicTest> tests = new java.util.ArrayList<>();
+    for (String algorithm : List.of("WINOGRAD_F2", "WINOGRAD_F4")) {
+      for (Spec spec : specs) {
+        tests.add(DynamicTest.dynamicTest(algorithm + " " + spec.name(), () -> {
+          Random rnd = new Random(spec.name().hashCode());
+          Tensor w = uniform(spec.w(), rnd);
+          Graph g = graph(spec, w);
+          Map<String, Tensor> in = new LinkedHashMap<>();
+          in.put("x", uniform(spec.x(), rnd));
+          in.put("b", uniform(dims(spec.w()[0]), rnd));
+          Map<String, Tensor> absIn = new LinkedHashMap<>();
+          in.forEach((k, v) -> absIn.put(k, abs(v)));
+          Tensor expected = new ReferenceInterpreter(g, OpRegistry.standard()).run(in).get("y");
+          Tensor direct = new ReferenceInterpreter(graph(spec, abs(w)), OpRegistry.standard()).run(absIn).get("y");
+          String old = System.getProperty(ConvLowerings.FORCE_PROPERTY);
+          Tensor actual;
+          System.setProperty(ConvLowerings.FORCE_PROPERTY, algorithm);
+          try {
+            actual = Kiln.fromGraph(g, options).run(in).get("y");
+          } finally {
+            if (old == null) {
+              System.clearProperty(ConvLowerings.FORCE_PROPERTY);
+            } else {
+              System.setProperty(ConvLowerings.FORCE_PROPERTY, old);
+            }
+          }
+          long[] pads = spec.attrs().getInts("pads").orElse(dims(0, 0, 0, 0));
+          long[] shape = expected.shape();
+          double[] bound = WinogradConv.errorBound(
+              algorithm.equals("WINOGRAD_F2") ? WinogradConv.Tile.F2 : WinogradConv.Tile.F4, in.get("x"), w,
+              new long[] {pads[0], pads[1]}, shape[2], shape[3]);
+          long plane = shape[2] * shape[3];
+          for (long i = 0; i < expected.size(); i++) {
+            double b = Math.abs(in.get("b").getDouble((i / plane) % shape[1]));
+            // The bias's addition (one rounding) and the reference's (double sums rounded once).
+            double tol = bound[(int) i] + WinogradConv.gamma(spec.w()[1] + 21) * b
+                + WinogradConv.gamma(2) * direct.getDouble(i);
+            double e = expected.getDouble(i);
+            double a = actual.getDouble(i);
+            assertTrue(Math.abs(e - a) <= tol, algorithm + " " + spec.name() + ": element " + i + " expected " + e
+                + " but compiled gave " + a + " (tolerance " + tol + ")");
+          }
+        }));
+      }
+    }
+    return tests.stream();
   }
 
   private static Graph graph(Spec spec, Tensor w) {

@@ -174,11 +174,14 @@ class WinogradLoweringTest {
   }
 
   @Test
-  void theCostModelPicksWinogradForResNetLayersAndIm2colForTinyOnes() {
+  void theCostModelPicksPerLayer() {
     Random rnd = new Random(6);
     Attributes pad1 = Attributes.builder().putInts("pads", dims(1, 1, 1, 1)).build();
     assertEquals(Algorithm.WINOGRAD_F4, chosen(dims(1, 64, 56, 56), 64, pad1, rnd));
     assertEquals(Algorithm.WINOGRAD_F4, chosen(dims(1, 128, 28, 28), 128, pad1, rnd));
+    assertEquals(Algorithm.WINOGRAD_F2, chosen(dims(1, 256, 14, 14), 256, pad1, rnd));
+    // 7x7: 6 tile slots per F(4x4) position, 20 per F(2x2), each a GEMM panel of 32 columns.
+    assertEquals(Algorithm.IM2COL_GEMM, chosen(dims(1, 512, 7, 7), 512, pad1, rnd));
     assertEquals(Algorithm.IM2COL_GEMM, chosen(dims(1, 3, 9, 9), 4, pad1, rnd));
   }
 
@@ -238,13 +241,22 @@ class WinogradLoweringTest {
     assertTrue(p.constants().keySet().stream().anyMatch(b -> b.name().equals("y.u")),
         "not lowered by Winograd:\n" + p);
     Tensor actual = LoopInterpreter.run(p, in).values().iterator().next();
+    long[] pads = spec.pads();
+    long outHeight = spec.x()[2] + pads[0] + pads[2] - 2;
+    long outWidth = spec.x()[3] + pads[1] + pads[3] - 2;
+    double[] winograd = WinogradConv.errorBound(tile, in.get("x"), w, new long[] {pads[0], pads[1]},
+        outHeight, outWidth);
     double[][] bounds = bounds(spec, tile, in.get("x"), w, Optional.ofNullable(in.get("b")),
         Optional.ofNullable(in.get("z")));
     long channels = spec.x()[1];
     double gammaWinograd = gamma(channels + 21);
     double gammaReference = gamma(2);
     for (long i = 0; i < expected.size(); i++) {
-      double bound = gammaWinograd * bounds[0][(int) i] + gammaReference * bounds[1][(int) i];
+      // S_w computed here independently: WinogradConv.errorBound must agree.
+      double sw = bounds[0][(int) i];
+      double extra = bounds[2][(int) i];
+      assertEquals(gammaWinograd * sw, winograd[(int) i], 1e-9 * winograd[(int) i], "errorBound at " + i);
+      double bound = gammaWinograd * (sw + extra) + gammaReference * (bounds[1][(int) i] + extra);
       double e = expected.getDouble(i);
       double a = actual.getDouble(i);
       assertTrue(Math.abs(e - a) <= bound, algorithm + " " + spec.name() + ": element " + i + " expected " + e
@@ -257,7 +269,7 @@ class WinogradLoweringTest {
   }
 
   /**
-   * Per output: {S_w + |b| + |z|, S + |b| + |z|} of the class comment, in double.
+   * Per output: {S_w, S, |b| + |z|} of the class comment, in double.
    */
   static double[][] bounds(Spec spec, WinogradConv.Tile tile, Tensor x, Tensor w, Optional<Tensor> b,
       Optional<Tensor> z) {
@@ -277,6 +289,7 @@ class WinogradLoweringTest {
     int ow = (int) (wd + pads[1] + pads[3] - 2);
     double[] sw = new double[n * outs * oh * ow];
     double[] sd = new double[sw.length];
+    double[] ex = new double[sw.length];
     double[][][][] ug = new double[outs][c][][];
     for (int o = 0; o < outs; o++) {
       for (int ch = 0; ch < c; ch++) {
@@ -351,13 +364,13 @@ class WinogradLoweringTest {
             int at0 = ((im * outs + o) * oh + r) * ow + q;
             double extra = (b.isPresent() ? Math.abs(b.get().getDouble(o)) : 0)
                 + (z.isPresent() ? Math.abs(z.get().getDouble(at0)) : 0);
-            sd[at0] = s + extra;
-            sw[at0] += extra;
+            sd[at0] = s;
+            ex[at0] = extra;
           }
         }
       }
     }
-    return new double[][] {sw, sd};
+    return new double[][] {sw, sd, ex};
   }
 
   static Graph convGraph(long[] x, long m, Attributes attrs, Tensor w, boolean bias, boolean fused) {

@@ -5,12 +5,15 @@ package dev.kiln.passes.lower.nn;
  * {@link ConvLowerings#choose} picks im2col or Winograd per layer: multiply-adds of the generated
  * GEMM, plus the elements each kernel's other nests move, each kind at its own measured rate.
  *
- * <p>Calibration (AMD EPYC with AVX-512, JDK 25, 1 thread, thread CPU time p10 of
- * {@code kiln bench} on the ResNet-18 3x3 layers of /work/shared/models, each algorithm forced with
- * {@code -Dkiln.conv.algorithm}): the GEMM runs about 55 G multiply-adds/s on im2col's large
- * products and about 40 G on Winograd's per-position ones (K = C and n = the tiles: smaller
- * blocks, packing of A per call); vectorized copies and transforms move an element in about 0.1 ns,
- * the scalar phase split and epilogue nests in about 0.7 ns.
+ * <p>Calibration (AMD EPYC with AVX-512, JDK 25, 1 thread; {@code kiln bench} p10 on the
+ * ResNet-18 3x3 layers of /work/shared/models, each algorithm forced with
+ * {@code -Dkiln.conv.algorithm}, at load average 13 to 20, so rough): im2col at 64x56 took 2.25
+ * to 2.85 ms for 115.6 M multiply-adds (the model: 2.33 ms, GEMM at 55 G multiply-adds/s plus its
+ * copies); Winograd F(4x4) at 64x56 1.43 to 2.0 ms (the model: 1.37 ms: 36 GEMMs of 64 x 64 x 224
+ * padded columns at 40 G/s, smaller blocks and A packed per call, 0.83 ms, plus the transforms,
+ * 0.1 ns per vectorized element and 0.7 ns per scalar one). The models' ratios, not their
+ * absolute values, make the choice: F(4x4) from 56x56 to 28x28, F(2x2) at 14x14, im2col at 7x7
+ * and for few channels (below about 32, where the transforms cost more than they save).
  */
 final class ConvCostModel {
   private ConvCostModel() {}
@@ -20,6 +23,13 @@ final class ConvCostModel {
    * PARALLEL_FLOPS, 2^22 flops), so Winograd parallelizes over its positions instead.
    */
   static final long PARALLEL_GEMM_FLOPS = 1L << 22;
+
+  /**
+   * The width of the generated GEMM's column panels (GemmParams' nr: 2 vectors of 16 floats on
+   * AVX-512): a product of n columns costs as much as one of n rounded up to it, which is what
+   * makes Winograd lose at 7x7 (6 tile slots per position for F(4x4), computed as 32).
+   */
+  static final long GEMM_COLUMNS = 32;
 
   /** ns per multiply-add of a large GEMM (im2col's). */
   static final double GEMM_NS = 1 / 55.0;
@@ -42,8 +52,13 @@ final class ConvCostModel {
     }
     double copies = (g.needsPadding ? (double) g.batch * g.channels * padded * 2 : 0)
         + g.channels * taps * positions;
-    return GEMM_NS * g.outChannels * g.channels * taps * positions + VECTOR_NS * copies
+    double columns = roundUp(g.outputPositions()) * g.batch;
+    return GEMM_NS * g.outChannels * g.channels * taps * columns + VECTOR_NS * copies
         + GEMM_CALL_NS * g.batch * g.group;
+  }
+
+  private static double roundUp(long columns) {
+    return (double) ((columns + GEMM_COLUMNS - 1) / GEMM_COLUMNS * GEMM_COLUMNS);
   }
 
   /**
@@ -62,7 +77,7 @@ final class ConvCostModel {
     double zero = (double) g.batch * g.channels * m * m * grid.plane();
     double inputTransform = g.channels * slots * a * a * 2;
     double outputTransform = g.outChannels * slots * (a * a + m * m);
-    double gemm = a * a * g.outChannels * g.channels * slots;
+    double gemm = a * a * g.outChannels * g.channels * roundUp(g.batch * grid.slots());
     return SMALL_GEMM_NS * gemm + GEMM_CALL_NS * a * a
         + VECTOR_NS * (zero + inputTransform + outputTransform) + SCALAR_NS * (inputs + outputs);
   }

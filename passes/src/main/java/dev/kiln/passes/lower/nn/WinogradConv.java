@@ -51,15 +51,15 @@ import java.util.Optional;
  *
  * <p>Accuracy: the transforms trade multiplications for additions of values of mixed signs and
  * scales, so the error bound grows with the tile: a computed output is within
- * {@code gamma(C + 20) * (|A^T| [sum over c |G||w_c||G^T| (.) |B^T||d_c||B|] |A|)} of the exact one
- * ({@code gamma(n) = n u / (1 - n u)}, u = 2^-24: each of the input transform's two stages sums at
- * most 4 products with one inexact coefficient, the GEMM C, the output transform's stages at most 5
- * products with exact power-of-two coefficients, plus U's rounding and the bias and residual
- * additions). The absolute-value sum on the right is about 4x the direct convolution's |x| * |w|
- * for F(2x2) and about 100x for F(4x4) (which is why no larger tile is offered); the tests check
- * this bound, computed from the transform matrices. An infinite or NaN input spreads to its whole
- * tile (the transforms mix it with its neighbours), so non-finite inputs do not give the
- * reference's outputs.
+ * {@code gamma(C + 21) * S_w}, {@code S_w = |A^T| [sum over c |G||w_c||G^T| (.) |B^T||d_c||B|] |A|},
+ * of the exact one ({@code gamma(n) = n u / (1 - n u)}, u = 2^-24; the count: U's rounding 1,
+ * each of the input transform's two stages at most 4 (a sum of at most 4 products, one
+ * coefficient inexact), the GEMM C + 1, each of the output transform's stages at most 5 (exact
+ * power-of-two coefficients), the bias and the residual 2). S_w is about 7x the direct
+ * convolution's {@code |x| * |w|} for F(2x2) and about 80x for F(4x4) on uniform data (which is
+ * why no larger tile is offered); {@link #errorBound} computes it, and the tests check against it.
+ * An infinite or NaN input spreads to its whole tile (the transforms mix it with its
+ * neighbours), so non-finite inputs do not give the reference's outputs.
  */
 public final class WinogradConv {
   private WinogradConv() {}
@@ -214,17 +214,28 @@ public final class WinogradConv {
                   Nests.store(d, List.of(n, c, z.get(0), z.get(1), z.get(2)), Exprs.constant(DType.F32, 0)))))));
     }
     {
+      // Per input row h and column phase s, one loop over the columns w = k * m + s' of that
+      // phase inside the image: no conditional and no division in the inner loop.
       Var n = ctx.var("n");
       Var c = ctx.var("c");
       Var h = ctx.var("h");
-      Var x = ctx.var("w");
       Expr row = Exprs.add(h, index(g.padBegin[0]));
-      Expr col = Exprs.add(x, index(g.padBegin[1]));
-      Expr at = Exprs.add(Exprs.mul(Nests.floorDiv(row, index(m)), index(ww)), Nests.floorDiv(col, index(m)));
-      Stmt copy = Nests.store(d, List.of(n, c, Nests.floorMod(row, index(m)), Nests.floorMod(col, index(m)), at),
-          Exprs.load(g.x, n, c, h, x));
+      Expr rowAt = Exprs.mul(Nests.floorDiv(row, index(m)), index(ww));
+      List<Stmt> phases = new ArrayList<>();
+      for (int s = 0; s < m; s++) {
+        long first = Math.max(0, Math.floorDiv(g.padBegin[1] - s + m - 1, m));
+        long last = Math.floorDiv(g.in[1] - 1 + g.padBegin[1] - s, m);
+        if (last < first) {
+          continue;
+        }
+        Var k = ctx.var("k");
+        Expr from = Exprs.add(Exprs.mul(k, index(m)), index(first * m + s - g.padBegin[1]));
+        phases.add(new Stmt.For(k, last - first + 1, LoopKind.SERIAL, Nests.store(d,
+            List.of(n, c, Nests.floorMod(row, index(m)), index(s), Exprs.add(rowAt, Exprs.add(k, index(first)))),
+            Exprs.load(g.x, n, c, h, from))));
+      }
       stmts.add(imagesThenParallel(n, g.batch, c, g.channels,
-          new Stmt.For(h, g.in[0], LoopKind.SERIAL, new Stmt.For(x, g.in[1], LoopKind.SERIAL, copy))));
+          new Stmt.For(h, g.in[0], LoopKind.SERIAL, Stmt.Block.of(phases))));
     }
 
     // 2. The input transform V = B^T d B, separably: rows first, for each of the m column phases
@@ -324,22 +335,28 @@ public final class WinogradConv {
           new Stmt.For(t, slots, LoopKind.VECTORIZED, Stmt.Block.of(body)))));
     }
 
-    // 5. The tiles into Y with the epilogue: bias, residual, activation.
+    // 5. The tiles into Y with the epilogue: bias, residual, activation; per output row and
+    // column phase j one loop over the tiles (ow = tw * m + j), without divisions inside.
     {
       Var n = ctx.var("n");
       Var o = ctx.var("o");
       Var oh = ctx.var("oh");
-      Var ow = ctx.var("ow");
-      Expr tileAt = Exprs.add(Exprs.mul(Nests.floorDiv(oh, index(m)), index(ww)), Nests.floorDiv(ow, index(m)));
-      Expr value = Exprs.load(yt, n, o, Nests.floorMod(oh, index(m)), Nests.floorMod(ow, index(m)), tileAt);
-      if (epilogue.bias().isPresent()) {
-        value = Exprs.add(value, Exprs.load(epilogue.bias().get(), o));
+      Expr tileRow = Exprs.mul(Nests.floorDiv(oh, index(m)), index(ww));
+      List<Stmt> phases = new ArrayList<>();
+      for (int j = 0; j < m && j < g.out[1]; j++) {
+        Var tw = ctx.var("tw");
+        Expr ow = Exprs.add(Exprs.mul(tw, index(m)), index(j));
+        Expr value = Exprs.load(yt, n, o, Nests.floorMod(oh, index(m)), index(j), Exprs.add(tileRow, tw));
+        if (epilogue.bias().isPresent()) {
+          value = Exprs.add(value, Exprs.load(epilogue.bias().get(), o));
+        }
+        List<Expr> yIndex = List.of(n, o, oh, ow);
+        Optional<Expr> residual = epilogue.residual().map(rb -> Exprs.load(rb, yIndex));
+        phases.add(new Stmt.For(tw, ceil(g.out[1] - j, m), LoopKind.SERIAL,
+            Nests.store(g.y, yIndex, epilogue.afterBias(value, residual))));
       }
-      List<Expr> yIndex = List.of(n, o, oh, ow);
-      Optional<Expr> residual = epilogue.residual().map(rb -> Exprs.load(rb, yIndex));
       stmts.add(imagesThenParallel(n, g.batch, o, g.outChannels,
-          new Stmt.For(oh, g.out[0], LoopKind.SERIAL, new Stmt.For(ow, g.out[1], LoopKind.SERIAL,
-              Nests.store(g.y, yIndex, epilogue.afterBias(value, residual))))));
+          new Stmt.For(oh, g.out[0], LoopKind.SERIAL, Stmt.Block.of(phases))));
     }
     return Stmt.Block.of(stmts);
   }
@@ -347,6 +364,122 @@ public final class WinogradConv {
   /** {@code for n (serial) { for c (parallel) { body } }}. */
   private static Stmt imagesThenParallel(Var n, long images, Var c, long channels, Stmt body) {
     return new Stmt.For(n, images, LoopKind.SERIAL, new Stmt.For(c, channels, LoopKind.PARALLEL, body));
+  }
+
+  /**
+   * The tolerance of a Winograd convolution, per output {@code [n, m, oh, ow]} (row-major):
+   * {@code gamma(C + 21) * S_w}, with {@code S_w = |A^T| [sum over c (|G||w_c||G^T|) (.)
+   * (|B^T||d_c||B|)] |A|} of the output's tile in double (d_c the tile of the zero-bordered input,
+   * C the input channels; see the class comment): the computed convolution, before the bias, is
+   * within it of the exact one. For tests and for users who want the figure.
+   *
+   * @param x the input {@code [N, C, H, W]}
+   * @param w the weights {@code [M, C, 3, 3]}
+   * @param padBegin the top and left zero padding
+   */
+  public static double[] errorBound(Tile tile, Tensor x, Tensor w, long[] padBegin, long outHeight,
+      long outWidth) {
+    double[][] bt = absolute(tile.bt);
+    double[][] gm = absolute(tile.g);
+    double[][] at = absolute(tile.at);
+    int a = tile.alpha();
+    int m = tile.m;
+    int n = Math.toIntExact(x.shape()[0]);
+    int c = Math.toIntExact(x.shape()[1]);
+    long h = x.shape()[2];
+    long wd = x.shape()[3];
+    int outs = Math.toIntExact(w.shape()[0]);
+    int oh = Math.toIntExact(outHeight);
+    int ow = Math.toIntExact(outWidth);
+    double[][][][] u = new double[outs][c][][];
+    for (int o = 0; o < outs; o++) {
+      for (int ch = 0; ch < c; ch++) {
+        double[][] wt = new double[3][3];
+        for (int r = 0; r < 3; r++) {
+          for (int k = 0; k < 3; k++) {
+            wt[r][k] = Math.abs(w.getDouble(((long) (o * c + ch) * 3 + r) * 3 + k));
+          }
+        }
+        u[o][ch] = product(product(gm, wt), transpose(gm));
+      }
+    }
+    double gamma = gamma(c + 21);
+    double[] bound = new double[n * outs * oh * ow];
+    for (int im = 0; im < n; im++) {
+      for (int ti = 0; ti * m < oh; ti++) {
+        for (int tj = 0; tj * m < ow; tj++) {
+          double[][][] v = new double[c][][];
+          for (int ch = 0; ch < c; ch++) {
+            double[][] d = new double[a][a];
+            for (int i = 0; i < a; i++) {
+              for (int j = 0; j < a; j++) {
+                long row = ti * m + i - padBegin[0];
+                long col = tj * m + j - padBegin[1];
+                if (row >= 0 && row < h && col >= 0 && col < wd) {
+                  d[i][j] = Math.abs(x.getDouble(((im * (long) c + ch) * h + row) * wd + col));
+                }
+              }
+            }
+            v[ch] = product(product(bt, d), transpose(bt));
+          }
+          for (int o = 0; o < outs; o++) {
+            double[][] sum = new double[a][a];
+            for (int ch = 0; ch < c; ch++) {
+              for (int i = 0; i < a; i++) {
+                for (int j = 0; j < a; j++) {
+                  sum[i][j] += u[o][ch][i][j] * v[ch][i][j];
+                }
+              }
+            }
+            double[][] y = product(product(at, sum), transpose(at));
+            for (int i = 0; i < m && ti * m + i < oh; i++) {
+              for (int j = 0; j < m && tj * m + j < ow; j++) {
+                bound[((im * outs + o) * oh + ti * m + i) * ow + tj * m + j] = gamma * y[i][j];
+              }
+            }
+          }
+        }
+      }
+    }
+    return bound;
+  }
+
+  /** {@code n u / (1 - n u)}, u = 2^-24: the relative error bound of n f32 roundings in a row. */
+  public static double gamma(long n) {
+    double nu = n * 0x1p-24;
+    return nu / (1 - nu);
+  }
+
+  private static double[][] product(double[][] p, double[][] q) {
+    double[][] r = new double[p.length][q[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int k = 0; k < q.length; k++) {
+        for (int j = 0; j < q[0].length; j++) {
+          r[i][j] += p[i][k] * q[k][j];
+        }
+      }
+    }
+    return r;
+  }
+
+  private static double[][] transpose(double[][] p) {
+    double[][] r = new double[p[0].length][p.length];
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p[0].length; j++) {
+        r[j][i] = p[i][j];
+      }
+    }
+    return r;
+  }
+
+  private static double[][] absolute(double[][] p) {
+    double[][] r = new double[p.length][p[0].length];
+    for (int i = 0; i < p.length; i++) {
+      for (int j = 0; j < p[0].length; j++) {
+        r[i][j] = Math.abs(p[i][j]);
+      }
+    }
+    return r;
   }
 
   /**
