@@ -77,9 +77,13 @@ public final class ConvGenerator {
     this.methodNames = methodNames;
   }
 
-  /** The default register blocking: up to 4 output-channel blocks, 4 lanes per step. */
+  /**
+   * The default register blocking: up to 4 output-channel blocks, one lane per step. Unrolling
+   * the lanes makes the microkernel too large for C1 ("out of virtual registers"), and a method
+   * C1 gives up on may run unoptimized for a long time before C2 takes it (measured: 100x slower).
+   */
   public ConvGenerator(int lanes, long l1, NameAllocator methodNames) {
-    this(lanes, l1, 4, 4, methodNames);
+    this(lanes, l1, 4, 1, methodNames);
   }
 
   /** Whether the generator can take {@code spec} (else the emitter writes plain loops). */
@@ -383,6 +387,82 @@ public final class ConvGenerator {
         border(c, vv, masked);
         c.endControlFlow();
       }
+      StringBuilder addends = new StringBuilder();
+      for (int a = 0; a < spec.addends().size(); a++) {
+        addends.append(", x").append(a).append(", xr").append(a);
+      }
+      c.beginControlFlow("if (last)");
+      c.addStatement("$L(y, yr$L)", epilogueMethod(vv, masked), addends);
+      c.endControlFlow();
+    }
+
+    /**
+     * The epilogue over one finished output row of {@code vv} blocks while it is in L1 (a
+     * separate method keeps the microkernel small enough for C1, see the constructor); lanes past
+     * M of a masked last block get 0.
+     */
+    private String epilogueMethod(int vv, boolean masked) {
+      String key = "epi" + vv + (masked ? "m" : "");
+      String known = micros.get(key);
+      if (known != null) {
+        return known;
+      }
+      String name = methodNames.newName("convEpilogue" + vv);
+      micros.put(key, name);
+      long outPlane = (long) spec.outHeight() * spec.outWidth() * b;
+      Map<Local, String> names = new LinkedHashMap<>();
+      names.put(spec.acc(), "eAcc");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        names.put(spec.addends().get(a).local(), "eX" + a);
+      }
+      Optional<CodeBlock> vector = epilogue.vector(names, S);
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (int j = 0; j < vv; j++) {
+        boolean maskThis = masked && j == vv - 1;
+        if (spec.plainEpilogue() && !maskThis) {
+          continue;
+        }
+        c.beginControlFlow("for (int i = 0; i < $L; i++)", spec.outWidth());
+        c.addStatement("final int e = yi + $L + i * $L", j * outPlane, b);
+        if (vector.isPresent() || spec.plainEpilogue()) {
+          c.addStatement("final $T eAcc = $T.fromArray($L, y, e)", FV, FV, S);
+          for (int a = 0; a < spec.addends().size(); a++) {
+            Stmt.ConvAddend ad = spec.addends().get(a);
+            c.addStatement("final $T eX$L = $T.fromArray($L, x$L, xi$L + $L)", FV, a, FV, S, a, a,
+                ad.perChannel() ? CodeBlock.of("$L", j * b) : CodeBlock.of("e - yi"));
+          }
+          CodeBlock value = spec.plainEpilogue() ? CodeBlock.of("eAcc") : vector.get();
+          if (maskThis) {
+            c.addStatement("$T.zero($L).blend($L, $L.indexInRange(0, $L)).intoArray(y, e)", FV, S, value, S,
+                lastLanes);
+          } else {
+            c.addStatement("($L).intoArray(y, e)", value);
+          }
+        } else {
+          c.beginControlFlow("for (int q = 0; q < $L; q++)", maskThis ? lastLanes : b);
+          c.addStatement("final float eAcc = y[e + q]");
+          for (int a = 0; a < spec.addends().size(); a++) {
+            Stmt.ConvAddend ad = spec.addends().get(a);
+            c.addStatement("final float eX$L = x$L[xi$L + $L + q]", a, a, a,
+                ad.perChannel() ? CodeBlock.of("$L", j * b) : CodeBlock.of("e - yi"));
+          }
+          c.addStatement("y[e + q] = $L", epilogue.scalar(names));
+          c.endControlFlow();
+          if (maskThis) {
+            c.addStatement("$T.fill(y, e + $L, e + $L, 0f)", java.util.Arrays.class, lastLanes, b);
+          }
+        }
+        c.endControlFlow();
+      }
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("The epilogue on one output row of $L blocks at y[yi].\n", vv)
+          .addParameter(float[].class, "y").addParameter(int.class, "yi");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xi" + a);
+      }
+      methods.add(m.addCode(c.build()).build());
+      return name;
     }
 
     /** A pixel with some kw taps outside the image: the one-pixel kernel over the clipped taps. */
@@ -405,13 +485,13 @@ public final class ConvGenerator {
           addends.append(" + ").append(ow).append(" * ").append(b);
         }
       }
-      c.addStatement("$L(x, $L, w, wc, y, yr + $L * $L, khLo, khHi, $L, $L, icbN, first, last$L)", micro, xi,
-          ow, b, kwLo, kwHi, addends);
+      c.addStatement("$L(x, $L, w, wc, y, yr + $L * $L, khLo, khHi, $L, $L, icbN, first)", micro, xi,
+          ow, b, kwLo, kwHi);
     }
 
     /** The p x vv register block (memoized per convolution). */
     private String micro(int p, int vv, boolean masked) {
-      String key = p + "x" + vv + (masked ? "m" : "");
+      String key = p + "x" + vv;
       String known = micros.get(key);
       if (known != null) {
         return known;
@@ -457,78 +537,23 @@ public final class ConvGenerator {
       c.endControlFlow();
       c.endControlFlow();
       c.endControlFlow();
-      c.beginControlFlow("if (last)");
-      store(c, p, vv, masked, outPlane);
-      c.nextControlFlow("else");
       for (int i = 0; i < p; i++) {
         for (int j = 0; j < vv; j++) {
           c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);
         }
       }
-      c.endControlFlow();
       MethodSpec.Builder m = MethodSpec.methodBuilder(name)
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-          .addJavadoc("$L pixels x $L output blocks$L, taps kh in [khLo, khHi), kw in [kwLo, kwHi), icbN input\n"
-              + "blocks; the first chunk starts the sums, the last applies the epilogue.\n", p, vv,
-              masked ? " (the last masked)" : "")
+          .addJavadoc("$L pixels x $L output blocks, taps kh in [khLo, khHi), kw in [kwLo, kwHi), icbN input\n"
+              + "blocks; the first chunk starts the sums.\n", p, vv)
           .addParameter(float[].class, "x").addParameter(int.class, "xi")
           .addParameter(float[].class, "w").addParameter(int.class, "wi")
           .addParameter(float[].class, "y").addParameter(int.class, "yi")
           .addParameter(int.class, "khLo").addParameter(int.class, "khHi")
           .addParameter(int.class, "kwLo").addParameter(int.class, "kwHi")
-          .addParameter(int.class, "icbN").addParameter(boolean.class, "first").addParameter(boolean.class, "last");
-      for (int a = 0; a < spec.addends().size(); a++) {
-        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xi" + a);
-      }
+          .addParameter(int.class, "icbN").addParameter(boolean.class, "first");
       methods.add(m.addCode(c.build()).build());
       return name;
-    }
-
-    /** The epilogue on the registers and the stores; lanes past M of a masked last block get 0. */
-    private void store(CodeBlock.Builder c, int p, int vv, boolean masked, long outPlane) {
-      Map<Local, String> names = new LinkedHashMap<>();
-      names.put(spec.acc(), "eAcc");
-      for (int a = 0; a < spec.addends().size(); a++) {
-        names.put(spec.addends().get(a).local(), "eX" + a);
-      }
-      Optional<CodeBlock> vector = spec.plainEpilogue() ? Optional.of(CodeBlock.of("eAcc"))
-          : epilogue.vector(names, S);
-      for (int i = 0; i < p; i++) {
-        for (int j = 0; j < vv; j++) {
-          long off = j * outPlane + (long) i * b;
-          boolean maskThis = masked && j == vv - 1;
-          if (vector.isPresent()) {
-            c.beginControlFlow("");
-            c.addStatement("final $T eAcc = c$L_$L", FV, i, j);
-            for (int a = 0; a < spec.addends().size(); a++) {
-              Stmt.ConvAddend ad = spec.addends().get(a);
-              c.addStatement("final $T eX$L = $T.fromArray($L, x$L, xi$L + $L)", FV, a, FV, S, a, a,
-                  ad.perChannel() ? j * b : off);
-            }
-            if (maskThis) {
-              c.addStatement("$T.zero($L).blend($L, $L.indexInRange(0, $L)).intoArray(y, yi + $L)", FV, S,
-                  vector.get(), S, lastLanes, off);
-            } else {
-              c.addStatement("($L).intoArray(y, yi + $L)", vector.get(), off);
-            }
-            c.endControlFlow();
-          } else {
-            c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, off);
-            c.beginControlFlow("for (int q = 0; q < $L; q++)", maskThis ? lastLanes : b);
-            c.addStatement("final int e = yi + $L + q", off);
-            c.addStatement("final float eAcc = y[e]");
-            for (int a = 0; a < spec.addends().size(); a++) {
-              Stmt.ConvAddend ad = spec.addends().get(a);
-              c.addStatement("final float eX$L = x$L[xi$L + $L + q]", a, a, a, ad.perChannel() ? j * b : off);
-            }
-            c.addStatement("y[e] = $L", epilogue.scalar(names));
-            c.endControlFlow();
-            if (maskThis) {
-              c.addStatement("$T.fill(y, yi + $L, yi + $L, 0f)", java.util.Arrays.class, off + lastLanes, off + b);
-            }
-          }
-        }
-      }
     }
   }
 }
