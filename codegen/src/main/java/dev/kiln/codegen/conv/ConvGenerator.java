@@ -28,14 +28,16 @@ import javax.lang.model.element.Modifier;
  * structure of MLAS's NCHWc kernels, every extent and stride a literal:
  *
  * <pre>
- * parallel over (image n, group of up to V output-channel blocks, output row oh):
+ * parallel over (image n, group of up to V output-channel blocks, range of output rows), per row:
  *   taps kh outside the image skipped for the whole row
  *   border pixels (some kw outside the image): one pixel at a time, taps clipped
  *   interior pixels, P at a time:  microkernel P x V
  *     P x V FloatVector accumulators (one vector = b output channels)
- *     for each input-channel block, kh, kw, input lane l:
+ *     for each input-channel block of a chunk, kh, kw, input lane l:
  *       load the V weight vectors of (l, kh, kw), broadcast x of each pixel at lane l, fma
- *     epilogue (bias, residual, activation) on the registers, store; pad lanes stay 0
+ *   (the rows of a task run chunk by chunk: a chunk's weights stay in L1 over all its rows)
+ *   after the last chunk: epilogue (bias, residual, activation) on each finished row in L1;
+ *   pad lanes stay 0
  * </pre>
  *
  * The weights are read packed ({@link PackedConvLayout}): packed at compile time when constant
@@ -119,7 +121,6 @@ public final class ConvGenerator {
 
   /** Pixels per microkernel for {@code v} blocks: P x V accumulators plus V weights and a broadcast fit 32 registers. */
   static int pixels(int v) {
-    if (Integer.getInteger("kiln.conv.pixels", 0) > 0) { return Integer.getInteger("kiln.conv.pixels"); } // TUNING
     return switch (v) {
       case 1 -> 14;
       case 2 -> 12;

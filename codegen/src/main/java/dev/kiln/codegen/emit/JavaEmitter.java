@@ -62,7 +62,7 @@ public final class JavaEmitter {
     List<MethodSpec> kernels = new ArrayList<>();
     GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
     ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), options.effectiveGemm().l1(),
-        Integer.getInteger("kiln.conv.blocks", 4), Integer.getInteger("kiln.conv.unroll", 1), methodNames); // TUNING
+        methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
       Kernel kernel = program.kernels().get(k);
