@@ -28,14 +28,16 @@ import javax.lang.model.element.Modifier;
  * structure of MLAS's NCHWc kernels, every extent and stride a literal:
  *
  * <pre>
- * parallel over (image n, group of up to V output-channel blocks, output row oh):
+ * parallel over (image n, group of up to V output-channel blocks, range of output rows), per row:
  *   taps kh outside the image skipped for the whole row
  *   border pixels (some kw outside the image): one pixel at a time, taps clipped
  *   interior pixels, P at a time:  microkernel P x V
  *     P x V FloatVector accumulators (one vector = b output channels)
- *     for each input-channel block, kh, kw, input lane l:
+ *     for each input-channel block of a chunk, kh, kw, input lane l:
  *       load the V weight vectors of (l, kh, kw), broadcast x of each pixel at lane l, fma
- *     epilogue (bias, residual, activation) on the registers, store; pad lanes stay 0
+ *   (the rows of a task run chunk by chunk: a chunk's weights stay in L1 over all its rows)
+ *   after the last chunk: epilogue (bias, residual, activation) on each finished row in L1;
+ *   pad lanes stay 0
  * </pre>
  *
  * The weights are read packed ({@link PackedConvLayout}): packed at compile time when constant
@@ -55,6 +57,7 @@ public final class ConvGenerator {
   static final long PARALLEL_FLOPS = 1L << 22;
 
   private final int lanes;
+  private final long l1;
   private final int maxBlocks;
   private final int laneUnroll;
   private final NameAllocator methodNames;
@@ -64,19 +67,25 @@ public final class ConvGenerator {
 
   /**
    * @param lanes floats per vector of the generated code; 0 disables the generator
+   * @param l1 bytes of the level-1 data cache, which a chunk of the weights should fit
    * @param maxBlocks output-channel blocks per microkernel (V, 1..4)
    * @param laneUnroll input lanes per step of the microkernel's inner loop (divides b)
    */
-  public ConvGenerator(int lanes, int maxBlocks, int laneUnroll, NameAllocator methodNames) {
+  public ConvGenerator(int lanes, long l1, int maxBlocks, int laneUnroll, NameAllocator methodNames) {
     this.lanes = lanes;
+    this.l1 = l1;
     this.maxBlocks = maxBlocks;
     this.laneUnroll = laneUnroll;
     this.methodNames = methodNames;
   }
 
-  /** The default register blocking: up to 4 output-channel blocks, 4 lanes per step. */
-  public ConvGenerator(int lanes, NameAllocator methodNames) {
-    this(lanes, 4, 4, methodNames);
+  /**
+   * The default register blocking: up to 4 output-channel blocks, one lane per step. Unrolling
+   * the lanes makes the microkernel too large for C1 ("out of virtual registers"), and a method
+   * C1 gives up on may run unoptimized for a long time before C2 takes it (measured: 100x slower).
+   */
+  public ConvGenerator(int lanes, long l1, NameAllocator methodNames) {
+    this(lanes, l1, 4, 1, methodNames);
   }
 
   /** Whether the generator can take {@code spec} (else the emitter writes plain loops). */
@@ -165,6 +174,11 @@ public final class ConvGenerator {
     final int lastLanes;
     final int owLo;
     final int owHi;
+    /** Output rows per task, and tasks per (image, group). */
+    final int rowsPerTask;
+    final int rowTasks;
+    /** Input-channel blocks per pass over a task's rows: their weights stay in L1. */
+    final int chunk;
     final Map<String, String> micros = new HashMap<>();
 
     One(ConvSpec spec, EpilogueCode epilogue) {
@@ -186,6 +200,14 @@ public final class ConvGenerator {
       long hi = num < 0 ? lo : Math.min(spec.outWidth(), num / g.strideW() + 1);
       this.owLo = (int) lo;
       this.owHi = (int) Math.max(lo, hi);
+      // A task covers several rows, so that the weights of a chunk are reused over all of them;
+      // at least 8 tasks when there are enough rows, for the threads.
+      int images = spec.batch() * groups;
+      int oh = spec.outHeight();
+      this.rowsPerTask = images >= 8 ? oh : (oh + (8 + images - 1) / images - 1) / ((8 + images - 1) / images);
+      this.rowTasks = (oh + rowsPerTask - 1) / rowsPerTask;
+      long chunkBytes = 4L * v * kh * kw * b * b;
+      this.chunk = (int) Math.max(1, Math.min(cb, l1 * 2 / 3 / chunkBytes));
     }
 
     String entry() {
@@ -223,7 +245,7 @@ public final class ConvGenerator {
           args.append(", x").append(a).append(", xo").append(a);
         }
       }
-      int tasks = spec.batch() * groups * spec.outHeight();
+      int tasks = spec.batch() * groups * rowTasks;
       if (2 * spec.macs() >= PARALLEL_FLOPS) {
         c.beginControlFlow("if (par.threads() > 1)");
         c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", tasks, RANGE_TASK, rows, args);
@@ -269,7 +291,10 @@ public final class ConvGenerator {
       return name;
     }
 
-    /** Tasks [lo, hi) of (n, group, oh), each one output row of one group of blocks. */
+    /**
+     * Tasks [lo, hi) of (n, group, rows): per chunk of input-channel blocks, every row of the task
+     * (the first chunk starts the sums, the last applies the epilogue).
+     */
     private String rowsMethod() {
       String name = methodNames.newName("convRows");
       MethodSpec.Builder m = MethodSpec.methodBuilder(name)
@@ -284,22 +309,39 @@ public final class ConvGenerator {
       long outRow = (long) spec.outWidth() * b;
       CodeBlock.Builder c = CodeBlock.builder();
       c.beginControlFlow("for (int t = lo; t < hi; t++)");
-      c.addStatement("final int oh = t % $L", spec.outHeight());
-      c.addStatement("final int r = t / $L", spec.outHeight());
+      c.addStatement("final int rt = t % $L", rowTasks);
+      c.addStatement("final int r = t / $L", rowTasks);
       c.addStatement("final int g = r % $L", groups);
       c.addStatement("final int n = r / $L", groups);
+      c.addStatement("final int oh0 = rt * $L", rowsPerTask);
+      c.addStatement("final int oh1 = $T.min($L, oh0 + $L)", MATH, spec.outHeight(), rowsPerTask);
+      c.addStatement("final int yg = yo + (n * $L + g * $L) * $L", mb, v, (long) spec.outHeight() * outRow);
+      c.addStatement("final int wg = wo + g * $L", (long) v * cb * kh * kw * b * b);
+      for (int a = 0; a < spec.addends().size(); a++) {
+        if (spec.addends().get(a).perChannel()) {
+          c.addStatement("final int xg$L = xo$L + g * $L", a, a, v * b);
+        } else {
+          c.addStatement("final int xg$L = xo$L + yg - yo", a, a);
+        }
+      }
+      c.beginControlFlow("for (int icb = 0; icb < $L; icb += $L)", cb, chunk);
+      c.addStatement("final int icbN = $T.min($L, $L - icb)", MATH, chunk, cb);
+      c.addStatement("final boolean first = icb == 0");
+      c.addStatement("final boolean last = icb + icbN == $L", cb);
+      c.addStatement("final int wc = wg + icb * $L", (long) kh * kw * b * b);
+      c.beginControlFlow("for (int oh = oh0; oh < oh1; oh++)");
       c.addStatement("final int ih0 = oh * $L - $L", g.strideH(), g.padTop());
       c.addStatement("final int khLo = ih0 >= 0 ? 0 : (-ih0 + $L) / $L", g.dilationH() - 1, g.dilationH());
       c.addStatement("final int khHi = $T.min($L, ($L - ih0 + $L) / $L)", MATH, kh, spec.height(),
           g.dilationH() - 1, g.dilationH());
-      c.addStatement("final int xr = xo + n * $L + ih0 * $L", inImage, inRow);
-      c.addStatement("final int yr = yo + ((n * $L + g * $L) * $L + oh) * $L", mb, v, spec.outHeight(), outRow);
-      c.addStatement("final int wg = wo + g * $L", (long) v * cb * kh * kw * b * b);
+      c.addStatement("final int xr = xo + n * $L + icb * $L + ih0 * $L", inImage,
+          (long) spec.height() * spec.width() * b, inRow);
+      c.addStatement("final int yr = yg + oh * $L", outRow);
       for (int a = 0; a < spec.addends().size(); a++) {
         if (spec.addends().get(a).perChannel()) {
-          c.addStatement("final int xr$L = xo$L + g * $L", a, a, v * b);
+          c.addStatement("final int xr$L = xg$L", a, a);
         } else {
-          c.addStatement("final int xr$L = xo$L + yr - yo", a, a);
+          c.addStatement("final int xr$L = xg$L + oh * $L", a, a, outRow);
         }
       }
       if (groups > 1) {
@@ -311,6 +353,8 @@ public final class ConvGenerator {
       } else {
         row(c, vLast, lastLanes < b);
       }
+      c.endControlFlow();
+      c.endControlFlow();
       c.endControlFlow();
       methods.add(m.addCode(c.build()).build());
       return name;
@@ -344,6 +388,82 @@ public final class ConvGenerator {
         border(c, vv, masked);
         c.endControlFlow();
       }
+      StringBuilder addends = new StringBuilder();
+      for (int a = 0; a < spec.addends().size(); a++) {
+        addends.append(", x").append(a).append(", xr").append(a);
+      }
+      c.beginControlFlow("if (last)");
+      c.addStatement("$L(y, yr$L)", epilogueMethod(vv, masked), addends);
+      c.endControlFlow();
+    }
+
+    /**
+     * The epilogue over one finished output row of {@code vv} blocks while it is in L1 (a
+     * separate method keeps the microkernel small enough for C1, see the constructor); lanes past
+     * M of a masked last block get 0.
+     */
+    private String epilogueMethod(int vv, boolean masked) {
+      String key = "epi" + vv + (masked ? "m" : "");
+      String known = micros.get(key);
+      if (known != null) {
+        return known;
+      }
+      String name = methodNames.newName("convEpilogue" + vv);
+      micros.put(key, name);
+      long outPlane = (long) spec.outHeight() * spec.outWidth() * b;
+      Map<Local, String> names = new LinkedHashMap<>();
+      names.put(spec.acc(), "eAcc");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        names.put(spec.addends().get(a).local(), "eX" + a);
+      }
+      Optional<CodeBlock> vector = epilogue.vector(names, S);
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (int j = 0; j < vv; j++) {
+        boolean maskThis = masked && j == vv - 1;
+        if (spec.plainEpilogue() && !maskThis) {
+          continue;
+        }
+        c.beginControlFlow("for (int i = 0; i < $L; i++)", spec.outWidth());
+        c.addStatement("final int e = yi + $L + i * $L", j * outPlane, b);
+        if (vector.isPresent() || spec.plainEpilogue()) {
+          c.addStatement("final $T eAcc = $T.fromArray($L, y, e)", FV, FV, S);
+          for (int a = 0; a < spec.addends().size(); a++) {
+            Stmt.ConvAddend ad = spec.addends().get(a);
+            c.addStatement("final $T eX$L = $T.fromArray($L, x$L, xi$L + $L)", FV, a, FV, S, a, a,
+                ad.perChannel() ? CodeBlock.of("$L", j * b) : CodeBlock.of("e - yi"));
+          }
+          CodeBlock value = spec.plainEpilogue() ? CodeBlock.of("eAcc") : vector.get();
+          if (maskThis) {
+            c.addStatement("$T.zero($L).blend($L, $L.indexInRange(0, $L)).intoArray(y, e)", FV, S, value, S,
+                lastLanes);
+          } else {
+            c.addStatement("($L).intoArray(y, e)", value);
+          }
+        } else {
+          c.beginControlFlow("for (int q = 0; q < $L; q++)", maskThis ? lastLanes : b);
+          c.addStatement("final float eAcc = y[e + q]");
+          for (int a = 0; a < spec.addends().size(); a++) {
+            Stmt.ConvAddend ad = spec.addends().get(a);
+            c.addStatement("final float eX$L = x$L[xi$L + $L + q]", a, a, a,
+                ad.perChannel() ? CodeBlock.of("$L", j * b) : CodeBlock.of("e - yi"));
+          }
+          c.addStatement("y[e + q] = $L", epilogue.scalar(names));
+          c.endControlFlow();
+          if (maskThis) {
+            c.addStatement("$T.fill(y, e + $L, e + $L, 0f)", java.util.Arrays.class, lastLanes, b);
+          }
+        }
+        c.endControlFlow();
+      }
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("The epilogue on one output row of $L blocks at y[yi].\n", vv)
+          .addParameter(float[].class, "y").addParameter(int.class, "yi");
+      for (int a = 0; a < spec.addends().size(); a++) {
+        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xi" + a);
+      }
+      methods.add(m.addCode(c.build()).build());
+      return name;
     }
 
     /** A pixel with some kw taps outside the image: the one-pixel kernel over the clipped taps. */
@@ -366,13 +486,13 @@ public final class ConvGenerator {
           addends.append(" + ").append(ow).append(" * ").append(b);
         }
       }
-      c.addStatement("$L(x, $L, w, wg, y, yr + $L * $L, khLo, khHi, $L, $L$L)", micro, xi, ow, b, kwLo, kwHi,
-          addends);
+      c.addStatement("$L(x, $L, w, wc, y, yr + $L * $L, khLo, khHi, $L, $L, icbN, first)", micro, xi,
+          ow, b, kwLo, kwHi);
     }
 
     /** The p x vv register block (memoized per convolution). */
     private String micro(int p, int vv, boolean masked) {
-      String key = p + "x" + vv + (masked ? "m" : "");
+      String key = p + "x" + vv;
       String known = micros.get(key);
       if (known != null) {
         return known;
@@ -385,10 +505,11 @@ public final class ConvGenerator {
       CodeBlock.Builder c = CodeBlock.builder();
       for (int i = 0; i < p; i++) {
         for (int j = 0; j < vv; j++) {
-          c.addStatement("$T c$L_$L = $T.zero($L)", FV, i, j, FV, S);
+          c.addStatement("$T c$L_$L = first ? $T.zero($L) : $T.fromArray($L, y, yi + $L)", FV, i, j, FV, S, FV, S,
+              j * outPlane + (long) i * b);
         }
       }
-      c.beginControlFlow("for (int icb = 0; icb < $L; icb++)", cb);
+      c.beginControlFlow("for (int icb = 0; icb < icbN; icb++)");
       c.addStatement("final int xc = xi + icb * $L", imagePlane);
       c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * b * b);
       c.beginControlFlow("for (int kh = khLo; kh < khHi; kh++)");
@@ -417,68 +538,23 @@ public final class ConvGenerator {
       c.endControlFlow();
       c.endControlFlow();
       c.endControlFlow();
-      store(c, p, vv, masked, outPlane);
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < vv; j++) {
+          c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);
+        }
+      }
       MethodSpec.Builder m = MethodSpec.methodBuilder(name)
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-          .addJavadoc("$L pixels x $L output blocks$L, taps kh in [khLo, khHi), kw in [kwLo, kwHi).\n", p, vv,
-              masked ? " (the last masked)" : "")
+          .addJavadoc("$L pixels x $L output blocks, taps kh in [khLo, khHi), kw in [kwLo, kwHi), icbN input\n"
+              + "blocks; the first chunk starts the sums.\n", p, vv)
           .addParameter(float[].class, "x").addParameter(int.class, "xi")
           .addParameter(float[].class, "w").addParameter(int.class, "wi")
           .addParameter(float[].class, "y").addParameter(int.class, "yi")
           .addParameter(int.class, "khLo").addParameter(int.class, "khHi")
-          .addParameter(int.class, "kwLo").addParameter(int.class, "kwHi");
-      for (int a = 0; a < spec.addends().size(); a++) {
-        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xi" + a);
-      }
+          .addParameter(int.class, "kwLo").addParameter(int.class, "kwHi")
+          .addParameter(int.class, "icbN").addParameter(boolean.class, "first");
       methods.add(m.addCode(c.build()).build());
       return name;
-    }
-
-    /** The epilogue on the registers and the stores; lanes past M of a masked last block get 0. */
-    private void store(CodeBlock.Builder c, int p, int vv, boolean masked, long outPlane) {
-      Map<Local, String> names = new LinkedHashMap<>();
-      names.put(spec.acc(), "eAcc");
-      for (int a = 0; a < spec.addends().size(); a++) {
-        names.put(spec.addends().get(a).local(), "eX" + a);
-      }
-      Optional<CodeBlock> vector = spec.plainEpilogue() ? Optional.of(CodeBlock.of("eAcc"))
-          : epilogue.vector(names, S);
-      for (int i = 0; i < p; i++) {
-        for (int j = 0; j < vv; j++) {
-          long off = j * outPlane + (long) i * b;
-          boolean maskThis = masked && j == vv - 1;
-          if (vector.isPresent()) {
-            c.beginControlFlow("");
-            c.addStatement("final $T eAcc = c$L_$L", FV, i, j);
-            for (int a = 0; a < spec.addends().size(); a++) {
-              Stmt.ConvAddend ad = spec.addends().get(a);
-              c.addStatement("final $T eX$L = $T.fromArray($L, x$L, xi$L + $L)", FV, a, FV, S, a, a,
-                  ad.perChannel() ? j * b : off);
-            }
-            if (maskThis) {
-              c.addStatement("$T.zero($L).blend($L, $L.indexInRange(0, $L)).intoArray(y, yi + $L)", FV, S,
-                  vector.get(), S, lastLanes, off);
-            } else {
-              c.addStatement("($L).intoArray(y, yi + $L)", vector.get(), off);
-            }
-            c.endControlFlow();
-          } else {
-            c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, off);
-            c.beginControlFlow("for (int q = 0; q < $L; q++)", maskThis ? lastLanes : b);
-            c.addStatement("final int e = yi + $L + q", off);
-            c.addStatement("final float eAcc = y[e]");
-            for (int a = 0; a < spec.addends().size(); a++) {
-              Stmt.ConvAddend ad = spec.addends().get(a);
-              c.addStatement("final float eX$L = x$L[xi$L + $L + q]", a, a, a, ad.perChannel() ? j * b : off);
-            }
-            c.addStatement("y[e] = $L", epilogue.scalar(names));
-            c.endControlFlow();
-            if (maskThis) {
-              c.addStatement("$T.fill(y, yi + $L, yi + $L, 0f)", java.util.Arrays.class, off + lastLanes, off + b);
-            }
-          }
-        }
-      }
     }
   }
 }

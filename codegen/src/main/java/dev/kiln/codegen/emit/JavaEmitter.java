@@ -61,7 +61,8 @@ public final class JavaEmitter {
         .addParameter(KernelEmitter.FRAME, "frame");
     List<MethodSpec> kernels = new ArrayList<>();
     GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
-    ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), methodNames);
+    ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), options.effectiveGemm().l1(),
+        methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
       Kernel kernel = program.kernels().get(k);
