@@ -164,7 +164,7 @@ public final class NchwcLowerings {
             Expr v = Exprs.load(src, at.get(0), at.get(1),
                 win.coordinate(0, at.get(2), index(kh), shift[0]),
                 win.coordinate(1, at.get(3), index(kw), shift[1]), at.get(4));
-            best = best == null ? v : nanMax(v, best);
+            best = best == null ? v : spelledMax(v, best);
           }
         }
         return Nests.store(y, at, best);
@@ -222,6 +222,17 @@ public final class NchwcLowerings {
             Nests.store(y, acc, Exprs.add(Exprs.load(y, acc), Exprs.load(x, s)))),
         Nests.nest(d, y.shapeArray(), Nests.store(y, d, new Expr.Binary(BinaryOp.DIV,
             Exprs.load(y, d), Nests.constant(t, (double) x.dim(2) * x.dim(3))))));
+  }
+
+  /**
+   * The maximum of a spelled chain of taps: NaN-propagating like the reference ({@code max} is
+   * {@link Math#max} in every engine), and unlike {@link #nanMax} it names {@code best} once, so a
+   * chain of n taps is n nodes, not 2^n (a 5x5 window printed and emitted 2^25 copies). The one
+   * difference from the reference's "first greater tap": {@code max(-0.0, 0.0)} is 0.0 whichever
+   * comes first.
+   */
+  static Expr spelledMax(Expr v, Expr best) {
+    return new Expr.Binary(BinaryOp.MAX, v, best);
   }
 
   /** The maximum with NaN winning, as the reference's MaxPool. */

@@ -139,6 +139,10 @@ final class WindowLowerings {
     Var n = ctx.var("n");
     Var ch = ctx.var("c");
     Window win = new Window(ctx, x, ctx.attrs().getInts("kernel_shape").orElseThrow(), "pooling");
+    if (t == DType.F32 && ctx.outputCount() == 1 && win.kernel.length == 2 && y.size() > 0
+        && win.kernel[0] * win.kernel[1] <= ConvLowerings.MAX_SPELLED_TAPS) {
+      return spelledMaxPool(ctx, win, n, ch);
+    }
     Local best = ctx.local("best", t);
     Local at = ctx.local("at", DType.I64);
     List<Expr> xIndex = new ArrayList<>(List.of(n, ch));
@@ -179,6 +183,56 @@ final class WindowLowerings {
           Exprs.add(Exprs.mul(planeIndex, Nests.longConstant(DType.I64, plane)), at)));
     }
     return win.overOutput(List.of(n, ch), new long[] {y.dim(0), y.dim(1)}, Stmt.Block.of(body));
+  }
+
+  /**
+   * 2-D f32 max pooling without branches: one NaN-propagating max expression over the spelled taps
+   * per output, read from a copy of X bordered with -inf when the window crosses the border (a
+   * tap outside the input then never wins, as the reference skips it). ResNet's 3x3 stride-2 pool
+   * took 12.8 ms per run through the general nest (an {@code if} per tap and per comparison).
+   */
+  private static Stmt spelledMaxPool(LoweringContext ctx, Window win, Var n, Var ch) {
+    Buffer x = ctx.input(0);
+    Buffer y = ctx.output(0);
+    List<Stmt> stmts = new ArrayList<>();
+    Buffer src = x;
+    long[] shift = new long[2];
+    if (!win.insideConditions().isEmpty()) {
+      long[] bordered = {x.dim(0), x.dim(1), 0, 0};
+      for (int a = 0; a < 2; a++) {
+        // Ceil mode's last window may reach past the end pad: the border covers every tap.
+        long reach = (win.outSpatial[a] - 1) * win.window.stride(a)
+            + (win.kernel[a] - 1) * win.window.dilation(a) + 1;
+        bordered[2 + a] = Math.max(reach, win.placement.padBegin()[a] + win.inSpatial[a]);
+      }
+      src = ctx.scratch("bordered", DType.F32, bordered);
+      List<Var> all = Nests.vars(ctx, "b", 4);
+      stmts.add(Nests.nest(all, bordered,
+          Nests.store(src, all, Nests.constant(DType.F32, Double.NEGATIVE_INFINITY))));
+      List<Var> in = Nests.vars(ctx, "i", 4);
+      List<Expr> to = List.of(in.get(0), in.get(1),
+          Exprs.add(in.get(2), index(win.placement.padBegin()[0])),
+          Exprs.add(in.get(3), index(win.placement.padBegin()[1])));
+      stmts.add(Nests.nest(in, x.shapeArray(), Nests.store(src, to, Exprs.load(x, in))));
+    } else {
+      shift = new long[] {-win.placement.padBegin()[0], -win.placement.padBegin()[1]};
+    }
+    Expr best = null;
+    for (long kh = 0; kh < win.kernel[0]; kh++) {
+      for (long kw = 0; kw < win.kernel[1]; kw++) {
+        long[] tap = {kh, kw};
+        List<Expr> at = new ArrayList<>(List.of(n, ch));
+        for (int a = 0; a < 2; a++) {
+          at.add(Exprs.add(Exprs.mul(win.out.get(a), index(win.window.stride(a))),
+              index(tap[a] * win.window.dilation(a) + shift[a])));
+        }
+        Expr v = Exprs.load(src, at);
+        best = best == null ? v : NchwcLowerings.spelledMax(v, best);
+      }
+    }
+    stmts.add(win.overOutput(List.of(n, ch), new long[] {y.dim(0), y.dim(1)},
+        Nests.store(y, win.outputIndex(n, ch), best)));
+    return Stmt.Block.of(stmts);
   }
 
   /** The offset of the current tap within its input plane, row- or column-major (storage_order). */
