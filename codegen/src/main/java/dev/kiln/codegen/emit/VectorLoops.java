@@ -2,8 +2,10 @@ package dev.kiln.codegen.emit;
 
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
+import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LaneReduction;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
@@ -54,7 +56,10 @@ final class VectorLoops {
     Set<Local> vectorLocals = new HashSet<>();
     extents = env.extents();
     extents.put(f.var(), f.extent());
-    Optional<String> whyNot = check(f.body(), f.var(), vectorLocals);
+    Optional<LaneReduction> reduction = LaneReduction.of(f.body());
+    Optional<String> whyNot = reduction.isPresent()
+        ? checkValue(reduction.get().operand(), f.var(), vectorLocals)
+        : check(f.body(), f.var(), vectorLocals);
     if (whyNot.isPresent()) {
       kernel.note("vectorized loop " + CommentText.escape(f.var().name()) + " kept scalar: "
           + whyNot.get());
@@ -66,18 +71,50 @@ final class VectorLoops {
     String v = kernel.fresh("i");
     code.beginControlFlow("");
     code.addStatement("int $L = 0", v);
-    code.beginControlFlow("for (; $L < $L.loopBound($L); $L += $L.length())", v, SPECIES, f.extent(),
-        v, SPECIES);
     Env lanes = env.child();
     lanes.bind(f.var(), v, f.extent());
-    vectorStmt(f.body(), lanes, vectorLocals, code);
-    code.endControlFlow();
+    if (reduction.isPresent()) {
+      reduction(reduction.get(), f, v, lanes, code);
+    } else {
+      code.beginControlFlow("for (; $L < $L.loopBound($L); $L += $L.length())", v, SPECIES,
+          f.extent(), v, SPECIES);
+      vectorStmt(f.body(), lanes, vectorLocals, code);
+      code.endControlFlow();
+    }
     code.beginControlFlow("for (; $L < $L; $L++)", v, f.extent(), v);
     Env tail = env.child();
     tail.bind(f.var(), v, f.extent());
     kernel.stmt(f.body(), tail, code);
     code.endControlFlow();
     code.endControlFlow();
+  }
+
+  /**
+   * The main part of a reduction loop: each lane accumulates its own partial result from the
+   * identity, and the lanes are combined into the scalar accumulator, from which the scalar tail
+   * continues.
+   */
+  private void reduction(LaneReduction r, Stmt.For f, String v, Env lanes, CodeBlock.Builder code) {
+    String partial = kernel.fresh("v");
+    String method = switch (r.op()) {
+      case ADD -> "add";
+      case MAX -> "max";
+      default -> "min";
+    };
+    code.addStatement("$T $L = $T.broadcast($L, $L)", FLOAT_VECTOR, partial, FLOAT_VECTOR, SPECIES,
+        r.identity() == 0f ? "0f" : r.identity() > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY");
+    code.beginControlFlow("for (; $L < $L.loopBound($L); $L += $L.length())", v, SPECIES, f.extent(),
+        v, SPECIES);
+    code.addStatement("$L = $L.$L($L)", partial, partial, method,
+        vexpr(r.operand(), lanes, new HashSet<>()));
+    code.endControlFlow();
+    String acc = lanes.local(r.acc());
+    CodeBlock lanesCombined = CodeBlock.of("$L.reduceLanes($T.$L)", partial, OPERATORS, r.op().name());
+    if (r.op() == BinaryOp.ADD) {
+      code.addStatement("$L = $L + $L", acc, acc, lanesCombined);
+    } else {
+      code.addStatement("$L = $T.$L($L, $L)", acc, Math.class, method, acc, lanesCombined);
+    }
   }
 
   /**

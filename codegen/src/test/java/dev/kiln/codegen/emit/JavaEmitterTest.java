@@ -101,14 +101,50 @@ class JavaEmitterTest {
     }
   }
 
+  /** Per row: the sum of x * 2, the max of x and the min of exp(x), each a vectorized reduction. */
+  static LoopProgram rowReductions(int rows, int cols) {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, rows, cols);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, rows, 3);
+    Local sum = new Local("sum", DType.F32);
+    Local max = new Local("max", DType.F32);
+    Local min = new Local("min", DType.F32);
+    Stmt body = new Stmt.For(I, rows, LoopKind.PARALLEL, Stmt.Block.of(
+        new Stmt.Let(sum, f32(0.5)),
+        new Stmt.For(J, cols, LoopKind.VECTORIZED,
+            new Stmt.Assign(sum, Exprs.add(Exprs.mul(load(x, I, J), f32(2)), sum))),
+        new Stmt.Let(max, f32(Double.NEGATIVE_INFINITY)),
+        new Stmt.For(K, cols, LoopKind.VECTORIZED,
+            new Stmt.Assign(max, new Expr.Binary(BinaryOp.MAX, max, load(x, I, K)))),
+        new Stmt.Let(min, f32(Double.POSITIVE_INFINITY)),
+        new Stmt.For(new Var("l"), cols, LoopKind.VECTORIZED, new Stmt.Assign(min,
+            new Expr.Binary(BinaryOp.MIN, min, Exprs.call(Intrinsic.EXP, load(x, I, new Var("l")))))),
+        store(y, sum, I, index(0)), store(y, max, I, index(1)), store(y, min, I, index(2))));
+    return program(List.of(x), List.of(y), List.of(), kernel("rows", body, x, y));
+  }
+
+  @Test
+  void laneReductionsWithTailsMatchTheInterpreter() {
+    // Each lane accumulates from the identity; the lanes fold into the local, then the tail.
+    for (int cols : new int[] {1, 7, 16, 37, 64}) {
+      LoopProgram p = rowReductions(3, cols);
+      EmittedProgram e = Programs.emit(p);
+      assertEquals(List.of(), e.notes());
+      assertTrue(e.source().contains("reduceLanes(VectorOperators.ADD)"), e.source());
+      assertTrue(e.source().contains("reduceLanes(VectorOperators.MAX)"), e.source());
+      assertTrue(e.source().contains("reduceLanes(VectorOperators.MIN)"), e.source());
+      Programs.assertCloseToInterpreter(p, cols, 1e-5);
+    }
+  }
+
   @Test
   void reductionsAndStridedAccessStayScalarWithANote() {
     Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 8, 8);
     Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 8);
     Local acc = new Local("acc", DType.F32);
+    // A product is not a lane reduction (only sums, max and min are).
     Stmt sum = new Stmt.For(I, 8, LoopKind.SERIAL, Stmt.Block.of(
-        new Stmt.Let(acc, f32(0)),
-        new Stmt.For(J, 8, LoopKind.VECTORIZED, new Stmt.Assign(acc, Exprs.add(acc, load(x, I, J)))),
+        new Stmt.Let(acc, f32(1)),
+        new Stmt.For(J, 8, LoopKind.VECTORIZED, new Stmt.Assign(acc, Exprs.mul(acc, load(x, I, J)))),
         store(y, acc, I)));
     Buffer z = Buffer.of("z", DType.F32, BufferRole.OUTPUT, 8, 8);
     Stmt transpose = new Stmt.For(I, 8, LoopKind.SERIAL,

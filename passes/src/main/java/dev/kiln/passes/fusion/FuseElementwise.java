@@ -24,12 +24,19 @@ import java.util.Optional;
  * unary and broadcasting binary operator) whose scratch output is read by exactly one later
  * kernel, itself elementwise over as many elements and reading it once, is computed inside that
  * kernel ({@link Schedule#computeAt}) and dropped, with its buffer. Nothing is recomputed (the
- * consumer reads each element once) and the intermediate never goes to memory. Producers or
- * consumers with reductions (MatMul, Softmax, pooling) are left alone: inlining there would
- * recompute the producer per use.
+ * consumer reads each element once) and the intermediate never goes to memory. A cheap producer
+ * (at most two loads, no calls: a residual Add, a scale, a ReLU) is also computed inside a
+ * row-wise consumer (Softmax, LayerNorm: one nest per row whose passes over the row each read it)
+ * that reads it at most {@link #MAX_ROW_READS} times: it is recomputed in each pass, which costs
+ * about what storing and reloading it did, and the row is one nest. Other producers or consumers
+ * with reductions (MatMul, pooling) are left alone. Index maps composed by fusing (a Reshape view
+ * inside its reader) are simplified with the loops' extents ({@link IndexSimplifier}).
  */
 public final class FuseElementwise implements Pass {
   public static final String NAME = "fuse-elementwise";
+
+  /** A row-wise consumer may read a fused producer this often (LayerNorm: mean, variance twice, output). */
+  static final int MAX_ROW_READS = 4;
 
   public static final PassInfo INFO = new PassInfo(NAME,
       "compute each elementwise kernel inside its one elementwise consumer (loop IR)",
@@ -68,7 +75,8 @@ public final class FuseElementwise implements Pass {
           continue;
         }
         why = "its reader (" + kernels.get(reader).source() + ") is not an elementwise kernel over"
-            + " as many elements that reads it once";
+            + " as many elements that reads it once, nor a row-wise kernel reading a cheap"
+            + " producer at most " + MAX_ROW_READS + " times";
       }
       if (context.explain()) {
         context.remark(NAME, producer.source(), "not fused: " + why);
@@ -84,17 +92,81 @@ public final class FuseElementwise implements Pass {
   /** The consumer with the producer computed inside, or empty when the consumer does not qualify. */
   private static Optional<Kernel> fuse(Kernel producer, Kernel consumer, Buffer p) {
     Optional<Buffer> out = elementwiseOutput(consumer);
-    if (out.isEmpty() || out.get().size() != p.size() || loads(consumer.body(), p) != 1) {
+    int reads = loads(consumer.body(), p);
+    boolean elementwise = out.isPresent() && out.get().size() == p.size() && reads == 1;
+    boolean rowWise = !elementwise && rowWise(consumer) && reads <= MAX_ROW_READS && cheap(producer);
+    if (!elementwise && !rowWise) {
       return Optional.empty();
     }
     Stmt.For root = (Stmt.For) consumer.body();
     try {
       Schedule s = Schedule.of(consumer);
       s.computeAt(producer, root.var().name());
-      return Optional.of(s.kernel());
+      Kernel k = s.kernel();
+      return Optional.of(k.withBody(IndexSimplifier.simplify(k.body())));
     } catch (ScheduleException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * A row-wise kernel (Softmax, LayerNorm, a reduction over the last axis): a nest over rows
+   * around a body of loops that are each innermost, which reads a fused producer once per pass
+   * over the row.
+   */
+  static boolean rowWise(Kernel k) {
+    Stmt s = k.body();
+    if (!(s instanceof Stmt.For)) {
+      return false;
+    }
+    while (s instanceof Stmt.For f) {
+      s = f.body();
+    }
+    if (!(s instanceof Stmt.Block b)) {
+      return false;
+    }
+    boolean loops = false;
+    for (Stmt x : b.stmts()) {
+      if (x instanceof Stmt.For f) {
+        if (!(f.body() instanceof Stmt.Store || f.body() instanceof Stmt.Assign)) {
+          return false;
+        }
+        loops = true;
+      } else if (!(x instanceof Stmt.Let || x instanceof Stmt.Store || x instanceof Stmt.Assign)) {
+        return false;
+      }
+    }
+    return loops;
+  }
+
+  /**
+   * A producer cheap enough to recompute in each pass of a row-wise consumer: at most two loads
+   * and no calls (an Add of a residual, a Mul or Div by a scale, a ReLU), so that recomputing it
+   * costs about what storing and reloading its result would.
+   */
+  static boolean cheap(Kernel producer) {
+    Stmt s = producer.body();
+    while (s instanceof Stmt.For f) {
+      s = f.body();
+    }
+    return s instanceof Stmt.Store st && loadsAndCalls(st.value())[0] <= 2 && loadsAndCalls(st.value())[1] == 0;
+  }
+
+  private static int[] loadsAndCalls(Expr e) {
+    return switch (e) {
+      case Expr.Load l -> new int[] {1, 0};
+      case Expr.Binary x -> sum(loadsAndCalls(x.lhs()), loadsAndCalls(x.rhs()));
+      case Expr.Unary u -> loadsAndCalls(u.operand());
+      case Expr.Call c -> new int[] {0, 1};
+      case Expr.Cast c -> loadsAndCalls(c.operand());
+      case Expr.Select x -> sum(sum(loadsAndCalls(x.condition()), loadsAndCalls(x.ifTrue())),
+          loadsAndCalls(x.ifFalse()));
+      default -> new int[] {0, 0};
+    };
+  }
+
+  private static int[] sum(int[] a, int[] b) {
+    return new int[] {a[0] + b[0], a[1] + b[1]};
   }
 
   /** The buffer an elementwise kernel writes: one perfect nest around a single store. */

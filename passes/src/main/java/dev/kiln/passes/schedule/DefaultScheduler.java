@@ -27,7 +27,10 @@ import java.util.Optional;
  *       loops outside {@code j} ({@code i, k, j}) and vectorize {@code j}; both nests are
  *       parallelized. Otherwise tile the two innermost output loops by
  *       {@code tileRows x tileCols} when both are larger, parallelize the outermost loop that
- *       allows it, and unroll reduction loops no longer than {@code maxUnrollExtent}.
+ *       allows it, and unroll reduction loops no longer than {@code maxUnrollExtent}. In a
+ *       row-wise body (every loop in it innermost: softmax, LayerNorm, a reduction over the last
+ *       axis), vectorize the loops of at least {@code vectorLanes} iterations: reduction steps
+ *       into a local accumulate per lane, the others are elementwise over the row.
  *   <li><b>Anything else</b>: parallelize the outermost loop that allows it.
  * </ul>
  */
@@ -119,6 +122,13 @@ public final class DefaultScheduler implements ScheduleFunction {
       }
     }
     parallelizeOutermost(s, root);
+    if (options.vectorLanes() > 1 && rowWise(innermostBody)) {
+      Loops.forEachStmt(innermostBody, x -> {
+        if (x instanceof Stmt.For f && f.extent() >= options.vectorLanes()) {
+          attempt(() -> s.vectorize(f.var().name()));
+        }
+      });
+    }
     Loops.forEachStmt(innermostBody, x -> {
       if (x instanceof Stmt.For f && !Loops.containsLoop(f.body()) && f.extent() <= options.maxUnrollExtent()) {
         attempt(() -> s.unroll(f.var().name()));
@@ -225,6 +235,16 @@ public final class DefaultScheduler implements ScheduleFunction {
       chain.add(f);
       s = f.body();
     }
+  }
+
+  /**
+   * A row-wise body (softmax, LayerNorm, a reduction over the last axis): loops one deep, each a
+   * reduction step into a local or an elementwise pass over the row, both vectorized.
+   */
+  private static boolean rowWise(Stmt body) {
+    boolean[] flat = {true};
+    Loops.forEachStmt(body, x -> flat[0] &= !(x instanceof Stmt.For f) || !Loops.containsLoop(f.body()));
+    return flat[0];
   }
 
   private static boolean declaresLocal(Stmt body) {

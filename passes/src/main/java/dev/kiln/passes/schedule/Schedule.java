@@ -282,7 +282,10 @@ public final class Schedule {
    *   <li>{@code loop} names a loop of the kernel.
    *   <li>the loop is serial.
    *   <li>its body contains no loop.
-   *   <li>its body assigns no local declared outside it (no value carried between lanes).
+   *   <li>its body assigns no local declared outside it (no value carried between lanes), unless
+   *       the body is a single f32 reduction step {@code acc = acc + e} (or max, min; see
+   *       {@link dev.kiln.ir.loop.LaneReduction}): the lanes then accumulate partial results,
+   *       combined after the loop, which reassociates a sum.
    *   <li>its iterations are independent: every buffer it stores into is stored and loaded at one
    *       index list, which determines the loop variable (see {@link Dependences}).
    *   <li>every access uses the loop variable only as a unit-stride term of its last index
@@ -297,7 +300,9 @@ public final class Schedule {
     if (Loops.containsLoop(l.body())) {
       throw fail(call, ScheduleError.NOT_INNERMOST, 3, "loop " + loop + " contains another loop");
     }
-    requireIndependent(call, found, 4, 5);
+    if (dev.kiln.ir.loop.LaneReduction.of(l.body()).isEmpty()) {
+      requireIndependent(call, found, 4, 5); // a reduction step stores nothing: independent lanes
+    }
     Vectorization.firstNonContiguousAccess(l.body(), l.var()).ifPresent(access -> {
       throw fail(call, ScheduleError.NOT_CONTIGUOUS, 6,
           "access " + access + " does not use " + loop + " as the unit-stride last index");

@@ -55,6 +55,35 @@ class LoopKindTest {
   }
 
   @Test
+  void aReductionIntoALocalVectorizesByLanes() {
+    // Rule: acc = max(acc, x[i, k]) over a row carries acc, but each lane can keep its own
+    // partial maximum (combined after the loop): precondition 4 admits a lone f32 reduction step.
+    dev.kiln.ir.loop.Buffer x = dev.kiln.ir.loop.Buffer.of("x", dev.kiln.ir.type.DType.F32,
+        dev.kiln.ir.loop.BufferRole.INPUT, 2, 8);
+    dev.kiln.ir.loop.Buffer y = dev.kiln.ir.loop.Buffer.of("y", dev.kiln.ir.type.DType.F32,
+        dev.kiln.ir.loop.BufferRole.OUTPUT, 2);
+    dev.kiln.ir.loop.Local m = new dev.kiln.ir.loop.Local("m", dev.kiln.ir.type.DType.F32);
+    dev.kiln.ir.loop.Stmt body = dev.kiln.ir.loop.Stmt.Block.of(
+        new dev.kiln.ir.loop.Stmt.Let(m, Fixtures.f32(Double.NEGATIVE_INFINITY)),
+        Fixtures.loop(Fixtures.K, 8, new dev.kiln.ir.loop.Stmt.Assign(m, Fixtures.bin(
+            dev.kiln.ir.loop.BinaryOp.MAX, m, dev.kiln.ir.loop.Exprs.load(x, Fixtures.I, Fixtures.K)))),
+        Fixtures.store(y, m, Fixtures.I));
+    dev.kiln.ir.loop.Kernel k = new dev.kiln.ir.loop.Kernel("row_max",
+        com.google.common.collect.ImmutableList.of(x, y), Fixtures.loop(Fixtures.I, 2, body), "ReduceMax");
+    assertScheduled(k, s -> s.vectorize("k"), """
+        kernel row_max @"ReduceMax"(in %x, out %y) {
+          for i in 0..2 {
+            let $m: f32 = -Infinity:f32
+            vectorized for k in 0..8 {
+              $m = max($m, %x[i, k])
+            }
+            %y[i] = $m
+          }
+        }
+        """);
+  }
+
+  @Test
   void vectorizePreconditions() {
     Schedule s = Schedule.of(Fixtures.matmul(3, 4, 5));
     assertFails(s, ScheduleError.UNKNOWN_LOOP,
@@ -64,7 +93,8 @@ class LoopKindTest {
         "vectorize(k) in kernel matmul: precondition 2: loop k is already unrolled", x -> x.vectorize("k"));
     assertFails(s, ScheduleError.NOT_INNERMOST,
         "vectorize(j) in kernel matmul: precondition 3: loop j contains another loop", x -> x.vectorize("j"));
-    assertFails(Schedule.of(Fixtures.matmul(3, 4, 5)), ScheduleError.DEPENDENCE,
+    // (An f32 sum into a local is a lane reduction, allowed; an integer one is not.)
+    assertFails(Schedule.of(Fixtures.matmulOf(dev.kiln.ir.type.DType.I32, 3, 4, 5)), ScheduleError.DEPENDENCE,
         "vectorize(k) in kernel matmul: precondition 4: local $acc is assigned in one iteration of k and used in the next",
         x -> x.vectorize("k"));
     assertFails(Schedule.of(Fixtures.rowSum(2, 3, 4)), ScheduleError.DEPENDENCE,

@@ -17,14 +17,26 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * of scratch arenas (one set per concurrent run, reused afterwards). An integer division by zero
  * or an index out of range (read from an input, as Gather's) in a kernel is the user's data at
  * fault: a {@link RunException} naming the kernel's node. Thread-safe: concurrent runs
- * each take their own arenas from the pool, and outputs are fresh arrays every run.
+ * each take their own arenas (scratch, and the arrays inputs are copied into) from the pool, and
+ * outputs are fresh arrays every run, which the output tensors wrap without a copy.
  */
 public final class ExecutableProgram {
   private final CompiledProgram program;
   private final FrameLayout layout;
   private final Map<Buffer, Object> constants;
-  private final ConcurrentLinkedQueue<Map<Storage, Object>> arenas = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<RunArena> arenas = new ConcurrentLinkedQueue<>();
   private final List<String> kernelSources;
+  private final List<Buffer> inputBuffers;
+  /** Outputs are handed out as the arrays the kernels wrote (no copy) on little-endian hosts. */
+  private static final boolean ADOPT_OUTPUTS =
+      java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
+  /**
+   * What one run at a time owns: the scratch arenas by storage, and the arrays the inputs are
+   * copied into (by slot; allocated on the first run, reused after: a run allocates nothing but
+   * its outputs).
+   */
+  private record RunArena(Map<Storage, Object> scratch, Object[] inputs) {}
 
   /** Without kernel sources: a failing run names no node ("a kernel"). */
   public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants) {
@@ -41,6 +53,8 @@ public final class ExecutableProgram {
     this.program = program;
     this.layout = layout;
     this.kernelSources = List.copyOf(kernelSources);
+    this.inputBuffers = layout.slots().stream().map(FrameLayout.Slot::buffer)
+        .filter(b -> b.role() == BufferRole.INPUT).toList();
     this.constants = new LinkedHashMap<>();
     for (FrameLayout.Slot slot : layout.slots()) {
       if (slot.buffer().role() == BufferRole.CONSTANT) {
@@ -57,6 +71,11 @@ public final class ExecutableProgram {
     return layout;
   }
 
+  /** The input buffers, in slot order. */
+  public List<Buffer> inputBuffers() {
+    return inputBuffers;
+  }
+
   /**
    * Runs on inputs given by input buffer name (already checked against the buffers' types and
    * shapes) and returns the outputs by output buffer name, in order.
@@ -65,7 +84,7 @@ public final class ExecutableProgram {
     List<FrameLayout.Slot> slots = layout.slots();
     Object[] arrays = new Object[slots.size()];
     int[] offsets = new int[slots.size()];
-    Map<Storage, Object> arena = takeArena();
+    RunArena arena = takeArena();
     try {
       for (int i = 0; i < slots.size(); i++) {
         FrameLayout.Slot slot = slots.get(i);
@@ -77,12 +96,18 @@ public final class ExecutableProgram {
               throw new IllegalArgumentException("input " + b + " is " + b.dtype()
                   + b.shape() + ", got " + (t == null ? "nothing" : t.type()));
             }
-            arrays[i] = toArray(t);
+            Object copy = arena.inputs()[i];
+            if (copy == null) {
+              copy = slot.storage().allocate(b.size());
+              arena.inputs()[i] = copy;
+            }
+            MemorySegment.copy(t.data(), slot.storage().tensorLayout(), 0, copy, 0, b.size());
+            arrays[i] = copy;
           }
           case OUTPUT -> arrays[i] = slot.storage().allocate(b.size());
           case CONSTANT -> arrays[i] = constants.get(b);
           case SCRATCH -> {
-            arrays[i] = arena.get(slot.storage());
+            arrays[i] = arena.scratch().get(slot.storage());
             offsets[i] = slot.arenaOffset();
           }
         }
@@ -112,7 +137,8 @@ public final class ExecutableProgram {
     for (int i = 0; i < slots.size(); i++) {
       Buffer b = slots.get(i).buffer();
       if (b.role() == BufferRole.OUTPUT) {
-        out.put(b.name(), toTensor(b, arrays[i]));
+        // A fresh array each run that nothing else keeps: the tensor may own it.
+        out.put(b.name(), ADOPT_OUTPUTS ? adopt(b, arrays[i]) : toTensor(b, arrays[i]));
       }
     }
     return out;
@@ -133,14 +159,29 @@ public final class ExecutableProgram {
     return k >= 0 && k < kernelSources.size() ? kernelSources.get(k) : "a kernel";
   }
 
-  private Map<Storage, Object> takeArena() {
-    Map<Storage, Object> a = arenas.poll();
+  private RunArena takeArena() {
+    RunArena a = arenas.poll();
     if (a != null) {
       return a;
     }
     Map<Storage, Object> fresh = new EnumMap<>(Storage.class);
     layout.arenaElements().forEach((s, n) -> fresh.put(s, s.allocate(n)));
-    return fresh;
+    return new RunArena(fresh, new Object[layout.slots().size()]);
+  }
+
+  /** A tensor over the array itself (its bytes are little-endian tensor storage on this host). */
+  private static Tensor adopt(Buffer b, Object array) {
+    MemorySegment data = switch (array) {
+      case float[] x -> MemorySegment.ofArray(x);
+      case double[] x -> MemorySegment.ofArray(x);
+      case short[] x -> MemorySegment.ofArray(x);
+      case byte[] x -> MemorySegment.ofArray(x);
+      case int[] x -> MemorySegment.ofArray(x);
+      case long[] x -> MemorySegment.ofArray(x);
+      default -> throw new IllegalStateException("not a storage array: " + array.getClass());
+    };
+    Storage s = Storage.of(b.dtype());
+    return Tensor.wrap(b.dtype(), b.shapeArray(), data.asSlice(0, (long) b.size() * s.elementBytes()));
   }
 
   /** A copy of a tensor's elements in its storage array type. */

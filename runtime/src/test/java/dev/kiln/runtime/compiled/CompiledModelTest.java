@@ -139,4 +139,44 @@ class CompiledModelTest {
     assertEquals(List.of(Map.of()), asked);
     assertEquals(1, model.specializations());
   }
+
+  /** y = 2 x for any shape of x, counting the programs made. */
+  private static CompiledModel doubling(List<long[]> made) {
+    Value x = new Value("x", TensorType.of(DType.F32, dev.kiln.ir.type.Dim.UNKNOWN, dev.kiln.ir.type.Dim.UNKNOWN));
+    return new CompiledModel(List.of(x), List.of(Y), (shapes, values) -> {
+      long[] shape = shapes.get("x");
+      made.add(shape);
+      Buffer in = Buffer.of("x", DType.F32, BufferRole.INPUT, shape);
+      Buffer out = Buffer.of("y", DType.F32, BufferRole.OUTPUT, shape);
+      FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(in, 0),
+          new FrameLayout.Slot(out, 0)), ImmutableMap.of());
+      CompiledProgram twice = frame -> {
+        float[] a = frame.floats(0);
+        float[] b = frame.floats(1);
+        for (int i = 0; i < b.length; i++) {
+          b[i] = 2 * a[i];
+        }
+      };
+      return new ExecutableProgram(twice, layout, Map.of());
+    }, ParallelExecutor.withThreads(1));
+  }
+
+  @Test
+  void repeatedShapesReuseTheProgramAndEachRunHasItsOwnInputsAndOutputs() {
+    // Inputs are copied into arrays the program keeps between runs, outputs handed out as the
+    // arrays the kernels wrote: a later run must change neither an earlier run's result nor
+    // read an earlier run's input.
+    List<long[]> made = new ArrayList<>();
+    CompiledModel model = doubling(made);
+    Tensor first = model.run(Map.of("x", Tensor.ofFloats(new long[] {2, 3}, 1, 2, 3, 4, 5, 6))).get("y");
+    Tensor second = model.run(Map.of("x", Tensor.ofFloats(new long[] {2, 3}, 6, 5, 4, 3, 2, 1))).get("y");
+    Tensor other = model.run(Map.of("x", Tensor.ofFloats(new long[] {3, 2}, 1, 1, 1, 1, 1, 1))).get("y");
+    Tensor third = model.run(Map.of("x", Tensor.ofFloats(new long[] {2, 3}, 0, 0, 0, 0, 0, 7))).get("y");
+    assertEquals(Tensor.ofFloats(new long[] {2, 3}, 2, 4, 6, 8, 10, 12), first);
+    assertEquals(Tensor.ofFloats(new long[] {2, 3}, 12, 10, 8, 6, 4, 2), second);
+    assertEquals(Tensor.ofFloats(new long[] {3, 2}, 2, 2, 2, 2, 2, 2), other);
+    assertEquals(Tensor.ofFloats(new long[] {2, 3}, 0, 0, 0, 0, 0, 14), third);
+    assertEquals(2, made.size());
+    assertEquals(2, model.specializations());
+  }
 }

@@ -100,21 +100,24 @@ public final class FusedLowerings {
     // The output's last dims must be the product's rows and columns, row-major (as MatMul and
     // Gemm lower); anything else (a transposed or flattened output) keeps the second nest.
     long lastDim = out.rank() == 0 ? 1 : out.dim(out.rank() - 1);
-    if (mm.c().colStride() != 1 || (rest == 2 && (mm.m() != out.dim(batch) || mm.n() != lastDim
+    // More than two dims left: MatMul folded its batch dims into the rows (they flatten into M).
+    long rows = 1;
+    for (int d = batch; d < out.rank() - 1; d++) {
+      rows *= out.dim(d);
+    }
+    if (mm.c().colStride() != 1 || (rest >= 2 && (mm.m() != rows || mm.n() != lastDim
         || mm.c().rowStride() != lastDim)) || (rest == 1 && mm.m() * mm.n() != lastDim)) {
       return Optional.empty();
     }
-    if (rest == 2) {
-      rowDim = batch;
-      colDim = batch + 1;
+    if (rest >= 2) {
+      rowDim = out.rank() - 2;
+      colDim = out.rank() - 1;
     } else if (rest == 1) {
       if (mm.n() == 1 && mm.m() != 1) {
         rowDim = batch;
       } else {
         colDim = batch;
       }
-    } else if (rest != 0) {
-      return Optional.empty();
     }
     List<Stmt.Addend> all = new ArrayList<>(mm.addends());
     List<Expr> locals = new ArrayList<>();
@@ -131,9 +134,20 @@ public final class FusedLowerings {
           offset = Exprs.add(offset, Exprs.mul(loops.get(d).var(), Exprs.index(byOutDim[d])));
         }
       }
+      long rowStride = rowDim < 0 ? 0 : byOutDim[rowDim];
+      // Rows flattened from several dims: the addend must step through them as one dim too.
+      for (int d = batch; d < rowDim; d++) {
+        long flat = rowStride;
+        for (int e = d + 1; e <= rowDim; e++) {
+          flat *= out.dim(e);
+        }
+        if (out.dim(d) != 1 && byOutDim[d] != flat) {
+          return Optional.empty();
+        }
+      }
       dev.kiln.ir.loop.Local local = ctx.local("z", b.dtype());
       all.add(new Stmt.Addend(local, new dev.kiln.ir.loop.MatrixOperand(b, offset,
-          rowDim < 0 ? 0 : byOutDim[rowDim], colDim < 0 ? 0 : byOutDim[colDim])));
+          rowStride, colDim < 0 ? 0 : byOutDim[colDim])));
       locals.add(local);
     }
     return Optional.of(new Stmt.Matmul(mm.a(), mm.b(), mm.c(), mm.m(), mm.n(), mm.k(), mm.acc(),

@@ -23,7 +23,8 @@ import java.util.Map;
  * generation turns into a blocked, vectorized GEMM: MatMul's batch dims become loops around it
  * that move the operands' offsets (a broadcast batch dim moves nothing), 1-D operands are
  * promoted (a row vector on the left, a column vector on the right) and the promoted dim is not in
- * the output; Gemm's transposes are strides and {@code alpha * acc + beta * C} its epilogue, C an
+ * the output; when B has no batch dims of its own, A's batch dims are folded into its rows (one
+ * GEMM instead of one per batch index); Gemm's transposes are strides and {@code alpha * acc + beta * C} its epilogue, C an
  * addend broadcast by zero strides. Other dtypes lower to the textbook triple loop: for each
  * output element, a local accumulator over the shared dim.
  */
@@ -173,6 +174,17 @@ public final class LinalgLowerings {
     long m = rowVector ? 1 : a.dim(a.rank() - 2);
     long n = columnVector ? 1 : b.dim(b.rank() - 1);
     int batchRank = out.rank() - (rowVector ? 0 : 1) - (columnVector ? 0 : 1);
+    if (batchRank > 0 && a.rank() - 2 == batchRank && !batched(b)) {
+      // B is one matrix for every batch index and A's batch dims are the output's: the batch is
+      // just more rows of one product (a [S, 1, K] x [K, N] is an S x N x K GEMM, not S GEMVs).
+      long rows = m;
+      for (int d = 0; d < batchRank; d++) {
+        rows *= a.dim(d);
+      }
+      return Stmt.Matmul.plain(MatrixOperand.rowMajor(a, k),
+          new MatrixOperand(b, index(0), columnVector ? 1 : n, columnVector ? 0 : 1),
+          MatrixOperand.rowMajor(out, n), rows, n, k, ctx.local("acc", DType.F32));
+    }
     List<Var> vars = Nests.vars(ctx, "b", batchRank);
     long[] extents = new long[batchRank];
     for (int d = 0; d < batchRank; d++) {
@@ -185,6 +197,16 @@ public final class LinalgLowerings {
     MatrixOperand mc = new MatrixOperand(out, batchOffset(out, batchRank, vars, m * n), n, 1);
     Stmt mm = Stmt.Matmul.plain(ma, mb, mc, m, n, k, ctx.local("acc", DType.F32));
     return Nests.nest(vars, extents, mm);
+  }
+
+  /** Whether a MatMul operand has a batch dim other than 1 (a different matrix per batch index). */
+  private static boolean batched(Buffer m) {
+    for (int d = 0; d < m.rank() - 2; d++) {
+      if (m.dim(d) != 1) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

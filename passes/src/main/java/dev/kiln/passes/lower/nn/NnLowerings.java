@@ -327,7 +327,10 @@ public final class NnLowerings {
     return Nests.nest(vars, x.shapeArray(), body);
   }
 
-  /** Softmax and LogSoftmax along one axis: max pass, sum-of-exp pass, write pass. */
+  /**
+   * Softmax and LogSoftmax along one axis, one nest over the other dims: max pass, sum-of-exp
+   * pass, write pass (f32 Softmax: exp pass into the output, sum pass, divide pass).
+   */
   private static Stmt softmax(LoweringContext ctx, boolean log) {
     Buffer x = ctx.input(0);
     Buffer y = ctx.output(0);
@@ -347,6 +350,15 @@ public final class NnLowerings {
     body.add(new Stmt.Let(max, Nests.constant(t, Double.NEGATIVE_INFINITY)));
     body.add(alongAxis(ctx, x, outer, axis, idx -> new Stmt.Assign(max, Nests.max(max, load(x, idx)))));
     body.add(new Stmt.Let(sum, Nests.constant(t, 0)));
+    if (!log && t == DType.F32) {
+      // exp once per element: into y, summed from y, then y divided in place (each pass a
+      // vectorizable loop over the row, which stays in L1).
+      body.add(alongAxis(ctx, x, outer, axis, idx -> Nests.store(y, idx,
+          Exprs.call(Intrinsic.EXP, Exprs.sub(load(x, idx), max)))));
+      body.add(alongAxis(ctx, x, outer, axis, idx -> new Stmt.Assign(sum, Exprs.add(sum, load(y, idx)))));
+      body.add(alongAxis(ctx, x, outer, axis, idx -> Nests.store(y, idx, div(load(y, idx), sum))));
+      return Nests.nest(outer, extents.stream().mapToLong(Long::longValue).toArray(), Stmt.Block.of(body));
+    }
     body.add(alongAxis(ctx, x, outer, axis, idx -> new Stmt.Assign(sum,
         Exprs.add(sum, Exprs.call(Intrinsic.EXP, Exprs.sub(load(x, idx), max))))));
     body.add(alongAxis(ctx, x, outer, axis, idx -> {
