@@ -43,6 +43,7 @@ final class IndexSimplifier {
       case Stmt.Let l -> new Stmt.Let(l.local(), expr(l.init(), extents));
       case Stmt.Assign a -> new Stmt.Assign(a.local(), expr(a.value(), extents));
       case Stmt.Matmul mm -> mm;
+      case Stmt.BlockedConv bc -> bc;
     };
   }
 

@@ -37,6 +37,9 @@ final class Uses {
             || operandsOf(mm).stream().anyMatch(x -> reads(x.offset(), b));
         yield elsewhere || (asOutput ? inputs : mm.c().buffer().equals(b));
       }
+      // A blocked convolution is no matmul: every buffer it touches is a use outside one.
+      case Stmt.BlockedConv bc -> bc.x().equals(b) || bc.w().equals(b) || bc.y().equals(b)
+          || bc.addends().stream().anyMatch(x -> x.buffer().equals(b)) || reads(bc.epilogue(), b);
     };
   }
 
