@@ -29,6 +29,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class ParallelExecutor implements AutoCloseable {
   /** How long a worker spins for the next loop before it parks. */
   static final long SPIN_NANOS = 200_000;
+  /** ...busy for the first part of it, yielding the core for the rest. */
+  static final long YIELD_AFTER_NANOS = 20_000;
 
   private static final ParallelExecutor SERIAL = new ParallelExecutor(1);
 
@@ -37,12 +39,17 @@ public final class ParallelExecutor implements AutoCloseable {
   /** Held by the thread whose loop the workers run. */
   private final AtomicBoolean busy = new AtomicBoolean();
 
-  /** The loop being run, or the last one; workers tell loops apart by identity. */
+  /**
+   * The loop being run, null between loops: no reference to a finished loop's task is kept (it
+   * would keep the generated class, and an artifact's class loader, reachable).
+   */
   private volatile Loop current;
+  /** Numbers the loops, so that workers tell them apart without holding on to them. */
+  private long loops;
   private volatile boolean closed;
 
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
-  private record Loop(RangeTask task, int extent, int chunks, AtomicInteger next,
+  private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
       AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller) {
     /** Runs chunks not yet taken by anyone; returns whether this thread finished the last one. */
     boolean runChunks() {
@@ -96,7 +103,7 @@ public final class ParallelExecutor implements AutoCloseable {
       }
       return;
     }
-    Loop loop = new Loop(task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
+    Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
         new AtomicReference<>(), Thread.currentThread());
     try {
       current = loop;
@@ -111,6 +118,7 @@ public final class ParallelExecutor implements AutoCloseable {
       loop.runChunks();
       awaitWorkers(loop);
     } finally {
+      current = null;
       busy.set(false);
     }
     // Failures are rethrown as they were thrown, message and stack trace.
@@ -126,8 +134,11 @@ public final class ParallelExecutor implements AutoCloseable {
   private void awaitWorkers(Loop loop) {
     long start = System.nanoTime();
     while (loop.pending().get() > 0) {
-      if (System.nanoTime() - start < SPIN_NANOS) {
+      long waited = System.nanoTime() - start;
+      if (waited < YIELD_AFTER_NANOS) {
         Thread.onSpinWait();
+      } else if (waited < SPIN_NANOS) {
+        Thread.yield();
       } else {
         LockSupport.parkNanos(this, 50_000);
       }
@@ -145,6 +156,8 @@ public final class ParallelExecutor implements AutoCloseable {
   /** Takes the chunks of every loop that no other thread has taken yet. */
   private final class Worker extends Thread {
     volatile boolean parked;
+    /** The id of the last loop this worker looked at (only this thread uses it). */
+    private long seen;
 
     Worker(int index) {
       super("kiln-worker-" + index);
@@ -153,38 +166,56 @@ public final class ParallelExecutor implements AutoCloseable {
 
     @Override
     public void run() {
-      Loop seen = current;
       while (!closed) {
-        Loop loop = awaitLoop(seen);
-        if (loop == seen) {
-          continue;
-        }
-        seen = loop;
+        runNext();
+      }
+    }
+
+    /** Runs chunks of the next loop; a method of its own so no local keeps the loop afterwards. */
+    private void runNext() {
+      Loop loop = awaitLoop(seen);
+      if (loop != null) {
+        seen = loop.id();
         if (loop.runChunks()) {
           LockSupport.unpark(loop.caller());
         }
       }
     }
 
-    /** The next loop: spins a while, then parks until the caller wakes it (or closes). */
-    private Loop awaitLoop(Loop seen) {
+    /**
+     * The next loop (one with another id than {@code seen}): spins a while, then parks until the
+     * caller wakes it; null when closed.
+     */
+    private Loop awaitLoop(long seen) {
       long start = System.nanoTime();
-      Loop next;
-      while ((next = current) == seen && System.nanoTime() - start < SPIN_NANOS) {
-        Thread.onSpinWait();
+      for (long waited = 0; waited < SPIN_NANOS; waited = System.nanoTime() - start) {
+        Loop next = current;
+        if (next != null && next.id() != seen) {
+          return next;
+        }
+        // Busy-wait first; then yield, so that on a busy machine the cores go to threads with work
+        // (a worker that burns its share is also scheduled later when its chunk comes).
+        if (waited < YIELD_AFTER_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
       }
-      while (next == seen && !closed) {
+      while (!closed) {
         parked = true;
-        // Re-read after announcing: a loop published before this line is seen here, and one
+        // Read after announcing: a loop published before this line is seen here, and one
         // published after it finds parked set and unparks this thread.
-        next = current;
-        if (next == seen) {
+        Loop next = current;
+        if (next == null || next.id() == seen) {
           LockSupport.park(this);
           next = current;
         }
         parked = false;
+        if (next != null && next.id() != seen) {
+          return next;
+        }
       }
-      return next;
+      return null;
     }
   }
 }
