@@ -15,10 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Why not a fork/join pool: a model run is hundreds of short parallel loops (a convolution is
  * a dozen: padding, im2col, B packing and the GEMM blocks per K block), and waking a parked
- * fork/join worker costs tens of microseconds each time, often more than the loop's share of
- * work, so that two threads ran a ResNet no faster than one. Workers here spin for
- * {@link #SPIN_NANOS} after each loop, waiting for the next one (ONNX Runtime's intra-op threads
- * do the same), and park only when none comes.
+ * worker costs tens of microseconds each time, often more than the loop's share of work; the
+ * caller joining a fork/join task waited for that wake-up. Here the caller runs every chunk no
+ * worker has started by the time its own is done, so a loop never waits for a worker to wake, and
+ * workers may spin for {@link #SPIN_NANOS} after each loop for the next one.
  *
  * <p>A parallel loop reached while this executor is already running one (a nested loop, or a
  * second model run on another thread at the same time) runs on its calling thread, serially: it
@@ -27,10 +27,17 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Thread-safe. {@link #close} stops the workers; {@link #serial()} has none.
  */
 public final class ParallelExecutor implements AutoCloseable {
-  /** How long a worker spins for the next loop before it parks. */
-  static final long SPIN_NANOS = 200_000;
+  /**
+   * How long a worker spins for the next loop before it parks: system property
+   * {@code kiln.workerSpinMicros}, default 0 (park at once). Spinning (200 µs, as ONNX Runtime's
+   * threads do) takes the wake-up off every loop on a machine with free cores, but on a
+   * machine busier than its cores it made 2-thread runs slower (measured at load average 15 to
+   * 20: ResNet-18 Kiln/ONNX Runtime 2.5 against 0.9 with the fork/join pool): a spinning worker
+   * uses up its share and is scheduled late when its chunk comes.
+   */
+  static final long SPIN_NANOS = Math.max(0, Long.getLong("kiln.workerSpinMicros", 0)) * 1000;
   /** ...busy for the first part of it, yielding the core for the rest. */
-  static final long YIELD_AFTER_NANOS = 20_000;
+  static final long YIELD_AFTER_NANOS = Math.min(20_000, SPIN_NANOS);
 
   private static final ParallelExecutor SERIAL = new ParallelExecutor(1);
 
@@ -134,10 +141,11 @@ public final class ParallelExecutor implements AutoCloseable {
   private void awaitWorkers(Loop loop) {
     long start = System.nanoTime();
     while (loop.pending().get() > 0) {
+      // A chunk in progress on a worker: wait for it, briefly busy, then yielding, then parked.
       long waited = System.nanoTime() - start;
-      if (waited < YIELD_AFTER_NANOS) {
+      if (waited < 20_000) {
         Thread.onSpinWait();
-      } else if (waited < SPIN_NANOS) {
+      } else if (waited < 200_000) {
         Thread.yield();
       } else {
         LockSupport.parkNanos(this, 50_000);
