@@ -27,6 +27,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * warning, deleted and treated as a miss, so a damaged cache costs a recompile, never a crash or a
  * wrong kernel.
  *
+ * <p>The directory holds at most {@code maxBytes} of entries (default {@link #DEFAULT_MAX_BYTES}):
+ * after a store that passes it, the least recently used entries (by modification time, which a
+ * hit refreshes) are deleted until the entries take at most three quarters of it. Another process
+ * reading an entry being deleted gets a miss and compiles.
+ *
  * <p>If the directory cannot be created this cache does nothing; if an entry cannot be written the
  * cache warns once and stops writing (reads go on).
  */
@@ -40,15 +45,28 @@ final class DiskCache {
 
   private static final System.Logger LOG = System.getLogger(KernelCache.class.getName());
 
+  /** One GiB: thousands of models' kernels (a ResNet-18's program is a few hundred KiB). */
+  static final long DEFAULT_MAX_BYTES = 1L << 30;
+
   private final Path directory;
+  private final long maxBytes;
   private final boolean usable;
   private final AtomicBoolean writable = new AtomicBoolean(true);
 
   DiskCache(Path directory) {
+    this(directory, DEFAULT_MAX_BYTES);
+  }
+
+  DiskCache(Path directory, long maxBytes) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("a kernel cache needs a positive size limit, got " + maxBytes);
+    }
     this.directory = directory.toAbsolutePath().normalize();
+    this.maxBytes = maxBytes;
     this.usable = prepare(this.directory);
     if (usable) {
       deleteStaleTempFiles();
+      trimToLimit();
     }
   }
 
@@ -103,7 +121,53 @@ final class DiskCache {
       discard(path, "it holds a different key than its name says");
       return Optional.empty();
     }
+    touch(path);
     return Optional.of(entry.classes());
+  }
+
+  /** Marks an entry as just used, so that trimming keeps it over older ones. */
+  private static void touch(Path path) {
+    try {
+      Files.setLastModifiedTime(path, java.nio.file.attribute.FileTime.from(Instant.now()));
+    } catch (IOException | SecurityException e) {
+      // A read-only cache still serves hits; it just cannot order them.
+    }
+  }
+
+  /**
+   * Deletes the least recently used entries while the entries take more than {@code maxBytes},
+   * down to three quarters of it (so that not every store pays for a trim).
+   */
+  private void trimToLimit() {
+    record Entry(Path path, long bytes, long used) {}
+    java.util.List<Entry> entries = new java.util.ArrayList<>();
+    long total = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + ENTRY_SUFFIX)) {
+      for (Path file : files) {
+        try {
+          var attributes = Files.readAttributes(file,
+              java.nio.file.attribute.BasicFileAttributes.class);
+          entries.add(new Entry(file, attributes.size(), attributes.lastModifiedTime().toMillis()));
+          total += attributes.size();
+        } catch (IOException e) {
+          // Deleted by another process meanwhile.
+        }
+      }
+    } catch (IOException | SecurityException e) {
+      return; // Housekeeping only.
+    }
+    if (total <= maxBytes) {
+      return;
+    }
+    entries.sort(java.util.Comparator.comparingLong(Entry::used));
+    long target = maxBytes / 4 * 3;
+    for (Entry e : entries) {
+      if (total <= target) {
+        break;
+      }
+      deleteQuietly(e.path());
+      total -= e.bytes();
+    }
   }
 
   /** Writes the entry of {@code key}; failures are warned about once and otherwise ignored. */
@@ -127,6 +191,7 @@ final class DiskCache {
       }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        trimToLimit();
       } catch (FileAlreadyExistsException | java.nio.file.AccessDeniedException e) {
         // Platforms whose rename does not replace an existing file, or not one another process
         // has open (Windows), end up here when another writer stored the same bytes first.

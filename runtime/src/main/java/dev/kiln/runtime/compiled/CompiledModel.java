@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A model run by compiled code. Inputs are checked as the reference interpreter checks them
@@ -44,6 +43,14 @@ public final class CompiledModel {
   public static final int MAX_SPECIALIZED_ELEMENTS = 64;
 
   /**
+   * How many specialized programs a model keeps by default. A service fed every batch size or
+   * sequence length would otherwise keep one program (code, packed weights, arenas) per size
+   * forever; past this many, the least recently run one is dropped and compiled again if it comes
+   * back (the kernel cache usually makes that a class load, not a javac run).
+   */
+  public static final int DEFAULT_MAX_PROGRAMS = 32;
+
+  /**
    * Makes the program for one set of concrete input shapes (graph input name to shape) and the
    * values of the inputs it specializes on.
    */
@@ -61,8 +68,11 @@ public final class CompiledModel {
   private final ImmutableMap<String, String> specializedOn;
   private final Specializer specializer;
   private final ParallelExecutor executor;
-  private final ConcurrentHashMap<String, CompletableFuture<ExecutableProgram>> programs =
-      new ConcurrentHashMap<>();
+  private final int maxPrograms;
+  /** Signature to program, least recently run first; guarded by itself. */
+  private final LinkedHashMap<String, CompletableFuture<ExecutableProgram>> programs =
+      new LinkedHashMap<>(16, 0.75f, true);
+  private long evictions;
 
   /**
    * @param specializedOn the inputs whose values the code is specialized to, each with why (for
@@ -70,6 +80,17 @@ public final class CompiledModel {
    */
   public CompiledModel(List<Value> inputs, List<Value> outputs, Map<String, String> specializedOn,
       Specializer specializer, ParallelExecutor executor) {
+    this(inputs, outputs, specializedOn, specializer, executor, DEFAULT_MAX_PROGRAMS);
+  }
+
+  /**
+   * @param maxPrograms how many specialized programs to keep (least recently run dropped first)
+   */
+  public CompiledModel(List<Value> inputs, List<Value> outputs, Map<String, String> specializedOn,
+      Specializer specializer, ParallelExecutor executor, int maxPrograms) {
+    com.google.common.base.Preconditions.checkArgument(maxPrograms > 0,
+        "a compiled model keeps at least one program, got %s", maxPrograms);
+    this.maxPrograms = maxPrograms;
     this.inputs = ImmutableList.copyOf(inputs);
     this.outputs = ImmutableList.copyOf(outputs);
     this.specializedOn = ImmutableMap.copyOf(specializedOn);
@@ -88,9 +109,18 @@ public final class CompiledModel {
     return specializedOn;
   }
 
-  /** Signatures (input shapes, and the values of {@link #specializedOn}) compiled so far. */
+  /** Signatures (input shapes, and the values of {@link #specializedOn}) compiled and kept. */
   public int specializations() {
-    return programs.size();
+    synchronized (programs) {
+      return programs.size();
+    }
+  }
+
+  /** How many programs were dropped to stay within the limit (see {@link #DEFAULT_MAX_PROGRAMS}). */
+  public long evictions() {
+    synchronized (programs) {
+      return evictions;
+    }
   }
 
   public ParallelExecutor executor() {
@@ -142,6 +172,20 @@ public final class CompiledModel {
     return named;
   }
 
+  /**
+   * Drops the least recently run finished programs beyond the limit. Programs still compiling
+   * stay (other threads wait on them); runs holding a dropped program finish with it.
+   */
+  private void evictBeyondLimit() {
+    var it = programs.values().iterator();
+    while (programs.size() > maxPrograms && it.hasNext()) {
+      if (it.next().isDone()) {
+        it.remove();
+        evictions++;
+      }
+    }
+  }
+
   /** An input whose values are compiled in must be small: say which, why, and what to do. */
   private void checkSpecializedSizes(Map<String, Tensor> values) {
     List<String> problems = new ArrayList<>();
@@ -161,13 +205,21 @@ public final class CompiledModel {
   private ExecutableProgram program(String signature, Map<String, long[]> shapes,
       Map<String, Tensor> values) {
     CompletableFuture<ExecutableProgram> mine = new CompletableFuture<>();
-    CompletableFuture<ExecutableProgram> existing = programs.putIfAbsent(signature, mine);
+    CompletableFuture<ExecutableProgram> existing;
+    synchronized (programs) {
+      existing = programs.putIfAbsent(signature, mine);
+      if (existing == null) {
+        evictBeyondLimit();
+      }
+    }
     if (existing == null) {
       try {
         mine.complete(specializer.specialize(shapes, values));
       } catch (RuntimeException | Error e) {
         // A failed specialization is not cached: the next run with these shapes tries again.
-        programs.remove(signature, mine);
+        synchronized (programs) {
+          programs.remove(signature, mine);
+        }
         mine.completeExceptionally(e);
         throw e;
       }

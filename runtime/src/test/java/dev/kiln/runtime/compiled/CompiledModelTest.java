@@ -82,6 +82,31 @@ class CompiledModelTest {
   }
 
   @Test
+  void beyondItsLimitTheLeastRecentlyRunProgramIsDroppedAndCompiledAgainWhenItReturns() {
+    CompiledModel model = new CompiledModel(List.of(X, SHAPE), List.of(Y), Map.of("shape", WHY),
+        this::reshape, ParallelExecutor.withThreads(1), 2);
+    model.run(inputs(3, 4));
+    model.run(inputs(4, 3));
+    model.run(inputs(3, 4)); // (3, 4) is now the most recently run
+    model.run(inputs(2, 6)); // drops (4, 3)
+    assertEquals(2, model.specializations());
+    assertEquals(1, model.evictions());
+    model.run(inputs(3, 4)); // kept: no compile
+    assertEquals(3, compiled.size());
+    Tensor again = model.run(inputs(4, 3)).get("y"); // dropped: compiled again, still right
+    assertArrayEquals(new long[] {4, 3}, again.shape());
+    assertEquals(11.0, again.getDouble(11));
+    assertEquals(4, compiled.size());
+    assertEquals(2, model.specializations());
+  }
+
+  @Test
+  void aModelKeepsAtLeastOneProgram() {
+    assertThrows(IllegalArgumentException.class, () -> new CompiledModel(List.of(X, SHAPE),
+        List.of(Y), Map.of("shape", WHY), this::reshape, ParallelExecutor.withThreads(1), 0));
+  }
+
+  @Test
   void aTooLargeValueInputIsRefusedNamingItAndItsReader() {
     long[] many = new long[CompiledModel.MAX_SPECIALIZED_ELEMENTS + 1];
     CompiledModel model = new CompiledModel(List.of(X, new Value("shape", TensorType.of(DType.I64,
