@@ -197,8 +197,8 @@ public final class ParallelExecutor implements AutoCloseable {
     private Loop awaitLoop(long seen) {
       long start = System.nanoTime();
       for (long waited = 0; waited < SPIN_NANOS; waited = System.nanoTime() - start) {
-        Loop next = current;
-        if (next != null && next.id() != seen) {
+        Loop next = newLoop(seen);
+        if (next != null) {
           return next;
         }
         // Busy-wait first; then yield, so that on a busy machine the cores go to threads with work
@@ -213,17 +213,26 @@ public final class ParallelExecutor implements AutoCloseable {
         parked = true;
         // Read after announcing: a loop published before this line is seen here, and one
         // published after it finds parked set and unparks this thread.
-        Loop next = current;
-        if (next == null || next.id() == seen) {
+        Loop next = newLoop(seen);
+        if (next == null) {
           LockSupport.park(this);
-          next = current;
+          next = newLoop(seen);
         }
         parked = false;
-        if (next != null && next.id() != seen) {
+        if (next != null) {
           return next;
         }
       }
       return null;
+    }
+
+    /**
+     * The loop being run if this worker has not looked at it yet, else null: a parked worker
+     * holds no reference to a finished loop (its task would keep the generated class loaded).
+     */
+    private Loop newLoop(long seen) {
+      Loop l = current;
+      return l != null && l.id() != seen ? l : null;
     }
   }
 }
