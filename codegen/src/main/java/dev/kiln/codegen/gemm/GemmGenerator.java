@@ -59,6 +59,8 @@ public final class GemmGenerator {
   private final NameAllocator methodNames;
   private final List<MethodSpec> methods = new ArrayList<>();
   private String micro;
+  private String packPanelA;
+  private String packPanelB;
   private String take;
   private String give;
 
@@ -132,6 +134,57 @@ public final class GemmGenerator {
         .build());
     micro = methodNames.newName("gemmMicro");
     methods.add(microkernel(micro));
+    packPanelA = methodNames.newName("gemmPackPanelA");
+    packPanelB = methodNames.newName("gemmPackPanelB");
+    methods.add(packPanelAMethod(packPanelA));
+    methods.add(packPanelBMethod(packPanelB));
+  }
+
+  /*
+   * Why the copies of whole panels are shared methods (as the microkernel is), not loops inside
+   * each GEMM's packing method: a GEMM's own methods run a few times per model run (once per K
+   * block), so HotSpot compiles them with C2 only after hundreds of runs (600 calls at least) and
+   * runs them as C1 code until then, where the Vector API is not intrinsified (FloatVector.ldOp,
+   * its Java fallback, was a fifth of the samples of a ResNet-18 after 1000 runs). A panel copy
+   * shared by every GEMM of the class runs thousands of times per model run and reaches C2 in the
+   * first few runs.
+   */
+
+  /** One full mr-high panel of A of depth kc, rows {@code s + r * lda}, contiguous along K. */
+  private MethodSpec packPanelAMethod(String name) {
+    int mr = p.mr();
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int r = 0; r < $L; r++)", mr);
+    b.addStatement("final int sr = s + r * lda");
+    b.beginControlFlow("for (int p = 0; p < kc; p++)");
+    b.addStatement("ap[d + p * $L + r] = a[sr + p]", mr);
+    b.endControlFlow();
+    b.endControlFlow();
+    return MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("A full $L-row panel of A (unit stride along K) into packed order.\n", mr)
+        .addParameter(float[].class, "a").addParameter(int.class, "s").addParameter(int.class, "lda")
+        .addParameter(float[].class, "ap").addParameter(int.class, "d").addParameter(int.class, "kc")
+        .addCode(b.build()).build();
+  }
+
+  /** One full nr-wide panel of B of depth kc, rows {@code s + p * ldb}, contiguous along N. */
+  private MethodSpec packPanelBMethod(String name) {
+    int nr = p.nr();
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int p = 0; p < kc; p++)");
+    b.addStatement("final int sp = s + p * ldb");
+    for (int v = 0; v < p.nrVectors(); v++) {
+      b.addStatement("$T.fromArray($L, b, sp + $L).intoArray(bp, d + p * $L + $L)", FV, S, v * p.lanes(),
+          nr, v * p.lanes());
+    }
+    b.endControlFlow();
+    return MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("A full $L-column panel of B (unit stride along N) into packed order.\n", nr)
+        .addParameter(float[].class, "b").addParameter(int.class, "s").addParameter(int.class, "ldb")
+        .addParameter(float[].class, "bp").addParameter(int.class, "d").addParameter(int.class, "kc")
+        .addCode(b.build()).build();
   }
 
   /**
@@ -417,6 +470,13 @@ public final class GemmGenerator {
       b.endControlFlow();
       b.endControlFlow();
     } else {
+      if (spec.aColStride() == 1) {
+        b.beginControlFlow("if (rows == $L)", mr);
+        b.addStatement("$L(a, ao + (ic + ir) * $L + pc, $L, ap, d, kc)", packPanelA, spec.aRowStride(),
+            spec.aRowStride());
+        b.addStatement("continue");
+        b.endControlFlow();
+      }
       b.beginControlFlow("for (int r = 0; r < rows; r++)");
       b.addStatement("final int s = ao + (ic + ir + r) * $L + pc * $L", spec.aRowStride(), spec.aColStride());
       b.beginControlFlow("for (int p = 0; p < kc; p++)");
@@ -445,13 +505,7 @@ public final class GemmGenerator {
     b.addStatement("final int d = q * kc * $L", nr);
     if (spec.bColStride() == 1) {
       b.beginControlFlow("if (cols == $L)", nr);
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("final int s = bo + (pc + p) * $L + j", spec.bRowStride());
-      for (int v = 0; v < p.nrVectors(); v++) {
-        b.addStatement("$T.fromArray($L, b, s + $L).intoArray(bp, d + p * $L + $L)", FV, S, v * p.lanes(),
-            nr, v * p.lanes());
-      }
-      b.endControlFlow();
+      b.addStatement("$L(b, bo + pc * $L + j, $L, bp, d, kc)", packPanelB, spec.bRowStride(), spec.bRowStride());
       b.addStatement("continue");
       b.endControlFlow();
     }

@@ -76,6 +76,8 @@ class ConvLoweringTest {
         attrs().put("auto_pad", "SAME_UPPER").putInts("strides", dims(2, 1)).build(), true));
     s.add(new Spec("auto_pad SAME_LOWER", Algorithm.IM2COL_GEMM, dims(1, 2, 7, 8), dims(3, 2, 4, 3),
         attrs().put("auto_pad", "SAME_LOWER").build(), false));
+    s.add(new Spec("3x3 pad 1, 16 channels", Algorithm.IM2COL_GEMM, dims(1, 16, 5, 6), dims(3, 16, 3, 3),
+        attrs().putInts("pads", dims(1, 1, 1, 1)).build(), true));
     s.add(new Spec("3x3 valid", Algorithm.IM2COL_GEMM, dims(1, 4, 6, 9), dims(2, 4, 3, 3),
         Attributes.EMPTY, true));
     s.add(new Spec("groups 3", Algorithm.IM2COL_GEMM, dims(2, 6, 7, 5), dims(9, 2, 3, 3),
@@ -152,6 +154,28 @@ class ConvLoweringTest {
     Tensor data = Differential.random(DType.F64, dims(1, 2, 4, 4), rnd, false);
     LoopProgram p = check("f64", g, Map.of("x", data), LoweringRegistry.standard());
     assertEquals(Algorithm.DIRECT, algorithmOf(p));
+  }
+
+  /**
+   * im2col and the padded copy are parallel over channels, except with few channels (an image's
+   * 3), where they are parallel over output (padded) rows so that every thread gets a share.
+   */
+  @Test
+  void copiesAreParallelOverRowsWhenThereAreFewChannels() {
+    for (Spec spec : specs()) {
+      if (spec.name().equals("7x7 stride 2 pad 3") || spec.name().equals("3x3 pad 1, 16 channels")) {
+        Random rnd = new Random(1);
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        in.put("x", finite(spec.x(), rnd));
+        in.put("b", finite(dims(spec.w()[0]), rnd));
+        String text = check(spec.name(), convGraph(spec, finite(spec.w(), rnd)), in,
+            LoweringRegistry.standard()).toString();
+        boolean few = spec.x()[1] < 16;
+        assertEquals(few, text.contains("parallel for o0 in"), text);
+        assertEquals(few, text.contains("parallel for p1 in") && text.contains("parallel for q1 in"), text);
+        assertEquals(!few, text.contains("parallel for c in"), text);
+      }
+    }
   }
 
   /** The epilogue parameter: an activation (ReLU) fused into each algorithm, vs Conv then Relu. */

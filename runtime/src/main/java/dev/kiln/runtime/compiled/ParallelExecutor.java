@@ -15,10 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Why not a fork/join pool: a model run is hundreds of short parallel loops (a convolution is
  * a dozen: padding, im2col, B packing and the GEMM blocks per K block), and waking a parked
- * fork/join worker costs tens of microseconds each time, often more than the loop's share of
- * work, so that two threads ran a ResNet no faster than one. Workers here spin for
- * {@link #SPIN_NANOS} after each loop, waiting for the next one (ONNX Runtime's intra-op threads
- * do the same), and park only when none comes.
+ * worker costs tens of microseconds each time, often more than the loop's share of work; the
+ * caller joining a fork/join task waited for that wake-up. Here the caller runs every chunk no
+ * worker has started by the time its own is done, so a loop never waits for a worker to wake, and
+ * workers may spin for {@link #SPIN_NANOS} after each loop for the next one.
  *
  * <p>A parallel loop reached while this executor is already running one (a nested loop, or a
  * second model run on another thread at the same time) runs on its calling thread, serially: it
@@ -27,8 +27,17 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Thread-safe. {@link #close} stops the workers; {@link #serial()} has none.
  */
 public final class ParallelExecutor implements AutoCloseable {
-  /** How long a worker spins for the next loop before it parks. */
-  static final long SPIN_NANOS = 200_000;
+  /**
+   * How long a worker spins for the next loop before it parks: system property
+   * {@code kiln.workerSpinMicros}, default 0 (park at once). Spinning (200 µs, as ONNX Runtime's
+   * threads do) takes the wake-up off every loop on a machine with free cores, but on a
+   * machine busier than its cores it made 2-thread runs slower (measured at load average 15 to
+   * 20: ResNet-18 Kiln/ONNX Runtime 2.5 against 0.9 with the fork/join pool): a spinning worker
+   * uses up its share and is scheduled late when its chunk comes.
+   */
+  static final long SPIN_NANOS = Math.max(0, Long.getLong("kiln.workerSpinMicros", 0)) * 1000;
+  /** ...busy for the first part of it, yielding the core for the rest. */
+  static final long YIELD_AFTER_NANOS = Math.min(20_000, SPIN_NANOS);
 
   private static final ParallelExecutor SERIAL = new ParallelExecutor(1);
 
@@ -37,12 +46,17 @@ public final class ParallelExecutor implements AutoCloseable {
   /** Held by the thread whose loop the workers run. */
   private final AtomicBoolean busy = new AtomicBoolean();
 
-  /** The loop being run, or the last one; workers tell loops apart by identity. */
+  /**
+   * The loop being run, null between loops: no reference to a finished loop's task is kept (it
+   * would keep the generated class, and an artifact's class loader, reachable).
+   */
   private volatile Loop current;
+  /** Numbers the loops, so that workers tell them apart without holding on to them. */
+  private long loops;
   private volatile boolean closed;
 
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
-  private record Loop(RangeTask task, int extent, int chunks, AtomicInteger next,
+  private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
       AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller) {
     /** Runs chunks not yet taken by anyone; returns whether this thread finished the last one. */
     boolean runChunks() {
@@ -96,7 +110,7 @@ public final class ParallelExecutor implements AutoCloseable {
       }
       return;
     }
-    Loop loop = new Loop(task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
+    Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
         new AtomicReference<>(), Thread.currentThread());
     try {
       current = loop;
@@ -111,6 +125,7 @@ public final class ParallelExecutor implements AutoCloseable {
       loop.runChunks();
       awaitWorkers(loop);
     } finally {
+      current = null;
       busy.set(false);
     }
     // Failures are rethrown as they were thrown, message and stack trace.
@@ -126,8 +141,12 @@ public final class ParallelExecutor implements AutoCloseable {
   private void awaitWorkers(Loop loop) {
     long start = System.nanoTime();
     while (loop.pending().get() > 0) {
-      if (System.nanoTime() - start < SPIN_NANOS) {
+      // A chunk in progress on a worker: wait for it, briefly busy, then yielding, then parked.
+      long waited = System.nanoTime() - start;
+      if (waited < 20_000) {
         Thread.onSpinWait();
+      } else if (waited < 200_000) {
+        Thread.yield();
       } else {
         LockSupport.parkNanos(this, 50_000);
       }
@@ -145,6 +164,8 @@ public final class ParallelExecutor implements AutoCloseable {
   /** Takes the chunks of every loop that no other thread has taken yet. */
   private final class Worker extends Thread {
     volatile boolean parked;
+    /** The id of the last loop this worker looked at (only this thread uses it). */
+    private long seen;
 
     Worker(int index) {
       super("kiln-worker-" + index);
@@ -153,38 +174,65 @@ public final class ParallelExecutor implements AutoCloseable {
 
     @Override
     public void run() {
-      Loop seen = current;
       while (!closed) {
-        Loop loop = awaitLoop(seen);
-        if (loop == seen) {
-          continue;
-        }
-        seen = loop;
+        runNext();
+      }
+    }
+
+    /** Runs chunks of the next loop; a method of its own so no local keeps the loop afterwards. */
+    private void runNext() {
+      Loop loop = awaitLoop(seen);
+      if (loop != null) {
+        seen = loop.id();
         if (loop.runChunks()) {
           LockSupport.unpark(loop.caller());
         }
       }
     }
 
-    /** The next loop: spins a while, then parks until the caller wakes it (or closes). */
-    private Loop awaitLoop(Loop seen) {
+    /**
+     * The next loop (one with another id than {@code seen}): spins a while, then parks until the
+     * caller wakes it; null when closed.
+     */
+    private Loop awaitLoop(long seen) {
       long start = System.nanoTime();
-      Loop next;
-      while ((next = current) == seen && System.nanoTime() - start < SPIN_NANOS) {
-        Thread.onSpinWait();
+      for (long waited = 0; waited < SPIN_NANOS; waited = System.nanoTime() - start) {
+        Loop next = newLoop(seen);
+        if (next != null) {
+          return next;
+        }
+        // Busy-wait first; then yield, so that on a busy machine the cores go to threads with work
+        // (a worker that burns its share is also scheduled later when its chunk comes).
+        if (waited < YIELD_AFTER_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
       }
-      while (next == seen && !closed) {
+      while (!closed) {
         parked = true;
-        // Re-read after announcing: a loop published before this line is seen here, and one
+        // Read after announcing: a loop published before this line is seen here, and one
         // published after it finds parked set and unparks this thread.
-        next = current;
-        if (next == seen) {
+        Loop next = newLoop(seen);
+        if (next == null) {
           LockSupport.park(this);
-          next = current;
+          next = newLoop(seen);
         }
         parked = false;
+        if (next != null) {
+          return next;
+        }
       }
-      return next;
+      return null;
+    }
+
+    /**
+     * The loop being run if this worker has not looked at it yet, else null: a parked worker
+     * holds no reference to a finished loop (its task would keep the generated class loaded).
+     */
+    private Loop newLoop(long seen) {
+      Loop l = current;
+      return l != null && l.id() != seen ? l : null;
     }
   }
 }

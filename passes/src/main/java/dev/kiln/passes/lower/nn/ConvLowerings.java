@@ -414,12 +414,21 @@ public final class ConvLowerings {
     int last = g.rank() - 1;
     s = new Stmt.For(outs.get(last), g.out[last],
         g.strides[last] == 1 ? LoopKind.VECTORIZED : LoopKind.SERIAL, s);
-    for (int a = last - 1; a >= 0; a--) {
+    boolean byRows = g.channels < FEW_CHANNELS && last >= 1;
+    for (int a = last - 1; a >= (byRows ? 1 : 0); a--) {
       s = Nests.loop(outs.get(a), g.out[a], s);
     }
     s = Nests.nest(taps, g.kernel, s);
+    if (byRows) {
+      // Few channels (an image's 3): split the output rows between the threads instead, so that
+      // they share the copy evenly (3 channels on 2 threads left one idle a third of the time).
+      return new Stmt.For(outs.get(0), g.out[0], LoopKind.PARALLEL, Nests.loop(c, g.channels, s));
+    }
     return new Stmt.For(c, g.channels, LoopKind.PARALLEL, s);
   }
+
+  /** Below this many input channels, im2col is parallel over output rows rather than channels. */
+  private static final long FEW_CHANNELS = 16;
 
   /**
    * The zero-bordered copy of image {@code n} (or of all images when {@code n} is null): zeros
@@ -428,9 +437,13 @@ public final class ConvLowerings {
    */
   private static Stmt padImage(LoweringContext ctx, Geometry g, Expr n, Buffer padded, boolean kinds) {
     boolean allImages = n == null;
+    int parallelAt = kinds ? (allImages ? 1 : 0) : -1;
+    if (kinds && g.channels < FEW_CHANNELS && padded.rank() >= parallelAt + 3) {
+      parallelAt++; // few channels: rows in parallel, as in im2col
+    }
     List<Var> zeroVars = Nests.vars(ctx, "p", padded.rank());
     Stmt zero = nest(zeroVars, padded.shapeArray(),
-        Nests.store(padded, zeroVars, Exprs.constant(DType.F32, 0)), kinds ? (allImages ? 1 : 0) : -1);
+        Nests.store(padded, zeroVars, Exprs.constant(DType.F32, 0)), parallelAt);
     List<Var> copyVars = Nests.vars(ctx, "q", padded.rank());
     long[] extents = padded.shapeArray();
     List<Expr> to = new ArrayList<>();
@@ -450,8 +463,7 @@ public final class ConvLowerings {
       }
       from.add(v);
     }
-    Stmt copy = nest(copyVars, extents, Nests.store(padded, to, Exprs.load(g.x, from)),
-        kinds ? (allImages ? 1 : 0) : -1);
+    Stmt copy = nest(copyVars, extents, Nests.store(padded, to, Exprs.load(g.x, from)), parallelAt);
     return Stmt.Block.of(zero, copy);
   }
 
