@@ -1,13 +1,11 @@
 package dev.kiln.codegen.conv;
 
-import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
 import com.palantir.javapoet.ParameterizedTypeName;
-import com.palantir.javapoet.TypeName;
 import dev.kiln.codegen.gemm.EpilogueCode;
 import dev.kiln.ir.loop.ConvGeometry;
 import dev.kiln.ir.loop.Local;
@@ -20,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -114,9 +111,7 @@ public final class ConvGenerator {
         FieldSpec.builder(ParameterizedTypeName.get(SPECIES_TYPE, ClassName.get(Float.class)), S,
                 Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer("$T.$L", FV, species).build(),
-        FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(ConcurrentLinkedQueue.class),
-                ArrayTypeName.of(TypeName.FLOAT)), POOL, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-            .initializer("new $T<>()", ConcurrentLinkedQueue.class).build());
+        dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
   }
 
   /** Pixels per microkernel for {@code v} blocks: P x V accumulators plus V weights and a broadcast fit 32 registers. */
@@ -143,18 +138,8 @@ public final class ConvGenerator {
   private void shared() {
     take = methodNames.newName("convTake");
     give = methodNames.newName("convGive");
-    methods.add(MethodSpec.methodBuilder(take)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .returns(float[].class)
-        .addParameter(int.class, "n")
-        .addStatement("float[] s = $L.poll()", POOL)
-        .addStatement("return s != null && s.length >= n ? s : new float[n]")
-        .build());
-    methods.add(MethodSpec.methodBuilder(give)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(float[].class, "s")
-        .addStatement("$L.offer(s)", POOL)
-        .build());
+    methods.add(dev.kiln.codegen.emit.ScratchPoolCode.take(take, POOL));
+    methods.add(dev.kiln.codegen.emit.ScratchPoolCode.give(give, POOL));
   }
 
   /** The methods of one convolution. */

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -94,10 +93,7 @@ public final class GemmGenerator {
         FieldSpec.builder(ParameterizedTypeName.get(SPECIES_TYPE, ClassName.get(Float.class)), S,
                 Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer("$T.$L", FV, species).build(),
-        FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(ConcurrentLinkedQueue.class),
-                com.palantir.javapoet.ArrayTypeName.of(com.palantir.javapoet.TypeName.FLOAT)), POOL,
-                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-            .initializer("new $T<>()", ConcurrentLinkedQueue.class).build());
+        dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
   }
 
   /**
@@ -120,18 +116,8 @@ public final class GemmGenerator {
   private void sharedMethods() {
     take = methodNames.newName("gemmTake");
     give = methodNames.newName("gemmGive");
-    methods.add(MethodSpec.methodBuilder(take)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .returns(float[].class)
-        .addParameter(int.class, "n")
-        .addStatement("float[] s = $L.poll()", POOL)
-        .addStatement("return s != null && s.length >= n ? s : new float[n]")
-        .build());
-    methods.add(MethodSpec.methodBuilder(give)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(float[].class, "s")
-        .addStatement("$L.offer(s)", POOL)
-        .build());
+    methods.add(dev.kiln.codegen.emit.ScratchPoolCode.take(take, POOL));
+    methods.add(dev.kiln.codegen.emit.ScratchPoolCode.give(give, POOL));
     micro = methodNames.newName("gemmMicro");
     methods.add(microkernel(micro));
     packPanelA = methodNames.newName("gemmPackPanelA");
