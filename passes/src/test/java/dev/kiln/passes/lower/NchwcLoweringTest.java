@@ -73,6 +73,9 @@ class NchwcLoweringTest {
         String kernel = kernelOf(p, "NchwcConv");
         assertTrue(kernel.contains("bordered"), kernel);
         assertFalse(kernel.contains("if "), kernel);
+        // Constant weights and bias are packed at compile time: constants, not per-run copies.
+        assertTrue(kernel.matches("(?s).*const %\\S*packed_w.*const %\\S*packed_b.*")
+            || kernel.matches("(?s).*const %\\S*packed_b.*const %\\S*packed_w.*"), kernel);
       }
     }
   }
