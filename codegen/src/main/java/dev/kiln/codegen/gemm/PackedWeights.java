@@ -52,9 +52,12 @@ public final class PackedWeights {
     Map<Buffer, Tensor> constants = new LinkedHashMap<>(program.constants());
     Set<Buffer> packed = new LinkedHashSet<>();
     List<Kernel> kernels = new ArrayList<>();
+    // Packed panels by what they pack (buffer, offset, strides, extents): matmuls reading the
+    // same B (Winograd's chunks) share one packed copy.
+    Map<List<Object>, Buffer> shared = new java.util.HashMap<>();
     for (Kernel k : program.kernels()) {
       Set<Buffer> added = new LinkedHashSet<>();
-      Stmt body = rewrite(k.body(), params, program.constants(), constants, names, packed, added);
+      Stmt body = rewrite(k.body(), params, program.constants(), constants, names, packed, added, shared);
       if (added.isEmpty()) {
         kernels.add(k);
         continue;
@@ -82,19 +85,21 @@ public final class PackedWeights {
   }
 
   private static Stmt rewrite(Stmt s, GemmParams params, Map<Buffer, Tensor> original,
-      Map<Buffer, Tensor> constants, Set<String> names, Set<Buffer> packed, Set<Buffer> added) {
+      Map<Buffer, Tensor> constants, Set<String> names, Set<Buffer> packed, Set<Buffer> added, Map<List<Object>, Buffer> shared) {
     return switch (s) {
-      case Stmt.For f -> f.withBody(rewrite(f.body(), params, original, constants, names, packed, added));
+      case Stmt.For f -> f.withBody(rewrite(f.body(), params, original, constants, names, packed, added, shared));
       case Stmt.Block b -> {
         List<Stmt> out = new ArrayList<>();
-        b.stmts().forEach(x -> out.add(rewrite(x, params, original, constants, names, packed, added)));
+        b.stmts().forEach(x -> out.add(rewrite(x, params, original, constants, names, packed, added, shared)));
         yield new Stmt.Block(ImmutableList.copyOf(out));
       }
       case Stmt.If i -> new Stmt.If(i.condition(),
-          rewrite(i.then(), params, original, constants, names, packed, added),
-          i.otherwise().map(x -> rewrite(x, params, original, constants, names, packed, added)));
+          rewrite(i.then(), params, original, constants, names, packed, added, shared),
+          i.otherwise().map(x -> rewrite(x, params, original, constants, names, packed, added, shared)));
       case Stmt.Matmul mm when packable(mm, original) -> {
-        Buffer panels = panels(mm, params, original.get(mm.b().buffer()), constants, names);
+        Buffer panels = shared.computeIfAbsent(
+            List.of(mm.b().buffer(), mm.b().offset(), mm.b().rowStride(), mm.b().colStride(), mm.n(), mm.k()),
+            key -> panels(mm, params, original.get(mm.b().buffer()), constants, names));
         packed.add(panels);
         added.add(panels);
         int nr = params.nr();

@@ -81,4 +81,73 @@ final class ConvCostModel {
     return SMALL_GEMM_NS * gemm + GEMM_CALL_NS * a * a
         + VECTOR_NS * (zero + inputTransform + outputTransform) + SCALAR_NS * (inputs + outputs);
   }
+
+  // ---- NCHWc: direct (NchwcDirectConv) or Winograd (NchwcWinogradConv) ----------------------
+
+  /** ns per multiply-add of the blocked direct convolution's microkernel. */
+  static final double NCHWC_DIRECT_NS = 1 / 62.0;
+  /** ns per multiply-add of Winograd's per-position GEMMs on the blocked layout. */
+  static final double NCHWC_GEMM_NS = 1 / 62.0;
+  /** ns per GEMM call of a chunk (packing A, scratch, loop set-up). */
+  static final double NCHWC_GEMM_CALL_NS = 600;
+  /** ns per vector (16 lanes) loaded or stored by the transforms. */
+  static final double NCHWC_VECTOR_NS = 0.6;
+
+  /**
+   * The Winograd tile for a blocked convolution NchwcWinogradConv supports, or empty for the
+   * direct kernel: forced by {@code -Dkiln.conv.algorithm} (WINOGRAD_F2 or WINOGRAD_F4 force the
+   * tile, any other algorithm the direct kernel), else the cheapest of the three estimates.
+   */
+  static java.util.Optional<WinogradConv.Tile> nchwcWinograd(NchwcConvOperands op) {
+    if (!NchwcWinogradConv.supports(op)) {
+      return java.util.Optional.empty();
+    }
+    java.util.Optional<ConvLowerings.Algorithm> forced = ConvLowerings.forcedByProperty();
+    if (forced.isPresent()) {
+      return switch (forced.get()) {
+        case WINOGRAD_F2 -> java.util.Optional.of(WinogradConv.Tile.F2);
+        case WINOGRAD_F4 -> java.util.Optional.of(WinogradConv.Tile.F4);
+        default -> java.util.Optional.empty();
+      };
+    }
+    WinogradConv.Tile tile = nchwcTile(op);
+    return nchwcWinograd(op, tile) < nchwcDirect(op) ? java.util.Optional.of(tile) : java.util.Optional.empty();
+  }
+
+  /** The cheaper Winograd tile of a blocked convolution. */
+  static WinogradConv.Tile nchwcTile(NchwcConvOperands op) {
+    return nchwcWinograd(op, WinogradConv.Tile.F2) <= nchwcWinograd(op, WinogradConv.Tile.F4)
+        ? WinogradConv.Tile.F2 : WinogradConv.Tile.F4;
+  }
+
+  /** The direct kernel: every multiply-add at the microkernel's rate. */
+  static double nchwcDirect(NchwcConvOperands op) {
+    double macs = (double) op.batch() * op.y().dim(1) * op.block() * op.channels() * op.kernel()[0]
+        * op.kernel()[1] * op.outHeight() * op.outWidth();
+    return NCHWC_DIRECT_NS * macs;
+  }
+
+  /**
+   * Winograd: the GEMMs (rows rounded up to the microkernel's 8 per chunk), a GEMM call per
+   * position and chunk, and the vectors the bordered copy and the transforms move.
+   */
+  static double nchwcWinograd(NchwcConvOperands op, WinogradConv.Tile tile) {
+    NchwcWinogradConv.Plan p = NchwcWinogradConv.Plan.of(op, tile);
+    double a2 = p.positions();
+    double chunks = p.fullChunks() + (p.rest() > 0 ? 1 : 0);
+    double rows = p.fullChunks() * roundUp8(p.perChunk()) + roundUp8(p.rest());
+    double gemm = a2 * op.channels() * p.outPadded() * rows;
+    double inBlocks = op.x().dim(1);
+    double outBlocks = op.y().dim(1);
+    double a = tile.alpha();
+    double m = tile.m;
+    double vectors = p.padded() / op.block() * 2
+        + p.tiles() * inBlocks * (a * a * 2 + a * a * 2)
+        + p.tiles() * outBlocks * (a * a + m * a + m * a + m * m * 2);
+    return NCHWC_GEMM_NS * gemm + NCHWC_GEMM_CALL_NS * a2 * chunks + NCHWC_VECTOR_NS * vectors;
+  }
+
+  private static double roundUp8(long rows) {
+    return (rows + 7) / 8 * 8;
+  }
 }

@@ -132,6 +132,11 @@ public final class NchwcLowerings {
     if (NchwcDepthwiseConv.supports(op)) {
       return NchwcDepthwiseConv.lower(ctx, op);
     }
+    // Winograd for the 3x3 stride-1 layers where ConvCostModel (or -Dkiln.conv.algorithm) says so.
+    Optional<WinogradConv.Tile> winograd = ConvCostModel.nchwcWinograd(op);
+    if (winograd.isPresent()) {
+      return NchwcWinogradConv.lower(ctx, op, winograd.get());
+    }
     if (NchwcDirectConv.supports(op)) {
       return NchwcDirectConv.lower(ctx, op);
     }

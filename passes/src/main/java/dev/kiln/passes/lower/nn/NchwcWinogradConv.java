@@ -1,0 +1,477 @@
+package dev.kiln.passes.lower.nn;
+
+import static dev.kiln.ir.loop.Exprs.index;
+
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.LoopKind;
+import dev.kiln.ir.loop.MatrixOperand;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.Var;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.passes.lower.LoweringContext;
+import dev.kiln.passes.lower.Nests;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Winograd's F(m x m, 3 x 3) ({@link WinogradConv} has the algebra and the error bound) on the
+ * blocked layout NCHWc: 3x3, stride 1, dilation 1, dense f32 convolutions with constant finite
+ * weights. The 16 lanes of a channel block are 16 channels, so every transform is a vector
+ * operation on whole lanes without gathers.
+ *
+ * <p>The output tiles (row-major over images, tile rows, tile columns) are processed a chunk of
+ * {@code TB} tiles at a time, so that a chunk's transformed input and products stay in the
+ * core's cache; chunks run in parallel, each with its own slice of the scratch buffers:
+ * <ol>
+ *   <li>once, before the chunks: the input copied into a zero-bordered plane
+ *       {@code P[n, cb, TH * m + 2, TW * m + 2, b]} (every tile reads inside it, no conditional);
+ *   <li>the input transform {@code V = B^T d B} of each tile and channel block, separably through
+ *       a per-tile row stage {@code E}, into {@code V[slot, pos, tile, c]} (row-major per
+ *       position: tiles by channels, a GEMM operand as it is);
+ *   <li>per transform position {@code pos}, one generated GEMM
+ *       {@code M[pos] (tiles x Mp) = V[pos] (tiles x C) * U[pos] (C x Mp)}, U the weights
+ *       transformed at compile time, {@code Mp} = M rounded up to the block, with zero columns
+ *       past M (so the pad lanes of the products are 0); U's offsets are constants, so code
+ *       generation packs U into GEMM panels at compile time. The positions are split into a
+ *       parallel loop of groups (used when one chunk holds all tiles);
+ *   <li>the output transform {@code A^T M A}, separably, with bias, residual and activation,
+ *       stored into Y's blocks; a tile crossing the bottom or right edge stores only its outputs
+ *       inside Y.
+ * </ol>
+ */
+public final class NchwcWinogradConv {
+  private NchwcWinogradConv() {}
+
+  /**
+   * The system property overriding the tiles per chunk (for tuning: {@code
+   * -Dkiln.winograd.tiles=32}); without it {@link #tilesPerChunk} chooses.
+   */
+  public static final String TILES_PROPERTY = "kiln.winograd.tiles";
+
+  /** Floats of one chunk's transformed input and products (about a third of a 1 MiB L2). */
+  static final long CHUNK_FLOATS = 96 * 1024;
+
+  /** Transformed weights above this many floats are read once per layer: all tiles in one chunk. */
+  static final long LARGE_WEIGHTS_FLOATS = 1L << 20;
+
+  /** 3x3, stride 1, dilation 1, dense f32 with constant finite weights (and what NchwcDirectConv needs). */
+  public static boolean supports(NchwcConvOperands op) {
+    if (!NchwcDirectConv.supports(op) || op.kernel()[0] != 3 || op.kernel()[1] != 3) {
+      return false;
+    }
+    for (int a = 0; a < 2; a++) {
+      if (op.strides()[a] != 1 || op.dilations()[a] != 1 || op.padBegin()[a] < 0 || op.padEnd()[a] < 0) {
+        return false;
+      }
+    }
+    if (!NchwcPacking.constantAndFinite(op.constantWeights()) || op.y().size() == 0 || op.x().size() == 0) {
+      return false;
+    }
+    // Every scratch buffer indexable by an int.
+    Plan p = Plan.of(op, WinogradConv.Tile.F4);
+    return p.padded() < Integer.MAX_VALUE && p.chunkFloats() * p.slots() < Integer.MAX_VALUE
+        && (double) p.positions() * op.channels() * p.outPadded() < Integer.MAX_VALUE;
+  }
+
+  /**
+   * The tile geometry of one convolution.
+   *
+   * @param tilesHigh TH, tile rows per image
+   * @param tilesWide TW, tiles per tile row
+   * @param tiles all tiles, N * TH * TW
+   * @param perChunk TB, tiles per chunk
+   */
+  record Plan(WinogradConv.Tile tile, NchwcConvOperands op, long tilesHigh, long tilesWide, long tiles,
+      long perChunk) {
+    static Plan of(NchwcConvOperands op, WinogradConv.Tile tile) {
+      long th = Math.ceilDiv(op.outHeight(), tile.m);
+      long tw = Math.ceilDiv(op.outWidth(), tile.m);
+      long tiles = op.batch() * th * tw;
+      return new Plan(tile, op, th, tw, tiles, tilesPerChunk(op, tile, tiles));
+    }
+
+    int m() {
+      return tile.m;
+    }
+
+    int alpha() {
+      return tile.alpha();
+    }
+
+    long positions() {
+      return (long) alpha() * alpha();
+    }
+
+    long inPadded() {
+      return x().dim(1) * op.block();
+    }
+
+    long outPadded() {
+      return op.y().dim(1) * op.block();
+    }
+
+    Buffer x() {
+      return op.x();
+    }
+
+    long paddedHeight() {
+      return tilesHigh * tile.m + 2;
+    }
+
+    long paddedWidth() {
+      return tilesWide * tile.m + 2;
+    }
+
+    /** Elements of the zero-bordered input. */
+    double padded() {
+      return (double) op.batch() * x().dim(1) * paddedHeight() * paddedWidth() * op.block();
+    }
+
+    long fullChunks() {
+      return tiles / perChunk;
+    }
+
+    long rest() {
+      return tiles % perChunk;
+    }
+
+    /** Scratch slices: one per chunk that may run at once. */
+    long slots() {
+      return Math.max(1, fullChunks());
+    }
+
+    long chunkFloats() {
+      return positions() * perChunk * (inPadded() + outPadded());
+    }
+  }
+
+  /**
+   * Tiles per chunk: all of them when the transformed weights are large (they are then read once
+   * per layer, not once per chunk); else as many as keep a chunk's V and M within
+   * {@link #CHUNK_FLOATS}, a multiple of the GEMM's 8 rows, at least 8.
+   */
+  static long tilesPerChunk(NchwcConvOperands op, WinogradConv.Tile tile, long tiles) {
+    String forced = System.getProperty(TILES_PROPERTY, "").trim();
+    if (!forced.isEmpty()) {
+      long t;
+      try {
+        t = Long.parseLong(forced);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("-D" + TILES_PROPERTY + "=" + forced + " is not a number of tiles", e);
+      }
+      if (t < 1) {
+        throw new IllegalArgumentException("-D" + TILES_PROPERTY + "=" + forced + " must be at least 1");
+      }
+      return Math.min(t, tiles);
+    }
+    long a2 = (long) tile.alpha() * tile.alpha();
+    long b = op.block();
+    long cp = op.x().dim(1) * b;
+    long mp = op.y().dim(1) * b;
+    if (a2 * op.channels() * mp > LARGE_WEIGHTS_FLOATS) {
+      return tiles;
+    }
+    long fit = CHUNK_FLOATS / (a2 * (cp + mp));
+    return Math.min(tiles, Math.max(8, fit - fit % 8));
+  }
+
+  /** The kernel, with the tile {@link ConvCostModel#nchwcTile} picks. */
+  public static Stmt lower(LoweringContext ctx, NchwcConvOperands op) {
+    return lower(ctx, op, ConvCostModel.nchwcTile(op));
+  }
+
+  /** The kernel of the class comment with {@code tile}. */
+  public static Stmt lower(LoweringContext ctx, NchwcConvOperands op, WinogradConv.Tile tile) {
+    if (!supports(op)) {
+      throw new IllegalArgumentException("NchwcWinogradConv takes 3x3 stride-1 dense f32 convolutions with "
+          + "constant finite weights, got weights " + op.w() + " strides " + java.util.Arrays.toString(op.strides())
+          + " dilations " + java.util.Arrays.toString(op.dilations()));
+    }
+    Plan p = Plan.of(op, tile);
+    List<Stmt> stmts = new ArrayList<>();
+    Optional<Buffer> bias = NchwcPacking.bias(ctx, op, stmts);
+    Buffer u = ctx.constant("u", weights(op.constantWeights().get(), tile, p.outPadded()));
+    Buffer padded = ctx.scratch("bordered", DType.F32, op.batch(), p.x().dim(1), p.paddedHeight(),
+        p.paddedWidth(), op.block());
+    border(ctx, op, p, padded, stmts);
+    Scratch s = new Scratch(
+        padded, u, bias,
+        ctx.scratch("rows", DType.F32, p.slots(), p.x().dim(1), p.alpha(), p.alpha(), op.block()),
+        ctx.scratch("v", DType.F32, p.slots(), p.positions(), p.perChunk(), p.inPadded()),
+        ctx.scratch("m", DType.F32, p.slots(), p.positions(), p.perChunk(), p.outPadded()),
+        ctx.scratch("cols", DType.F32, p.slots(), op.y().dim(1), p.m(), p.alpha(), op.block()));
+    if (p.fullChunks() > 0) {
+      Var chunk = ctx.var("chunk");
+      stmts.add(new Stmt.For(chunk, p.fullChunks(), LoopKind.PARALLEL,
+          chunk(ctx, p, s, chunk, Exprs.mul(chunk, index(p.perChunk())), p.perChunk())));
+    }
+    if (p.rest() > 0) {
+      // The last, smaller chunk, in slot 0 (after the others). A parallel loop of one iteration
+      // runs on the caller, but is a method of its own (small methods are JIT-compiled).
+      Var last = ctx.var("last");
+      stmts.add(new Stmt.For(last, 1, LoopKind.PARALLEL,
+          chunk(ctx, p, s, last, index(p.fullChunks() * p.perChunk()), p.rest())));
+    }
+    return NchwcPacking.block(stmts);
+  }
+
+  /** The buffers of the kernel. */
+  private record Scratch(Buffer padded, Buffer u, Optional<Buffer> bias, Buffer rows, Buffer v, Buffer m,
+      Buffer cols) {}
+
+  /**
+   * {@code U[pos, c, o] = (G w[o, c] G^T)[pos]} for {@code o < M}, 0 for {@code M <= o < Mp}: per
+   * position the GEMM's B operand (C x Mp), in double, rounded once to f32.
+   */
+  static Tensor weights(Tensor w, WinogradConv.Tile tile, long outPadded) {
+    Tensor byOutput = WinogradConv.weights(w, tile); // [a^2, M, C]
+    long positions = byOutput.shape()[0];
+    long outs = byOutput.shape()[1];
+    long ins = byOutput.shape()[2];
+    float[] u = new float[Math.toIntExact(positions * ins * outPadded)];
+    for (long pos = 0; pos < positions; pos++) {
+      for (long o = 0; o < outs; o++) {
+        for (long c = 0; c < ins; c++) {
+          u[(int) ((pos * ins + c) * outPadded + o)] = (float) byOutput.getDouble((pos * outs + o) * ins + c);
+        }
+      }
+    }
+    return Tensor.ofFloats(new long[] {positions, ins, outPadded}, u);
+  }
+
+  /**
+   * {@code P[n, cb, h + PT, w + PL, l] = x[n, cb, h, w, l]}, and zeros around it: the strips above,
+   * below, left and right of the image (not the whole plane twice).
+   */
+  private static void border(LoweringContext ctx, NchwcConvOperands op, Plan p, Buffer padded, List<Stmt> stmts) {
+    long n = op.batch();
+    long cb = p.x().dim(1);
+    long h = op.inHeight();
+    long w = op.inWidth();
+    long b = op.block();
+    long top = op.padBegin()[0];
+    long left = op.padBegin()[1];
+    long ph = p.paddedHeight();
+    long pw = p.paddedWidth();
+    long bottom = ph - top - h;
+    long right = pw - left - w;
+    zero(ctx, padded, new long[] {n, cb, top, pw, b}, 0, 0, stmts);
+    zero(ctx, padded, new long[] {n, cb, bottom, pw, b}, top + h, 0, stmts);
+    zero(ctx, padded, new long[] {n, cb, h, left, b}, top, 0, stmts);
+    zero(ctx, padded, new long[] {n, cb, h, right, b}, top, left + w, stmts);
+    List<Var> v = Nests.vars(ctx, "x", 5);
+    stmts.add(rowsNest(v, new long[] {n, cb, h, w, b}, Nests.store(padded,
+        List.of(v.get(0), v.get(1), Exprs.add(v.get(2), index(top)), Exprs.add(v.get(3), index(left)), v.get(4)),
+        Exprs.load(op.x(), v))));
+  }
+
+  private static void zero(LoweringContext ctx, Buffer padded, long[] extents, long row, long col,
+      List<Stmt> stmts) {
+    for (long e : extents) {
+      if (e <= 0) {
+        return;
+      }
+    }
+    List<Var> v = Nests.vars(ctx, "z", 5);
+    stmts.add(rowsNest(v, extents, Nests.store(padded,
+        List.of(v.get(0), v.get(1), Exprs.add(v.get(2), index(row)), Exprs.add(v.get(3), index(col)), v.get(4)),
+        Exprs.constant(DType.F32, 0))));
+  }
+
+  /** {@code n, cb (parallel), h, w (serial), lanes (vectorized)}. */
+  private static Stmt rowsNest(List<Var> v, long[] e, Stmt body) {
+    return new Stmt.For(v.get(0), e[0], LoopKind.SERIAL, new Stmt.For(v.get(1), e[1], LoopKind.PARALLEL,
+        new Stmt.For(v.get(2), e[2], LoopKind.SERIAL, new Stmt.For(v.get(3), e[3], LoopKind.SERIAL,
+            new Stmt.For(v.get(4), e[4], LoopKind.VECTORIZED, body)))));
+  }
+
+  /** The tile coordinates of flat tile index {@code t}: image, tile row, tile column. */
+  private record TileAt(Expr n, Expr th, Expr tw) {
+    static TileAt of(Plan p, Expr t) {
+      Expr n = Nests.floorDiv(t, index(p.tilesHigh() * p.tilesWide()));
+      Expr th = Nests.floorMod(Nests.floorDiv(t, index(p.tilesWide())), index(p.tilesHigh()));
+      Expr tw = Nests.floorMod(t, index(p.tilesWide()));
+      return new TileAt(n, th, tw);
+    }
+  }
+
+  /** One chunk of {@code count} tiles from {@code first}, in scratch slot {@code slot}. */
+  private static Stmt chunk(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+    return Stmt.Block.of(
+        inputTransform(ctx, p, s, slot, first, count),
+        products(ctx, p, s, slot, count),
+        outputTransform(ctx, p, s, slot, first, count));
+  }
+
+  private static Stmt inputTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+    WinogradConv.Tile tile = p.tile();
+    int a = p.alpha();
+    int m = p.m();
+    long b = p.op().block();
+    Var cb = ctx.var("cb");
+    Var tt = ctx.var("tt");
+    TileAt at = TileAt.of(p, Exprs.add(first, tt));
+    // Rows: E[i, q] = sum over k of B^T[q, k] d[i, k].
+    Var i = ctx.var("i");
+    Var l1 = ctx.var("l");
+    List<Stmt> rowBody = new ArrayList<>();
+    List<Expr> d = new ArrayList<>();
+    for (int k = 0; k < a; k++) {
+      Local e = ctx.local("d", DType.F32);
+      rowBody.add(new Stmt.Let(e, Exprs.load(s.padded(), at.n(), cb,
+          Exprs.add(Exprs.mul(at.th(), index(m)), i), Exprs.add(Exprs.mul(at.tw(), index(m)), index(k)), l1)));
+      d.add(e);
+    }
+    for (int q = 0; q < a; q++) {
+      rowBody.add(Nests.store(s.rows(), List.of(slot, cb, i, index(q), l1), WinogradConv.combination(tile.bt[q], d)));
+    }
+    Stmt rows = new Stmt.For(i, a, LoopKind.SERIAL, new Stmt.For(l1, b, LoopKind.VECTORIZED, Stmt.Block.of(rowBody)));
+    // Columns: V[p, q] = sum over i of B^T[p, i] E[i, q].
+    Var q = ctx.var("q");
+    Var l2 = ctx.var("l");
+    List<Stmt> colBody = new ArrayList<>();
+    List<Expr> e = new ArrayList<>();
+    for (int k = 0; k < a; k++) {
+      Local x = ctx.local("e", DType.F32);
+      colBody.add(new Stmt.Let(x, Exprs.load(s.rows(), slot, cb, index(k), q, l2)));
+      e.add(x);
+    }
+    Expr channel = Exprs.add(Exprs.mul(cb, index(b)), l2);
+    for (int r = 0; r < a; r++) {
+      colBody.add(Nests.store(s.v(), List.of(slot, Exprs.add(index((long) r * a), q), tt, channel),
+          WinogradConv.combination(tile.bt[r], e)));
+    }
+    Stmt cols = new Stmt.For(q, a, LoopKind.SERIAL, new Stmt.For(l2, b, LoopKind.VECTORIZED, Stmt.Block.of(colBody)));
+    return new Stmt.For(cb, p.x().dim(1), LoopKind.PARALLEL,
+        new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, cols)));
+  }
+
+  /**
+   * The a^2 GEMMs of a chunk, in a parallel loop over groups of positions (each GEMM's B offset
+   * stays a constant, which compile-time packing needs).
+   */
+  private static Stmt products(LoweringContext ctx, Plan p, Scratch s, Var slot, long count) {
+    long positions = p.positions();
+    long groups = p.alpha();
+    long cp = p.inPadded();
+    long mp = p.outPadded();
+    long c = p.op().channels();
+    Var group = ctx.var("g");
+    Stmt chain = null;
+    for (long g = groups - 1; g >= 0; g--) {
+      List<Stmt> products = new ArrayList<>();
+      for (long pos = g * positions / groups; pos < (g + 1) * positions / groups; pos++) {
+        Expr slice = Exprs.add(Exprs.mul(slot, index(positions)), index(pos));
+        Local acc = ctx.local("acc", DType.F32);
+        products.add(Stmt.Matmul.plain(
+            new MatrixOperand(s.v(), Exprs.mul(slice, index(p.perChunk() * cp)), cp, 1),
+            new MatrixOperand(s.u(), index(pos * c * mp), mp, 1),
+            new MatrixOperand(s.m(), Exprs.mul(slice, index(p.perChunk() * mp)), mp, 1),
+            count, mp, c, acc));
+      }
+      Stmt body = Stmt.Block.of(products);
+      chain = chain == null ? body
+          : new Stmt.If(new Expr.Binary(BinaryOp.EQ, group, index(g)), body, Optional.of(chain));
+    }
+    return new Stmt.For(group, groups, LoopKind.PARALLEL, chain);
+  }
+
+  private static Stmt outputTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+    WinogradConv.Tile tile = p.tile();
+    NchwcConvOperands op = p.op();
+    int a = p.alpha();
+    int m = p.m();
+    long b = op.block();
+    Var mb = ctx.var("mb");
+    Var tt = ctx.var("tt");
+    TileAt at = TileAt.of(p, Exprs.add(first, tt));
+    // Rows: O[i, q] = sum over r of A^T[i, r] M[r, q].
+    Var q = ctx.var("q");
+    Var l1 = ctx.var("l");
+    List<Stmt> rowBody = new ArrayList<>();
+    List<Expr> col = new ArrayList<>();
+    Expr lane = Exprs.add(Exprs.mul(mb, index(b)), l1);
+    for (int r = 0; r < a; r++) {
+      Local x = ctx.local("f", DType.F32);
+      rowBody.add(new Stmt.Let(x, Exprs.load(s.m(), slot, Exprs.add(index((long) r * a), q), tt, lane)));
+      col.add(x);
+    }
+    for (int i = 0; i < m; i++) {
+      rowBody.add(Nests.store(s.cols(), List.of(slot, mb, index(i), q, l1), WinogradConv.combination(tile.at[i], col)));
+    }
+    Stmt rows = new Stmt.For(q, a, LoopKind.SERIAL, new Stmt.For(l1, b, LoopKind.VECTORIZED, Stmt.Block.of(rowBody)));
+    boolean ragged = op.outHeight() % m != 0 || op.outWidth() % m != 0;
+    Stmt stores = ragged
+        ? new Stmt.If(Exprs.and(Exprs.lt(at.th(), index(op.outHeight() / m)), Exprs.lt(at.tw(), index(op.outWidth() / m))),
+            fullTile(ctx, p, s, slot, mb, at), Optional.of(edgeTile(ctx, p, s, slot, mb, at)))
+        : fullTile(ctx, p, s, slot, mb, at);
+    return new Stmt.For(mb, op.y().dim(1), LoopKind.PARALLEL,
+        new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, stores)));
+  }
+
+  /** Columns of a tile inside Y: {@code y[i, j] = act(sum over q of A^T[j, q] O[i, q] + bias + z)}. */
+  private static Stmt fullTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Var mb, TileAt at) {
+    int a = p.alpha();
+    int m = p.m();
+    Var i = ctx.var("i");
+    Var l = ctx.var("l");
+    List<Stmt> body = new ArrayList<>();
+    List<Expr> row = loadRow(ctx, s, slot, mb, i, l, a, body);
+    for (int j = 0; j < m; j++) {
+      body.add(outputStore(p, s, mb, at, i, index(j), l, WinogradConv.combination(p.tile().at[j], row)));
+    }
+    return new Stmt.For(i, m, LoopKind.SERIAL, new Stmt.For(l, p.op().block(), LoopKind.VECTORIZED,
+        Stmt.Block.of(body)));
+  }
+
+  /** A tile crossing Y's bottom or right edge: each output stored only when inside Y. */
+  private static Stmt edgeTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Var mb, TileAt at) {
+    int a = p.alpha();
+    int m = p.m();
+    NchwcConvOperands op = p.op();
+    Var i = ctx.var("i");
+    List<Stmt> columns = new ArrayList<>();
+    for (int j = 0; j < m; j++) {
+      Var l = ctx.var("l");
+      List<Stmt> body = new ArrayList<>();
+      List<Expr> row = loadRow(ctx, s, slot, mb, i, l, a, body);
+      body.add(outputStore(p, s, mb, at, i, index(j), l, WinogradConv.combination(p.tile().at[j], row)));
+      Expr inside = Exprs.and(
+          Exprs.lt(Exprs.add(Exprs.mul(at.th(), index(m)), i), index(op.outHeight())),
+          Exprs.lt(Exprs.add(Exprs.mul(at.tw(), index(m)), index(j)), index(op.outWidth())));
+      columns.add(Stmt.If.of(inside, new Stmt.For(l, op.block(), LoopKind.VECTORIZED, Stmt.Block.of(body))));
+    }
+    return new Stmt.For(i, m, LoopKind.SERIAL, Stmt.Block.of(columns));
+  }
+
+  private static List<Expr> loadRow(LoweringContext ctx, Scratch s, Var slot, Var mb, Var i, Var l, int a,
+      List<Stmt> body) {
+    List<Expr> row = new ArrayList<>();
+    for (int q = 0; q < a; q++) {
+      Local x = ctx.local("o", DType.F32);
+      body.add(new Stmt.Let(x, Exprs.load(s.cols(), slot, mb, i, index(q), l)));
+      row.add(x);
+    }
+    return row;
+  }
+
+  private static Stmt outputStore(Plan p, Scratch s, Var mb, TileAt at, Expr i, Expr j, Var l, Expr value) {
+    NchwcConvOperands op = p.op();
+    int m = p.m();
+    if (s.bias().isPresent()) {
+      value = Exprs.add(value, Exprs.load(s.bias().get(), mb, l));
+    }
+    List<Expr> yAt = List.of(at.n(), mb, Exprs.add(Exprs.mul(at.th(), index(m)), i),
+        Exprs.add(Exprs.mul(at.tw(), index(m)), j), l);
+    if (op.residual().isPresent()) {
+      value = Exprs.add(value, Exprs.load(op.residual().get(), yAt));
+    }
+    return Nests.store(op.y(), yAt, op.activation().apply(value));
+  }
+}

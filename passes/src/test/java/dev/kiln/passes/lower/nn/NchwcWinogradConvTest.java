@@ -1,0 +1,218 @@
+package dev.kiln.passes.lower.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.ir.graph.Attributes;
+import dev.kiln.ir.graph.Graph;
+import dev.kiln.ir.graph.GraphBuilder;
+import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.loop.LoopProgram;
+import dev.kiln.ir.op.NodeInference;
+import dev.kiln.ir.op.OpRegistry;
+import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
+import dev.kiln.ir.type.TensorType;
+import dev.kiln.passes.lower.GraphToLoops;
+import dev.kiln.passes.lower.LoweringRegistry;
+import dev.kiln.passes.lower.TestLowering;
+import dev.kiln.passes.shape.BindShapes;
+import dev.kiln.runtime.interpreter.ReferenceInterpreter;
+import dev.kiln.runtime.loop.LoopInterpreter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Winograd on the blocked layout ({@link NchwcWinogradConv}), interpreted, against the reference
+ * NchwcConv: odd sizes that leave partial tiles at the bottom and right, channel counts that are
+ * not multiples of the block, pads 0, 1, 2 and asymmetric, batch 2, chunks that split the tiles
+ * unevenly, bias, residual and ReLU.
+ *
+ * <p>Tolerance, derived as WinogradLoweringTest's: the kernel is within
+ * {@code gamma(C + 21) (S_w + |b| + |z|)} of the exact result ({@link WinogradConv#errorBound}
+ * gives the first term), the reference within {@code gamma(9 C + 2) (S + |b| + |z|)}, S the
+ * direct convolution of |x| and |w| (a float sum of 9C products, then bias and residual, at
+ * worst); ReLU does not widen the difference. The test checks their sum, per output.
+ */
+class NchwcWinogradConvTest {
+  static final OpRegistry OPS = OpRegistry.standard();
+  static final long B = 16;
+
+  record Case(String name, long n, long c, long m, long h, long w, long[] pads, boolean residual,
+      boolean relu, long tilesPerChunk) {}
+
+  @Test
+  void matchesTheReferenceWithinTheTransformBound() {
+    List<Case> cases = List.of(
+        new Case("C 16 M 16 8x8 pad 1", 1, 16, 16, 8, 8, new long[] {1, 1, 1, 1}, false, false, 0),
+        new Case("C 5 M 20 9x11 pad 1 residual relu", 1, 5, 20, 9, 11, new long[] {1, 1, 1, 1}, true, true, 0),
+        new Case("C 17 M 7 13x10 pads 1,0,0,1 batch 2", 2, 17, 7, 13, 10, new long[] {1, 0, 0, 1}, false, true, 0),
+        new Case("C 33 M 18 7x5 pad 0, 3 tiles a chunk", 1, 33, 18, 7, 5, new long[] {0, 0, 0, 0}, true, false, 3),
+        new Case("C 8 M 32 6x7 pads 2,1,0,2 batch 2, 5 tiles a chunk", 2, 8, 32, 6, 7, new long[] {2, 1, 0, 2},
+            true, true, 5),
+        new Case("C 3 M 1 3x3 pad 0 (one output)", 1, 3, 1, 3, 3, new long[] {0, 0, 0, 0}, false, false, 0));
+    for (WinogradConv.Tile tile : WinogradConv.Tile.values()) {
+      for (Case c : cases) {
+        check(c, tile);
+      }
+    }
+  }
+
+  @Test
+  void supportsOnlyThreeByThreeStrideOneWithConstantWeights() {
+    Random r = new Random(1);
+    NchwcConvOperands ok = NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 1, Optional.of(finite(
+        new long[] {16, 16, 3, 3}, r)));
+    assertTrue(NchwcWinogradConv.supports(ok));
+    assertFalse(NchwcWinogradConv.supports(NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 2,
+        Optional.of(finite(new long[] {16, 16, 3, 3}, r)))));
+    assertFalse(NchwcWinogradConv.supports(NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 5, 1,
+        Optional.of(finite(new long[] {16, 16, 5, 5}, r)))));
+    NchwcConvOperands variable = NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 1, Optional.empty());
+    assertFalse(NchwcWinogradConv.supports(variable));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> NchwcWinogradConv.lower(TestLowering.context("NchwcConv"), variable, WinogradConv.Tile.F4));
+    assertTrue(e.getMessage().contains("constant finite weights"), e.getMessage());
+  }
+
+  @Test
+  void theCostModelPicksWinogradForResNetsThreeByThreeLayers() {
+    Random r = new Random(2);
+    for (long[] layer : new long[][] {{64, 56}, {128, 28}, {256, 14}}) {
+      NchwcConvOperands op = NchwcDirectConvTestSupport.operands(1, layer[0], layer[0], layer[1], layer[1], 3, 1,
+          Optional.of(finite(new long[] {layer[0], layer[0], 3, 3}, r)));
+      assertTrue(ConvCostModel.nchwcWinograd(op).isPresent(), layer[0] + "@" + layer[1]);
+    }
+    // Few channels: the transforms cost more than the multiply-adds they save.
+    NchwcConvOperands thin = NchwcDirectConvTestSupport.operands(1, 8, 8, 56, 56, 3, 1,
+        Optional.of(finite(new long[] {8, 8, 3, 3}, r)));
+    assertEquals(Optional.empty(), ConvCostModel.nchwcWinograd(thin));
+  }
+
+  @Test
+  void aBadTilesPerChunkIsAClearError() {
+    String old = System.getProperty(NchwcWinogradConv.TILES_PROPERTY);
+    System.setProperty(NchwcWinogradConv.TILES_PROPERTY, "many");
+    try {
+      Random r = new Random(3);
+      NchwcConvOperands op = NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 1,
+          Optional.of(finite(new long[] {16, 16, 3, 3}, r)));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> NchwcWinogradConv.Plan.of(op, WinogradConv.Tile.F2));
+      assertTrue(e.getMessage().contains("kiln.winograd.tiles=many is not a number"), e.getMessage());
+    } finally {
+      if (old == null) {
+        System.clearProperty(NchwcWinogradConv.TILES_PROPERTY);
+      } else {
+        System.setProperty(NchwcWinogradConv.TILES_PROPERTY, old);
+      }
+    }
+  }
+
+  private static Value node(GraphBuilder b, String op, List<Value> in, Attributes a) {
+    List<Optional<TensorType>> types = new ArrayList<>();
+    in.forEach(v -> types.add(Optional.of(v.type())));
+    List<Optional<Tensor>> none = new ArrayList<>();
+    in.forEach(v -> none.add(Optional.empty()));
+    TensorType t = NodeInference.infer(OPS.lookup(op).orElseThrow(), a, types, none, 1).types().get(0);
+    return b.node(op, in, t, a);
+  }
+
+  private static void check(Case c, WinogradConv.Tile tile) {
+    Random r = new Random(c.name().hashCode());
+    Tensor w = finite(new long[] {c.m(), c.c(), 3, 3}, r);
+    Tensor bias = finite(new long[] {c.m()}, r);
+    long oh = c.h() + c.pads()[0] + c.pads()[2] - 2;
+    long ow = c.w() + c.pads()[1] + c.pads()[3] - 2;
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, c.n(), c.c(), c.h(), c.w()));
+    List<Value> ins = new ArrayList<>(List.of(node(b, "ReorderInput", List.of(x), Attributes.EMPTY),
+        b.constant("w", w), b.constant("b", bias)));
+    if (c.residual()) {
+      Value z = b.input("z", TensorType.of(DType.F32, c.n(), c.m(), oh, ow));
+      ins.add(node(b, "ReorderInput", List.of(z), Attributes.EMPTY));
+    }
+    Attributes.Builder attrs = Attributes.builder().putInts("pads", c.pads()).put("channels", c.c());
+    if (c.relu()) {
+      attrs.put("activation", "Relu");
+    }
+    Value y = node(b, "NchwcConv", ins, attrs.build());
+    b.output(node(b, "ReorderOutput", List.of(y), Attributes.builder().put("channels", c.m()).build()));
+    Graph g = b.build();
+
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    in.put("x", finite(new long[] {c.n(), c.c(), c.h(), c.w()}, r));
+    if (c.residual()) {
+      in.put("z", finite(new long[] {c.n(), c.m(), oh, ow}, r));
+    }
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    in.forEach((k, v) -> shapes.put(k, v.shape()));
+    Tensor expected = new ReferenceInterpreter(g, OPS).run(in).values().iterator().next();
+    LoweringRegistry winograd = LoweringRegistry.standard().replacing("NchwcConv",
+        ctx -> NchwcWinogradConv.lower(ctx, NchwcLowerings.operands(ctx), tile));
+    String old = System.getProperty(NchwcWinogradConv.TILES_PROPERTY);
+    LoopProgram p;
+    try {
+      if (c.tilesPerChunk() > 0) {
+        System.setProperty(NchwcWinogradConv.TILES_PROPERTY, Long.toString(c.tilesPerChunk()));
+      }
+      p = GraphToLoops.lower(BindShapes.bind(g, shapes), winograd);
+    } finally {
+      if (old == null) {
+        System.clearProperty(NchwcWinogradConv.TILES_PROPERTY);
+      } else {
+        System.setProperty(NchwcWinogradConv.TILES_PROPERTY, old);
+      }
+    }
+    assertTrue(p.constants().keySet().stream().anyMatch(x2 -> x2.name().endsWith(".u")), "not Winograd:\n" + p);
+    Tensor actual = LoopInterpreter.run(p, in).values().iterator().next();
+
+    double[] sw = WinogradConv.errorBound(tile, in.get("x"), w, new long[] {c.pads()[0], c.pads()[1]}, oh, ow);
+    double gw = WinogradConv.gamma(c.c() + 21);
+    double gr = WinogradConv.gamma(9 * c.c() + 2);
+    Tensor xs = in.get("x");
+    for (int n = 0; n < c.n(); n++) {
+      for (int o = 0; o < c.m(); o++) {
+        for (int i = 0; i < oh; i++) {
+          for (int j = 0; j < ow; j++) {
+            long at = ((n * c.m() + o) * oh + i) * ow + j;
+            double s = 0;
+            for (int ch = 0; ch < c.c(); ch++) {
+              for (int kh = 0; kh < 3; kh++) {
+                for (int kw = 0; kw < 3; kw++) {
+                  long ih = i + kh - c.pads()[0];
+                  long iw = j + kw - c.pads()[1];
+                  if (ih >= 0 && ih < c.h() && iw >= 0 && iw < c.w()) {
+                    s += Math.abs(xs.getDouble(((n * c.c() + ch) * c.h() + ih) * c.w() + iw)
+                        * w.getDouble(((o * c.c() + ch) * 3 + kh) * 3 + kw));
+                  }
+                }
+              }
+            }
+            double extra = Math.abs(bias.getDouble(o)) + (c.residual() ? Math.abs(in.get("z").getDouble(at)) : 0);
+            double bound = sw[(int) at] + gw * extra + gr * (s + extra);
+            double e = expected.getDouble(at);
+            double a = actual.getDouble(at);
+            assertTrue(Math.abs(e - a) <= bound, tile + " " + c.name() + ": output (" + n + ", " + o + ", " + i
+                + ", " + j + ") expected " + e + " got " + a + " (bound " + bound + ")");
+          }
+        }
+      }
+    }
+  }
+
+  static Tensor finite(long[] shape, Random r) {
+    double[] v = new double[(int) java.util.Arrays.stream(shape).reduce(1, (a, c) -> a * c)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextDouble() * 4 - 2;
+    }
+    return Tensor.ofDoubles(DType.F32, shape, v);
+  }
+}
