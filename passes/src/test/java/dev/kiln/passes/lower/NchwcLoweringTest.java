@@ -1,5 +1,6 @@
 package dev.kiln.passes.lower;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The NCHWc lowerings on the geometries of real networks (block 16, MobileNet's depthwise 3x3 at
  * stride 1 and 2, ResNet's 3x3/2 max pooling, a 7x7 depthwise beyond the spelled taps, a
- * partial last block) against the reference, and the shape of the kernels the default schedule
- * needs: no conditional where the depthwise kernel and the spelled max pooling read their taps.
+ * partial last block) against the reference, and the shape of the kernels: the depthwise kernel
+ * and the spelled max pooling read X in place (no bordered copy) in one parallel loop.
  */
 class NchwcLoweringTest {
   private static Value node(GraphBuilder b, String op, List<Value> in, Attributes a) {
@@ -62,7 +63,7 @@ class NchwcLoweringTest {
   }
 
   @Test
-  void depthwiseAtStrideOneAndTwoReadsItsTapsWithoutConditionals() {
+  void depthwiseAtStrideOneAndTwoReadsXInPlaceInOneParallelLoop() {
     Random r = new Random(1);
     for (long stride : new long[] {1, 2}) {
       for (long c : new long[] {32, 24}) {
@@ -71,8 +72,8 @@ class NchwcLoweringTest {
             .putFloats("activation_params", 0f, 6f), r);
         LoopProgram p = Differential.check("depthwise stride " + stride + " C " + c, g, r, false);
         String kernel = kernelOf(p, "NchwcConv");
-        assertTrue(kernel.contains("bordered"), kernel);
-        assertFalse(kernel.contains("if "), kernel);
+        assertFalse(kernel.contains("bordered"), kernel);
+        assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
         // Constant weights and bias are packed at compile time: constants, not per-run copies.
         assertTrue(kernel.matches("(?s).*const %\\S*packed_w.*const %\\S*packed_b.*")
             || kernel.matches("(?s).*const %\\S*packed_b.*const %\\S*packed_w.*"), kernel);
@@ -104,7 +105,8 @@ class NchwcLoweringTest {
         .putInts("strides", 2, 2).putInts("pads", 1, 1, 1, 1).build()));
     LoopProgram p = Differential.check("max pool 3x3/2", b.build(), r, false);
     String kernel = kernelOf(p, "NchwcMaxPool");
-    assertFalse(kernel.contains("if "), kernel);
+    assertFalse(kernel.contains("bordered"), kernel);
+    assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
   }
 
   @Test

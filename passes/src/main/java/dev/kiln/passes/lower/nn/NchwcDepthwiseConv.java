@@ -5,6 +5,7 @@ import static dev.kiln.ir.loop.Exprs.index;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Exprs;
+import dev.kiln.ir.loop.Intrinsic;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
@@ -17,24 +18,31 @@ import java.util.Optional;
 
 /**
  * Depthwise NCHWc convolution, vectorized over the b channels of a block at any stride:
- * {@code y[n, cb, oh, ow, l] = act(b[cb, l] + sum over taps of
- * x[n, cb, oh * s + kh * d, ow * s + kw * d, l] * w[cb, kh, kw, l] + z[n, cb, oh, ow, l])}
- * over a zero-bordered copy of X (no conditional) with W and B packed by {@link NchwcPacking}.
- * For up to {@link ConvLowerings#MAX_SPELLED_TAPS} taps the sum is one expression per output, in
- * a nest whose kinds the lowering sets ({@link NchwcWindow#rows}: parallel over output rows,
- * serial along a row, the 16 lanes vectorized with the sum in registers); beyond that an
- * accumulator loop over the taps, scheduled by default.
+ * {@code y[n, cb, oh, ow, l] = act(b[cb, l] + sum over taps inside X of
+ * x[n, cb, oh * s + kh * d - pt, ow * s + kw * d - pl, l] * w[cb, kh, kw, l] + z[n, cb, oh, ow, l])}
+ * with W and B packed by {@link NchwcPacking}. For up to {@link ConvLowerings#MAX_SPELLED_TAPS}
+ * taps the sum is one fma chain per output in {@link NchwcWindow#clippedRows} (one parallel loop
+ * over output rows, the taps in the padding left out per run of rows and columns, bias,
+ * residual and activation applied before the one store): X is read in place, so the kernel is
+ * one pass over X and Y. Beyond that, an accumulator loop over the taps on a zero-bordered copy
+ * of X, scheduled by default.
  */
 public final class NchwcDepthwiseConv {
   private NchwcDepthwiseConv() {}
 
+  /** Neighbouring outputs of a row computed per iteration (see {@link NchwcWindow#clippedRows}). */
+  static final int UNROLL = 4;
+
   /**
-   * Depthwise, and either no tap in the padding or W a compile-time constant of finite values
-   * (so the zero border adds exactly 0, as the reference's skipped taps).
+   * Depthwise, and for kernels beyond the spelled taps (which read a zero-bordered copy) either
+   * no tap in the padding or W a compile-time constant of finite values (so the zero border adds
+   * exactly 0, as the reference's skipped taps).
    */
   public static boolean supports(NchwcConvOperands op) {
+    NchwcWindow win = NchwcWindow.of(op);
     return op.depthwise() && op.y().size() > 0 && op.x().size() > 0
-        && (!NchwcWindow.of(op).needsPadding || NchwcPacking.constantAndFinite(op.constantWeights()));
+        && (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS || !win.needsPadding
+            || NchwcPacking.constantAndFinite(op.constantWeights()));
   }
 
   public static Stmt lower(LoweringContext ctx, NchwcConvOperands op) {
@@ -42,23 +50,31 @@ public final class NchwcDepthwiseConv {
     List<Stmt> stmts = new ArrayList<>();
     Buffer w = NchwcPacking.weights(ctx, op, stmts);
     Optional<Buffer> bias = NchwcPacking.bias(ctx, op, stmts);
-    Buffer src = win.needsPadding ? win.bordered(ctx, op.x(), 0, stmts) : op.x();
-    long[] shift = win.needsPadding ? new long[2] : new long[] {-win.padBegin[0], -win.padBegin[1]};
     ConvEpilogue epilogue = new ConvEpilogue(op.bias(), op.residual(), op.activation());
     if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS) {
-      stmts.add(NchwcWindow.rows(ctx, op.y(), at -> {
-        Expr sum = bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))
-            .orElse(Exprs.constant(DType.F32, 0));
-        for (long kh = 0; kh < win.kernel[0]; kh++) {
-          for (long kw = 0; kw < win.kernel[1]; kw++) {
-            sum = Exprs.add(sum, product(win, src, w, at, index(kh), index(kw), shift));
-          }
+      // Only the taps inside X are summed, as the reference does: no bordered copy.
+      stmts.add(win.clippedRows(ctx, op.y(), UNROLL, op.residual().isEmpty(), new NchwcWindow.Taps() {
+        @Override
+        public Expr init(List<Expr> at) {
+          return bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))
+              .orElse(Exprs.constant(DType.F32, 0));
         }
-        Optional<Expr> zAt = op.residual().map(r -> Exprs.load(r, at));
-        return Nests.store(op.y(), at, epilogue.afterBias(sum, zAt));
+
+        @Override
+        public Expr tap(List<Expr> at, Expr ih, Expr iw, Expr kh, Expr kw, Expr acc) {
+          Expr x = Exprs.load(op.x(), at.get(0), at.get(1), ih, iw, at.get(4));
+          return Exprs.call(Intrinsic.FMA, x, Exprs.load(w, at.get(1), index(0), kh, kw, at.get(4)), acc);
+        }
+
+        @Override
+        public Expr finish(List<Expr> at, Expr acc) {
+          return epilogue.afterBias(acc, op.residual().map(r -> Exprs.load(r, at)));
+        }
       }));
       return NchwcPacking.block(stmts);
     }
+    Buffer src = win.needsPadding ? win.bordered(ctx, op.x(), 0, stmts) : op.x();
+    long[] shift = win.needsPadding ? new long[2] : new long[] {-win.padBegin[0], -win.padBegin[1]};
     List<Var> o = Nests.vars(ctx, "o", 5);
     Expr init = bias.<Expr>map(b -> Exprs.load(b, o.get(1), o.get(4)))
         .orElse(Exprs.constant(DType.F32, 0));

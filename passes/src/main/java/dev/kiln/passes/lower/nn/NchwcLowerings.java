@@ -158,23 +158,24 @@ public final class NchwcLowerings {
     NchwcWindow win = NchwcWindow.of(ctx.attrs(), x,
         ctx.attrs().getInts("kernel_shape").orElseThrow(), "pooling");
     List<Var> o = Nests.vars(ctx, "o", 5);
-    List<Stmt> stmts = new ArrayList<>();
     if (max && win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && y.size() > 0) {
-      Buffer src = win.needsPadding ? win.bordered(ctx, x, Double.NEGATIVE_INFINITY, stmts) : x;
-      long[] shift = win.needsPadding ? new long[2] : new long[] {-win.padBegin[0], -win.padBegin[1]};
-      stmts.add(NchwcWindow.rows(ctx, y, at -> {
-        Expr best = null;
-        for (long kh = 0; kh < win.kernel[0]; kh++) {
-          for (long kw = 0; kw < win.kernel[1]; kw++) {
-            Expr v = Exprs.load(src, at.get(0), at.get(1),
-                win.coordinate(0, at.get(2), index(kh), shift[0]),
-                win.coordinate(1, at.get(3), index(kw), shift[1]), at.get(4));
-            best = best == null ? v : spelledMax(v, best);
-          }
+      // Only the taps inside X, as the reference: no bordered copy.
+      return win.clippedRows(ctx, y, NchwcDepthwiseConv.UNROLL, true, new NchwcWindow.Taps() {
+        @Override
+        public Expr init(List<Expr> at) {
+          return Nests.constant(t, Double.NEGATIVE_INFINITY);
         }
-        return Nests.store(y, at, best);
-      }));
-      return stmts.size() == 1 ? stmts.get(0) : Stmt.Block.of(stmts);
+
+        @Override
+        public Expr tap(List<Expr> at, Expr ih, Expr iw, Expr kh, Expr kw, Expr acc) {
+          return spelledMax(Exprs.load(x, at.get(0), at.get(1), ih, iw, at.get(4)), acc);
+        }
+
+        @Override
+        public Expr finish(List<Expr> at, Expr acc) {
+          return acc;
+        }
+      });
     }
     boolean includePad = ctx.attrs().getInt("count_include_pad", 0) == 1;
     Local acc = ctx.local(max ? "best" : "sum", t);

@@ -7,6 +7,7 @@ import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Exprs;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.LoopKind;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.ops.nn.SlidingWindow;
 import dev.kiln.passes.lower.LoweringContext;
@@ -18,7 +19,7 @@ import java.util.List;
  * The 2-D window geometry of a blocked (NCHWc) convolution or pooling over
  * {@code [N, Cb, H, W, b]}: where tap {@code k} of output {@code o} reads, whether any tap falls
  * in the padding, and the bordered copy of the input that lets a nest read every tap without a
- * conditional. Every nest here keeps the lane axis innermost, unit-stride in both the blocked
+ * conditional, or the clipped nest that reads only the taps inside the input. Every nest here keeps the lane axis innermost, unit-stride in both the blocked
  * input and output, so the default schedule vectorizes it.
  */
 final class NchwcWindow {
@@ -124,23 +125,258 @@ final class NchwcWindow {
   }
 
   /**
-   * An elementwise nest over blocked {@code y} with its kinds chosen here: one parallel loop over
-   * the output rows {@code (n, cb, oh)}, a serial loop along the row, the lanes vectorized. The
-   * default schedule leaves loops that are not serial alone; it would otherwise fuse the row loop
-   * into the parallel one, and every 16-lane vector would recompute its coordinates by division.
-   * {@code body} gets the index {@code [n, cb, oh, ow, l]}.
+   * Consecutive outputs {@code [begin, end)} along one axis whose taps inside the input are the
+   * same, {@code [tapBegin, tapEnd)} (empty when every tap is in the padding).
    */
-  static Stmt rows(LoweringContext ctx, Buffer y, java.util.function.Function<List<Expr>, Stmt> body) {
-    Var row = ctx.var("row");
-    Var ow = ctx.var("ow");
+  record Run(long begin, long end, long tapBegin, long tapEnd) {
+    long length() {
+      return end - begin;
+    }
+  }
+
+  /** The outputs along axis {@code a} grouped into runs of the same taps inside the input. */
+  List<Run> runs(int a) {
+    List<Run> runs = new ArrayList<>();
+    for (long o = 0; o < out[a]; o++) {
+      long base = o * strides[a] - padBegin[a];
+      long k0 = Math.max(0, Math.ceilDiv(-base, dilations[a]));
+      long k1 = Math.min(kernel[a], Math.floorDiv(in[a] - 1 - base, dilations[a]) + 1);
+      if (k1 <= k0) {
+        k0 = 0;
+        k1 = 0;
+      }
+      Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+      if (last != null && last.tapBegin == k0 && last.tapEnd == k1) {
+        runs.set(runs.size() - 1, new Run(last.begin, o + 1, k0, k1));
+      } else {
+        runs.add(new Run(o, o + 1, k0, k1));
+      }
+    }
+    return runs;
+  }
+
+  /**
+   * What a window computes per output {@code at = [n, cb, oh, ow, l]}: a fold over the taps inside
+   * the input, {@code finish(tap(...tap(init)))}.
+   */
+  interface Taps {
+    Expr init(List<Expr> at);
+
+    /** The accumulator after tap {@code (kh, kw)}, which reads the input at {@code (ih, iw)}. */
+    Expr tap(List<Expr> at, Expr ih, Expr iw, Expr kh, Expr kw, Expr acc);
+
+    Expr finish(List<Expr> at, Expr acc);
+  }
+
+  /**
+   * The nest over blocked {@code y} that reads only the taps inside the input, so it needs
+   * neither a bordered copy nor the bordered copy's extra pass: ONE parallel loop over the
+   * channel blocks {@code (n, cb)} (each thread a contiguous range of whole output planes); in
+   * it, the rows whose vertical taps are all inside the input (the interior) spell the fold of
+   * every tap inside the input per run of columns with the same horizontal taps, lanes
+   * vectorized; in the widest column run, {@code unroll} neighbouring outputs per iteration, every
+   * distinct load a local read by all of them, so each input vector and weight is loaded once for
+   * them (when {@code mayRecompute}, a remainder is covered by shifting the last group back: it
+   * recomputes and stores again a few outputs, valid only when nothing the value reads aliases
+   * y). The other outputs (the border rows, and columns whose spelled taps would make the method
+   * too large) take a small generic path: y set to init, then per tap an {@code if} it is inside
+   * the input and a vectorized update of y in place (coordinates clamped, which the {@code if}
+   * makes exact, so the interval analysis proves every load in range), then finish.
+   */
+  Stmt clippedRows(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute, Taps taps) {
+    Stmt nest = null;
+    for (int[] option : new int[][] {{1, unroll}, {0, unroll}, {0, 1}}) {
+      nest = clippedRows(ctx, y, option[0] == 1, option[1], mayRecompute, taps);
+      if (loads(nest) <= MAX_SPELLED_LOADS) {
+        break;
+      }
+    }
+    return nest;
+  }
+
+  /**
+   * The most loads a clipped nest spells: the whole nest is one method (the parallel loop's
+   * lambda), and HotSpot does not compile methods of more than 8000 bytes of bytecode; a spelled
+   * vector load and the copy of it in the scalar tail take about 70.
+   */
+  static final int MAX_SPELLED_LOADS = 80;
+
+  private Stmt clippedRows(LoweringContext ctx, Buffer y, boolean spelledEdges, int unroll,
+      boolean mayRecompute, Taps taps) {
+    Var block = ctx.var("block");
+    List<Expr> nc = Nests.unflatten(block, new long[] {y.dim(0), y.dim(1)});
+    Expr n = nc.get(0);
+    Expr cb = nc.get(1);
+    long oh0 = 0;
+    long oh1 = 0;
+    long kh0 = 0;
+    long kh1 = 0;
+    for (Run r : runs(0)) {
+      if (r.tapBegin == 0 && r.tapEnd == kernel[0] && r.length() > oh1 - oh0) {
+        oh0 = r.begin;
+        oh1 = r.end;
+        kh0 = r.tapBegin;
+        kh1 = r.tapEnd;
+      }
+    }
+    List<Run> colRuns = runs(1);
+    Run widest = colRuns.stream().max(java.util.Comparator.comparingLong(Run::length)).orElseThrow();
+    List<Stmt> parts = new ArrayList<>();
+    // Border rows above and below the interior, one loop over both (row e is e past the
+    // interior's first row oh0): every column by the generic path.
+    long border = oh0 + out[0] - oh1;
+    if (border > 0) {
+      Var e = ctx.var("oh");
+      Var j = ctx.var("ow");
+      Expr oh = oh1 > oh0 && oh0 > 0 && oh1 < out[0]
+          ? Exprs.add(e, Exprs.mul(Nests.min(Nests.max(Exprs.add(e, index(1 - oh0)), index(0)),
+              index(1)), index(oh1 - oh0)))
+          : oh0 == 0 ? Exprs.add(e, index(oh1)) : e;
+      parts.add(Nests.loop(e, border, Nests.loop(j, out[1], generic(ctx, y, n, cb, oh, j, taps))));
+    }
+    if (oh1 > oh0) {
+      Var i = ctx.var("oh");
+      Expr oh = Exprs.add(i, index(oh0));
+      List<Stmt> segments = new ArrayList<>();
+      for (Run c : colRuns) {
+        if (c == widest || spelledEdges) {
+          int u = c == widest && c.length() >= 2L * unroll ? unroll : 1;
+          segments.addAll(columns(ctx, y, n, cb, oh, new Run(oh0, oh1, kh0, kh1), c, u,
+              mayRecompute, taps));
+        } else {
+          Var j = ctx.var("ow");
+          segments.add(Nests.loop(j, c.length(),
+              generic(ctx, y, n, cb, oh, Exprs.add(j, index(c.begin)), taps)));
+        }
+      }
+      parts.add(Nests.loop(i, oh1 - oh0, Stmt.Block.of(segments)));
+    }
+    return new Stmt.For(block, y.dim(0) * y.dim(1), LoopKind.PARALLEL, Stmt.Block.of(parts));
+  }
+
+  /** One output by the generic path: init, an in-place update per tap inside the input, finish. */
+  private Stmt generic(LoweringContext ctx, Buffer y, Expr n, Expr cb, Expr oh, Expr ow, Taps taps) {
+    List<Expr> at = new ArrayList<>(List.of(n, cb, oh, ow));
+    Var l0 = ctx.var("l");
+    Var l1 = ctx.var("l");
+    Var l2 = ctx.var("l");
+    Var kh = ctx.var("kh");
+    Var kw = ctx.var("kw");
+    List<Expr> at0 = with(at, l0);
+    List<Expr> at1 = with(at, l1);
+    List<Expr> at2 = with(at, l2);
+    Expr ih = inputCoordinate(0, oh, kh);
+    Expr iw = inputCoordinate(1, ow, kw);
+    Stmt update = new Stmt.For(l1, y.dim(4), LoopKind.VECTORIZED, Nests.store(y, at1,
+        taps.tap(at1, clamp(ih, in[0]), clamp(iw, in[1]), kh, kw, Exprs.load(y, at1))));
+    return Stmt.Block.of(
+        new Stmt.For(l0, y.dim(4), LoopKind.VECTORIZED, Nests.store(y, at0, taps.init(at0))),
+        Nests.nest(List.of(kh, kw), kernel, Stmt.If.of(
+            Exprs.and(Nests.inRange(ih, in[0]), Nests.inRange(iw, in[1])), update)),
+        new Stmt.For(l2, y.dim(4), LoopKind.VECTORIZED,
+            Nests.store(y, at2, taps.finish(at2, Exprs.load(y, at2)))));
+  }
+
+  private static List<Expr> with(List<Expr> at, Expr last) {
+    List<Expr> r = new ArrayList<>(at);
+    r.add(last);
+    return r;
+  }
+
+  private static Expr clamp(Expr i, long size) {
+    return Nests.min(Nests.max(i, index(0)), index(size - 1));
+  }
+
+  /** The loops over one run of columns {@code c} of row run {@code r}, {@code u} outputs an iteration. */
+  private List<Stmt> columns(LoweringContext ctx, Buffer y, Expr n, Expr cb, Expr oh, Run r,
+      Run c, int u, boolean mayRecompute, Taps taps) {
+    long groups = u == 1 ? c.length() : mayRecompute ? Math.ceilDiv(c.length(), u) : c.length() / u;
+    Var j = ctx.var("ow");
     Var l = ctx.var("l");
-    List<Expr> index = new ArrayList<>(
-        Nests.unflatten(row, new long[] {y.dim(0), y.dim(1), y.dim(2)}));
-    index.add(ow);
-    index.add(l);
-    Stmt s = new Stmt.For(l, y.dim(4), dev.kiln.ir.loop.LoopKind.VECTORIZED, body.apply(index));
-    s = new Stmt.For(ow, y.dim(3), dev.kiln.ir.loop.LoopKind.SERIAL, s);
-    return new Stmt.For(row, y.dim(0) * y.dim(1) * y.dim(2), dev.kiln.ir.loop.LoopKind.PARALLEL, s);
+    // Output column c.begin + base + k reads input column base * s + (c.begin + k) * s + kw * d
+    // - padLeft: one expression per distinct column, so that the loads of neighbours coincide.
+    Expr base = Exprs.mul(j, index(u));
+    if (groups * u > c.length()) {
+      base = Nests.min(base, index(c.length() - u));
+    }
+    List<Stmt> lets = new ArrayList<>();
+    List<Stmt> stores = new ArrayList<>();
+    // With several outputs, every distinct load is a local read by all of them: spelled once.
+    java.util.Map<Expr, dev.kiln.ir.loop.Local> shared = new java.util.HashMap<>();
+    for (int k = 0; k < u; k++) {
+      List<Expr> at = List.of(n, cb, oh, Exprs.add(base, index(c.begin + k)), l);
+      Expr v = taps.init(at);
+      for (long kh = r.tapBegin; kh < r.tapEnd; kh++) {
+        for (long kw = c.tapBegin; kw < c.tapEnd; kw++) {
+          Expr iw = Exprs.add(Exprs.mul(base, index(strides[1])),
+              index((c.begin + k) * strides[1] + kw * dilations[1] - padBegin[1]));
+          v = taps.tap(at, inputCoordinate(0, oh, index(kh)), iw, index(kh), index(kw), v);
+        }
+      }
+      v = taps.finish(at, v);
+      if (u == 1) {
+        stores.add(Nests.store(y, at, v));
+      } else {
+        dev.kiln.ir.loop.Local acc = ctx.local("out", y.dtype());
+        v = share(ctx, v, shared, lets);
+        lets.add(new Stmt.Let(acc, v));
+        stores.add(Nests.store(y, at, acc));
+      }
+    }
+    lets.addAll(stores);
+    List<Stmt> loops = new ArrayList<>();
+    loops.add(new Stmt.For(j, groups, LoopKind.SERIAL,
+        new Stmt.For(l, y.dim(4), LoopKind.VECTORIZED, Stmt.Block.of(lets))));
+    long done = groups * u;
+    if (done < c.length()) {
+      loops.addAll(columns(ctx, y, n, cb, oh, r,
+          new Run(c.begin + done, c.end, c.tapBegin, c.tapEnd), 1, false, taps));
+    }
+    return loops;
+  }
+
+  /** {@code e} with each f32 load replaced by a local, declared in {@code lets} on its first use. */
+  private static Expr share(LoweringContext ctx, Expr e, java.util.Map<Expr, dev.kiln.ir.loop.Local> shared,
+      List<Stmt> lets) {
+    return switch (e) {
+      case Expr.Load load when load.type() == dev.kiln.ir.type.DType.F32 -> shared.computeIfAbsent(load, k -> {
+        dev.kiln.ir.loop.Local v = ctx.local("v", k.type());
+        lets.add(new Stmt.Let(v, k));
+        return v;
+      });
+      case Expr.Binary b -> new Expr.Binary(b.op(), share(ctx, b.lhs(), shared, lets),
+          share(ctx, b.rhs(), shared, lets));
+      case Expr.Unary un -> new Expr.Unary(un.op(), share(ctx, un.operand(), shared, lets));
+      case Expr.Call call -> new Expr.Call(call.fn(), com.google.common.collect.ImmutableList.copyOf(
+          call.args().stream().map(a -> share(ctx, a, shared, lets)).toList()));
+      case Expr.Select sel -> new Expr.Select(share(ctx, sel.condition(), shared, lets),
+          share(ctx, sel.ifTrue(), shared, lets), share(ctx, sel.ifFalse(), shared, lets));
+      default -> e;
+    };
+  }
+
+  /** The loads spelled in {@code s}. */
+  private static int loads(Stmt s) {
+    return switch (s) {
+      case Stmt.For f -> loads(f.body());
+      case Stmt.Block b -> b.stmts().stream().mapToInt(NchwcWindow::loads).sum();
+      case Stmt.If i -> loads(i.then()) + i.otherwise().map(NchwcWindow::loads).orElse(0);
+      case Stmt.Let let -> loads(let.init());
+      case Stmt.Store store -> loads(store.value());
+      default -> 0;
+    };
+  }
+
+  private static int loads(Expr e) {
+    return switch (e) {
+      case Expr.Load load -> 1;
+      case Expr.Binary b -> loads(b.lhs()) + loads(b.rhs());
+      case Expr.Unary u -> loads(u.operand());
+      case Expr.Call c -> c.args().stream().mapToInt(NchwcWindow::loads).sum();
+      case Expr.Select sel -> loads(sel.condition()) + loads(sel.ifTrue()) + loads(sel.ifFalse());
+      case Expr.Cast c -> loads(c.operand());
+      default -> 0;
+    };
   }
 
   /** Appends {@code p[n, cb, h, w, l] = value} for h in [h0, h1), w in [w0, w1), if not empty. */
