@@ -49,6 +49,7 @@ public final class GemmGenerator {
   static final ClassName EXECUTOR = ClassName.get(ParallelExecutor.class);
   static final ClassName RANGE_TASK = ClassName.get(RangeTask.class);
   static final ClassName MATH = ClassName.get(Math.class);
+  static final ClassName ATOMIC_INT = ClassName.get(java.util.concurrent.atomic.AtomicInteger.class);
   static final String S = "GEMM_SPECIES";
   static final String POOL = "GEMM_SCRATCH";
   /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
@@ -313,116 +314,257 @@ public final class GemmGenerator {
 
   // ---- M >= mr: the blocked path ----
 
+  /*
+   * Why A is packed whole before any product, and the products are tiles taken from a shared
+   * counter: the earlier form forked twice per K block (pack B, then the rows), each fork split
+   * in exactly one chunk per thread, so a worker woken late or descheduled on a busy machine made
+   * the whole GEMM wait (1024^3 on 2 threads varied from 247 to 317 GFLOP/s between processes).
+   * Now a GEMM with constant B forks twice in all (pack A, then the tiles), and a thread that
+   * arrives late simply takes fewer tiles.
+   */
+
   private String blockedPath(GemmSpec spec, String epi) {
     int mr = p.mr();
     int nr = p.nr();
-    int kcMax = Math.min(p.kc(), spec.k());
-    int mcMax = roundUp(Math.min(p.mc(), spec.m()), mr);
-    int npMax = (Math.min(p.nc(), spec.n()) + nr - 1) / nr;
-    int aScratch = mcMax * kcMax;
-    String packA = packA(spec);
-    String packB = spec.packedB() ? null : packB(spec);
-    String block = methodNames.newName("gemmBlock");
+    int m = spec.m();
+    int n = spec.n();
+    int k = spec.k();
+    int mPad = roundUp(m, mr);
+    int rowPanels = mPad / mr;
+    // Input B is packed a block of columns at a time, the whole depth: as many floats as kc x nc.
+    int ncBlock = spec.packedB() ? roundUp(n, nr)
+        : Math.min(roundUp(n, nr), Math.max(nr, (int) Math.min(1 << 24, (long) p.nc() * p.kc() / k) / nr * nr));
+    long panelStride = (long) k * nr;
+    // Row block of a tile on one thread: packed A of mc x kc stays in L2 while the B panels pass.
+    int rowBlock1 = Math.min(p.mc(), mPad);
+    int minRows = Math.min(rowBlock1, 8 * mr);
+    boolean edges = m % mr != 0 || n % nr != 0;
+    String pack = packMethod(spec, mPad, ncBlock);
+    String tile = tileMethod(spec, epi, mPad);
+    String items = itemsMethod(spec, tile, edges);
     String entry = methodNames.newName("gemm");
     String xs = addendArguments(spec);
 
-    // One block of the product: rows [i0, i1), column panels [q0, q1) of this (jc, pc) block.
-    MethodSpec.Builder bm = MethodSpec.methodBuilder(block)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(float[].class, "a").addParameter(int.class, "ao")
-        .addParameter(float[].class, "bp").addParameter(int.class, "bbase").addParameter(int.class, "bpanel")
-        .addParameter(float[].class, "c").addParameter(int.class, "co");
-    addendParameters(bm, spec);
-    bm.addParameter(int.class, "jc").addParameter(int.class, "nc")
-        .addParameter(int.class, "pc").addParameter(int.class, "kc")
-        .addParameter(boolean.class, "first").addParameter(boolean.class, "last")
-        .addParameter(int.class, "i0").addParameter(int.class, "i1")
-        .addParameter(int.class, "q0").addParameter(int.class, "q1");
-    CodeBlock.Builder b = CodeBlock.builder();
-    b.addStatement("final float[] ap = $L($L)", take, aScratch + mr * nr);
-    b.addStatement("final int tile = $L", aScratch);
-    b.beginControlFlow("for (int ic = i0; ic < i1; ic += $L)", p.mc());
-    b.addStatement("final int mc = $T.min($L, i1 - ic)", MATH, p.mc());
-    b.addStatement("$L(a, ao, ap, ic, pc, mc, kc)", packA);
-    b.beginControlFlow("for (int q = q0; q < q1; q++)");
-    b.addStatement("final int j = q * $L", nr);
-    b.addStatement("final int cols = $T.min($L, nc - j)", MATH, nr);
-    b.addStatement("final int bi = bbase + q * bpanel");
-    b.beginControlFlow("for (int ir = 0; ir < mc; ir += $L)", mr);
-    b.addStatement("final int rows = $T.min($L, mc - ir)", MATH, mr);
-    b.addStatement("final int ci = co + (ic + ir) * $L + jc + j", spec.cRowStride());
-    b.beginControlFlow("if (rows == $L && cols == $L)", mr, nr);
-    b.addStatement("$L(ap, ir * kc, bp, bi, kc, c, ci, $L, !first)", micro, spec.cRowStride());
-    b.nextControlFlow("else");
-    b.addStatement("$L(ap, ir * kc, bp, bi, kc, ap, tile, $L, false)", micro, nr);
-    b.beginControlFlow("for (int r = 0; r < rows; r++)");
-    b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
-    b.addStatement("final int e = ci + r * $L + jj", spec.cRowStride());
-    b.addStatement("final float t = ap[tile + r * $L + jj]", nr);
-    b.addStatement("c[e] = first ? t : c[e] + t");
-    b.endControlFlow();
-    b.endControlFlow();
-    b.endControlFlow();
-    if (epi != null) {
-      b.beginControlFlow("if (last)");
-      b.addStatement("$L(c, ci, rows, cols, ic + ir, jc + j$L)", epi, xs);
-      b.endControlFlow();
-    }
-    b.endControlFlow();
-    b.endControlFlow();
-    b.endControlFlow();
-    b.addStatement("$L(ap)", give);
-    methods.add(bm.addCode(b.build()).build());
-
     MethodSpec.Builder em = entryMethod(entry, spec);
     CodeBlock.Builder d = CodeBlock.builder();
-    boolean par = parallel(spec);
-    int rowPanels = (spec.m() + mr - 1) / mr;
-    d.addStatement("final int t = $L", par ? "par.threads()" : "1");
-    // Split rows when there are enough row panels for every thread, else columns.
-    d.addStatement("final boolean splitRows = $L >= 4 * t", rowPanels);
-    if (spec.packedB()) {
-      d.addStatement("final float[] bp = b");
-    } else {
-      d.addStatement("final float[] bp = $L($L)", take, kcMax * npMax * nr);
-    }
-    d.beginControlFlow("for (int jc = 0; jc < $L; jc += $L)", spec.n(), p.nc());
-    d.addStatement("final int nc = $T.min($L, $L - jc)", MATH, p.nc(), spec.n());
-    d.addStatement("final int np = (nc + $L) / $L", nr - 1, nr);
-    d.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", spec.k(), p.kc());
-    d.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), spec.k());
-    d.addStatement("final boolean first = pc == 0");
-    d.addStatement("final boolean last = pc + kc == $L", spec.k());
+    d.addStatement("final int t = $L", parallel(spec) ? "par.threads()" : "1");
+    d.addStatement("final float[] ap = $L($L)", take, (long) mPad * k);
+    d.addStatement("final float[] bp = $L", spec.packedB() ? "b" : take + "(" + (long) k * ncBlock + ")");
+    d.beginControlFlow("for (int jc = 0; jc < $L; jc += $L)", n, ncBlock);
     d.addStatement("final int jc0 = jc");
-    d.addStatement("final int pc0 = pc");
-    if (spec.packedB()) {
-      d.addStatement("final int bbase = bo + (jc / $L) * $L + pc * $L", nr, (long) spec.k() * nr, nr);
-      d.addStatement("final int bpanel = $L", (long) spec.k() * nr);
-    } else {
-      d.addStatement("final int bbase = 0");
-      d.addStatement("final int bpanel = kc * $L", nr);
-      d.beginControlFlow("if (t > 1)");
-      d.addStatement("par.forRange(np, ($T) (lo, hi) -> $L(b, bo, bp, jc0, pc0, kc, nc, lo, hi))", RANGE_TASK, packB);
-      d.nextControlFlow("else");
-      d.addStatement("$L(b, bo, bp, jc0, pc0, kc, nc, 0, np)", packB);
-      d.endControlFlow();
-    }
-    String args = "a, ao, bp, bbase, bpanel, c, co" + xs + ", jc0, nc, pc0, kc, first, last";
-    d.beginControlFlow("if (t > 1 && splitRows)");
-    d.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo * $L, $T.min($L, hi * $L), 0, np))",
-        rowPanels, RANGE_TASK, block, args, mr, MATH, spec.m(), mr);
-    d.nextControlFlow("else if (t > 1)");
-    d.addStatement("par.forRange(np, ($T) (lo, hi) -> $L($L, 0, $L, lo, hi))", RANGE_TASK, block, args, spec.m());
+    d.addStatement("final int nc = $T.min($L, $L - jc)", MATH, ncBlock, n);
+    d.addStatement("final int np = (nc + $L) / $L", nr - 1, nr);
+    // A's panels with the first column block, B's of every block (unless B is prepacked).
+    d.addStatement("final int aPanels = jc == 0 ? $L : 0", rowPanels);
+    d.addStatement("final int packs = aPanels + $L", spec.packedB() ? "0" : "np");
+    d.beginControlFlow("if (t > 1 && packs > 1)");
+    d.addStatement("par.forRange(packs, ($T) (lo, hi) -> $L(a, ao, b, bo, ap, bp, jc0, nc, aPanels, lo, hi))",
+        RANGE_TASK, pack);
     d.nextControlFlow("else");
-    d.addStatement("$L($L, 0, $L, 0, np)", block, args, spec.m());
+    d.addStatement("$L(a, ao, b, bo, ap, bp, jc0, nc, aPanels, 0, packs)", pack);
+    d.endControlFlow();
+    d.addStatement("final int bbase = $L", spec.packedB() ? "bo + jc / " + nr + " * " + panelStride : "0");
+    // The tiles: on one thread, rows by mc and every column; on t threads at least 4t tiles
+    // (rows first, down to 8 row panels, then columns, down to 4 column panels).
+    d.addStatement("int rb = $L", rowBlock1);
+    d.addStatement("int cb = np");
+    d.beginControlFlow("if (t > 1)");
+    d.addStatement("final int want = 4 * t");
+    d.addStatement("rb = $T.min($L, $T.max($L, (($L + want - 1) / want + $L) / $L * $L))", MATH, rowBlock1, MATH,
+        minRows, m, mr - 1, mr, mr);
+    d.addStatement("final int rowBlocks = ($L + rb - 1) / rb", m);
+    d.beginControlFlow("if (rowBlocks < want)");
+    d.addStatement("final int colBlocks = $T.min((want + rowBlocks - 1) / rowBlocks, $T.max(1, np / 4))", MATH,
+        MATH);
+    d.addStatement("cb = (np + colBlocks - 1) / colBlocks");
     d.endControlFlow();
     d.endControlFlow();
+    d.addStatement("final int colBlocks = (np + cb - 1) / cb");
+    d.addStatement("final int count = ($L + rb - 1) / rb * colBlocks", m);
+    String args = "ap, bp, bbase, c, co" + xs + ", jc0, nc, np, rb0, cb0, colBlocks, count";
+    d.addStatement("final int rb0 = rb");
+    d.addStatement("final int cb0 = cb");
+    d.beginControlFlow("if (t > 1 && count > 1)");
+    d.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
+    d.addStatement("par.forRange(t, ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, items, args);
+    d.nextControlFlow("else");
+    d.addStatement("$L($L, null)", items, args);
     d.endControlFlow();
+    d.endControlFlow();
+    d.addStatement("$L(ap)", give);
     if (!spec.packedB()) {
       d.addStatement("$L(bp)", give);
     }
     methods.add(em.addCode(d.build()).build());
     return entry;
+  }
+
+  /**
+   * Tiles {@code [0, count)} of one column block, in order, or those not yet taken from
+   * {@code next} when it is shared by several threads.
+   */
+  private String itemsMethod(GemmSpec spec, String tile, boolean edges) {
+    String name = methodNames.newName("gemmTiles");
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(m, spec);
+    m.addParameter(int.class, "jc").addParameter(int.class, "nc").addParameter(int.class, "np")
+        .addParameter(int.class, "rb").addParameter(int.class, "cb").addParameter(int.class, "colBlocks")
+        .addParameter(int.class, "count").addParameter(ATOMIC_INT, "next");
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("final float[] tile = $L", edges ? take + "(" + p.mr() * p.nr() + ")" : "null");
+    b.beginControlFlow("for (int w = next == null ? 0 : next.getAndIncrement(); w < count; "
+        + "w = next == null ? w + 1 : next.getAndIncrement())");
+    b.addStatement("final int i0 = w / colBlocks * rb");
+    b.addStatement("final int q0 = w % colBlocks * cb");
+    b.addStatement("$L(ap, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
+        tile, addendArguments(spec), MATH, spec.m(), MATH);
+    b.endControlFlow();
+    if (edges) {
+      b.addStatement("$L(tile)", give);
+    }
+    methods.add(m.addCode(b.build()).build());
+    return name;
+  }
+
+  /** One tile: rows [i0, i1) x column panels [q0, q1) of the column block at jc, every K block. */
+  private String tileMethod(GemmSpec spec, String epi, int mPad) {
+    int mr = p.mr();
+    int nr = p.nr();
+    int k = spec.k();
+    String name = methodNames.newName("gemmTile");
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(m, spec);
+    m.addParameter(int.class, "jc").addParameter(int.class, "nc")
+        .addParameter(int.class, "i0").addParameter(int.class, "i1")
+        .addParameter(int.class, "q0").addParameter(int.class, "q1")
+        .addParameter(float[].class, "tile");
+    String xs = addendArguments(spec);
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
+    b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
+    b.addStatement("final boolean first = pc == 0");
+    b.addStatement("final int abase = pc * $L", mPad);
+    b.beginControlFlow("for (int q = q0; q < q1; q++)");
+    b.addStatement("final int j = q * $L", nr);
+    b.addStatement("final int cols = $T.min($L, nc - j)", MATH, nr);
+    b.addStatement("final int bi = bbase + q * $L + pc * $L", (long) k * nr, nr);
+    b.beginControlFlow("for (int i = i0; i < i1; i += $L)", mr);
+    b.addStatement("final int ci = co + i * $L + jc + j", spec.cRowStride());
+    b.beginControlFlow("if (cols == $L && i + $L <= $L)", nr, mr, spec.m());
+    b.addStatement("$L(ap, abase + i * kc, bp, bi, kc, c, ci, $L, !first)", micro, spec.cRowStride());
+    b.nextControlFlow("else");
+    b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
+    b.addStatement("$L(ap, abase + i * kc, bp, bi, kc, tile, 0, $L, false)", micro, nr);
+    b.beginControlFlow("for (int r = 0; r < rows; r++)");
+    b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+    b.addStatement("final int e = ci + r * $L + jj", spec.cRowStride());
+    b.addStatement("final float v = tile[r * $L + jj]", nr);
+    b.addStatement("c[e] = first ? v : c[e] + v");
+    b.endControlFlow();
+    b.endControlFlow();
+    b.endControlFlow();
+    if (epi != null) {
+      b.beginControlFlow("if (pc + kc == $L)", k);
+      b.addStatement("$L(c, ci, $T.min($L, $L - i), cols, i, jc + j$L)", epi, MATH, mr, spec.m(), xs);
+      b.endControlFlow();
+    }
+    b.endControlFlow();
+    b.endControlFlow();
+    b.endControlFlow();
+    methods.add(m.addCode(b.build()).build());
+    return name;
+  }
+
+  /**
+   * Packing: items {@code [lo, hi)}, the first {@code aPanels} being A's row panels (every K
+   * block: {@code ap[pc * mPad + i * kc + p * mr + r]}), the others B's column panels of the
+   * block at jc over the whole depth ({@code bp[q * k * nr + p * nr + j]}, the layout of
+   * {@link PackedWeights}); panels past the end of A or B are zero-padded.
+   */
+  private String packMethod(GemmSpec spec, int mPad, int ncBlock) {
+    String name = methodNames.newName("gemmPack");
+    int mr = p.mr();
+    int nr = p.nr();
+    int k = spec.k();
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.beginControlFlow("for (int x = lo; x < hi; x++)");
+    b.beginControlFlow("if (x < aPanels)");
+    b.addStatement("final int i = x * $L", mr);
+    b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
+    b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
+    b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
+    b.addStatement("final int d = pc * $L + i * kc", mPad);
+    if (spec.aColStride() == 1) {
+      b.beginControlFlow("if (rows == $L)", mr);
+      b.addStatement("$L(a, ao + i * $L + pc, $L, ap, d, kc)", packPanelA, spec.aRowStride(), spec.aRowStride());
+      b.addStatement("continue");
+      b.endControlFlow();
+    }
+    b.beginControlFlow("if (rows < $L)", mr);
+    b.addStatement("$T.fill(ap, d, d + kc * $L, 0f)", java.util.Arrays.class, mr);
+    b.endControlFlow();
+    if (spec.aRowStride() == 1 && spec.aColStride() != 1) {
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("final int s = ao + i + (pc + p) * $L", spec.aColStride());
+      b.beginControlFlow("for (int r = 0; r < rows; r++)");
+      b.addStatement("ap[d + p * $L + r] = a[s + r]", mr);
+      b.endControlFlow();
+      b.endControlFlow();
+    } else {
+      b.beginControlFlow("for (int r = 0; r < rows; r++)");
+      b.addStatement("final int s = ao + (i + r) * $L + pc * $L", spec.aRowStride(), spec.aColStride());
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("ap[d + p * $L + r] = a[s + p * $L]", mr, spec.aColStride());
+      b.endControlFlow();
+      b.endControlFlow();
+    }
+    b.endControlFlow();
+    if (!spec.packedB()) {
+      b.nextControlFlow("else");
+      b.addStatement("final int q = x - aPanels");
+      b.addStatement("final int j = jc + q * $L", nr);
+      b.addStatement("final int cols = $T.min($L, nc - q * $L)", MATH, nr, nr);
+      b.addStatement("final int d = q * $L", (long) k * nr);
+      if (spec.bColStride() == 1) {
+        b.beginControlFlow("if (cols == $L)", nr);
+        b.addStatement("$L(b, bo + j, $L, bp, d, $L)", packPanelB, spec.bRowStride(), k);
+        b.addStatement("continue");
+        b.endControlFlow();
+      }
+      b.addStatement("$T.fill(bp, d, d + $L, 0f)", java.util.Arrays.class, (long) k * nr);
+      if (spec.bRowStride() == 1 && spec.bColStride() != 1) {
+        b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+        b.addStatement("final int s = bo + (j + jj) * $L", spec.bColStride());
+        b.beginControlFlow("for (int p = 0; p < $L; p++)", k);
+        b.addStatement("bp[d + p * $L + jj] = b[s + p]", nr);
+        b.endControlFlow();
+        b.endControlFlow();
+      } else {
+        b.beginControlFlow("for (int p = 0; p < $L; p++)", k);
+        b.addStatement("final int s = bo + p * $L + j * $L", spec.bRowStride(), spec.bColStride());
+        b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+        b.addStatement("bp[d + p * $L + jj] = b[s + jj * $L]", nr, spec.bColStride());
+        b.endControlFlow();
+        b.endControlFlow();
+      }
+    }
+    b.endControlFlow();
+    b.endControlFlow();
+    methods.add(MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "ap").addParameter(float[].class, "bp")
+        .addParameter(int.class, "jc").addParameter(int.class, "nc").addParameter(int.class, "aPanels")
+        .addParameter(int.class, "lo").addParameter(int.class, "hi")
+        .addCode(b.build()).build());
+    return name;
   }
 
   private MethodSpec.Builder entryMethod(String name, GemmSpec spec) {
@@ -435,93 +577,6 @@ public final class GemmGenerator {
         .addParameter(float[].class, "c").addParameter(int.class, "co");
     addendParameters(m, spec);
     return m.addParameter(EXECUTOR, "par");
-  }
-
-  /** Rows [ic, ic + mc) x depth [pc, pc + kc) of A into mr-high panels, zero rows past the end. */
-  private String packA(GemmSpec spec) {
-    String name = methodNames.newName("gemmPackA");
-    int mr = p.mr();
-    CodeBlock.Builder b = CodeBlock.builder();
-    b.beginControlFlow("for (int ir = 0; ir < mc; ir += $L)", mr);
-    b.addStatement("final int rows = $T.min($L, mc - ir)", MATH, mr);
-    b.addStatement("final int d = ir * kc");
-    b.beginControlFlow("if (rows < $L)", mr);
-    b.addStatement("$T.fill(ap, d, d + kc * $L, 0f)", java.util.Arrays.class, mr);
-    b.endControlFlow();
-    if (spec.aRowStride() == 1 && spec.aColStride() != 1) {
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("final int s = ao + (ic + ir) + (pc + p) * $L", spec.aColStride());
-      b.beginControlFlow("for (int r = 0; r < rows; r++)");
-      b.addStatement("ap[d + p * $L + r] = a[s + r]", mr);
-      b.endControlFlow();
-      b.endControlFlow();
-    } else {
-      if (spec.aColStride() == 1) {
-        b.beginControlFlow("if (rows == $L)", mr);
-        b.addStatement("$L(a, ao + (ic + ir) * $L + pc, $L, ap, d, kc)", packPanelA, spec.aRowStride(),
-            spec.aRowStride());
-        b.addStatement("continue");
-        b.endControlFlow();
-      }
-      b.beginControlFlow("for (int r = 0; r < rows; r++)");
-      b.addStatement("final int s = ao + (ic + ir + r) * $L + pc * $L", spec.aRowStride(), spec.aColStride());
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("ap[d + p * $L + r] = a[s + p * $L]", mr, spec.aColStride());
-      b.endControlFlow();
-      b.endControlFlow();
-    }
-    b.endControlFlow();
-    methods.add(MethodSpec.methodBuilder(name)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(float[].class, "a").addParameter(int.class, "ao")
-        .addParameter(float[].class, "ap").addParameter(int.class, "ic").addParameter(int.class, "pc")
-        .addParameter(int.class, "mc").addParameter(int.class, "kc")
-        .addCode(b.build()).build());
-    return name;
-  }
-
-  /** Column panels [q0, q1) of the block at (pc, jc) into nr-wide panels of depth kc. */
-  private String packB(GemmSpec spec) {
-    String name = methodNames.newName("gemmPackB");
-    int nr = p.nr();
-    CodeBlock.Builder b = CodeBlock.builder();
-    b.beginControlFlow("for (int q = q0; q < q1; q++)");
-    b.addStatement("final int j = jc + q * $L", nr);
-    b.addStatement("final int cols = $T.min($L, nc - q * $L)", MATH, nr, nr);
-    b.addStatement("final int d = q * kc * $L", nr);
-    if (spec.bColStride() == 1) {
-      b.beginControlFlow("if (cols == $L)", nr);
-      b.addStatement("$L(b, bo + pc * $L + j, $L, bp, d, kc)", packPanelB, spec.bRowStride(), spec.bRowStride());
-      b.addStatement("continue");
-      b.endControlFlow();
-    }
-    b.beginControlFlow("if (cols < $L)", nr);
-    b.addStatement("$T.fill(bp, d, d + kc * $L, 0f)", java.util.Arrays.class, nr);
-    b.endControlFlow();
-    if (spec.bRowStride() == 1 && spec.bColStride() != 1) {
-      b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
-      b.addStatement("final int s = bo + pc + (j + jj) * $L", spec.bColStride());
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("bp[d + p * $L + jj] = b[s + p]", nr);
-      b.endControlFlow();
-      b.endControlFlow();
-    } else {
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("final int s = bo + (pc + p) * $L + j * $L", spec.bRowStride(), spec.bColStride());
-      b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
-      b.addStatement("bp[d + p * $L + jj] = b[s + jj * $L]", nr, spec.bColStride());
-      b.endControlFlow();
-      b.endControlFlow();
-    }
-    b.endControlFlow();
-    methods.add(MethodSpec.methodBuilder(name)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(float[].class, "b").addParameter(int.class, "bo")
-        .addParameter(float[].class, "bp").addParameter(int.class, "jc").addParameter(int.class, "pc")
-        .addParameter(int.class, "kc").addParameter(int.class, "nc")
-        .addParameter(int.class, "q0").addParameter(int.class, "q1")
-        .addCode(b.build()).build());
-    return name;
   }
 
   // ---- M < mr: GEMV and small M ----

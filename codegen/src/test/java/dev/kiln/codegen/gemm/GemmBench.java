@@ -35,6 +35,13 @@ public final class GemmBench {
   public static void main(String[] args) {
     boolean constB = Arrays.asList(args).contains("--const-b");
     EmitOptions options = EmitOptions.defaults().withVectorize(true);
+    // -Dgemm.params=mr,nrVectors,unroll,kc,mc,nc overrides the machine's blocking (for tuning).
+    String override = System.getProperty("gemm.params");
+    if (override != null) {
+      int[] v = Arrays.stream(override.split(",")).mapToInt(Integer::parseInt).toArray();
+      GemmParams g = options.effectiveGemm();
+      options = options.withGemm(new GemmParams(g.lanes(), v[0], v[1], v[2], v[3], v[4], v[5], g.l1()));
+    }
     System.out.println(options.effectiveGemm() + (constB ? ", B constant" : ", B an input"));
     ProgramCompiler compiler = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(16)), options);
     for (String arg : args) {
@@ -89,9 +96,10 @@ public final class GemmBench {
           double best = times[0];
           // On one thread the GEMM runs on this thread: its CPU time excludes time lost to other
           // processes (the shared machine), though not their use of the caches.
-          String cpuText = threads == 1 ? String.format("  cpu %.1f GFLOP/s", flops / cpu[reps / 2]) : "";
-          System.out.printf("%dx%dx%d  %d thr  median %.3f ms  %.1f GFLOP/s  best %.1f GFLOP/s%s%n", m, n, k,
-              threads, med / 1e6, flops / med, flops / best, cpuText);
+          String cpuText = threads == 1 ? String.format("  cpu median %.1f p10 %.1f GFLOP/s",
+              flops / cpu[reps / 2], flops / cpu[reps / 10]) : "";
+          System.out.printf("%dx%dx%d  %d thr  median %.3f ms  %.1f GFLOP/s  p10 %.1f  best %.1f GFLOP/s%s%n",
+              m, n, k, threads, med / 1e6, flops / med, flops / times[reps / 10], flops / best, cpuText);
         }
       }
     }

@@ -106,6 +106,29 @@ class GemmDifferentialTest {
         new Case(1, 4, 97, 513, false, true, false, Epilogue.ALPHA_BETA)), machine);
   }
 
+  /**
+   * Shapes above the parallel threshold (4 MFLOP) with ragged edges, so that on 3 threads the
+   * tiles are split by rows and by columns and taken from the shared counter, B packed by column
+   * blocks (input B) or prepacked; and GEMVs (M = 1, small M) split by columns.
+   */
+  @Test
+  void parallelTilesAndGemvsOnOddShapes() {
+    GemmParams machine = EmitOptions.defaults().withVectorize(true).gemm();
+    List<Case> cases = List.of(
+        new Case(1, 131, 161, 129, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 131, 161, 129, false, false, false, Epilogue.RELU),
+        new Case(1, 257, 33, 301, true, false, false, Epilogue.PLAIN),
+        new Case(1, 17, 1000, 129, false, true, true, Epilogue.RESIDUAL),
+        new Case(1, 9, 997, 300, false, false, false, Epilogue.BIAS_ROW),
+        new Case(1, 1, 3001, 701, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 1, 2999, 703, false, false, false, Epilogue.RELU),
+        new Case(1, 1, 1001, 2049, false, true, false, Epilogue.PLAIN),
+        new Case(1, 3, 1501, 1003, false, false, true, Epilogue.TANH),
+        new Case(1, 5, 1500, 999, true, false, false, Epilogue.PLAIN));
+    check(cases, machine);
+    check(cases, SMALL_BLOCKS);
+  }
+
   @Test
   void emptyExtentsRunPlainLoops() {
     check(List.of(new Case(1, 0, 5, 3, false, false, false, Epilogue.BIAS_COL),
