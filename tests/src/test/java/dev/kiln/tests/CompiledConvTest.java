@@ -31,8 +31,8 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Each convolution algorithm (1x1 GEMM, im2col + GEMM with pads, strides, dilations and groups,
- * depthwise; see {@code ConvLowerings}) through the compiled engine with the default schedules and
- * 2 threads, at sizes where the generated copy loops run vector bodies and tails and the matmul
+ * depthwise; see {@code ConvLowerings}) through the compiled engine at -O1 (the default schedules)
+ * and at -O3 (the NCHWc kernels where assign-layout applies), with 2 threads, at sizes where the generated copy loops run vector bodies and tails and the matmul
  * several blocks, against the reference interpreter. Tolerance: the error bound of a K-term f32
  * sum in any order, {@code 1e-6 + 2 (K + 2) 2^-24 S}, S the same convolution of |x|, |w|, |b|.
  */
@@ -67,10 +67,14 @@ class CompiledConvTest {
     return d;
   }
 
+  /** The levels every test runs at: -O1 (NCHW algorithms) and -O3 (the NCHWc layout where it applies). */
+  static final List<Integer> LEVELS = List.of(1, 3);
+
   @TestFactory
   Stream<DynamicTest> everyConvolutionAlgorithmCompiledMatchesTheReference() {
-    ModelOptions options = ModelOptions.defaults().withEngine(ModelOptions.Engine.COMPILED).withThreads(2);
-    return specs().stream().map(spec -> DynamicTest.dynamicTest(spec.name(), () -> {
+    return LEVELS.stream().flatMap(level -> specs().stream().map(spec -> DynamicTest.dynamicTest(spec.name() + " -O" + level, () -> {
+      ModelOptions options = ModelOptions.defaults().withEngine(ModelOptions.Engine.COMPILED).withThreads(2)
+          .withOptimizationLevel(level);
       Random rnd = new Random(spec.name().hashCode());
       Tensor w = uniform(spec.w(), rnd);
       Graph g = graph(spec, w);
@@ -90,10 +94,10 @@ class CompiledConvTest {
         double tol = 1e-6 + 2 * (k + 2) * 0x1p-24 * bound.getDouble(i);
         double e = expected.getDouble(i);
         double a = actual.getDouble(i);
-        assertTrue(Math.abs(e - a) <= tol, spec.name() + ": element " + i + " expected " + e + " but compiled gave "
-            + a + " (tolerance " + tol + ")");
+        assertTrue(Math.abs(e - a) <= tol, spec.name() + " -O" + level + ": element " + i + " expected " + e
+            + " but compiled gave " + a + " (tolerance " + tol + ")");
       }
-    }));
+    })));
   }
 
   /**
@@ -104,7 +108,9 @@ class CompiledConvTest {
    */
   @TestFactory
   Stream<DynamicTest> winogradCompiledMatchesTheReferenceWithinTheTransformBound() {
-    ModelOptions options = ModelOptions.defaults().withEngine(ModelOptions.Engine.COMPILED).withThreads(2);
+    // -O1: the forced algorithm is one of the NCHW lowerings, which -O3's NCHWc layout replaces.
+    ModelOptions options = ModelOptions.defaults().withEngine(ModelOptions.Engine.COMPILED).withThreads(2)
+        .withOptimizationLevel(1);
     List<Spec> specs = List.of(
         new Spec("19 -> 21 channels 13x17 pad 1 batch 2", dims(2, 19, 13, 17), dims(21, 19, 3, 3),
             attrs().putInts("pads", dims(1, 1, 1, 1)).build()),

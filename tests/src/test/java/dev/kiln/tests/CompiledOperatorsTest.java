@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestFactory;
  * tolerance of the reference interpreter: exact for integers and bools; for reals
  * {@code atol + rtol * |expected|} with 1e-5 for f32, 1e-10 for f64, (1e-3, 4e-3) for f16 and
  * (1e-2, 1.6e-2) for bf16 (the reference computes in f64 and rounds once). Failures name the
- * operator and the seed.
+ * operator and the seed. The same graphs compiled at -O3 (graph clean-up and fusion, the NCHWc
+ * layout, loop fusion) are within that tolerance of the reference too.
  */
 class CompiledOperatorsTest {
   static final int SEEDS = 3;
@@ -75,7 +76,7 @@ class CompiledOperatorsTest {
           dev.kiln.ir.loop.LoopProgram lowered = GraphToLoops.lower(BindShapes.bind(g, shapes));
           List<Tensor> loops = new ArrayList<>(LoopInterpreter.run(lowered, in).values());
           boolean gemm = lowered.kernels().stream().anyMatch(k -> holdsMatmul(k.body()));
-          Model model = Kiln.fromGraph(g, options);
+          Model model = Kiln.fromGraph(g, options.withOptimizationLevel(1));
           Map<String, Tensor> compiled = model.run(in);
           assertEquals(1, model.compileLog().size(), what + ": not compiled");
           int i = 0;
@@ -89,6 +90,11 @@ class CompiledOperatorsTest {
                   loops.get(i++), out.getValue());
             }
             assertClose(what + " %" + out.getKey(), reference.get(out.getKey()), out.getValue());
+          }
+          // -O3 rewrites the graph and the loops (fusion, layout): close to the reference.
+          Map<String, Tensor> optimized = Kiln.fromGraph(g, options.withOptimizationLevel(3)).run(in);
+          for (Map.Entry<String, Tensor> out : optimized.entrySet()) {
+            assertClose(what + " at -O3 %" + out.getKey(), reference.get(out.getKey()), out.getValue());
           }
         }
       }));
