@@ -148,6 +148,10 @@ public final class ConvGenerator {
     final EpilogueCode epilogue;
     final ConvGeometry g;
     final int b;
+    /** Lanes of one input block: b, or 1 for an NCHW input. */
+    final int bi;
+    /** Input lanes per step of the microkernel's inner loop. */
+    final int unroll;
     final int cb;
     final int mb;
     final int kh;
@@ -171,6 +175,8 @@ public final class ConvGenerator {
       this.epilogue = epilogue;
       this.g = spec.geometry();
       this.b = spec.block();
+      this.bi = spec.inBlock();
+      this.unroll = Math.min(laneUnroll, bi);
       this.cb = spec.inBlocks();
       this.mb = spec.outBlocks();
       this.kh = (int) g.kernelH();
@@ -191,8 +197,11 @@ public final class ConvGenerator {
       int oh = spec.outHeight();
       this.rowsPerTask = images >= 8 ? oh : (oh + (8 + images - 1) / images - 1) / ((8 + images - 1) / images);
       this.rowTasks = (oh + rowsPerTask - 1) / rowsPerTask;
-      long chunkBytes = 4L * v * kh * kw * b * b;
-      this.chunk = (int) Math.max(1, Math.min(cb, l1 * 2 / 3 / chunkBytes));
+      long chunkBytes = 4L * v * kh * kw * bi * b;
+      // An NCHW input (one lane per input block) has few channels: all of them in one pass, since
+      // every further pass reloads and stores the output rows (3 passes over ResNet's conv1
+      // output, 3.2 MB, cost more than its 37 KB of weights missing L1).
+      this.chunk = bi == 1 ? cb : (int) Math.max(1, Math.min(cb, l1 * 2 / 3 / chunkBytes));
     }
 
     String entry() {
@@ -262,10 +271,10 @@ public final class ConvGenerator {
       k.beginControlFlow("for (int o = 0; o < $L; o++)", g.outChannels());
       k.beginControlFlow("for (int i = 0; i < $L; i++)", c);
       k.addStatement("final int s = wo + (o * $L + i) * $L", c, kh * kw);
-      k.addStatement("final int d = ((o / $L) * $L + i / $L) * $L + (i % $L) * $L + o % $L", b, cb, b,
-          (long) kh * kw * b * b, b, b, b);
+      k.addStatement("final int d = ((o / $L) * $L + i / $L) * $L + (i % $L) * $L + o % $L", b, cb, bi,
+          (long) kh * kw * bi * b, bi, b, b);
       k.beginControlFlow("for (int t = 0; t < $L; t++)", kh * kw);
-      k.addStatement("wp[d + t * $L] = w[s + t]", b * b);
+      k.addStatement("wp[d + t * $L] = w[s + t]", bi * b);
       k.endControlFlow();
       k.endControlFlow();
       k.endControlFlow();
@@ -289,8 +298,8 @@ public final class ConvGenerator {
           .addParameter(float[].class, "y").addParameter(int.class, "yo");
       addendParameters(m);
       m.addParameter(int.class, "lo").addParameter(int.class, "hi");
-      long inImage = (long) cb * spec.height() * spec.width() * b;
-      long inRow = (long) spec.width() * b;
+      long inImage = (long) cb * spec.height() * spec.width() * bi;
+      long inRow = (long) spec.width() * bi;
       long outRow = (long) spec.outWidth() * b;
       CodeBlock.Builder c = CodeBlock.builder();
       c.beginControlFlow("for (int t = lo; t < hi; t++)");
@@ -301,7 +310,7 @@ public final class ConvGenerator {
       c.addStatement("final int oh0 = rt * $L", rowsPerTask);
       c.addStatement("final int oh1 = $T.min($L, oh0 + $L)", MATH, spec.outHeight(), rowsPerTask);
       c.addStatement("final int yg = yo + (n * $L + g * $L) * $L", mb, v, (long) spec.outHeight() * outRow);
-      c.addStatement("final int wg = wo + g * $L", (long) v * cb * kh * kw * b * b);
+      c.addStatement("final int wg = wo + g * $L", (long) v * cb * kh * kw * bi * b);
       for (int a = 0; a < spec.addends().size(); a++) {
         if (spec.addends().get(a).perChannel()) {
           c.addStatement("final int xg$L = xo$L + g * $L", a, a, v * b);
@@ -313,14 +322,14 @@ public final class ConvGenerator {
       c.addStatement("final int icbN = $T.min($L, $L - icb)", MATH, chunk, cb);
       c.addStatement("final boolean first = icb == 0");
       c.addStatement("final boolean last = icb + icbN == $L", cb);
-      c.addStatement("final int wc = wg + icb * $L", (long) kh * kw * b * b);
+      c.addStatement("final int wc = wg + icb * $L", (long) kh * kw * bi * b);
       c.beginControlFlow("for (int oh = oh0; oh < oh1; oh++)");
       c.addStatement("final int ih0 = oh * $L - $L", g.strideH(), g.padTop());
       c.addStatement("final int khLo = ih0 >= 0 ? 0 : (-ih0 + $L) / $L", g.dilationH() - 1, g.dilationH());
       c.addStatement("final int khHi = $T.min($L, ($L - ih0 + $L) / $L)", MATH, kh, spec.height(),
           g.dilationH() - 1, g.dilationH());
       c.addStatement("final int xr = xo + n * $L + icb * $L + ih0 * $L", inImage,
-          (long) spec.height() * spec.width() * b, inRow);
+          (long) spec.height() * spec.width() * bi, inRow);
       c.addStatement("final int yr = yg + oh * $L", outRow);
       for (int a = 0; a < spec.addends().size(); a++) {
         if (spec.addends().get(a).perChannel()) {
@@ -357,7 +366,7 @@ public final class ConvGenerator {
       if (interior >= p) {
         String micro = micro(p, vv, masked);
         c.beginControlFlow("for (int ow = $L; ow < $L; ow += $L)", owLo, owLo + interior / p * p, p);
-        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), b);
+        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), bi);
         c.endControlFlow();
       }
       int rem = interior % p;
@@ -365,7 +374,7 @@ public final class ConvGenerator {
         String micro = micro(rem, vv, masked);
         c.beginControlFlow("");
         c.addStatement("final int ow = $L", owHi - rem);
-        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), b);
+        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), bi);
         c.endControlFlow();
       }
       if (owHi < spec.outWidth()) {
@@ -458,7 +467,7 @@ public final class ConvGenerator {
       c.addStatement("final int kwLo = iw0 >= 0 ? 0 : (-iw0 + $L) / $L", g.dilationW() - 1, g.dilationW());
       c.addStatement("final int kwHi = $T.min($L, ($L - iw0 + $L) / $L)", MATH, kw, spec.width(),
           g.dilationW() - 1, g.dilationW());
-      call(c, micro, "xr + iw0 * $L", "ow", "kwLo", "kwHi", b);
+      call(c, micro, "xr + iw0 * $L", "ow", "kwLo", "kwHi", bi);
     }
 
     private void call(CodeBlock.Builder c, String micro, String xIndex, String ow, String kwLo, String kwHi,
@@ -484,8 +493,8 @@ public final class ConvGenerator {
       }
       String name = methodNames.newName("convMicro" + p + "x" + vv);
       micros.put(key, name);
-      long imagePlane = (long) spec.height() * spec.width() * b;
-      long wBlock = (long) cb * kh * kw * b * b;
+      long imagePlane = (long) spec.height() * spec.width() * bi;
+      long wBlock = (long) cb * kh * kw * bi * b;
       long outPlane = (long) spec.outHeight() * spec.outWidth() * b;
       CodeBlock.Builder c = CodeBlock.builder();
       for (int i = 0; i < p; i++) {
@@ -496,15 +505,21 @@ public final class ConvGenerator {
       }
       c.beginControlFlow("for (int icb = 0; icb < icbN; icb++)");
       c.addStatement("final int xc = xi + icb * $L", imagePlane);
-      c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * b * b);
+      c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * bi * b);
       c.beginControlFlow("for (int kh = khLo; kh < khHi; kh++)");
-      c.addStatement("final int xh = xc + kh * $L", g.dilationH() * spec.width() * b);
-      c.addStatement("final int wh = wc + kh * $L", (long) kw * b * b);
+      c.addStatement("final int xh = xc + kh * $L", g.dilationH() * spec.width() * bi);
+      c.addStatement("final int wh = wc + kh * $L", (long) kw * bi * b);
       c.beginControlFlow("for (int kw = kwLo; kw < kwHi; kw++)");
-      c.addStatement("final int xk = xh + kw * $L", g.dilationW() * b);
-      c.addStatement("final int wk = wh + kw * $L", b * b);
-      c.beginControlFlow("for (int l = 0; l < $L; l += $L)", b, laneUnroll);
-      for (int u = 0; u < laneUnroll; u++) {
+      c.addStatement("final int xk = xh + kw * $L", g.dilationW() * bi);
+      c.addStatement("final int wk = wh + kw * $L", bi * b);
+      if (bi > 1) {
+        c.beginControlFlow("for (int l = 0; l < $L; l += $L)", bi, unroll);
+      } else {
+        // One input lane (NCHW input): no lane loop.
+        c.beginControlFlow("");
+        c.addStatement("final int l = 0");
+      }
+      for (int u = 0; u < unroll; u++) {
         c.beginControlFlow("");
         for (int j = 0; j < vv; j++) {
           c.addStatement("final $T w$L = $T.fromArray($L, w, wk + (l + $L) * $L + $L)", FV, j, FV, S, u, b,
@@ -512,7 +527,7 @@ public final class ConvGenerator {
         }
         for (int i = 0; i < p; i++) {
           c.addStatement("final $T a$L = $T.broadcast($L, x[xk + l + $L])", FV, i, FV, S,
-              i * g.strideW() * b + u);
+              i * g.strideW() * bi + u);
           for (int j = 0; j < vv; j++) {
             c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
           }

@@ -29,15 +29,16 @@ public final class PackedConvWeights {
   public static Buffer pack(Stmt.BlockedConv cv, Tensor data, Map<Buffer, Tensor> constants, Set<String> names) {
     ConvGeometry g = cv.geometry();
     int b = cv.block();
+    int bi = cv.inputBlock();
     float[] packed = PackedConvLayout.pack(data.toFloatArray(), 0, (int) g.outChannels(), (int) g.channels(),
-        (int) g.kernelH(), (int) g.kernelW(), b);
+        (int) g.kernelH(), (int) g.kernelW(), bi, b);
     String base = cv.w().name() + ".blocked" + b;
     String name = base;
     for (int i = 2; names.contains(name); i++) {
       name = base + "." + i;
     }
     names.add(name);
-    long[] shape = {cv.y().dim(1), cv.x().dim(1), g.kernelH(), g.kernelW(), b, b};
+    long[] shape = {cv.y().dim(1), cv.x().dim(1), g.kernelH(), g.kernelW(), bi, b};
     Buffer out = Buffer.of(name, DType.F32, BufferRole.CONSTANT, shape);
     constants.put(out, Tensor.ofFloats(shape, packed));
     return out;

@@ -211,6 +211,7 @@ final class KernelEmitter {
   private void plainBlockedConv(Stmt.BlockedConv cv, CodeBlock.Builder code) {
     ConvGeometry g = cv.geometry();
     long b = cv.block();
+    long bi = cv.inputBlock();
     long mb = cv.y().dim(1);
     long cb = cv.x().dim(1);
     long h = cv.x().dim(2);
@@ -249,7 +250,7 @@ final class KernelEmitter {
     code.beginControlFlow("if ($L >= 0 && $L < $L && $L >= 0 && $L < $L)", ih, ih, h, iw, iw, w);
     code.addStatement("$L = $L + $L[$L + (((($L * $L + $L / $L) * $L + $L) * $L + $L) * $L + $L % $L)]"
         + " * $L[$L + ((($L * $L + $L) * $L + $L) * $L + $L)]", acc, acc,
-        x, offsets.get(cv.x()), n, cb, c, b, h, ih, w, iw, b, c, b,
+        x, offsets.get(cv.x()), n, cb, c, bi, h, ih, w, iw, bi, c, bi,
         wt, offsets.get(cv.w()), m, g.channels(), c, g.kernelH(), r, g.kernelW(), s);
     code.endControlFlow();
     code.endControlFlow();

@@ -29,7 +29,8 @@ import java.util.Random;
 
 /**
  * Throughput of the generated blocked direct convolution, not a test: for each
- * {@code CxHxW:MxKHxKW[:sS]} argument (pad K/2, constant weights, bias and ReLU), p10 and median
+ * {@code CxHxW:MxKHxKW[:sS][:nchw]} argument (pad K/2, constant weights, bias and ReLU; with
+ * {@code nchw}, the input is NCHW, as the first convolution of an image network), p10 and median
  * of the thread CPU time of one run at 1 thread, and GFLOP/s of the logical convolution. Run as
  * {@code java --add-modules jdk.incubator.vector -cp ... dev.kiln.codegen.conv.ConvBench
  * 64x56x56:64x3x3 ...}.
@@ -50,11 +51,12 @@ public final class ConvBench {
       int w = Integer.parseInt(in[2]);
       int m = Integer.parseInt(f[0]);
       int k = Integer.parseInt(f[1]);
-      int s = parts.length > 2 ? Integer.parseInt(parts[2].substring(1)) : 1;
+      int s = parts.length > 2 && parts[2].startsWith("s") ? Integer.parseInt(parts[2].substring(1)) : 1;
+      boolean nchw = arg.endsWith(":nchw");
       int pad = k / 2;
       int oh = (h + 2 * pad - k) / s + 1;
       int ow = (w + 2 * pad - k) / s + 1;
-      LoopProgram p = program(c, h, w, m, k, s, pad, oh, ow);
+      LoopProgram p = program(c, h, w, m, k, s, pad, oh, ow, nchw);
       ProgramCompiler.Result result = compiler.compile(p, FrameLayout.unplanned(p));
       CompiledProgram program = (CompiledProgram) result.unit().loadedClass(options.qualifiedClassName())
           .getConstructor().newInstance();
@@ -88,9 +90,10 @@ public final class ConvBench {
     }
   }
 
-  static LoopProgram program(int c, int h, int w, int m, int k, int s, int pad, int oh, int ow) {
+  static LoopProgram program(int c, int h, int w, int m, int k, int s, int pad, int oh, int ow, boolean nchw) {
     int b = 16;
-    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 1, (c + b - 1) / b, h, w, b);
+    Buffer x = nchw ? Buffer.of("x", DType.F32, BufferRole.INPUT, 1, c, h, w)
+        : Buffer.of("x", DType.F32, BufferRole.INPUT, 1, (c + b - 1) / b, h, w, b);
     Buffer wt = Buffer.of("w", DType.F32, BufferRole.CONSTANT, m, c, k, k);
     Buffer bias = Buffer.of("bias", DType.F32, BufferRole.CONSTANT, m);
     Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 1, (m + b - 1) / b, oh, ow, b);

@@ -47,9 +47,18 @@ import org.junit.jupiter.api.Test;
 class ConvDifferentialTest {
   enum Epilogue { PLAIN, BIAS, RESIDUAL, BIAS_RESIDUAL_RELU, SIGMOID_BIAS, TANH }
 
-  /** One convolution; pads are top, left, bottom, right. */
+  /** One convolution; pads are top, left, bottom, right; with {@code nchwInput}, x is NCHW. */
   record Case(int batch, int c, int m, int h, int w, int kh, int kw, int sh, int sw, int dh, int dw,
-      int pt, int pl, int pb, int pr, int block, boolean constW, Epilogue epilogue) {
+      int pt, int pl, int pb, int pr, int block, boolean constW, Epilogue epilogue, boolean nchwInput) {
+    Case(int batch, int c, int m, int h, int w, int kh, int kw, int sh, int sw, int dh, int dw,
+        int pt, int pl, int pb, int pr, int block, boolean constW, Epilogue epilogue) {
+      this(batch, c, m, h, w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, block, constW, epilogue, false);
+    }
+
+    Case nchw() {
+      return new Case(batch, c, m, h, w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, block, constW, epilogue, true);
+    }
+
     int oh() {
       return (h + pt + pb - dh * (kh - 1) - 1) / sh + 1;
     }
@@ -62,7 +71,7 @@ class ConvDifferentialTest {
     public String toString() {
       return "n" + batch + " " + c + "->" + m + " " + h + "x" + w + " k" + kh + "x" + kw + " s" + sh + "x" + sw
           + " d" + dh + "x" + dw + " p" + pt + "," + pl + "," + pb + "," + pr + " b" + block
-          + (constW ? " const W" : "") + " " + epilogue;
+          + (constW ? " const W" : "") + " " + epilogue + (nchwInput ? " NCHW input" : "");
     }
   }
 
@@ -119,6 +128,45 @@ class ConvDifferentialTest {
         new Case(1, 17, 18, 6, 7, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1, 16, false, Epilogue.SIGMOID_BIAS));
     check(cases, eight);
     check(cases.subList(2, 4), GemmParams.NONE);
+  }
+
+  @Test
+  void nchwInputsOfTheFirstConvolution() {
+    List<Case> cases = new ArrayList<>();
+    // ResNet's conv1 (7x7/2, pad 3) and MobileNet's features.0 (3x3/2, pad 1), smaller images.
+    cases.add(conv(3, 64, 30, 7, 2, 3, Epilogue.BIAS_RESIDUAL_RELU).nchw());
+    cases.add(conv(3, 32, 23, 3, 2, 1, Epilogue.BIAS).nchw());
+    cases.add(new Case(2, 3, 20, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, false, Epilogue.SIGMOID_BIAS, true));
+    Random r = new Random(8);
+    int[] channels = {1, 2, 3, 5, 8, 15};
+    int[] outs = {1, 7, 16, 17, 40, 64};
+    Epilogue[] epilogues = Epilogue.values();
+    for (int t = 0; t < 18; t++) {
+      int kh = 1 + r.nextInt(5);
+      int kw = 1 + r.nextInt(5);
+      int dh = 1 + r.nextInt(2);
+      int dw = 1 + r.nextInt(3);
+      int h = dh * (kh - 1) + 1 + r.nextInt(9);
+      int w = dw * (kw - 1) + 1 + r.nextInt(24);
+      cases.add(new Case(1 + r.nextInt(2), channels[r.nextInt(channels.length)], outs[r.nextInt(outs.length)],
+          h, w, kh, kw, 1 + r.nextInt(2), 1 + r.nextInt(3), dh, dw, r.nextInt(4), r.nextInt(4), r.nextInt(3),
+          r.nextInt(3), 16, r.nextBoolean(), epilogues[t % epilogues.length], true));
+    }
+    check(cases, machineParams());
+    List<Case> eight = List.of(
+        new Case(1, 3, 20, 9, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, true, Epilogue.BIAS_RESIDUAL_RELU, true),
+        new Case(2, 5, 9, 8, 13, 5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 8, false, Epilogue.TANH, true));
+    check(eight, new GemmParams(8, 6, 2, 2, 24, 24, 48));
+    check(cases.subList(0, 3), GemmParams.NONE);
+  }
+
+  @Test
+  void constantWeightsOfAnNchwInputArePackedWithOneInputLane() {
+    LoopProgram p = program(List.of(conv(3, 32, 9, 3, 2, 1, Epilogue.BIAS).nchw()), false);
+    PackedWeights.Result packed = PackedWeights.pack(p, machineParams());
+    assertTrue(packed.packed().stream().anyMatch(b -> b.name().equals("w0.blocked16")
+        && b.shape().equals(List.of(2L, 3L, 3L, 3L, 1L, 16L))), packed.packed().toString());
+    assertTrue(LoopVerifier.verify(packed.program()).isEmpty(), () -> LoopVerifier.verify(packed.program()).toString());
   }
 
   @Test
@@ -212,7 +260,7 @@ class ConvDifferentialTest {
       for (int i = 0; i < v.length; i++) {
         v[i] = (float) r.nextGaussian();
       }
-      if (b.rank() == 5) {
+      if (b.rank() == 5 && (b.name().startsWith("x") || b.name().startsWith("z"))) {
         int x = Integer.parseInt(b.name().substring(1));
         int logical = b.name().startsWith("x") ? cases.get(x).c : cases.get(x).m;
         zeroPadLanes(v, b, logical);
@@ -250,7 +298,8 @@ class ConvDifferentialTest {
       long cb = (c.c + b - 1) / b;
       long mb = (c.m + b - 1) / b;
       List<Buffer> buffers = new ArrayList<>();
-      Buffer x = Buffer.of("x" + i, DType.F32, BufferRole.INPUT, c.batch, cb, c.h, c.w, b);
+      Buffer x = c.nchwInput ? Buffer.of("x" + i, DType.F32, BufferRole.INPUT, c.batch, c.c, c.h, c.w)
+          : Buffer.of("x" + i, DType.F32, BufferRole.INPUT, c.batch, cb, c.h, c.w, b);
       inputs.add(x);
       buffers.add(x);
       long[] wShape = {c.m, c.c, c.kh, c.kw};

@@ -233,19 +233,22 @@ public final class LoopVerifier {
         }
       }
       Buffer x = cv.x();
-      if (x.rank() != 5 || y.rank() != 5) {
-        error("blocked_conv input " + x.declaration() + " and output " + y.declaration() + " must be 5-D");
+      if ((x.rank() != 5 && x.rank() != 4) || y.rank() != 5) {
+        error("blocked_conv input " + x.declaration() + " must be 5-D (blocked) or 4-D (NCHW) and output "
+            + y.declaration() + " 5-D");
         return;
       }
       long b = y.dim(4);
-      long cb = (g.channels() + b - 1) / b;
+      long bi = cv.inputBlock();
+      long cb = (g.channels() + bi - 1) / bi;
       long mb = (g.outChannels() + b - 1) / b;
-      if (b <= 0 || x.dim(4) != b || x.dim(0) != y.dim(0) || x.dim(1) != cb || y.dim(1) != mb) {
+      if (b <= 0 || (x.rank() == 5 && x.dim(4) != b) || x.dim(0) != y.dim(0) || x.dim(1) != cb
+          || y.dim(1) != mb) {
         error("blocked_conv input " + x.declaration() + " and output " + y.declaration()
             + " do not hold " + g.channels() + " -> " + g.outChannels() + " channels in blocks of " + b);
       }
       List<Long> onnx = List.of(g.outChannels(), g.channels(), g.kernelH(), g.kernelW());
-      List<Long> packed = List.of(mb, cb, g.kernelH(), g.kernelW(), b, b);
+      List<Long> packed = List.of(mb, cb, g.kernelH(), g.kernelW(), bi, b);
       if (!cv.w().shape().equals(onnx) && !cv.w().shape().equals(packed)) {
         error("blocked_conv weights " + cv.w().declaration() + " are neither " + onnx + " nor packed " + packed);
       }

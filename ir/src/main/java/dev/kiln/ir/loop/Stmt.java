@@ -137,7 +137,9 @@ public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, 
    * The direct-convolution intrinsic on the blocked channel layout NCHWc: x is
    * {@code [N, ceil(C/b), H, W, b]}, y is {@code [N, ceil(M/b), OH, OW, b]} (logical element
    * {@code (n, c, h, w)} at {@code [n, c / b, h, w, c % b]}), w is ONNX's {@code [M, C, KH, KW]}
-   * (dense: group 1). For every n, m < M, oh, ow:
+   * (dense: group 1). x may instead be plain NCHW {@code [N, C, H, W]} (the first convolution of
+   * an image network, C = 3: its input left unblocked, see {@link #inputBlock}). For every n,
+   * m < M, oh, ow:
    * <pre>  y(n, m, oh, ow) = epilogue  with  acc = sum over c < C, kh < KH, kw < KW (in this order)
    *       of x(n, c, oh * SH - PT + kh * DH, ow * SW - PL + kw * DW) * w[m, c, kh, kw],
    *   taps outside the image skipped (zero padding), each addend's local = its element</pre>
@@ -164,6 +166,14 @@ public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, 
     /** The channel block b (the last dimension of x and y). */
     public int block() {
       return (int) y.dim(y.rank() - 1);
+    }
+
+    /**
+     * The lanes of one input channel block: b for a blocked x, 1 for an NCHW x (which is the
+     * blocked layout with blocks of one channel, {@code [N, C, H, W, 1]}).
+     */
+    public int inputBlock() {
+      return x.rank() == 4 ? 1 : block();
     }
 
     /** Every buffer the statement reads: x, w and the addends. */

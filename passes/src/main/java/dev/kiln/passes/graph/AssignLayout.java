@@ -28,9 +28,11 @@ import java.util.Set;
  *
  * <ul>
  *   <li>Every f32 2-D {@code Conv}/{@code FusedConv} that is dense (group 1) or depthwise
- *       (group = C = M), whose input has at least b/2 channels (the first convolution of an image
- *       network, C = 3, stays NCHW: blocking it would compute 16 lanes for 3) and whose activation
- *       maps 0 to 0 becomes an {@code NchwcConv}.
+ *       (group = C = M) and whose activation maps 0 to 0 becomes an {@code NchwcConv}. A dense
+ *       one of fewer than b input channels whose input is NCHW (the first convolution of an
+ *       image network, C = 3) reads that input as it is (blocking it would compute b lanes for
+ *       3, and cost a reorder): its output, and so the pooling and convolutions after it, are
+ *       blocked. A depthwise one needs at least b/2 channels.
  *   <li>{@code MaxPool} (one output), {@code AveragePool}, {@code GlobalAveragePool} and the
  *       elementwise operators with {@code f(0) = 0} ({@code Relu}, {@code LeakyRelu},
  *       {@code Tanh}, {@code Neg}, {@code Abs}, {@code Clip} with constant bounds around 0; and
@@ -129,7 +131,7 @@ public final class AssignLayout implements GraphPass {
           return false;
         }
         List<Optional<Value>> in = new ArrayList<>(n.inputs());
-        in.set(0, Optional.of(blockedOf(n.input(0))));
+        in.set(0, Optional.of(readsNchw(n) ? n.input(0) : blockedOf(n.input(0))));
         if (n.optionalInput(3).isPresent()) {
           in.set(3, Optional.of(blockedOf(n.input(3))));
         }
@@ -174,6 +176,15 @@ public final class AssignLayout implements GraphPass {
       return original.containsKey(v.name());
     }
 
+    /**
+     * Whether convolution {@code n} reads its input unblocked: dense, fewer than b channels, and
+     * the input not (yet) in blocked form.
+     */
+    boolean readsNchw(Node n) {
+      long c = n.input(0).type().shape().dim(1).size();
+      return n.attributes().getInt("group", 1) == 1 && c < block && !blocked.containsKey(n.input(0).name());
+    }
+
     /** Why convolution {@code n} stays NCHW, or empty when it is blocked. */
     Optional<String> whyNotBlocked(Node n) {
       TensorType x = n.input(0).type();
@@ -193,10 +204,9 @@ public final class AssignLayout implements GraphPass {
       if (group == 1 && !dense) {
         return Optional.of("dense convolutions are not blocked (option dense=false)");
       }
-      if (2 * c < block) {
-        return Optional.of("its input %" + n.input(0).name() + " has " + c
-            + " channels, fewer than half a block of " + block
-            + " (the first convolution of an image network stays NCHW)");
+      if (group != 1 && 2 * c < block) {
+        return Optional.of("it is depthwise over " + c + " channels of %" + n.input(0).name()
+            + ", fewer than half a block of " + block);
       }
       if (n.op().equals("FusedConv")) {
         Epilogue e = Epilogue.of(n.attributes());

@@ -77,28 +77,53 @@ class AssignLayoutTest {
   }
 
   @Test
-  void blocksTheNetworkBetweenOneReorderEachWay() {
+  void blocksTheWholeNetworkWithOneReorderAtTheEnd() {
     Graph before = resnetLike();
     Graph after = PassTesting.runChecked(new AssignLayout(16, true), before, 1);
-    assertEquals(1, count(after, "ReorderInput"), PassTesting.print(after));
+    // The first conv (3 channels) reads the NCHW graph input as it is: no ReorderInput at all,
+    // and the max pooling after it is blocked too.
+    assertEquals(0, count(after, "ReorderInput"), PassTesting.print(after));
     assertEquals(1, count(after, "ReorderOutput"), PassTesting.print(after));
-    assertEquals(3, count(after, "NchwcConv"));
+    assertEquals(4, count(after, "NchwcConv"));
+    assertEquals(1, count(after, "NchwcMaxPool"));
     assertEquals(1, count(after, "NchwcGlobalAveragePool"));
-    // The first conv (3 channels) stays NCHW and so does the max pooling after it.
-    assertEquals(1, count(after, "FusedConv"));
-    assertEquals(1, count(after, "MaxPool"));
+    assertEquals(0, count(after, "FusedConv"));
+    Node first = after.nodes().stream().filter(n -> n.op().equals("NchwcConv")).findFirst().orElseThrow();
+    assertEquals("x", first.input(0).name());
+    assertEquals(4, first.input(0).type().rank());
+  }
+
+  @Test
+  void aFewChannelsComputedBlockedAreReadBlocked() {
+    GraphBuilder b = Graph.builder("narrow");
+    Value x = b.input("x", TensorType.of(DType.F32, 1, 16, 6, 6));
+    Value c1 = node(b, "Conv", List.of(x, weights(b, 3, 16, 1, 1)), Attributes.EMPTY);
+    Value c2 = node(b, "Relu", List.of(c1), Attributes.EMPTY);
+    b.output(node(b, "Conv", List.of(c2, weights(b, 16, 3, 3, 3)), attrs().putInts("pads", 1, 1, 1, 1).build()));
+    Graph after = PassTesting.runChecked(new AssignLayout(16, true), b.build(), 3);
+    assertEquals(1, count(after, "ReorderInput"), PassTesting.print(after));
+    assertEquals(2, count(after, "NchwcConv"), PassTesting.print(after));
+    after.nodes().stream().filter(n -> n.op().equals("NchwcConv"))
+        .forEach(n -> assertEquals(5, n.input(0).type().rank(), n.toString()));
   }
 
   @Test
   void explainsEveryConvolutionItLeavesAlone() {
     List<String> remarks = PassTesting.remarks(new AssignLayout(16, true), resnetLike());
-    assertEquals(1, remarks.size(), remarks.toString());
-    assertTrue(remarks.get(0).contains("has 3 channels, fewer than half a block of 16"), remarks.get(0));
-    assertTrue(remarks.get(0).startsWith("assign-layout: FusedConv node"), remarks.get(0));
+    assertEquals(0, remarks.size(), remarks.toString());
 
     remarks = PassTesting.remarks(new AssignLayout(16, false), resnetLike());
     assertEquals(3, remarks.stream().filter(r -> r.contains("option dense=false")).count(),
         remarks.toString());
+    assertTrue(remarks.get(0).startsWith("assign-layout: FusedConv node"), remarks.get(0));
+
+    GraphBuilder d = Graph.builder("depthwise");
+    Value dx = d.input("x", TensorType.of(DType.F32, 1, 4, 4, 4));
+    d.output(node(d, "Conv", List.of(dx, weights(d, 4, 1, 3, 3)), attrs().put("group", 4L).build()));
+    remarks = PassTesting.remarks(new AssignLayout(16, true), d.build());
+    assertEquals(1, remarks.size(), remarks.toString());
+    assertTrue(remarks.get(0).contains("depthwise over 4 channels of %x, fewer than half a block of 16"),
+        remarks.get(0));
 
     GraphBuilder b = Graph.builder("alone");
     Value x = b.input("x", TensorType.of(DType.F32, 1, 16, 4, 4));

@@ -154,6 +154,7 @@ public final class LoopInterpreter {
     double[] w = reals.get(cv.w());
     double[] y = reals.get(cv.y());
     long b = cv.block();
+    long bi = cv.inputBlock();
     long n = cv.y().dim(0);
     long cb = cv.x().dim(1);
     long h = cv.x().dim(2);
@@ -187,7 +188,7 @@ public final class LoopInterpreter {
                     continue;
                   }
                   double product = arithmeticRound(accType,
-                      x[(int) ((((in * cb + ic / b) * h + ih) * wi + iw) * b + ic % b)]
+                      x[(int) ((((in * cb + ic / bi) * h + ih) * wi + iw) * bi + ic % bi)]
                           * w[(int) (((m * c + ic) * kh + r) * kw + s)]);
                   acc = arithmeticRound(accType, acc + product);
                 }

@@ -21,7 +21,9 @@ import java.util.Optional;
  * {@code FusedConv} in the blocked layout. Inputs X {@code [N, ceil(C/b), H, W, b]}, W
  * {@code [M, C/group, KH, KW]} in ONNX's order (not blocked), B? {@code [M]}, Z?
  * {@code [N, ceil(M/b), OH, OW, b]}; output Y of Z's shape, {@code Y = act(conv(X, W) + B + Z)}
- * with the lanes past M zero. Attributes: Conv's, the epilogue's ({@code activation},
+ * with the lanes past M zero. X may also be plain NCHW {@code [N, C, H, W]} for a dense
+ * convolution (the first one of an image network, C = 3, whose input is not worth blocking:
+ * MLAS's "NCHW in, NCHWc out" kernel). Attributes: Conv's, the epilogue's ({@code activation},
  * {@code activation_params}, whose activation must map 0 to 0 so that zero lanes stay zero),
  * {@code channels_block} (b) and {@code channels} (C, X's logical channel count). Dense
  * ({@code group} 1) or depthwise ({@code group == C == M}) only.
@@ -46,7 +48,18 @@ final class NchwcConv extends OpSchema {
     if (!attrs.has("channels")) {
       throw OpException.of("attribute 'channels' is required");
     }
-    Blocked.checkChannels(c, x.shape().dim(1), block, "input 0 (X) " + x);
+    if (nchw(x)) {
+      if (c <= 0 || (x.shape().dim(1).isKnown() && x.shape().dim(1).size() != c)) {
+        throw OpException.of("attribute 'channels' (%d) must be the channel count of the NCHW input 0 (X) %s",
+            c, x);
+      }
+      if (attrs.getInt("group", 1) != 1) {
+        throw OpException.of("an NCHW input 0 (X) %s takes a dense convolution (group 1), got group %d", x,
+            attrs.getInt("group", 1));
+      }
+    } else {
+      Blocked.checkChannels(c, x.shape().dim(1), block, "input 0 (X) " + x);
+    }
     if (w.rank() != 4) {
       throw OpException.of("input 1 (W) must be [M, C/group, KH, KW] (NchwcConv is 2-D), got %s", w);
     }
@@ -64,13 +77,18 @@ final class NchwcConv extends OpSchema {
     return new long[] {c, group};
   }
 
+  /** Whether X is plain NCHW f32 (4-D) rather than blocked. */
+  private static boolean nchw(TensorType x) {
+    return x.rank() == 4 && x.dtype() == dev.kiln.ir.type.DType.F32;
+  }
+
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     long block = Blocked.block(ctx.attrs());
-    TensorType x = Blocked.requireBlocked(ctx.type(0), 0, "X", block);
+    TensorType x = nchw(ctx.type(0)) ? ctx.type(0) : Blocked.requireBlocked(ctx.type(0), 0, "X", block);
     long c = check(ctx.attrs(), x, ctx.type(1), block)[0];
     List<Optional<TensorType>> types = new ArrayList<>();
-    types.add(Optional.of(Blocked.logicalType(x, Dim.of(c))));
+    types.add(Optional.of(nchw(x) ? x : Blocked.logicalType(x, Dim.of(c))));
     types.add(ctx.optionalType(1));
     types.add(ctx.optionalType(2));
     List<Optional<Tensor>> constants = new ArrayList<>();
@@ -101,10 +119,12 @@ final class NchwcConv extends OpSchema {
     long block = Blocked.block(ctx.attrs());
     Tensor x = ctx.input(0);
     Tensor w = ctx.input(1);
-    long c = check(ctx.attrs(), Blocked.requireBlocked(x.type(), 0, "X", block), w.type(), block)[0];
+    boolean nchw = nchw(x.type());
+    long c = check(ctx.attrs(), nchw ? x.type() : Blocked.requireBlocked(x.type(), 0, "X", block), w.type(),
+        block)[0];
     long m = w.dim(0);
     List<Optional<Tensor>> inputs = new ArrayList<>();
-    inputs.add(Optional.of(Blocked.unblock(x, c)));
+    inputs.add(Optional.of(nchw ? x : Blocked.unblock(x, c)));
     inputs.add(Optional.of(w));
     inputs.add(ctx.optionalInput(2));
     if (ctx.hasInput(3)) {

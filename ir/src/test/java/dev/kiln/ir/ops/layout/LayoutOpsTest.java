@@ -102,6 +102,27 @@ class LayoutOpsTest {
     }
   }
 
+  /** An NCHW input (the first convolution of an image network): FusedConv, output blocked. */
+  @Test
+  void nchwcConvOfAnNchwInput() {
+    Random r = new Random(9);
+    Tensor x = random(r, 2, 3, 9, 8);
+    Tensor w = random(r, 20, 3, 7, 7);
+    Tensor b = random(r, 20);
+    Tensor fused = OpCall.of("FusedConv").in(x).in(w).in(b).ints("strides", 2, 2).ints("pads", 3, 3, 3, 2)
+        .attr("activation", "Relu").eval();
+    Tensor y = OpCall.of("NchwcConv").in(x).in(w).in(b).ints("strides", 2, 2).ints("pads", 3, 3, 3, 2)
+        .attr("activation", "Relu").attr("channels", 3L).attr("channels_block", 16L).eval();
+    assertArrayEquals(reorderIn(fused, 16).toDoubleArray(), y.toDoubleArray(), 1e-9);
+    assertEquals("f32[N, 2, 112, 112, 16]", OpCall.of("NchwcConv").in(f32("N", 3, 224, 224))
+        .in(f32(32, 3, 3, 3)).attr("channels", 3L).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1).inferText());
+    String e = OpCall.of("NchwcConv").in(f32(1, 3, 8, 8)).in(f32(32, 3, 3, 3)).attr("channels", 4L).inferError();
+    assertTrue(e.contains("must be the channel count of the NCHW input 0 (X)"), e);
+    e = OpCall.of("NchwcConv").in(f32(1, 3, 8, 8)).in(f32(3, 1, 3, 3)).attr("channels", 3L).attr("group", 3L)
+        .inferError();
+    assertTrue(e.contains("takes a dense convolution (group 1), got group 3"), e);
+  }
+
   @Test
   void nchwcConvInfersTheBlockedOutput() {
     assertEquals("f32[N, 8, 28, 28, 16]", OpCall.of("NchwcConv").in(f32("N", 4, 56, 56, 16))

@@ -19,7 +19,8 @@ import java.util.function.UnaryOperator;
  * every kernel writing a blocked tensor keeps them zero (the layout pass admits only epilogues
  * whose activation maps 0 to 0).
  *
- * @param x the input, {@code [N, ceil(C/b), H, W, b]}
+ * @param x the input, {@code [N, ceil(C/b), H, W, b]}; or, for a dense convolution of few
+ *     channels (the first one of an image network), NCHW {@code [N, C, H, W]} ({@link #nchwInput})
  * @param w the weights in ONNX's order, {@code [M, C/group, KH, KW]} (not blocked: how a kernel
  *     packs them is its own business, at compile time when they are constant)
  * @param constantWeights w's value when it is a compile-time constant
@@ -54,10 +55,10 @@ public record NchwcConvOperands(
     UnaryOperator<Expr> activation) {
 
   public NchwcConvOperands {
-    checkArgument(x.shape().size() == 5 && y.shape().size() == 5,
-        "blocked input and output are 5-D, got %s and %s", x, y);
+    checkArgument((x.shape().size() == 5 || (x.shape().size() == 4 && group == 1)) && y.shape().size() == 5,
+        "blocked input (or NCHW input of a dense convolution) and output are 5-D, got %s and %s", x, y);
     checkArgument(w.shape().size() == 4, "weights are [M, C/group, KH, KW], got %s", w);
-    checkArgument(block > 0 && x.shape().get(4) == block && y.shape().get(4) == block,
+    checkArgument(block > 0 && (x.shape().size() == 4 || x.shape().get(4) == block) && y.shape().get(4) == block,
         "block %s does not match %s and %s", block, x, y);
     checkArgument(group == 1 || (group == channels && outChannels(w) == channels),
         "only dense (group 1) and depthwise convolutions are blocked, got group %s", group);
@@ -70,6 +71,14 @@ public record NchwcConvOperands(
   /** M, the output's logical channel count. */
   public long outChannels() {
     return outChannels(w);
+  }
+
+  /**
+   * Whether x is plain NCHW rather than blocked: only the direct convolution
+   * ({@link NchwcDirectConv}) takes such an input; every other provider must refuse it.
+   */
+  public boolean nchwInput() {
+    return x.shape().size() == 4;
   }
 
   public boolean depthwise() {

@@ -15,7 +15,8 @@ import dev.kiln.passes.lower.LoweringContext;
  * {@link Stmt.BlockedConv} intrinsic, which code generation turns into a register-blocked
  * microkernel over packed weights (MLAS's NCHWc algorithm), with bias, residual and activation
  * applied in registers. Takes any dense 2-D f32 geometry: strides, dilations, asymmetric pads,
- * channel counts that are not multiples of the block.
+ * channel counts that are not multiples of the block, and an NCHW input (the first convolution of
+ * an image network, C = 3: MLAS's "NCHW in, NCHWc out" kernel, one input channel per lane step).
  */
 public final class NchwcDirectConv {
   private NchwcDirectConv() {}
@@ -37,7 +38,7 @@ public final class NchwcDirectConv {
     }
     long block = op.block();
     return op.w().dim(1) == op.channels() && op.w().dim(2) == op.kernel()[0] && op.w().dim(3) == op.kernel()[1]
-        && op.x().dim(1) == (op.channels() + block - 1) / block
+        && op.x().dim(1) == (op.nchwInput() ? op.channels() : (op.channels() + block - 1) / block)
         && op.y().dim(1) == (op.outChannels() + block - 1) / block
         && op.x().dim(0) == op.y().dim(0);
   }

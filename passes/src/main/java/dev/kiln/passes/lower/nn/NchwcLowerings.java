@@ -115,7 +115,7 @@ public final class NchwcLowerings {
     return new NchwcConvOperands(x, w, ctx.constant(1),
         ctx.hasInput(2) ? Optional.of(ctx.input(2)) : Optional.empty(),
         ctx.hasInput(3) ? Optional.of(ctx.input(3)) : Optional.empty(),
-        ctx.output(0), Math.toIntExact(x.dim(4)), ctx.attrs().getInt("channels", 0), kernel,
+        ctx.output(0), Math.toIntExact(ctx.output(0).dim(4)), ctx.attrs().getInt("channels", 0), kernel,
         win.strides, win.dilations, win.padBegin, win.padEnd, ctx.attrs().getInt("group", 1),
         v -> EpilogueExprs.activation(epilogue, v, t));
   }

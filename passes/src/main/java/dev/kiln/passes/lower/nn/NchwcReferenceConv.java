@@ -26,11 +26,16 @@ import java.util.Optional;
 public final class NchwcReferenceConv {
   private NchwcReferenceConv() {}
 
+  /** Every blocked input; an NCHW input is the direct convolution's alone. */
   public static boolean supports(NchwcConvOperands op) {
-    return true;
+    return !op.nchwInput();
   }
 
   public static Stmt lower(LoweringContext ctx, NchwcConvOperands op) {
+    if (!supports(op)) {
+      throw new IllegalArgumentException("NchwcReferenceConv takes a blocked input, got NCHW " + op.x()
+          + " (only NchwcDirectConv computes an NchwcConv of an NCHW input)");
+    }
     NchwcWindow win = NchwcWindow.of(op);
     List<Stmt> stmts = new ArrayList<>();
     Buffer w = NchwcPacking.weights(ctx, op, stmts);

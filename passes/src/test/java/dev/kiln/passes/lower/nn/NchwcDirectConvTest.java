@@ -59,6 +59,20 @@ class NchwcDirectConvTest {
   }
 
   @Test
+  void nchwInputOfTheFirstConvolution() {
+    check(new Geometry(1, 3, 20, 13, 12, 7, 7, 2, 2, 1, 1, 3, 3, 3, 2), true, false, true, true);
+    check(new Geometry(2, 5, 16, 7, 9, 3, 2, 2, 1, 1, 2, 1, 0, 2, 1), false, true, false, true);
+    NchwcConvOperands op = operands(new Geometry(1, 3, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), 1, false, false,
+        UnaryOperator.identity(), true);
+    assertTrue(op.nchwInput() && NchwcDirectConv.supports(op));
+    assertFalse(NchwcReferenceConv.supports(op));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> NchwcReferenceConv.lower(TestLowering.context("NchwcConv"), op));
+    assertTrue(e.getMessage().contains("only NchwcDirectConv computes an NchwcConv of an NCHW input"),
+        e.getMessage());
+  }
+
+  @Test
   void supportsDenseOnlyAndSaysWhy() {
     NchwcConvOperands depthwise = operands(new Geometry(1, 16, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), 16,
         false, false, UnaryOperator.identity());
@@ -82,9 +96,15 @@ class NchwcDirectConvTest {
 
   private static NchwcConvOperands operands(Geometry g, long group, boolean bias, boolean residual,
       UnaryOperator<dev.kiln.ir.loop.Expr> activation) {
+    return operands(g, group, bias, residual, activation, false);
+  }
+
+  private static NchwcConvOperands operands(Geometry g, long group, boolean bias, boolean residual,
+      UnaryOperator<dev.kiln.ir.loop.Expr> activation, boolean nchwInput) {
     long cb = (g.c + BLOCK - 1) / BLOCK;
     long mb = (g.m + BLOCK - 1) / BLOCK;
-    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, g.n, cb, g.h, g.w, BLOCK);
+    Buffer x = nchwInput ? Buffer.of("x", DType.F32, BufferRole.INPUT, g.n, g.c, g.h, g.w)
+        : Buffer.of("x", DType.F32, BufferRole.INPUT, g.n, cb, g.h, g.w, BLOCK);
     Buffer w = Buffer.of("w", DType.F32, BufferRole.INPUT, g.m, g.c / group, g.kh, g.kw);
     Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, g.n, mb, g.oh(), g.ow(), BLOCK);
     Optional<Buffer> b = bias ? Optional.of(Buffer.of("b", DType.F32, BufferRole.INPUT, g.m)) : Optional.empty();
@@ -96,8 +116,13 @@ class NchwcDirectConvTest {
   }
 
   private static void check(Geometry g, boolean bias, boolean residual, boolean relu) {
+    check(g, bias, residual, relu, false);
+  }
+
+  private static void check(Geometry g, boolean bias, boolean residual, boolean relu, boolean nchwInput) {
     NchwcConvOperands op = operands(g, 1, bias, residual,
-        relu ? e -> Exprs.binary(BinaryOp.MAX, e, Exprs.constant(DType.F32, 0)) : UnaryOperator.identity());
+        relu ? e -> Exprs.binary(BinaryOp.MAX, e, Exprs.constant(DType.F32, 0)) : UnaryOperator.identity(),
+        nchwInput);
     Stmt s = NchwcDirectConv.lower(TestLowering.context("NchwcConv"), op);
     List<Buffer> inputs = new ArrayList<>(List.of(op.x(), op.w()));
     op.bias().ifPresent(inputs::add);
@@ -121,7 +146,7 @@ class NchwcDirectConvTest {
       b[i] = (float) r.nextGaussian();
     }
     Map<String, Tensor> in = new LinkedHashMap<>();
-    in.put("x", Tensor.ofFloats(op.x().shapeArray(), blocked(x, g.c, op.x())));
+    in.put("x", Tensor.ofFloats(op.x().shapeArray(), nchwInput ? flat(x) : blocked(x, g.c, op.x())));
     in.put("w", Tensor.ofFloats(op.w().shapeArray(), flat(w)));
     if (bias) {
       in.put("b", Tensor.ofFloats(new long[] {g.m}, b));
