@@ -8,6 +8,7 @@ import dev.kiln.ir.op.OpRegistry;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import dev.kiln.runtime.compiled.CompiledModel;
+import dev.kiln.runtime.compiled.WarmUp;
 import dev.kiln.runtime.artifact.ArtifactModel;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
@@ -173,5 +174,53 @@ public final class Model {
       return artifact.run(inputs);
     }
     return compiled != null ? compiled.run(inputs) : interpreter.run(inputs);
+  }
+
+  /**
+   * Runs the model on {@code inputs} until its run time settles (at least
+   * {@link WarmUp#DEFAULT_MIN_RUNS} runs, at most {@link WarmUp#DEFAULT_MAX_NANOS}), so that the
+   * JIT has compiled the generated kernels before the first run that counts; the outputs are
+   * dropped. What a service calls after loading a model and before taking requests, with inputs
+   * of the shapes it will serve (the compiled engine compiles code per input shapes). It changes
+   * no result: later runs compute exactly what they would have without it.
+   *
+   * @return how many runs it made, how long it took, the run time it reached, and whether that
+   *     settled within the budget
+   * @throws dev.kiln.runtime.interpreter.RunException when the inputs are wrong (as {@link #run})
+   */
+  public WarmUp warmUp(Map<String, Tensor> inputs) {
+    return warmUp(inputs, java.time.Duration.ofNanos(WarmUp.DEFAULT_MAX_NANOS));
+  }
+
+  /**
+   * As {@link #warmUp(Map)}, within {@code budget} (it stops early once settled; a zero budget
+   * makes one run).
+   *
+   * @throws IllegalArgumentException when the budget is negative
+   */
+  public WarmUp warmUp(Map<String, Tensor> inputs, java.time.Duration budget) {
+    if (budget.isNegative()) {
+      throw new IllegalArgumentException("a warm-up's time budget must not be negative, got " + budget);
+    }
+    Map<String, Tensor> fixed = Map.copyOf(inputs);
+    return WarmUp.run(() -> run(fixed), WarmUp.DEFAULT_MIN_RUNS, budget.toNanos());
+  }
+
+  /**
+   * As {@link #warmUp(Map, java.time.Duration)} on synthetic inputs: reals from N(0, 1), integers
+   * 0, booleans at random (seeded), symbolic dims 1. For a model whose inputs have fixed shapes;
+   * with a batch dim {@code N}, warm up on inputs of the batch size that will be served instead.
+   *
+   * @throws IllegalStateException when some input's values decide shapes (a Reshape's shape fed
+   *     as an input): synthetic values would compile code for the wrong shapes
+   */
+  public WarmUp warmUp(java.time.Duration budget) {
+    if (compiled != null && !compiled.specializedOn().isEmpty()) {
+      throw new IllegalStateException("cannot warm up on synthetic inputs: the values of "
+          + String.join(", ", compiled.specializedOn().keySet().stream().map(n -> "%" + n).toList())
+          + " decide shapes (" + String.join("; ", compiled.specializedOn().values())
+          + "); warm up on real inputs with warmUp(inputs, budget)");
+    }
+    return warmUp(SyntheticInputs.of(inputs()), budget);
   }
 }

@@ -219,7 +219,8 @@ public final class BenchMain implements Callable<Integer> {
     }
     BenchReport.printOne(out, result, peak);
     if (profile) {
-      BenchReport.printProfile(out, bench.kernelTimes(), profileTop);
+      BenchReport.printProfile(out, bench.kernelTimes(), profileTop, bench.profiledMillisPerRun(),
+          bench.loopCounts());
     }
     return succeeded(result) ? OK : FAILED;
   }

@@ -142,6 +142,15 @@ final class BenchReport {
    */
   static void printProfile(PrintWriter out, List<dev.kiln.runtime.compiled.KernelProfiler.KernelTime> times,
       int top) {
+    printProfile(out, times, top, Double.NaN, null);
+  }
+
+  /**
+   * As above, with the whole profiled runs' wall clock (what the kernels leave is spent outside
+   * them: input copies, output allocation, checks) and what became of the parallel loops.
+   */
+  static void printProfile(PrintWriter out, List<dev.kiln.runtime.compiled.KernelProfiler.KernelTime> times,
+      int top, double runMillis, dev.kiln.runtime.compiled.KernelProfiler.LoopCounts loops) {
     if (times.isEmpty()) {
       out.println("profile: no compiled kernel ran (the interpreter engine, or Kiln failed)");
       return;
@@ -156,5 +165,16 @@ final class BenchReport {
           millis(t.millisPerRun()), String.valueOf(t.index()), t.source()));
     }
     out.print(table.render());
+    double kernelMillis = total / 1e6 / Math.max(1, runs);
+    if (!Double.isNaN(runMillis)) {
+      out.printf(Locale.ROOT, "profile: %s ms per run in all (mean), %s ms outside kernels%n",
+          millis(runMillis), millis(Math.max(0, runMillis - kernelMillis)));
+    }
+    if (loops != null && loops.total() > 0) {
+      double n = Math.max(1, runs);
+      out.printf(Locale.ROOT, "profile: parallel loops per run: %.0f split (a worker helped in %.0f), "
+              + "%.0f on the caller as too small to split, %.0f nested or concurrent%n",
+          loops.split() / n, loops.helped() / n, loops.tooSmall() / n, loops.nested() / n);
+    }
   }
 }

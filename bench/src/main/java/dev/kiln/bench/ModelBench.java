@@ -29,6 +29,9 @@ final class ModelBench {
   private final Path scratch;
   private final boolean profile;
   private List<KernelProfiler.KernelTime> kernelTimes = List.of();
+  /** Wall-clock nanoseconds of the profiled runs, whole (kernels and everything around them). */
+  private long profiledNanos;
+  private KernelProfiler.LoopCounts loopCounts = new KernelProfiler.LoopCounts(0, 0, 0, 0);
 
   /** @param scratch a directory for ONNX files made on the way (synthetic or .kiln models) */
   ModelBench(BenchSettings settings, Path scratch) {
@@ -48,6 +51,16 @@ final class ModelBench {
   /** The kernel times of the last model's profiled runs, longest first; empty without profile. */
   List<KernelProfiler.KernelTime> kernelTimes() {
     return kernelTimes;
+  }
+
+  /** Wall-clock milliseconds per profiled run, whole: what the kernels' times leave is outside them. */
+  double profiledMillisPerRun() {
+    return profiledNanos / 1e6 / Math.max(1, settings.runs());
+  }
+
+  /** The parallel loops of the profiled runs: split or run on the caller, and why. */
+  KernelProfiler.LoopCounts loopCounts() {
+    return loopCounts;
   }
 
   /** Benchmarks a model file (.onnx or .kiln) or a synthetic model spec ({@link SyntheticModels}). */
@@ -126,6 +139,7 @@ final class ModelBench {
     kernelTimes = List.of();
     if (profile && kilnOut != null && kilnResult.succeeded()) {
       KernelProfiler.start();
+      long start = System.nanoTime();
       try {
         for (int i = 0; i < settings.runs(); i++) {
           kiln.runOnce();
@@ -133,6 +147,8 @@ final class ModelBench {
       } catch (Exception e) {
         // Timed just before: a failure now is reported by the timing already.
       } finally {
+        profiledNanos = System.nanoTime() - start;
+        loopCounts = KernelProfiler.loopCounts();
         kernelTimes = KernelProfiler.stop();
       }
     }

@@ -102,6 +102,14 @@ final class RunCommand implements Callable<Integer> {
   PassFlags passFlags = new PassFlags();
 
   @Option(
+      names = "--warm-up",
+      paramLabel = "SECONDS",
+      description = "Before the run, run the model on the same inputs until its run time settles "
+          + "(at most SECONDS; the JIT compiles the generated kernels meanwhile) and print what the "
+          + "warm-up reached to stderr (Model.warmUp in the Java API).")
+  Double warmUpSeconds;
+
+  @Option(
       names = "--stats",
       description = "Print what the compiled engine compiled (times, scratch memory) to stderr.")
   boolean stats;
@@ -143,6 +151,13 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     Map<String, Tensor> feed = readInputs(model);
+    if (warmUpSeconds != null) {
+      if (!(warmUpSeconds >= 0) || warmUpSeconds > 86_400) {
+        throw new UserException("--warm-up takes seconds from 0 to 86400, got " + warmUpSeconds);
+      }
+      var warmUp = model.warmUp(feed, java.time.Duration.ofNanos(Math.round(warmUpSeconds * 1e9)));
+      spec.commandLine().getErr().println(warmUp.describe());
+    }
     Map<String, Tensor> results = model.run(feed);
     if (stats) {
       model.compileLog().forEach(line -> spec.commandLine().getErr().println(line));

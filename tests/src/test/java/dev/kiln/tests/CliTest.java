@@ -63,6 +63,19 @@ class CliTest {
   }
 
   @Test
+  void runWithAWarmUpPrintsWhatItReachedAndTheSameOutputs() {
+    String[] plain = {"run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3"};
+    Result before = kiln(plain);
+    Result r = kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3", "--warm-up", "0.2");
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.err.startsWith("warm-up: ") && r.err.contains(" runs in "), r.err);
+    assertEquals(before.out, r.out);
+    Result bad = kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--warm-up", "-1");
+    assertEquals(1, bad.code);
+    assertTrue(bad.err.contains("--warm-up takes seconds from 0 to 86400, got -1.0"), bad.err);
+  }
+
+  @Test
   void runReadsInputsFromNpy(@TempDir Path tmp) throws IOException {
     float[] ones = new float[784];
     java.util.Arrays.fill(ones, 1f);

@@ -85,6 +85,9 @@ public final class ExecutableProgram {
     Object[] arrays = new Object[slots.size()];
     int[] offsets = new int[slots.size()];
     RunArena arena = takeArena();
+    // Wakes the executor's workers now, so that they are up by the first parallel loop (their
+    // wake-up overlaps the input copies), and keeps them hot between the run's loops.
+    executor.beginRun();
     try {
       for (int i = 0; i < slots.size(); i++) {
         FrameLayout.Slot slot = slots.get(i);
@@ -131,6 +134,7 @@ public final class ExecutableProgram {
             + e.getMessage() + ")");
       }
     } finally {
+      executor.endRun();
       arenas.add(arena);
     }
     Map<String, Tensor> out = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Opt-in wall-clock time per kernel of every compiled program run while it is on ({@code kiln
@@ -21,7 +22,23 @@ public final class KernelProfiler {
     }
   }
 
+  /**
+   * What became of the parallel loops run while the profiler was on ({@link ParallelExecutor}):
+   * split across threads (and of those, how many a worker took part in), or run on the caller
+   * alone because their measured work was too small to pay for the hand-off, or because the
+   * executor was busy (a nested loop, or a concurrent run).
+   */
+  public record LoopCounts(long split, long helped, long tooSmall, long nested) {
+    public long total() {
+      return split + tooSmall + nested;
+    }
+  }
+
   private static volatile boolean on;
+  private static final LongAdder SPLIT = new LongAdder();
+  private static final LongAdder HELPED = new LongAdder();
+  private static final LongAdder TOO_SMALL = new LongAdder();
+  private static final LongAdder NESTED = new LongAdder();
   private static final Map<ExecutableProgram, long[]> TOTALS = new ConcurrentHashMap<>();
   private static final Map<ExecutableProgram, long[]> RUNS = new ConcurrentHashMap<>();
 
@@ -31,6 +48,9 @@ public final class KernelProfiler {
   public static void start() {
     TOTALS.clear();
     RUNS.clear();
+    for (LongAdder a : new LongAdder[] {SPLIT, HELPED, TOO_SMALL, NESTED}) {
+      a.reset();
+    }
     on = true;
   }
 
@@ -53,6 +73,22 @@ public final class KernelProfiler {
 
   static boolean on() {
     return on;
+  }
+
+  /** The parallel loops counted since {@link #start} (while on). */
+  public static LoopCounts loopCounts() {
+    return new LoopCounts(SPLIT.sum(), HELPED.sum(), TOO_SMALL.sum(), NESTED.sum());
+  }
+
+  static void loopSplit(boolean helped) {
+    SPLIT.increment();
+    if (helped) {
+      HELPED.increment();
+    }
+  }
+
+  static void loopOnCaller(boolean tooSmall) {
+    (tooSmall ? TOO_SMALL : NESTED).increment();
   }
 
   /** Adds one run's kernel times of {@code program}. */

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -17,8 +18,21 @@ import java.util.concurrent.locks.LockSupport;
  * a dozen: padding, im2col, B packing and the GEMM blocks per K block), and waking a parked
  * worker costs tens of microseconds each time, often more than the loop's share of work; the
  * caller joining a fork/join task waited for that wake-up. Here the caller runs every chunk no
- * worker has started by the time its own is done, so a loop never waits for a worker to wake, and
- * workers may spin for {@link #SPIN_NANOS} after each loop for the next one.
+ * worker has started by the time its own is done, so a loop never waits for a worker to wake.
+ *
+ * <p>Three things keep the hand-offs cheap (docs/compiler.md, "runtime"):
+ * <ul>
+ *   <li><b>Small loops stay on the caller.</b> Each loop's work is measured as it runs, per call
+ *       site and extent ({@link LoopSizes}); a loop whose last measured work is below
+ *       {@link #MIN_PARALLEL_NANOS} runs on the caller alone (a zero-border fill of a few
+ *       microseconds split in two cost more in the hand-off than it saved).
+ *   <li><b>Workers stay hot during a model run.</b> A run brackets its kernels with
+ *       {@link #beginRun()} / {@link #endRun()}: the first wakes parked workers (their wake-up
+ *       overlaps the run's input copies), and while a run is on, a worker waits for the next loop
+ *       spinning (then yielding) for up to {@link #RUN_SPIN_NANOS} before it parks; between runs
+ *       it parks at once (after {@link #SPIN_NANOS}), so an idle model burns no core.
+ *   <li><b>The caller never waits for a worker that has not started.</b>
+ * </ul>
  *
  * <p>A parallel loop reached while this executor is already running one (a nested loop, or a
  * second model run on another thread at the same time) runs on its calling thread, serially: it
@@ -28,21 +42,38 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ParallelExecutor implements AutoCloseable {
   /**
-   * How long a worker spins for the next loop before it parks: system property
-   * {@code kiln.workerSpinMicros}, default 0 (park at once). Spinning (200 µs, as ONNX Runtime's
-   * threads do) takes the wake-up off every loop on a machine with free cores, but on a
-   * machine busier than its cores it made 2-thread runs slower (measured at load average 15 to
-   * 20: ResNet-18 Kiln/ONNX Runtime 2.5 against 0.9 with the fork/join pool): a spinning worker
-   * uses up its share and is scheduled late when its chunk comes.
+   * How long a worker spins for the next loop before it parks when no model run is on: system
+   * property {@code kiln.workerSpinMicros}, default 0 (park at once). Between runs, spinning only
+   * burns a core; within a run {@link #RUN_SPIN_NANOS} applies.
    */
-  static final long SPIN_NANOS = Math.max(0, Long.getLong("kiln.workerSpinMicros", 0)) * 1000;
-  /** ...busy for the first part of it, yielding the core for the rest. */
-  static final long YIELD_AFTER_NANOS = Math.min(20_000, SPIN_NANOS);
+  static final long SPIN_NANOS = micros("kiln.workerSpinMicros", 0);
+  /**
+   * How long a worker waits hot for the next loop while a model run is on ({@link #beginRun}):
+   * system property {@code kiln.runSpinMicros}, default 1000. A run's loops come one after the
+   * other with its serial code in between; a worker parked between them costs each loop a wake-up
+   * of tens of microseconds (more than many of the loops' work), one that spins costs ~1 µs.
+   * Beyond this, in a long serial stretch of a run, the worker parks (and the next loop wakes it).
+   */
+  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 1000);
+  /** ...busy for the first part of a wait, yielding the core for the rest. */
+  static final long YIELD_AFTER_NANOS = 20_000;
+  /**
+   * The least work, measured, that a loop is split for: system property
+   * {@code kiln.minParallelMicros}, default 20. A hand-off to a hot worker costs ~1 µs on each
+   * side, plus the caller's wait for the last chunk and the cache misses of data produced on the
+   * other core; below a few tens of microseconds of work that is more than the split saves.
+   */
+  static final long MIN_PARALLEL_NANOS = micros("kiln.minParallelMicros", 20);
 
-  private static final ParallelExecutor SERIAL = new ParallelExecutor(1);
+  private static final ParallelExecutor SERIAL = new ParallelExecutor(1, MIN_PARALLEL_NANOS);
 
   private final int threads;
+  private final long minParallelNanos;
   private final Worker[] workers;
+  /** Model runs in progress ({@link #beginRun}); while there are any, workers wait hot. */
+  private final AtomicInteger activeRuns = new AtomicInteger();
+  /** Counts {@link #beginRun} calls, so that a worker about to park sees a run that just began. */
+  private final AtomicLong runsBegun = new AtomicLong();
   /** Held by the thread whose loop the workers run. */
   private final AtomicBoolean busy = new AtomicBoolean();
 
@@ -57,11 +88,15 @@ public final class ParallelExecutor implements AutoCloseable {
 
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
   private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
-      AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller) {
+      AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller,
+      AtomicLong work, AtomicBoolean helped) {
     /** Runs chunks not yet taken by anyone; returns whether this thread finished the last one. */
-    boolean runChunks() {
+    boolean runChunks(boolean worker) {
       boolean last = false;
       for (int c; (c = next.getAndIncrement()) < chunks; ) {
+        if (worker) {
+          helped.set(true);
+        }
         runChunk(c);
         last = pending.decrementAndGet() == 0;
       }
@@ -69,16 +104,19 @@ public final class ParallelExecutor implements AutoCloseable {
     }
 
     void runChunk(int c) {
+      long start = System.nanoTime();
       try {
         task.run((int) ((long) extent * c / chunks), (int) ((long) extent * (c + 1) / chunks));
       } catch (RuntimeException | Error e) {
         failure.compareAndSet(null, e);
       }
+      work.addAndGet(System.nanoTime() - start);
     }
   }
 
-  private ParallelExecutor(int threads) {
+  private ParallelExecutor(int threads, long minParallelNanos) {
     this.threads = threads;
+    this.minParallelNanos = minParallelNanos;
     this.workers = new Worker[threads - 1];
     for (int i = 0; i < workers.length; i++) {
       workers[i] = new Worker(i + 1);
@@ -89,7 +127,18 @@ public final class ParallelExecutor implements AutoCloseable {
   /** An executor with {@code threads - 1} daemon worker threads (1: everything on the caller). */
   public static ParallelExecutor withThreads(int threads) {
     checkArgument(threads >= 1, "threads must be at least 1, got %s", threads);
-    return threads == 1 ? SERIAL : new ParallelExecutor(threads);
+    return threads == 1 ? SERIAL : new ParallelExecutor(threads, MIN_PARALLEL_NANOS);
+  }
+
+  /**
+   * An executor that splits only loops whose measured work is at least {@code minParallelNanos}
+   * (0: every loop of more than one iteration; {@link Long#MAX_VALUE}: only loops not measured
+   * yet, i.e. the first of each call site and extent).
+   */
+  static ParallelExecutor withThreads(int threads, long minParallelNanos) {
+    checkArgument(threads >= 1, "threads must be at least 1, got %s", threads);
+    checkArgument(minParallelNanos >= 0, "minParallelNanos must be at least 0, got %s", minParallelNanos);
+    return new ParallelExecutor(threads, minParallelNanos);
   }
 
   /** Runs every loop on the calling thread, in order. */
@@ -101,17 +150,60 @@ public final class ParallelExecutor implements AutoCloseable {
     return threads;
   }
 
+  /**
+   * A model run starts on this executor: wakes parked workers (so that their wake-up overlaps
+   * the work before the first loop) and keeps them waiting hot between the run's loops until
+   * the matching {@link #endRun}. Runs may overlap (concurrent model runs); each begin needs
+   * one end, in a {@code finally}.
+   */
+  public void beginRun() {
+    if (workers.length == 0) {
+      return;
+    }
+    activeRuns.incrementAndGet();
+    runsBegun.incrementAndGet();
+    for (Worker w : workers) {
+      if (w.parked) {
+        LockSupport.unpark(w);
+      }
+    }
+  }
+
+  /** The run begun by {@link #beginRun} is over: workers park once it was the last one. */
+  public void endRun() {
+    if (workers.length > 0) {
+      activeRuns.decrementAndGet();
+    }
+  }
+
   /** Runs {@code task} over {@code [0, extent)}, split into chunks, and waits for all of them. */
   public void forRange(int extent, RangeTask task) {
     int chunks = Math.min(threads, extent);
-    if (chunks <= 1 || closed || !busy.compareAndSet(false, true)) {
+    if (chunks <= 1 || closed) {
       if (extent > 0) {
         task.run(0, extent);
       }
       return;
     }
+    LoopSizes sizes = LoopSizes.of(task);
+    long work = sizes.nanos(extent);
+    boolean small = work != LoopSizes.UNKNOWN && work < minParallelNanos;
+    if (small || !busy.compareAndSet(false, true)) {
+      // Too small to split (measured again, so a loop that grows is split again), or nested /
+      // concurrent: on the caller.
+      long start = System.nanoTime();
+      task.run(0, extent);
+      if (small) {
+        sizes.record(extent, System.nanoTime() - start);
+      }
+      if (KernelProfiler.on()) {
+        KernelProfiler.loopOnCaller(small);
+      }
+      return;
+    }
     Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
-        new AtomicReference<>(), Thread.currentThread());
+        new AtomicReference<>(), Thread.currentThread(), new AtomicLong(),
+        new AtomicBoolean());
     try {
       current = loop;
       for (int i = 0; i < chunks - 1; i++) {
@@ -122,11 +214,15 @@ public final class ParallelExecutor implements AutoCloseable {
       loop.runChunk(0);
       // Chunks no worker has started yet run here: the caller never waits for a worker that is
       // not running (descheduled on a busy machine, or still waking up).
-      loop.runChunks();
+      loop.runChunks(false);
       awaitWorkers(loop);
     } finally {
       current = null;
       busy.set(false);
+    }
+    sizes.record(extent, loop.work().get());
+    if (KernelProfiler.on()) {
+      KernelProfiler.loopSplit(loop.helped().get());
     }
     // Failures are rethrown as they were thrown, message and stack trace.
     Throwable t = loop.failure().get();
@@ -151,6 +247,20 @@ public final class ParallelExecutor implements AutoCloseable {
         LockSupport.parkNanos(this, 50_000);
       }
     }
+  }
+
+  /** How many workers are parked now (for tests: workers park between runs). */
+  int parkedWorkers() {
+    int n = 0;
+    for (Worker w : workers) {
+      n += w.parked ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** A non-negative number of microseconds from a system property, in nanoseconds. */
+  private static long micros(String property, long defaultMicros) {
+    return Math.max(0, Long.getLong(property, defaultMicros)) * 1000;
   }
 
   @Override
@@ -184,37 +294,39 @@ public final class ParallelExecutor implements AutoCloseable {
       Loop loop = awaitLoop(seen);
       if (loop != null) {
         seen = loop.id();
-        if (loop.runChunks()) {
+        if (loop.runChunks(true)) {
           LockSupport.unpark(loop.caller());
         }
       }
     }
 
     /**
-     * The next loop (one with another id than {@code seen}): spins a while, then parks until the
-     * caller wakes it; null when closed.
+     * The next loop (one with another id than {@code seen}): waits hot (spinning, then yielding)
+     * while a model run is on for up to {@link #RUN_SPIN_NANOS}, else for {@link #SPIN_NANOS},
+     * then parks until a loop or a new run wakes it; null when closed.
      */
     private Loop awaitLoop(long seen) {
-      long start = System.nanoTime();
-      for (long waited = 0; waited < SPIN_NANOS; waited = System.nanoTime() - start) {
-        Loop next = newLoop(seen);
-        if (next != null) {
-          return next;
-        }
-        // Busy-wait first; then yield, so that on a busy machine the cores go to threads with work
-        // (a worker that burns its share is also scheduled later when its chunk comes).
-        if (waited < YIELD_AFTER_NANOS) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield();
-        }
-      }
       while (!closed) {
+        long runs = runsBegun.get();
+        long start = System.nanoTime();
+        for (long waited = 0; waited < hotNanos(); waited = System.nanoTime() - start) {
+          Loop next = newLoop(seen);
+          if (next != null) {
+            return next;
+          }
+          // Busy-wait first; then yield, so that on a busy machine the cores go to threads with
+          // work (a worker that burns its share is also scheduled later when its chunk comes).
+          if (waited < YIELD_AFTER_NANOS) {
+            Thread.onSpinWait();
+          } else {
+            Thread.yield();
+          }
+        }
         parked = true;
-        // Read after announcing: a loop published before this line is seen here, and one
-        // published after it finds parked set and unparks this thread.
+        // Read after announcing: a loop (or run) published before this line is seen here, and
+        // one published after it finds parked set and unparks this thread.
         Loop next = newLoop(seen);
-        if (next == null) {
+        if (next == null && runsBegun.get() == runs && !closed) {
           LockSupport.park(this);
           next = newLoop(seen);
         }
@@ -224,6 +336,10 @@ public final class ParallelExecutor implements AutoCloseable {
         }
       }
       return null;
+    }
+
+    private long hotNanos() {
+      return activeRuns.get() > 0 ? Math.max(RUN_SPIN_NANOS, SPIN_NANOS) : SPIN_NANOS;
     }
 
     /**

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
 class ParallelExecutorTest {
-  static final ParallelExecutor POOL = ParallelExecutor.withThreads(3);
+  /** Splits every loop of more than one iteration, however small its measured work. */
+  static final ParallelExecutor POOL = ParallelExecutor.withThreads(3, 0);
 
   @Test
   void everyIterationRunsExactlyOnceInChunksOfOnePerThread() {
@@ -127,5 +128,113 @@ class ParallelExecutorTest {
     AtomicIntegerArray hits = new AtomicIntegerArray(3);
     POOL.forRange(3, (lo, hi) -> hits.incrementAndGet(lo));
     assertEquals("[1, 1, 1]", hits.toString());
+  }
+
+  /** One call site (one lambda class) whose loops record which chunks ran, and on which thread. */
+  private static Set<String> runChunksOf(ParallelExecutor executor, int extent, Set<String> threads) {
+    Set<String> chunks = ConcurrentHashMap.newKeySet();
+    executor.forRange(extent, (lo, hi) -> {
+      chunks.add(lo + ".." + hi);
+      threads.add(Thread.currentThread().getName());
+    });
+    return chunks;
+  }
+
+  @Test
+  void aLoopMeasuredBelowTheMinimumWorkRunsOnTheCallerAlone() {
+    // Every measured loop is "too small" here: the first loop of the site and extent is split
+    // (nothing measured yet), every later one runs whole on the caller.
+    ParallelExecutor executor = ParallelExecutor.withThreads(2, Long.MAX_VALUE);
+    try {
+      Set<String> threads = ConcurrentHashMap.newKeySet();
+      assertEquals(Set.of("0..5", "5..10"), runChunksOf(executor, 10, threads));
+      for (int i = 0; i < 3; i++) {
+        threads.clear();
+        assertEquals(Set.of("0..10"), runChunksOf(executor, 10, threads));
+        assertEquals(Set.of(Thread.currentThread().getName()), threads);
+      }
+      // Another extent of the same site is measured on its own.
+      assertEquals(Set.of("0..2", "2..4"), runChunksOf(executor, 4, threads));
+      assertEquals(Set.of("0..4"), runChunksOf(executor, 4, threads));
+    } finally {
+      executor.close();
+    }
+  }
+
+  @Test
+  void withoutAMinimumEveryLoopIsSplit() {
+    ParallelExecutor executor = ParallelExecutor.withThreads(2, 0);
+    try {
+      for (int i = 0; i < 5; i++) {
+        assertEquals(Set.of("0..3", "3..6"), runChunksOf(executor, 6, ConcurrentHashMap.newKeySet()));
+      }
+    } finally {
+      executor.close();
+    }
+  }
+
+  @Test
+  void loopsWithinARunEachRunEveryIterationOnceAndWorkersParkAfterIt() throws InterruptedException {
+    ParallelExecutor executor = ParallelExecutor.withThreads(3, 0);
+    try {
+      for (int run = 0; run < 50; run++) {
+        executor.beginRun();
+        // Runs overlap (a concurrent run on another thread): the workers stay hot until the last ends.
+        executor.beginRun();
+        try {
+          for (int loop = 0; loop < 40; loop++) {
+            int extent = 1 + loop % 7;
+            AtomicIntegerArray hits = new AtomicIntegerArray(extent);
+            executor.forRange(extent, (lo, hi) -> {
+              for (int i = lo; i < hi; i++) {
+                hits.incrementAndGet(i);
+              }
+            });
+            for (int i = 0; i < extent; i++) {
+              assertEquals(1, hits.get(i), "run " + run + " loop " + loop + " index " + i);
+            }
+          }
+        } finally {
+          executor.endRun();
+          executor.endRun();
+        }
+      }
+      // After the last run, with no spinning between runs configured, the workers park.
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (executor.parkedWorkers() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertEquals(ParallelExecutor.SPIN_NANOS == 0 ? 2 : executor.parkedWorkers(), executor.parkedWorkers());
+    } finally {
+      executor.close();
+    }
+    ParallelExecutor.serial().beginRun();
+    ParallelExecutor.serial().endRun();
+  }
+
+  @Test
+  void theProfilerCountsWhatBecameOfEachLoop() {
+    ParallelExecutor executor = ParallelExecutor.withThreads(2, Long.MAX_VALUE);
+    KernelProfiler.start();
+    try {
+      Set<String> threads = ConcurrentHashMap.newKeySet();
+      runChunksOf(executor, 8, threads); // not measured yet: split
+      runChunksOf(executor, 8, threads); // measured, "too small"
+      executor.forRange(4, (lo, hi) -> executor.forRange(3, (a, b) -> { })); // split, with nested loops
+      KernelProfiler.LoopCounts counts = KernelProfiler.loopCounts();
+      assertEquals(2, counts.split());
+      assertEquals(1, counts.tooSmall());
+      assertEquals(2, counts.nested());
+      assertEquals(5, counts.total());
+    } finally {
+      KernelProfiler.stop();
+      executor.close();
+    }
+  }
+
+  @Test
+  void badArguments() {
+    assertThrows(IllegalArgumentException.class, () -> ParallelExecutor.withThreads(0, 0));
+    assertThrows(IllegalArgumentException.class, () -> ParallelExecutor.withThreads(2, -1));
   }
 }
