@@ -132,7 +132,36 @@ public final class ConvGenerator {
     if (take == null) {
       shared();
     }
-    return new One(spec, epilogue).entry();
+    return new One(pointwiseRows(spec), epilogue).entry();
+  }
+
+  /** Widest row a pointwise convolution's pixels are regrouped into (see {@link #pointwiseRows}). */
+  static final int POINTWISE_ROW = 256;
+
+  /**
+   * A pointwise convolution (1x1, stride 1, no padding) maps input pixel i to output pixel i, so
+   * its image is any grid of the same pixel count: regrouped into rows of the largest width up to
+   * {@link #POINTWISE_ROW} (or the image's own width, if wider) that divides H x W, the
+   * microkernels cover a 7x7 or 14x14 image in long rows instead of short ones with a small
+   * remainder block per row (49 pixels: 4 x 6 + 5 x 5 instead of 7 x (6 + 1)).
+   */
+  static ConvSpec pointwiseRows(ConvSpec spec) {
+    ConvGeometry g = spec.geometry();
+    if (g.kernelH() != 1 || g.kernelW() != 1 || g.strideH() != 1 || g.strideW() != 1 || g.padTop() != 0
+        || g.padLeft() != 0 || spec.outHeight() != spec.height() || spec.outWidth() != spec.width()) {
+      return spec;
+    }
+    int pixels = spec.height() * spec.width();
+    int width = spec.width();
+    for (int w = Math.min(pixels, Math.max(POINTWISE_ROW, spec.width())); w > spec.width(); w--) {
+      if (pixels % w == 0) {
+        width = w;
+        break;
+      }
+    }
+    int rows = pixels / width;
+    return new ConvSpec(spec.batch(), spec.inBlocks(), rows, width, spec.outBlocks(), rows, width, spec.block(),
+        spec.inBlock(), g, spec.acc(), spec.addends(), spec.plainEpilogue(), spec.packedWeights());
   }
 
   private void shared() {
@@ -363,19 +392,29 @@ public final class ConvGenerator {
         border(c, vv, masked);
         c.endControlFlow();
       }
-      if (interior >= p) {
-        String micro = micro(p, vv, masked);
-        c.beginControlFlow("for (int ow = $L; ow < $L; ow += $L)", owLo, owLo + interior / p * p, p);
-        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), bi);
-        c.endControlFlow();
-      }
-      int rem = interior % p;
-      if (rem > 0) {
-        String micro = micro(rem, vv, masked);
-        c.beginControlFlow("");
-        c.addStatement("final int ow = $L", owHi - rem);
-        call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), bi);
-        c.endControlFlow();
+      if (interior > 0) {
+        // ceil(interior / p) microkernels of near-equal width (two widths at most), rather than
+        // full ones and one narrow remainder, whose few pixels per weight load run load-bound.
+        int n = (interior + p - 1) / p;
+        int base = interior / n;
+        int wide = interior % n;
+        int at = owLo;
+        for (int[] part : new int[][] {{base + 1, wide}, {base, n - wide}}) {
+          if (part[1] == 0) {
+            continue;
+          }
+          String micro = micro(part[0], vv, masked);
+          int end = at + part[0] * part[1];
+          if (part[1] == 1) {
+            c.beginControlFlow("");
+            c.addStatement("final int ow = $L", at);
+          } else {
+            c.beginControlFlow("for (int ow = $L; ow < $L; ow += $L)", at, end, part[0]);
+          }
+          call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), bi);
+          c.endControlFlow();
+          at = end;
+        }
       }
       if (owHi < spec.outWidth()) {
         c.beginControlFlow("for (int ow = $L; ow < $L; ow++)", owHi, spec.outWidth());

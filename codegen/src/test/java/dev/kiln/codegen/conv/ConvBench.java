@@ -72,7 +72,10 @@ public final class ConvBench {
         Frame frame = new Frame(arrays, new int[arrays.length], ex);
         double flops = 2.0 * m * c * k * k * oh * ow;
         int reps = (int) Math.max(20, Math.min(2000, 2e10 / flops));
-        for (int i = 0; i < reps * 3; i++) {
+        // At least 3 s of warm-up: on a loaded machine C2 may take seconds to compile the kernel,
+        // and timing its C1 code would be meaningless.
+        long warm = System.nanoTime() + 3_000_000_000L;
+        for (int i = 0; i < reps * 3 || System.nanoTime() < warm; i++) {
           program.run(frame);
         }
         long[] cpu = new long[reps];
