@@ -105,12 +105,23 @@ public final class GemmGenerator {
     if (micro == null) {
       sharedMethods();
     }
-    String epi = spec.plainEpilogue() ? null : epilogueMethod(spec, epilogue);
+    if (spec.plainEpilogue()) {
+      // Matmuls of one shape share their methods (Winograd's a^2 products per chunk): less code
+      // to compile, and each method reaches the JIT's thresholds sooner.
+      return plainEntries.computeIfAbsent(spec.withoutAccumulator(), s -> path(spec, null));
+    }
+    return path(spec, epilogueMethod(spec, epilogue));
+  }
+
+  private String path(GemmSpec spec, String epi) {
     if (spec.m() < p.mr()) {
       return !spec.packedB() && spec.bColStride() == 1 ? streamPath(spec, epi) : smallPath(spec, epi);
     }
     return blockedPath(spec, epi);
   }
+
+  /** Entry points of the plain-epilogue GEMMs generated so far, by their spec without the accumulator's name. */
+  private final java.util.Map<GemmSpec, String> plainEntries = new java.util.HashMap<>();
 
   // ---- shared: the scratch pool and the microkernel ----
 

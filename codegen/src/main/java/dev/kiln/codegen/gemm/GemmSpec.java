@@ -18,6 +18,12 @@ public record GemmSpec(int m, int n, int k, long aRowStride, long aColStride, lo
     addends = ImmutableList.copyOf(addends);
   }
 
+  /** This spec with a fixed accumulator name: what a plain epilogue's code does not depend on. */
+  public GemmSpec withoutAccumulator() {
+    return new GemmSpec(m, n, k, aRowStride, aColStride, bRowStride, bColStride, cRowStride,
+        new Local("acc", acc.type()), addends, plainEpilogue, packedB);
+  }
+
   /** An addend read by the epilogue as {@code local}, at element {@code base + i * rowStride + j * colStride}. */
   public record Addend(Local local, long rowStride, long colStride) {}
 }
