@@ -82,6 +82,49 @@ class NchwcLoweringTest {
   }
 
   @Test
+  void depthwiseClipsItsTapsAtEveryGeometryAndUnroll() {
+    Random r = new Random(6);
+    // {channels, size, kernel, stride, dilation, pads top, left, bottom, right}
+    long[][] geometries = {
+        {20, 7, 3, 1, 1, 1, 1, 1, 1}, {17, 10, 5, 2, 1, 2, 1, 0, 2}, {16, 9, 3, 1, 2, 2, 2, 2, 2},
+        {5, 2, 3, 1, 1, 1, 1, 1, 1}, {33, 12, 3, 2, 1, 1, 1, 1, 1}, {3, 6, 3, 3, 1, 0, 0, 0, 0},
+        {18, 11, 1, 1, 1, 0, 0, 0, 0}, {7, 4, 5, 1, 1, 4, 4, 4, 4}};
+    try {
+      for (int unroll : new int[] {1, 2, 4}) {
+        System.setProperty("kiln.nchwc.unroll", Integer.toString(unroll));
+        for (long[] g : geometries) {
+          Graph graph = conv(g[0], g[0], g[1], g[2], Attributes.builder().put("group", g[0])
+              .putInts("strides", g[3], g[3]).putInts("dilations", g[4], g[4])
+              .putInts("pads", g[5], g[6], g[7], g[8]).put("activation", "Relu"), r);
+          LoopProgram p = Differential.check("depthwise " + java.util.Arrays.toString(g)
+              + " unroll " + unroll, graph, r, false);
+          String kernel = kernelOf(p, "NchwcConv");
+          assertFalse(kernel.contains("bordered"), kernel);
+          assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
+        }
+      }
+    } finally {
+      System.clearProperty("kiln.nchwc.unroll");
+    }
+  }
+
+  @Test
+  void depthwiseWithWeightsFromAnInputSkipsThePaddedTaps() {
+    // W is not a compile-time constant (could hold infinities): the clipped kernel never
+    // multiplies a weight by a padding zero, so it serves padded layers too.
+    Random r = new Random(7);
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, 1, 20, 8, 8));
+    Value w = b.input("w", TensorType.of(DType.F32, 20, 1, 3, 3));
+    Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
+    b.output(node(b, "NchwcConv", List.of(bx, w), Attributes.builder().put("group", 20L)
+        .putInts("pads", 1, 1, 1, 1).put("channels", 20L).build()));
+    LoopProgram p = Differential.check("depthwise, W an input", b.build(), r, false);
+    String kernel = kernelOf(p, "NchwcConv");
+    assertFalse(kernel.contains("bordered"), kernel);
+  }
+
+  @Test
   void depthwiseBeyondTheSpelledTapsAccumulates() {
     Random r = new Random(2);
     Graph g = conv(20, 20, 9, 7, Attributes.builder().put("group", 20L).putInts("pads", 3, 3, 3, 3), r);
@@ -99,14 +142,18 @@ class NchwcLoweringTest {
   @Test
   void maxPoolThreeByThreeStrideTwoIsSpelled() {
     Random r = new Random(4);
-    GraphBuilder b = Graph.builder("t");
-    Value x = b.input("x", TensorType.of(DType.F32, 1, 2, 11, 11, 16));
-    b.output(node(b, "NchwcMaxPool", List.of(x), Attributes.builder().putInts("kernel_shape", 3, 3)
-        .putInts("strides", 2, 2).putInts("pads", 1, 1, 1, 1).build()));
-    LoopProgram p = Differential.check("max pool 3x3/2", b.build(), r, false);
-    String kernel = kernelOf(p, "NchwcMaxPool");
-    assertFalse(kernel.contains("bordered"), kernel);
-    assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
+    for (long[] g : new long[][] {{11, 3, 2, 1, 0}, {12, 3, 2, 1, 1}, {7, 2, 2, 0, 1}, {9, 5, 1, 2, 0}}) {
+      // {size, kernel, stride, pad, ceil_mode}
+      GraphBuilder b = Graph.builder("t");
+      Value x = b.input("x", TensorType.of(DType.F32, 1, 2, g[0], g[0], 16));
+      b.output(node(b, "NchwcMaxPool", List.of(x), Attributes.builder()
+          .putInts("kernel_shape", g[1], g[1]).putInts("strides", g[2], g[2])
+          .putInts("pads", g[3], g[3], g[3], g[3]).put("ceil_mode", g[4]).build()));
+      LoopProgram p = Differential.check("max pool " + java.util.Arrays.toString(g), b.build(), r, false);
+      String kernel = kernelOf(p, "NchwcMaxPool");
+      assertFalse(kernel.contains("bordered"), kernel);
+      assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
+    }
   }
 
   @Test
@@ -117,6 +164,9 @@ class NchwcLoweringTest {
     Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
     b.output(bx);
     b.output(node(b, "ReorderOutput", List.of(bx), Attributes.builder().put("channels", 20L).build()));
-    Differential.check("reorders", b.build(), r, false);
+    LoopProgram p = Differential.check("reorders", b.build(), r, false);
+    // One parallel loop each, the partial block a branch of it.
+    assertEquals(1, kernelOf(p, "ReorderInput").split("parallel for", -1).length - 1);
+    assertEquals(1, kernelOf(p, "ReorderOutput").split("parallel for", -1).length - 1);
   }
 }

@@ -30,8 +30,14 @@ import java.util.Optional;
 public final class NchwcDepthwiseConv {
   private NchwcDepthwiseConv() {}
 
-  /** Neighbouring outputs of a row computed per iteration (see {@link NchwcWindow#clippedRows}). */
-  static final int UNROLL = 4;
+  /**
+   * Neighbouring outputs of a row computed per iteration (see {@link NchwcWindow#clippedRows}):
+   * 1, or {@code -Dkiln.nchwc.unroll=N} for benchmarks (2 and 4 measured no faster at 56², with
+   * the machine loaded, and 4 made C1 give up on the method).
+   */
+  static int unroll() {
+    return Math.max(1, Integer.getInteger("kiln.nchwc.unroll", 1));
+  }
 
   /**
    * Depthwise, and for kernels beyond the spelled taps (which read a zero-bordered copy) either
@@ -53,7 +59,7 @@ public final class NchwcDepthwiseConv {
     ConvEpilogue epilogue = new ConvEpilogue(op.bias(), op.residual(), op.activation());
     if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS) {
       // Only the taps inside X are summed, as the reference does: no bordered copy.
-      stmts.add(win.clippedRows(ctx, op.y(), UNROLL, op.residual().isEmpty(), new NchwcWindow.Taps() {
+      stmts.add(win.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(), new NchwcWindow.Taps() {
         @Override
         public Expr init(List<Expr> at) {
           return bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))

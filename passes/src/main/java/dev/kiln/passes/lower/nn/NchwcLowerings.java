@@ -7,6 +7,7 @@ import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Exprs;
 import dev.kiln.ir.loop.Local;
+import dev.kiln.ir.loop.LoopKind;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
 import dev.kiln.ir.ops.elementwise.Epilogue;
@@ -44,10 +45,7 @@ public final class NchwcLowerings {
 
   // ---- reorders ----------------------------------------------------------------------------
 
-  /**
-   * {@code y[n, cb, h, w, l] = x[n, cb * b + l, h, w]}: one nest over the full blocks, one over
-   * the channels of a partial last block, one zeroing its remaining lanes.
-   */
+  /** {@code y[n, cb, h, w, l] = x[n, cb * b + l, h, w]}, pad lanes of a partial last block zeroed. */
   private static Stmt reorderInput(LoweringContext ctx) {
     Buffer x = ctx.input(0);
     Buffer y = ctx.output(0);
@@ -61,45 +59,54 @@ public final class NchwcLowerings {
     return reorder(ctx, y, x, y.dim(1), false);
   }
 
-  /** Between {@code nchw} and {@code blocked} ({@code [N, Cb, H, W, b]}), in the direction given. */
+  /**
+   * Between {@code nchw} and {@code blocked} ({@code [N, Cb, H, W, b]}), in the direction given:
+   * ONE parallel loop over the blocked rows {@code (n, cb, h)} (no division per element, each
+   * thread a contiguous range of both buffers); in a row, per lane a serial loop along W, so the
+   * NCHW side is read or written contiguously and the blocked side 16 floats apart within one
+   * row of {@code W * b} floats that stays in the L1 cache. A partial last block (C not a multiple
+   * of b) is a branch of the same loop that copies its channels and zeroes its remaining lanes.
+   * Scalar: a lane-to-position transpose needs vector shuffles the emitter does not generate.
+   */
   private static Stmt reorder(LoweringContext ctx, Buffer nchw, Buffer blocked, long channels,
       boolean toBlocked) {
     long b = blocked.dim(4);
     long full = channels / b;
     long rest = channels % b;
-    List<Stmt> stmts = new ArrayList<>();
-    long[] extents = blocked.shapeArray();
-    if (full > 0) {
-      extents[1] = full;
-      stmts.add(reorderNest(ctx, nchw, blocked, extents, index(0), toBlocked));
-    }
+    Var row = ctx.var("row");
+    List<Expr> nch = Nests.unflatten(row, new long[] {blocked.dim(0), blocked.dim(1), blocked.dim(2)});
+    Stmt fullRow = full == 0 ? null : reorderRow(ctx, nchw, blocked, nch.get(0),
+        full == blocked.dim(1) ? nch.get(1) : Nests.min(nch.get(1), index(full - 1)), nch.get(2), b,
+        toBlocked);
+    Stmt body = fullRow;
     if (rest > 0) {
-      extents[1] = 1;
-      extents[4] = rest;
-      stmts.add(reorderNest(ctx, nchw, blocked, extents, index(full), toBlocked));
+      List<Stmt> partial = new ArrayList<>();
+      partial.add(reorderRow(ctx, nchw, blocked, nch.get(0), index(full), nch.get(2), rest, toBlocked));
       if (toBlocked) {
-        List<Var> v = Nests.vars(ctx, "z", 5);
-        extents[4] = b - rest;
-        List<Expr> at = List.of(v.get(0), index(full), v.get(2), v.get(3),
-            Exprs.add(v.get(4), index(rest)));
-        stmts.add(Nests.nest(v, extents, Nests.store(blocked, at, Exprs.constant(blocked.dtype(), 0))));
+        Var l = ctx.var("l");
+        Var w = ctx.var("w");
+        partial.add(Nests.loop(w, blocked.dim(3), Nests.loop(l, b - rest, Nests.store(blocked,
+            List.of(nch.get(0), index(full), nch.get(2), w, Exprs.add(l, index(rest))),
+            Exprs.constant(blocked.dtype(), 0)))));
       }
+      Stmt last = Stmt.Block.of(partial);
+      body = fullRow == null ? last
+          : new Stmt.If(Exprs.lt(nch.get(1), index(full)), fullRow, java.util.Optional.of(last));
     }
-    return stmts.size() == 1 ? stmts.get(0) : Stmt.Block.of(stmts);
+    return new Stmt.For(row, blocked.dim(0) * blocked.dim(1) * blocked.dim(2), LoopKind.PARALLEL, body);
   }
 
-  private static Stmt reorderNest(LoweringContext ctx, Buffer nchw, Buffer blocked, long[] extents,
-      Expr firstBlock, boolean toBlocked) {
-    long b = blocked.dim(4);
-    List<Var> v = Nests.vars(ctx, "i", 5);
-    Expr cb = Exprs.add(v.get(1), firstBlock);
-    List<Expr> blockedIndex = List.of(v.get(0), cb, v.get(2), v.get(3), v.get(4));
-    List<Expr> nchwIndex = List.of(v.get(0), Exprs.add(Exprs.mul(cb, index(b)), v.get(4)),
-        v.get(2), v.get(3));
+  /** One blocked row {@code (n, cb, h)}: {@code lanes} lanes, each a serial loop along W. */
+  private static Stmt reorderRow(LoweringContext ctx, Buffer nchw, Buffer blocked, Expr n, Expr cb,
+      Expr h, long lanes, boolean toBlocked) {
+    Var l = ctx.var("l");
+    Var w = ctx.var("w");
+    List<Expr> blockedIndex = List.of(n, cb, h, w, l);
+    List<Expr> nchwIndex = List.of(n, Exprs.add(Exprs.mul(cb, index(blocked.dim(4))), l), h, w);
     Stmt store = toBlocked
         ? Nests.store(blocked, blockedIndex, Exprs.load(nchw, nchwIndex))
         : Nests.store(nchw, nchwIndex, Exprs.load(blocked, blockedIndex));
-    return Nests.nest(v, extents.clone(), store);
+    return Nests.loop(l, lanes, Nests.loop(w, blocked.dim(3), store));
   }
 
   // ---- convolution -------------------------------------------------------------------------
@@ -160,7 +167,7 @@ public final class NchwcLowerings {
     List<Var> o = Nests.vars(ctx, "o", 5);
     if (max && win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && y.size() > 0) {
       // Only the taps inside X, as the reference: no bordered copy.
-      return win.clippedRows(ctx, y, NchwcDepthwiseConv.UNROLL, true, new NchwcWindow.Taps() {
+      return win.clippedRows(ctx, y, NchwcDepthwiseConv.unroll(), true, new NchwcWindow.Taps() {
         @Override
         public Expr init(List<Expr> at) {
           return Nests.constant(t, Double.NEGATIVE_INFINITY);

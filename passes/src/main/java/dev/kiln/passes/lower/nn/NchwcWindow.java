@@ -170,39 +170,36 @@ final class NchwcWindow {
 
   /**
    * The nest over blocked {@code y} that reads only the taps inside the input, so it needs
-   * neither a bordered copy nor the bordered copy's extra pass: ONE parallel loop over the
-   * channel blocks {@code (n, cb)} (each thread a contiguous range of whole output planes); in
-   * it, the rows whose vertical taps are all inside the input (the interior) spell the fold of
-   * every tap inside the input per run of columns with the same horizontal taps, lanes
-   * vectorized; in the widest column run, {@code unroll} neighbouring outputs per iteration, every
-   * distinct load a local read by all of them, so each input vector and weight is loaded once for
-   * them (when {@code mayRecompute}, a remainder is covered by shifting the last group back: it
-   * recomputes and stores again a few outputs, valid only when nothing the value reads aliases
-   * y). The other outputs (the border rows, and columns whose spelled taps would make the method
-   * too large) take a small generic path: y set to init, then per tap an {@code if} it is inside
-   * the input and a vectorized update of y in place (coordinates clamped, which the {@code if}
-   * makes exact, so the interval analysis proves every load in range), then finish.
+   * neither a bordered copy nor its extra pass over the input: ONE parallel loop over the channel
+   * blocks {@code (n, cb)} (each thread a contiguous range of whole output planes). In it, the
+   * interior (the longest run of rows whose vertical taps are all inside the input, and there
+   * the widest run of columns with the same horizontal taps) spells the fold of its taps per
+   * output, lanes vectorized; with {@code unroll > 1}, that many neighbouring outputs per
+   * iteration, every distinct load a local read by all of them (when {@code mayRecompute}, a
+   * remainder is covered by shifting the last group back: it recomputes and stores again a few
+   * outputs, valid only when nothing the fold reads aliases y). The border (rows above and below
+   * the interior, one loop over both; columns left and right of it, one loop over both) takes a
+   * small generic path: y set to init, then per tap an {@code if} it is inside the input and a
+   * vectorized update of y in place (coordinates clamped, which the {@code if} makes exact, so
+   * the interval analysis proves every load in range), then finish. The method stays small,
+   * whatever the window: spelling the border's clipped taps tripled it, and then C1 could not
+   * compile it and it ran interpreted until C2 did.
    */
   Stmt clippedRows(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute, Taps taps) {
-    Stmt nest = null;
-    for (int[] option : new int[][] {{1, unroll}, {0, unroll}, {0, 1}}) {
-      nest = clippedRows(ctx, y, option[0] == 1, option[1], mayRecompute, taps);
-      if (loads(nest) <= MAX_SPELLED_LOADS) {
-        break;
-      }
-    }
-    return nest;
+    Stmt nest = clippedRowsUnrolled(ctx, y, unroll, mayRecompute, taps);
+    return loads(nest) <= MAX_SPELLED_LOADS ? nest : clippedRowsUnrolled(ctx, y, 1, mayRecompute, taps);
   }
 
   /**
    * The most loads a clipped nest spells: the whole nest is one method (the parallel loop's
-   * lambda), and HotSpot does not compile methods of more than 8000 bytes of bytecode; a spelled
-   * vector load and the copy of it in the scalar tail take about 70.
+   * lambda), which C1 gives up on ("out of virtual registers") from about 40 vector loads, so it
+   * runs interpreted until C2 compiles it; and HotSpot does not compile methods of more than 8000
+   * bytes of bytecode at all.
    */
-  static final int MAX_SPELLED_LOADS = 80;
+  static final int MAX_SPELLED_LOADS = 40;
 
-  private Stmt clippedRows(LoweringContext ctx, Buffer y, boolean spelledEdges, int unroll,
-      boolean mayRecompute, Taps taps) {
+  private Stmt clippedRowsUnrolled(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute,
+      Taps taps) {
     Var block = ctx.var("block");
     List<Expr> nc = Nests.unflatten(block, new long[] {y.dim(0), y.dim(1)});
     Expr n = nc.get(0);
@@ -228,30 +225,41 @@ final class NchwcWindow {
     if (border > 0) {
       Var e = ctx.var("oh");
       Var j = ctx.var("ow");
-      Expr oh = oh1 > oh0 && oh0 > 0 && oh1 < out[0]
-          ? Exprs.add(e, Exprs.mul(Nests.min(Nests.max(Exprs.add(e, index(1 - oh0)), index(0)),
-              index(1)), index(oh1 - oh0)))
-          : oh0 == 0 ? Exprs.add(e, index(oh1)) : e;
+      Expr oh = skip(e, oh0, oh1, out[0]);
       parts.add(Nests.loop(e, border, Nests.loop(j, out[1], generic(ctx, y, n, cb, oh, j, taps))));
     }
     if (oh1 > oh0) {
       Var i = ctx.var("oh");
       Expr oh = Exprs.add(i, index(oh0));
       List<Stmt> segments = new ArrayList<>();
-      for (Run c : colRuns) {
-        if (c == widest || spelledEdges) {
-          int u = c == widest && c.length() >= 2L * unroll ? unroll : 1;
-          segments.addAll(columns(ctx, y, n, cb, oh, new Run(oh0, oh1, kh0, kh1), c, u,
-              mayRecompute, taps));
-        } else {
-          Var j = ctx.var("ow");
-          segments.add(Nests.loop(j, c.length(),
-              generic(ctx, y, n, cb, oh, Exprs.add(j, index(c.begin)), taps)));
-        }
+      int u = widest.length() >= 2L * unroll ? unroll : 1;
+      segments.addAll(columns(ctx, y, n, cb, oh, new Run(oh0, oh1, kh0, kh1), widest, u,
+          mayRecompute, taps));
+      long sides = out[1] - widest.length();
+      if (sides > 0) {
+        // The columns left and right of the widest run, one loop over both.
+        Var j = ctx.var("ow");
+        segments.add(Nests.loop(j, sides,
+            generic(ctx, y, n, cb, oh, skip(j, widest.begin, widest.end, out[1]), taps)));
       }
       parts.add(Nests.loop(i, oh1 - oh0, Stmt.Block.of(segments)));
     }
     return new Stmt.For(block, y.dim(0) * y.dim(1), LoopKind.PARALLEL, Stmt.Block.of(parts));
+  }
+
+  /**
+   * The {@code e}-th index of {@code [0, size)} outside {@code [begin, end)}: {@code e} below
+   * begin, else {@code e + end - begin}, in a form the interval analysis bounds.
+   */
+  private static Expr skip(Expr e, long begin, long end, long size) {
+    if (end <= begin || end >= size) {
+      return e;
+    }
+    if (begin == 0) {
+      return Exprs.add(e, index(end));
+    }
+    return Exprs.add(e, Exprs.mul(Nests.min(Nests.max(Exprs.add(e, index(1 - begin)), index(0)),
+        index(1)), index(end - begin)));
   }
 
   /** One output by the generic path: init, an in-place update per tap inside the input, finish. */
