@@ -54,6 +54,8 @@ public final class GemmGenerator {
   static final String POOL = "GEMM_SCRATCH";
   /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
   static final long PARALLEL_FLOPS = 1L << 22;
+  /** Packing (A, and input B) is split over threads from this many elements (256 KiB). */
+  static final long PARALLEL_PACK_FLOATS = 1L << 16;
   /** Small M: split over threads from this many elements of B (512 KiB). */
   static final long GEMV_PARALLEL_FLOATS = 1L << 17;
 
@@ -372,7 +374,9 @@ public final class GemmGenerator {
     // A's panels with the first column block, B's of every block (unless B is prepacked).
     d.addStatement("final int aPanels = jc == 0 ? $L : 0", rowPanels);
     d.addStatement("final int packs = aPanels + $L", spec.packedB() ? "0" : "np");
-    d.beginControlFlow("if (t > 1 && packs > 1)");
+    // Packing a few thousand panels' elements takes less than waking a worker: on this thread.
+    d.addStatement("final long packFloats = (long) packs * $L", (long) k * Math.max(mr, spec.packedB() ? mr : nr));
+    d.beginControlFlow("if (t > 1 && packs > 1 && packFloats >= $L)", PARALLEL_PACK_FLOATS);
     d.addStatement("par.forRange(packs, ($T) (lo, hi) -> $L(a, ao, b, bo, ap, bp, jc0, nc, aPanels, lo, hi))",
         RANGE_TASK, pack);
     d.nextControlFlow("else");
