@@ -54,6 +54,10 @@ public final class GemmGenerator {
   static final String POOL = "GEMM_SCRATCH";
   /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
   static final long PARALLEL_FLOPS = 1L << 22;
+  /** Packing (A, and input B) is split over threads from this many elements (256 KiB). */
+  static final long PARALLEL_PACK_FLOATS = 1L << 16;
+  /** Small M: split over threads from this many elements of B (512 KiB). */
+  static final long GEMV_PARALLEL_FLOATS = 1L << 17;
 
   private final GemmParams p;
   private final NameAllocator methodNames;
@@ -203,12 +207,12 @@ public final class GemmGenerator {
     if (p.unroll() > 1) {
       b.beginControlFlow("for (; p + $L <= kc; p += $L)", p.unroll(), p.unroll());
       for (int u = 0; u < p.unroll(); u++) {
-        microStep(b, mr, nv, lanes);
+        microStep(b, mr, nv, lanes, u);
       }
       b.endControlFlow();
     }
     b.beginControlFlow("for (; p < kc; p++)");
-    microStep(b, mr, nv, lanes);
+    microStep(b, mr, nv, lanes, 0);
     b.endControlFlow();
     b.beginControlFlow("if (accumulate)");
     for (int r = 0; r < mr; r++) {
@@ -235,19 +239,23 @@ public final class GemmGenerator {
         .build();
   }
 
-  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes) {
+  /*
+   * Every index is affine in the loop variable p (not a pointer bumped each step), so that C2's
+   * range-check elimination proves the whole loop's loads in bounds once, before the loop.
+   */
+  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes, int u) {
     b.beginControlFlow("");
+    b.addStatement("final int pb = bi + (p + $L) * $L", u, p.nr());
+    b.addStatement("final int pa = ai + (p + $L) * $L", u, mr);
     for (int v = 0; v < nv; v++) {
-      b.addStatement("$T b$L = $T.fromArray($L, bp, bi + $L)", FV, v, FV, S, v * lanes);
+      b.addStatement("$T b$L = $T.fromArray($L, bp, pb + $L)", FV, v, FV, S, v * lanes);
     }
     for (int r = 0; r < mr; r++) {
-      b.addStatement("$T a$L = $T.broadcast($L, ap[ai + $L])", FV, r, FV, S, r);
+      b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, r);
       for (int v = 0; v < nv; v++) {
         b.addStatement("c$L_$L = a$L.fma(b$L, c$L_$L)", r, v, r, v, r, v);
       }
     }
-    b.addStatement("ai += $L", mr);
-    b.addStatement("bi += $L", p.nr());
     b.endControlFlow();
   }
 
@@ -323,6 +331,15 @@ public final class GemmGenerator {
     return 2L * spec.m() * spec.n() * spec.k() >= PARALLEL_FLOPS;
   }
 
+  /**
+   * Small M (GEMV): memory-bound, so split over threads once B outgrows half an L2 (the usual
+   * 1 MiB), even below {@link #PARALLEL_FLOPS}: each core then streams its share of the columns
+   * (and keeps its share of constant weights in its own L2 from one run to the next).
+   */
+  private static boolean parallelSmall(GemmSpec spec) {
+    return parallel(spec) || (long) spec.n() * spec.k() >= GEMV_PARALLEL_FLOATS;
+  }
+
   // ---- M >= mr: the blocked path ----
 
   /*
@@ -368,7 +385,9 @@ public final class GemmGenerator {
     // A's panels with the first column block, B's of every block (unless B is prepacked).
     d.addStatement("final int aPanels = jc == 0 ? $L : 0", rowPanels);
     d.addStatement("final int packs = aPanels + $L", spec.packedB() ? "0" : "np");
-    d.beginControlFlow("if (t > 1 && packs > 1)");
+    // Packing a few thousand panels' elements takes less than waking a worker: on this thread.
+    d.addStatement("final long packFloats = (long) packs * $L", (long) k * Math.max(mr, spec.packedB() ? mr : nr));
+    d.beginControlFlow("if (t > 1 && packs > 1 && packFloats >= $L)", PARALLEL_PACK_FLOATS);
     d.addStatement("par.forRange(packs, ($T) (lo, hi) -> $L(a, ao, b, bo, ap, bp, jc0, nc, aPanels, lo, hi))",
         RANGE_TASK, pack);
     d.nextControlFlow("else");
@@ -667,7 +686,7 @@ public final class GemmGenerator {
     MethodSpec.Builder em = entryMethod(entry, spec);
     String args = "a, ao, b, bo, c, co" + xs;
     // One range of whole vectors per thread.
-    if (parallel(spec)) {
+    if (parallelSmall(spec)) {
       em.addStatement("final int w = ($L / par.threads() + $L) / $L * $L", spec.n(), lanes - 1, lanes, lanes);
       em.addStatement("final int chunks = ($L + w - 1) / w", spec.n());
       em.addStatement("par.forRange(chunks, ($T) (lo, hi) -> $L($L, lo * w, $T.min($L, hi * w)))", RANGE_TASK,
@@ -758,7 +777,7 @@ public final class GemmGenerator {
     MethodSpec.Builder em = entryMethod(entry, spec);
     int np = (spec.n() + nr - 1) / nr;
     String args = "a, ao, b, bo, c, co" + xs;
-    if (parallel(spec)) {
+    if (parallelSmall(spec)) {
       em.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", np, RANGE_TASK, panels, args);
     } else {
       em.addStatement("$L($L, 0, $L)", panels, args, np);

@@ -71,7 +71,8 @@ public final class GemmBench {
         arrays[s] = t != null ? ExecutableProgram.toArray(t)
             : ExecutableProgram.toArray(random(r, 1, (int) b.size()));
       }
-      for (int threads : new int[] {1, 2}) {
+      int[] threadCounts = Arrays.asList(args).contains("--one-thread") ? new int[] {1} : new int[] {1, 2};
+      for (int threads : threadCounts) {
         try (ParallelExecutor ex = ParallelExecutor.withThreads(threads)) {
           Frame frame = new Frame(arrays, new int[arrays.length], ex);
           Runnable exe = () -> program.run(frame);

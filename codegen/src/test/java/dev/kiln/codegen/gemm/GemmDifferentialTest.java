@@ -126,7 +126,8 @@ class GemmDifferentialTest {
         new Case(1, 3, 1501, 1003, false, false, true, Epilogue.TANH),
         new Case(1, 5, 1500, 999, true, false, false, Epilogue.PLAIN));
     check(cases, machine);
-    check(cases, SMALL_BLOCKS);
+    // Many K blocks and row/column blocks for the blocked cases (the small-M paths have none).
+    check(cases.subList(0, 5), SMALL_BLOCKS);
   }
 
   @Test
