@@ -49,12 +49,16 @@ public final class ParallelExecutor implements AutoCloseable {
   static final long SPIN_NANOS = micros("kiln.workerSpinMicros", 0);
   /**
    * How long a worker waits hot for the next loop while a model run is on ({@link #beginRun}):
-   * system property {@code kiln.runSpinMicros}, default 1000. A run's loops come one after the
-   * other with its serial code in between; a worker parked between them costs each loop a wake-up
-   * of tens of microseconds (more than many of the loops' work), one that spins costs ~1 µs.
-   * Beyond this, in a long serial stretch of a run, the worker parks (and the next loop wakes it).
+   * system property {@code kiln.runSpinMicros}, default 50. A kernel's loops come back to back
+   * (a depthwise convolution's border fill, copy and compute loops; a GEMM's packing and blocks),
+   * and a worker parked between them costs each a wake-up of tens of microseconds; one that
+   * spins costs ~1 µs. Longer spins (1000 µs, for the gaps of serial kernels too) made the worker
+   * worse on a machine busier than its cores (load average 14 on 2 cores, MobileNetV2 on 2
+   * threads: a worker took part in 4 of 123 split loops per run against 37 of 142 parking at once):
+   * a thread that burns its share of the core is scheduled late when its chunk comes, while one
+   * woken from sleep is scheduled at once.
    */
-  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 1000);
+  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 50);
   /** ...busy for the first part of a wait, yielding the core for the rest. */
   static final long YIELD_AFTER_NANOS = 20_000;
   /**
