@@ -16,14 +16,15 @@ import java.util.Optional;
  * @param engine which engine runs the model
  * @param threads threads of the compiled engine's parallel loops (1: run on the caller only)
  * @param optimizationLevel the pass pipeline preset when {@code pipelineOptions} names none:
- *     0 ({@code O0}) compiles loops as lowered (serial, scalar); 1 ({@code O1}, the default)
- *     applies the default schedules (tiling, vectorization for the Vector API's preferred float
- *     length, parallel outer loops, unrolled small windows); 2 and 3 add graph optimizations
- *     (docs/passes.md)
+ *     0 ({@code O0}) compiles loops as lowered (serial, scalar); 1 ({@code O1}) applies the
+ *     default schedules (tiling, vectorization for the Vector API's preferred float length,
+ *     parallel outer loops, unrolled small windows); 2 adds graph clean-up; 3 ({@code O3},
+ *     {@link #DEFAULT_OPTIMIZATION_LEVEL}) adds graph fusion, the blocked NCHWc layout for
+ *     convolution networks and the loop fusions (docs/passes.md)
  * @param cacheDirectory where the compiled engine keeps compiled kernels across processes; empty:
  *     in memory only
  * @param opSchedules custom schedules by operator type (e.g. {@code MatMul}), used instead of the
- *     default schedule for every kernel of that type at optimization level 1; see
+ *     default schedule for every kernel of that type; see
  *     {@link ScheduleFunction}. Each primitive checks its own legality, so a custom schedule can
  *     make a kernel slow but not wrong.
  * @param pipelineOptions the compiled engine's pass pipeline, plugins and instruments
@@ -38,6 +39,12 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
     /** Loop IR compiled to Java classes in memory (javac), specialized per input-shape signature. */
     COMPILED
   }
+
+  /**
+   * The level a model compiles at unless told otherwise: {@code O3}, the fastest pipeline, which
+   * compiles about as fast as {@code O1} (docs/performance.md).
+   */
+  public static final int DEFAULT_OPTIMIZATION_LEVEL = 3;
 
   public ModelOptions {
     Objects.requireNonNull(engine, "engine");
@@ -59,10 +66,13 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
   }
 
   public ModelOptions(Engine engine) {
-    this(engine, Runtime.getRuntime().availableProcessors(), 1, Optional.empty());
+    this(engine, Runtime.getRuntime().availableProcessors(), DEFAULT_OPTIMIZATION_LEVEL, Optional.empty());
   }
 
-  /** The compiled engine on every available processor, kernels cached in memory, level 1. */
+  /**
+   * The compiled engine on every available processor, kernels cached in memory, level
+   * {@link #DEFAULT_OPTIMIZATION_LEVEL} (3).
+   */
   public static ModelOptions defaults() {
     return new ModelOptions(Engine.COMPILED);
   }

@@ -16,7 +16,8 @@ final class PassFlags {
   String passes;
 
   @Option(names = "-O", paramLabel = "LEVEL",
-      description = "Optimization level 0 to 3: the preset pipeline O0..O3 (default: 1).")
+      description = "Optimization level 0 to 3: the preset pipeline O0..O3 (default: "
+          + ModelOptions.DEFAULT_OPTIMIZATION_LEVEL + ").")
   Integer level;
 
   @Option(names = "--plugin", paramLabel = "JAR",

@@ -40,12 +40,15 @@ class PassesCliTest {
 
   @Test
   void everyLevelGivesTheSameResult(@TempDir Path tmp) throws IOException {
-    CliTest.Result o1 = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "--output", tmp.resolve("O1").toString());
+    CliTest.Result o1 = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "-O1", "--output", tmp.resolve("O1").toString());
     assertEquals(0, o1.code(), o1.err());
     float[] expected = dev.kiln.frontend.npy.Npy.read(tmp.resolve("O1/logits.npy")).toFloatArray();
-    for (String level : new String[] {"-O0", "-O2", "-O3"}) {
+    // No -O: the default level, -O3.
+    for (String level : new String[] {"-O0", "-O2", "-O3", "default"}) {
       Path dir = tmp.resolve(level);
-      CliTest.Result r = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", level, "--output", dir.toString());
+      CliTest.Result r = level.equals("default")
+          ? CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "--output", dir.toString())
+          : CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", level, "--output", dir.toString());
       assertEquals(0, r.code(), r.err());
       float[] actual = dev.kiln.frontend.npy.Npy.read(dir.resolve("logits.npy")).toFloatArray();
       for (int i = 0; i < expected.length; i++) {
@@ -122,7 +125,10 @@ class PassesCliTest {
   @Test
   void theOptimizationLevelMapsOntoPresets() {
     assertEquals("O0", Passes.pipeline(ModelOptions.defaults().withOptimizationLevel(0)).toString());
-    assertEquals("O1", Passes.pipeline(ModelOptions.defaults()).toString());
+    assertEquals("O1", Passes.pipeline(ModelOptions.defaults().withOptimizationLevel(1)).toString());
+    // The default level is -O3, in the API and (ModelOptions.defaults() is what the CLI starts from) the CLI.
+    assertEquals("O3", Passes.pipeline(ModelOptions.defaults()).toString());
+    assertEquals("O3", Passes.pipeline(new ModelOptions(ModelOptions.Engine.COMPILED)).toString());
     assertEquals("dce,O3", Passes.pipeline(ModelOptions.defaults().withPasses("dce,O3")).toString());
     assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withOptimizationLevel(4));
   }

@@ -1,7 +1,6 @@
 package dev.kiln.tests.onnx;
 
 import dev.kiln.api.Kiln;
-import dev.kiln.api.ModelOptions;
 import dev.kiln.frontend.ModelLoadException;
 import dev.kiln.frontend.kiln.KilnModel;
 import dev.kiln.frontend.onnx.OnnxModels;
@@ -16,17 +15,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 
 /**
  * One ONNX backend node test: a folder with {@code model.onnx} and {@code test_data_set_N/}
  * holding {@code input_K.pb} and {@code output_K.pb}, matched to the graph's inputs and outputs
- * by position. Running it imports the model once, runs every data set on each engine (the
- * reference interpreter and the compiled engine) and compares the outputs.
+ * by position. Running it imports the model once, runs every data set on each {@link Runner} (the
+ * reference interpreter, the compiled engine at -O3 and at -O1) and compares the outputs.
  */
 record NodeTestCase(String name, Path dir) {
 
@@ -38,45 +39,51 @@ record NodeTestCase(String name, Path dir) {
   }
 
   /**
-   * Time spent per engine over all cases (summed over threads): for the compiled engine this is
+   * Time spent per runner over all cases (summed over threads): for the compiled engine this is
    * mostly compiling.
    */
-  static final Map<ModelOptions.Engine, java.util.concurrent.atomic.LongAdder> NANOS = Map.of(
-      ModelOptions.Engine.INTERPRETER, new java.util.concurrent.atomic.LongAdder(),
-      ModelOptions.Engine.COMPILED, new java.util.concurrent.atomic.LongAdder());
+  static final Map<Runner, LongAdder> NANOS = new EnumMap<>(Runner.class);
+
+  static {
+    for (Runner r : Runner.values()) {
+      NANOS.put(r, new LongAdder());
+    }
+  }
 
   /** What the compiled engine says of a graph with an operator it has no lowering for. */
   static final String NO_LOWERING = "the compiled engine cannot run ";
 
-  /** The outcome on each engine (a model Kiln refuses to load is unsupported on both). */
-  Map<ModelOptions.Engine, Outcome> runOnBothEngines() {
+  /** The outcome on each runner (a model Kiln refuses to load is unsupported on all). */
+  Map<Runner, Outcome> runOnEveryRunner() {
+    Map<Runner, Outcome> outcomes = new EnumMap<>(Runner.class);
     KilnModel model;
     try {
       model = OnnxModels.read(dir.resolve("model.onnx"));
     } catch (ModelLoadException e) {
       Outcome refused =
           new Outcome(Status.UNSUPPORTED, firstLine(e.diagnostics().getFirst().message()));
-      return Map.of(ModelOptions.Engine.INTERPRETER, refused, ModelOptions.Engine.COMPILED,
-          refused);
+      for (Runner r : Runner.values()) {
+        outcomes.put(r, refused);
+      }
+      return outcomes;
     }
-    ReferenceInterpreter interpreter =
-        new ReferenceInterpreter(model.graph(), OpRegistry.standard());
-    long t0 = System.nanoTime();
-    Outcome interpreted = run(model, interpreter::run);
-    long t1 = System.nanoTime();
-    Outcome compiled;
-    try {
-      // One thread per model: the cases themselves run in parallel.
-      dev.kiln.api.Model compiledModel = Kiln.fromGraph(model.graph(),
-          new ModelOptions(ModelOptions.Engine.COMPILED).withThreads(1));
-      compiled = run(model, compiledModel::run);
-    } catch (RuntimeException e) {
-      compiled = new Outcome(Status.FAILED, "compile: " + firstLine(e.toString()));
+    for (Runner r : Runner.values()) {
+      long t0 = System.nanoTime();
+      Outcome outcome;
+      if (!r.compiled()) {
+        outcome = run(model, new ReferenceInterpreter(model.graph(), OpRegistry.standard())::run);
+      } else {
+        try {
+          dev.kiln.api.Model compiledModel = Kiln.fromGraph(model.graph(), r.options());
+          outcome = run(model, compiledModel::run);
+        } catch (RuntimeException e) {
+          outcome = new Outcome(Status.FAILED, "compile: " + firstLine(e.toString()));
+        }
+      }
+      NANOS.get(r).add(System.nanoTime() - t0);
+      outcomes.put(r, outcome);
     }
-    NANOS.get(ModelOptions.Engine.INTERPRETER).add(t1 - t0);
-    NANOS.get(ModelOptions.Engine.COMPILED).add(System.nanoTime() - t1);
-    return Map.of(ModelOptions.Engine.INTERPRETER, interpreted, ModelOptions.Engine.COMPILED,
-        compiled);
+    return outcomes;
   }
 
   private Outcome run(KilnModel model, java.util.function.Function<Map<String, Tensor>,

@@ -3,15 +3,17 @@ package dev.kiln.tests.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.api.ModelOptions.Engine;
 import dev.kiln.frontend.onnx.proto.Onnx;
 import dev.kiln.ir.op.OpRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,12 +22,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ONNX backend node tests ({@code shared/onnx-node-tests}, 922 cases) on both engines (the
- * reference interpreter and the compiled engine), compared with rtol 1e-3 and atol 1e-7. Every
- * case of the foundation operators must pass on both; every other case that does not pass on an
- * engine must have a reason (an operator Kiln lacks, an operator the compiled engine has no
- * lowering for, or an entry of {@link ConformanceExclusions}, per engine where the engines
- * differ); and {@code docs/onnx-support.md}, the per-operator
+ * The ONNX backend node tests ({@code shared/onnx-node-tests}, 922 cases) on every {@link Runner}
+ * (the reference interpreter, the compiled engine at -O3 and at -O1), compared with rtol 1e-3
+ * and atol 1e-7. Every case of the foundation operators must pass on all; every other case that
+ * does not pass on a runner must have a reason (an operator Kiln lacks, an operator the compiled
+ * engine has no lowering for, or an entry of {@link ConformanceExclusions}, per runner where the
+ * runners differ); and {@code docs/onnx-support.md}, the per-operator
  * table, must be what this run produces (regenerate with
  * {@code bin/test -pl tests -am -Dkiln.regenerateDocs=true}).
  */
@@ -42,15 +44,14 @@ class OnnxConformanceTest {
       "Gather", "Squeeze", "Unsqueeze", "Expand", "Shape", "Where", "Equal", "Cast", "Constant",
       "ConstantOfShape", "Identity", "Dropout", "Pad");
 
-  /** One case's operator and its outcome on each engine. */
-  record Result(String test, String op, NodeTestCase.Outcome interpreted,
-      NodeTestCase.Outcome compiled) {
-    NodeTestCase.Outcome outcome(Engine engine) {
-      return engine == Engine.INTERPRETER ? interpreted : compiled;
+  /** One case's operator and its outcome on each runner. */
+  record Result(String test, String op, Map<Runner, NodeTestCase.Outcome> outcomes) {
+    NodeTestCase.Outcome outcome(Runner runner) {
+      return outcomes.get(runner);
     }
 
-    boolean passed(Engine engine) {
-      return outcome(engine).status() == NodeTestCase.Status.PASSED;
+    boolean passed(Runner runner) {
+      return outcome(runner).status() == NodeTestCase.Status.PASSED;
     }
   }
 
@@ -65,16 +66,17 @@ class OnnxConformanceTest {
     Map<String, Result> results = new ConcurrentHashMap<>();
     dirs.parallelStream().forEach(d -> {
       String name = d.getFileName().toString();
-      Map<Engine, NodeTestCase.Outcome> outcomes = new NodeTestCase(name, d).runOnBothEngines();
-      results.put(name, new Result(name, operatorOf(d), outcomes.get(Engine.INTERPRETER),
-          outcomes.get(Engine.COMPILED)));
+      results.put(name, new Result(name, operatorOf(d), new NodeTestCase(name, d).runOnEveryRunner()));
     });
     List<Result> sorted = new TreeMap<>(results).values().stream().toList();
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    System.out.println(summary(sorted) + "\n(" + sorted.size() + " cases on both engines in "
-        + millis + " ms wall; summed over threads, interpreter "
-        + NodeTestCase.NANOS.get(Engine.INTERPRETER).sum() / 1_000_000 + " ms, compiled "
-        + NodeTestCase.NANOS.get(Engine.COMPILED).sum() / 1_000_000 + " ms)");
+    StringBuilder times = new StringBuilder();
+    for (Runner r : Runner.values()) {
+      times.append(times.isEmpty() ? "" : ", ").append(r.label).append(' ')
+          .append(NodeTestCase.NANOS.get(r).sum() / 1_000_000).append(" ms");
+    }
+    System.out.println(summary(sorted) + "\n(" + sorted.size() + " cases on every runner in "
+        + millis + " ms wall; summed over threads: " + times + ")");
 
     String doc = SupportDoc.render(sorted);
     if (Boolean.getBoolean("kiln.regenerateDocs")) {
@@ -82,28 +84,18 @@ class OnnxConformanceTest {
     }
 
     List<String> problems = new ArrayList<>();
-    Set<String> usedExclusions = new java.util.HashSet<>();
-    Set<String> usedCompiledExclusions = new java.util.HashSet<>();
+    Set<String> used = new HashSet<>();
     for (Result r : sorted) {
-      var shared = ConformanceExclusions.match(r.test());
-      shared.ifPresent(usedExclusions::add);
-      var compiledOnly = ConformanceExclusions.matchCompiled(r.test());
-      compiledOnly.ifPresent(usedCompiledExclusions::add);
-      check(r, Engine.INTERPRETER, shared, problems);
-      if (r.passed(Engine.COMPILED)) {
-        compiledOnly.ifPresent(p -> problems.add(r.test() + " passes on the compiled engine now; "
-            + "remove its compiled exclusion '" + p + "'"));
+      for (Runner runner : Runner.values()) {
+        Optional<ConformanceExclusions.Exclusion> exclusion =
+            ConformanceExclusions.match(runner, r.test());
+        exclusion.ifPresent(e -> used.add(e.pattern()));
+        check(r, runner, exclusion, problems);
       }
-      check(r, Engine.COMPILED, shared.or(() -> compiledOnly), problems);
     }
-    for (String p : ConformanceExclusions.REASONS.keySet()) {
-      if (!usedExclusions.contains(p)) {
+    for (String p : ConformanceExclusions.patterns()) {
+      if (!used.contains(p)) {
         problems.add("exclusion '" + p + "' matches no test case");
-      }
-    }
-    for (String p : ConformanceExclusions.COMPILED_REASONS.keySet()) {
-      if (!usedCompiledExclusions.contains(p)) {
-        problems.add("compiled exclusion '" + p + "' matches no test case");
       }
     }
     assertTrue(problems.isEmpty(), "ONNX node tests:\n" + String.join("\n", problems));
@@ -112,49 +104,55 @@ class OnnxConformanceTest {
   }
 
   /**
-   * Adds a problem when {@code r} does not pass on {@code engine} without a reason: a foundation
+   * Adds a problem when {@code r} does not pass on {@code runner} without a reason: a foundation
    * operator must pass unless excluded; any other case may fail to pass only when excluded, or
-   * when the operator is not in Kiln, or (compiled engine) has no lowering.
+   * when the operator is not in Kiln, or (compiled engine) has no lowering. An exclusion that
+   * only the compiled engine (or only -O3) needs must not match a case that passes there.
    */
-  private static void check(Result r, Engine engine, java.util.Optional<String> exclusion,
-      List<String> problems) {
-    NodeTestCase.Outcome outcome = r.outcome(engine);
+  private static void check(Result r, Runner runner,
+      Optional<ConformanceExclusions.Exclusion> exclusion, List<String> problems) {
+    NodeTestCase.Outcome outcome = r.outcome(runner);
     if (outcome.status() == NodeTestCase.Status.PASSED) {
-      if (engine == Engine.INTERPRETER) {
-        exclusion.ifPresent(p -> problems.add(r.test() + " passes now; remove its exclusion '"
-            + p + "'"));
-      }
+      exclusion.filter(e -> runner == Runner.INTERPRETER || !e.runners().contains(Runner.INTERPRETER))
+          .ifPresent(e -> problems.add(r.test() + " passes on the " + runner.label
+              + " now; remove its exclusion '" + e.pattern() + "'"));
       return;
     }
     if (exclusion.isPresent()) {
       return;
     }
     boolean opMissing = OpRegistry.standard().lookup(r.op()).isEmpty();
-    boolean noLowering = engine == Engine.COMPILED
-        && outcome.detail().startsWith(NodeTestCase.NO_LOWERING);
+    boolean noLowering = runner.compiled() && outcome.detail().startsWith(NodeTestCase.NO_LOWERING);
     if (FOUNDATION.contains(r.op()) || outcome.status() == NodeTestCase.Status.FAILED
         || !(opMissing || noLowering)) {
-      problems.add(r.test() + " (" + r.op() + ") " + outcome.status() + " on "
-          + engine.name().toLowerCase(java.util.Locale.ROOT) + ": " + outcome.detail());
+      problems.add(r.test() + " (" + r.op() + ") " + outcome.status() + " on " + runner.label
+          + ": " + outcome.detail());
     }
   }
 
-  /** Per operator and engine: passed / failed / unsupported. */
+  /** Per operator and runner: passed / failed / unsupported. */
   static String summary(List<Result> results) {
-    StringBuilder sb = new StringBuilder(
-        "ONNX node tests by operator (interpreter passed/failed/unsupported | compiled ...):");
-    Map<String, int[]> interpreted = SupportDoc.countByOp(results, Engine.INTERPRETER);
-    Map<String, int[]> compiled = SupportDoc.countByOp(results, Engine.COMPILED);
-    interpreted.forEach((op, c) -> {
-      int[] k = compiled.get(op);
-      sb.append("\n  ").append(op).append(": ").append(c[0]).append('/').append(c[1]).append('/')
-          .append(c[2]).append(" | ").append(k[0]).append('/').append(k[1]).append('/')
-          .append(k[2]);
-    });
-    for (Engine e : Engine.values()) {
-      long passed = results.stream().filter(r -> r.passed(e)).count();
-      sb.append("\npassed on ").append(e.name().toLowerCase(java.util.Locale.ROOT)).append(": ")
-          .append(passed).append(" of ").append(results.size());
+    StringBuilder sb = new StringBuilder("ONNX node tests by operator (passed/failed/unsupported on");
+    for (Runner r : Runner.values()) {
+      sb.append(r.ordinal() == 0 ? " " : " | ").append(r.label);
+    }
+    sb.append("):");
+    Map<Runner, Map<String, int[]>> counts = new EnumMap<>(Runner.class);
+    for (Runner r : Runner.values()) {
+      counts.put(r, SupportDoc.countByOp(results, r));
+    }
+    for (String op : counts.get(Runner.INTERPRETER).keySet()) {
+      sb.append("\n  ").append(op).append(':');
+      for (Runner r : Runner.values()) {
+        int[] c = counts.get(r).get(op);
+        sb.append(r.ordinal() == 0 ? " " : " | ").append(c[0]).append('/').append(c[1]).append('/')
+            .append(c[2]);
+      }
+    }
+    for (Runner r : Runner.values()) {
+      long passed = results.stream().filter(x -> x.passed(r)).count();
+      sb.append("\npassed on the ").append(r.label).append(": ").append(passed).append(" of ")
+          .append(results.size());
     }
     return sb.toString();
   }
