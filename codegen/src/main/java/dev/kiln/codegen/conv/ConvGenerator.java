@@ -132,36 +132,7 @@ public final class ConvGenerator {
     if (take == null) {
       shared();
     }
-    return new One(pointwiseRows(spec), epilogue).entry();
-  }
-
-  /** Widest row a pointwise convolution's pixels are regrouped into (see {@link #pointwiseRows}). */
-  static final int POINTWISE_ROW = 256;
-
-  /**
-   * A pointwise convolution (1x1, stride 1, no padding) maps input pixel i to output pixel i, so
-   * its image is any grid of the same pixel count: regrouped into rows of the largest width up to
-   * {@link #POINTWISE_ROW} (or the image's own width, if wider) that divides H x W, the
-   * microkernels cover a 7x7 or 14x14 image in long rows instead of short ones with a small
-   * remainder block per row (49 pixels: 4 x 6 + 5 x 5 instead of 7 x (6 + 1)).
-   */
-  static ConvSpec pointwiseRows(ConvSpec spec) {
-    ConvGeometry g = spec.geometry();
-    if (g.kernelH() != 1 || g.kernelW() != 1 || g.strideH() != 1 || g.strideW() != 1 || g.padTop() != 0
-        || g.padLeft() != 0 || spec.outHeight() != spec.height() || spec.outWidth() != spec.width()) {
-      return spec;
-    }
-    int pixels = spec.height() * spec.width();
-    int width = spec.width();
-    for (int w = Math.min(pixels, Math.max(POINTWISE_ROW, spec.width())); w > spec.width(); w--) {
-      if (pixels % w == 0) {
-        width = w;
-        break;
-      }
-    }
-    int rows = pixels / width;
-    return new ConvSpec(spec.batch(), spec.inBlocks(), rows, width, spec.outBlocks(), rows, width, spec.block(),
-        spec.inBlock(), g, spec.acc(), spec.addends(), spec.plainEpilogue(), spec.packedWeights());
+    return new One(spec, epilogue).entry();
   }
 
   private void shared() {

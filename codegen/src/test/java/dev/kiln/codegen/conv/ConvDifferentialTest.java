@@ -131,23 +131,13 @@ class ConvDifferentialTest {
   }
 
   @Test
-  void pointwiseConvolutionsRegroupedIntoLongRows() {
+  void pointwiseAndNarrowRowsSplitIntoNearEqualMicrokernels() {
+    // Interiors of 7, 14 and 19 pixels: 4 + 3, 5 + 5 + 4, 5 x 3 + 4 (widths <= P = 6 at V = 4).
     check(List.of(
         conv(40, 72, 7, 1, 1, 0, Epilogue.BIAS_RESIDUAL_RELU),
         new Case(2, 24, 40, 14, 14, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.RESIDUAL),
         new Case(1, 17, 33, 17, 19, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.SIGMOID_BIAS),
         conv(3, 20, 12, 1, 1, 0, Epilogue.BIAS).nchw()), machineParams());
-    ConvSpec spec = ConvSpec.of(new Stmt.BlockedConv(
-        Buffer.of("x", DType.F32, BufferRole.INPUT, 1, 2, 14, 14, 16),
-        Buffer.of("w", DType.F32, BufferRole.INPUT, 16, 32, 1, 1),
-        Buffer.of("y", DType.F32, BufferRole.OUTPUT, 1, 1, 14, 14, 16),
-        new ConvGeometry(32, 16, 1, 1, 1, 1, 1, 1, 0, 0), new Local("acc", DType.F32), ImmutableList.of(),
-        new Local("acc", DType.F32)), false);
-    ConvSpec rows = ConvGenerator.pointwiseRows(spec);
-    assertTrue(rows.height() == 1 && rows.width() == 196 && rows.outWidth() == 196, rows.toString());
-    ConvSpec big = new ConvSpec(1, 1, 112, 112, 6, 112, 112, 16, 16, spec.geometry(), spec.acc(),
-        ImmutableList.of(), true, false);
-    assertTrue(ConvGenerator.pointwiseRows(big).width() == 256 && ConvGenerator.pointwiseRows(big).height() == 49);
   }
 
   @Test
