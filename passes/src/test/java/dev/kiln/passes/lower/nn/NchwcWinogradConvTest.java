@@ -90,6 +90,15 @@ class NchwcWinogradConvTest {
           Optional.of(finite(new long[] {layer[0], layer[0], 3, 3}, r)));
       assertTrue(ConvCostModel.nchwcWinograd(op).isPresent(), layer[0] + "@" + layer[1]);
     }
+    for (long[] layer : new long[][] {{64, 56}, {128, 28}, {256, 14}}) {
+      NchwcConvOperands op = NchwcDirectConvTestSupport.operands(1, layer[0], layer[0], layer[1], layer[1], 3, 1,
+          Optional.of(finite(new long[] {layer[0], layer[0], 3, 3}, r)));
+      assertEquals(Optional.of(WinogradConv.Tile.F4), ConvCostModel.nchwcWinograd(op), layer[0] + "@" + layer[1]);
+    }
+    // 7x7: F(4x4) has 4 tiles for the GEMM's 8 rows.
+    NchwcConvOperands deep = NchwcDirectConvTestSupport.operands(1, 512, 512, 7, 7, 3, 1,
+        Optional.of(finite(new long[] {512, 512, 3, 3}, r)));
+    assertEquals(Optional.of(WinogradConv.Tile.F2), ConvCostModel.nchwcWinograd(deep));
     // Few channels: the transforms cost more than the multiply-adds they save.
     NchwcConvOperands thin = NchwcDirectConvTestSupport.operands(1, 8, 8, 56, 56, 3, 1,
         Optional.of(finite(new long[] {8, 8, 3, 3}, r)));
