@@ -106,6 +106,39 @@ class NchwcWinogradConvTest {
   }
 
   @Test
+  void theStandardLoweringChoosesAndForcesPerLayer() {
+    assertEquals(List.of(36L, 64L, 64L), transformedWeights(""), "the cost model's F(4x4) at 64@16");
+    assertEquals(List.of(16L, 64L, 64L), transformedWeights("WINOGRAD_F2"));
+    assertEquals(List.of(), transformedWeights("DIRECT"));
+  }
+
+  /** The shape of the transformed weights of a 64@16 NchwcConv lowered by the standard registry (none: not Winograd). */
+  private static List<Long> transformedWeights(String forced) {
+    Random r = new Random(4);
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, 1, 64, 16, 16));
+    Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
+    b.output(node(b, "NchwcConv", List.of(bx, b.constant("w", finite(new long[] {64, 64, 3, 3}, r)),
+        b.constant("b", finite(new long[] {64}, r))),
+        Attributes.builder().putInts("pads", new long[] {1, 1, 1, 1}).put("channels", 64L).build()));
+    String old = System.getProperty(ConvLowerings.FORCE_PROPERTY);
+    try {
+      if (!forced.isEmpty()) {
+        System.setProperty(ConvLowerings.FORCE_PROPERTY, forced);
+      }
+      LoopProgram p = GraphToLoops.lower(BindShapes.bind(b.build(), Map.of("x", new long[] {1, 64, 16, 16})));
+      return p.constants().keySet().stream().filter(u -> u.name().endsWith(".u")).findFirst()
+          .<List<Long>>map(u -> u.shape()).orElse(List.of());
+    } finally {
+      if (old == null) {
+        System.clearProperty(ConvLowerings.FORCE_PROPERTY);
+      } else {
+        System.setProperty(ConvLowerings.FORCE_PROPERTY, old);
+      }
+    }
+  }
+
+  @Test
   void aBadTilesPerChunkIsAClearError() {
     String old = System.getProperty(NchwcWinogradConv.TILES_PROPERTY);
     System.setProperty(NchwcWinogradConv.TILES_PROPERTY, "many");
