@@ -90,8 +90,10 @@ final class ConvCostModel {
   static final double NCHWC_GEMM_NS = 1 / 62.0;
   /** ns per GEMM call of a chunk (packing A, scratch, loop set-up). */
   static final double NCHWC_GEMM_CALL_NS = 600;
-  /** ns per vector (16 lanes) loaded or stored by the transforms. */
-  static final double NCHWC_VECTOR_NS = 0.6;
+  /** ns per tile, channel block and transform position, of each transform (input and output). */
+  static final double NCHWC_TRANSFORM_NS = 6;
+  /** ns per element of the zero-bordered copy of the input. */
+  static final double NCHWC_COPY_NS = 0.05;
 
   /**
    * The Winograd tile for a blocked convolution NchwcWinogradConv supports, or empty for the
@@ -129,7 +131,13 @@ final class ConvCostModel {
 
   /**
    * Winograd: the GEMMs (rows rounded up to the microkernel's 8 per chunk), a GEMM call per
-   * position and chunk, and the vectors the bordered copy and the transforms move.
+   * position and chunk, the transforms (per tile, block and position) and the bordered copy.
+   *
+   * <p>Calibration (thread CPU time, 1 thread, p10 after 1500 warm-up runs, load average 13 to
+   * 16, so rough; the ResNet-18 layers of /work/shared/models): F(4x4) 1.34 / 0.83 / 0.76 ms at
+   * 64@56² / 128@28² / 256@14² (the model: 1.1 / 0.85 / 0.74), F(2x2) 2.38 / 1.10 / 0.99, the
+   * direct kernel 1.80 / 2.10 / 1.97 (115.6 M multiply-adds each: 62 per ns); at 512@7² F(2x2)
+   * 0.99, F(4x4) about 1.2 (4 tiles: 8 GEMM rows computed for 4).
    */
   static double nchwcWinograd(NchwcConvOperands op, WinogradConv.Tile tile) {
     NchwcWinogradConv.Plan p = NchwcWinogradConv.Plan.of(op, tile);
@@ -137,14 +145,9 @@ final class ConvCostModel {
     double chunks = p.fullChunks() + (p.rest() > 0 ? 1 : 0);
     double rows = p.fullChunks() * roundUp8(p.perChunk()) + roundUp8(p.rest());
     double gemm = a2 * op.channels() * p.outPadded() * rows;
-    double inBlocks = op.x().dim(1);
-    double outBlocks = op.y().dim(1);
-    double a = tile.alpha();
-    double m = tile.m;
-    double vectors = p.padded() / op.block() * 2
-        + p.tiles() * inBlocks * (a * a * 2 + a * a * 2)
-        + p.tiles() * outBlocks * (a * a + m * a + m * a + m * m * 2);
-    return NCHWC_GEMM_NS * gemm + NCHWC_GEMM_CALL_NS * a2 * chunks + NCHWC_VECTOR_NS * vectors;
+    double blocks = op.x().dim(1) + op.y().dim(1);
+    return NCHWC_GEMM_NS * gemm + NCHWC_GEMM_CALL_NS * a2 * chunks
+        + NCHWC_TRANSFORM_NS * p.tiles() * blocks * a2 + NCHWC_COPY_NS * p.padded();
   }
 
   private static double roundUp8(long rows) {

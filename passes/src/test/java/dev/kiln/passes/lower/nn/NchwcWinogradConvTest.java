@@ -68,14 +68,14 @@ class NchwcWinogradConvTest {
   @Test
   void supportsOnlyThreeByThreeStrideOneWithConstantWeights() {
     Random r = new Random(1);
-    NchwcConvOperands ok = NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 1, Optional.of(finite(
+    NchwcConvOperands ok = NchwcTestOperands.operands(1, 16, 16, 8, 8, 3, 1, Optional.of(finite(
         new long[] {16, 16, 3, 3}, r)));
     assertTrue(NchwcWinogradConv.supports(ok));
-    assertFalse(NchwcWinogradConv.supports(NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 2,
+    assertFalse(NchwcWinogradConv.supports(NchwcTestOperands.operands(1, 16, 16, 8, 8, 3, 2,
         Optional.of(finite(new long[] {16, 16, 3, 3}, r)))));
-    assertFalse(NchwcWinogradConv.supports(NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 5, 1,
+    assertFalse(NchwcWinogradConv.supports(NchwcTestOperands.operands(1, 16, 16, 8, 8, 5, 1,
         Optional.of(finite(new long[] {16, 16, 5, 5}, r)))));
-    NchwcConvOperands variable = NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 1, Optional.empty());
+    NchwcConvOperands variable = NchwcTestOperands.operands(1, 16, 16, 8, 8, 3, 1, Optional.empty());
     assertFalse(NchwcWinogradConv.supports(variable));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> NchwcWinogradConv.lower(TestLowering.context("NchwcConv"), variable, WinogradConv.Tile.F4));
@@ -86,14 +86,56 @@ class NchwcWinogradConvTest {
   void theCostModelPicksWinogradForResNetsThreeByThreeLayers() {
     Random r = new Random(2);
     for (long[] layer : new long[][] {{64, 56}, {128, 28}, {256, 14}}) {
-      NchwcConvOperands op = NchwcDirectConvTestSupport.operands(1, layer[0], layer[0], layer[1], layer[1], 3, 1,
+      NchwcConvOperands op = NchwcTestOperands.operands(1, layer[0], layer[0], layer[1], layer[1], 3, 1,
           Optional.of(finite(new long[] {layer[0], layer[0], 3, 3}, r)));
       assertTrue(ConvCostModel.nchwcWinograd(op).isPresent(), layer[0] + "@" + layer[1]);
     }
+    for (long[] layer : new long[][] {{64, 56}, {128, 28}, {256, 14}}) {
+      NchwcConvOperands op = NchwcTestOperands.operands(1, layer[0], layer[0], layer[1], layer[1], 3, 1,
+          Optional.of(finite(new long[] {layer[0], layer[0], 3, 3}, r)));
+      assertEquals(Optional.of(WinogradConv.Tile.F4), ConvCostModel.nchwcWinograd(op), layer[0] + "@" + layer[1]);
+    }
+    // 7x7: F(4x4) has 4 tiles for the GEMM's 8 rows.
+    NchwcConvOperands deep = NchwcTestOperands.operands(1, 512, 512, 7, 7, 3, 1,
+        Optional.of(finite(new long[] {512, 512, 3, 3}, r)));
+    assertEquals(Optional.of(WinogradConv.Tile.F2), ConvCostModel.nchwcWinograd(deep));
     // Few channels: the transforms cost more than the multiply-adds they save.
-    NchwcConvOperands thin = NchwcDirectConvTestSupport.operands(1, 8, 8, 56, 56, 3, 1,
+    NchwcConvOperands thin = NchwcTestOperands.operands(1, 8, 8, 56, 56, 3, 1,
         Optional.of(finite(new long[] {8, 8, 3, 3}, r)));
     assertEquals(Optional.empty(), ConvCostModel.nchwcWinograd(thin));
+  }
+
+  @Test
+  void theStandardLoweringChoosesAndForcesPerLayer() {
+    assertEquals(List.of(36L, 64L, 64L), transformedWeights(""), "the cost model's F(4x4) at 64@16");
+    assertEquals(List.of(16L, 64L, 64L), transformedWeights("WINOGRAD_F2"));
+    assertEquals(List.of(), transformedWeights("DIRECT"));
+  }
+
+  /** The shape of the transformed weights of a 64@16 NchwcConv lowered by the standard registry (none: not Winograd). */
+  private static List<Long> transformedWeights(String forced) {
+    Random r = new Random(4);
+    GraphBuilder b = Graph.builder("t");
+    Value x = b.input("x", TensorType.of(DType.F32, 1, 64, 16, 16));
+    Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
+    b.output(node(b, "NchwcConv", List.of(bx, b.constant("w", finite(new long[] {64, 64, 3, 3}, r)),
+        b.constant("b", finite(new long[] {64}, r))),
+        Attributes.builder().putInts("pads", new long[] {1, 1, 1, 1}).put("channels", 64L).build()));
+    String old = System.getProperty(ConvLowerings.FORCE_PROPERTY);
+    try {
+      if (!forced.isEmpty()) {
+        System.setProperty(ConvLowerings.FORCE_PROPERTY, forced);
+      }
+      LoopProgram p = GraphToLoops.lower(BindShapes.bind(b.build(), Map.of("x", new long[] {1, 64, 16, 16})));
+      return p.constants().keySet().stream().filter(u -> u.name().endsWith(".u")).findFirst()
+          .<List<Long>>map(u -> u.shape()).orElse(List.of());
+    } finally {
+      if (old == null) {
+        System.clearProperty(ConvLowerings.FORCE_PROPERTY);
+      } else {
+        System.setProperty(ConvLowerings.FORCE_PROPERTY, old);
+      }
+    }
   }
 
   @Test
@@ -102,7 +144,7 @@ class NchwcWinogradConvTest {
     System.setProperty(NchwcWinogradConv.TILES_PROPERTY, "many");
     try {
       Random r = new Random(3);
-      NchwcConvOperands op = NchwcDirectConvTestSupport.operands(1, 16, 16, 8, 8, 3, 1,
+      NchwcConvOperands op = NchwcTestOperands.operands(1, 16, 16, 8, 8, 3, 1,
           Optional.of(finite(new long[] {16, 16, 3, 3}, r)));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> NchwcWinogradConv.Plan.of(op, WinogradConv.Tile.F2));

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /** Operands of square dense NCHWc convolutions (pad k / 2, bias), for tests of the providers' choices. */
-final class NchwcDirectConvTestSupport {
-  private NchwcDirectConvTestSupport() {}
+final class NchwcTestOperands {
+  private NchwcTestOperands() {}
 
   static NchwcConvOperands operands(long n, long c, long m, long h, long w, long k, long stride,
       Optional<Tensor> weights) {
