@@ -35,6 +35,24 @@ public final class NchwcDepthwiseConv {
    * 1, or {@code -Dkiln.nchwc.unroll=N} for benchmarks (2 and 4 measured no faster at 56², with
    * the machine loaded, and 4 made C1 give up on the method).
    */
+  /**
+   * Whether a padded stride-1 layer narrower than {@link #clippedMinWidth()} takes the bordered
+   * copy instead of the clipped nest: there the border is a large share of the outputs (27 % at
+   * 14², 49 % at 7²) and the clipped nest's generic border path made MobileNetV2's 14² and 7²
+   * layers 1.5 to 1.7x slower (0.061 -> 0.097 ms at 384 @14², 0.052 -> 0.089 at 960 @7²; p10 of
+   * 200 runs, load average 17), while at 56² and above, and at stride 2, the clipped nest won
+   * (0.476 -> 0.233 ms at 96 @112² stride 2, 0.306 -> 0.229 at 32 @112²).
+   */
+  static boolean bordered(NchwcWindow win, NchwcConvOperands op) {
+    return win.needsPadding && win.strides[0] == 1 && win.strides[1] == 1
+        && win.out[1] < clippedMinWidth() && NchwcPacking.constantAndFinite(op.constantWeights());
+  }
+
+  /** 56, or {@code -Dkiln.nchwc.clippedMinWidth=N} (tests and benchmarks). */
+  static long clippedMinWidth() {
+    return Long.getLong("kiln.nchwc.clippedMinWidth", 56);
+  }
+
   static int unroll() {
     return Math.max(1, Integer.getInteger("kiln.nchwc.unroll", 1));
   }
@@ -57,6 +75,21 @@ public final class NchwcDepthwiseConv {
     Buffer w = NchwcPacking.weights(ctx, op, stmts);
     Optional<Buffer> bias = NchwcPacking.bias(ctx, op, stmts);
     ConvEpilogue epilogue = new ConvEpilogue(op.bias(), op.residual(), op.activation());
+    if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && bordered(win, op)) {
+      // Small images at stride 1: the bordered copy and one spelled sum per output.
+      Buffer src = win.bordered(ctx, op.x(), 0, stmts);
+      stmts.add(NchwcWindow.rows(ctx, op.y(), at -> {
+        Expr sum = bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))
+            .orElse(Exprs.constant(DType.F32, 0));
+        for (long kh = 0; kh < win.kernel[0]; kh++) {
+          for (long kw = 0; kw < win.kernel[1]; kw++) {
+            sum = Exprs.add(sum, product(win, src, w, at, index(kh), index(kw), new long[2]));
+          }
+        }
+        return Nests.store(op.y(), at, epilogue.afterBias(sum, op.residual().map(r -> Exprs.load(r, at))));
+      }));
+      return NchwcPacking.block(stmts);
+    }
     if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS) {
       // Only the taps inside X are summed, as the reference does: no bordered copy.
       stmts.add(win.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(), new NchwcWindow.Taps() {

@@ -125,6 +125,25 @@ final class NchwcWindow {
   }
 
   /**
+   * An elementwise nest over blocked {@code y} with its kinds chosen here: one parallel loop over
+   * the output rows {@code (n, cb, oh)}, a serial loop along the row, the lanes vectorized (the
+   * default schedule would fuse the row loop into the parallel one and recompute coordinates by
+   * division for every vector). {@code body} gets the index {@code [n, cb, oh, ow, l]}.
+   */
+  static Stmt rows(LoweringContext ctx, Buffer y, java.util.function.Function<List<Expr>, Stmt> body) {
+    Var row = ctx.var("row");
+    Var ow = ctx.var("ow");
+    Var l = ctx.var("l");
+    List<Expr> index = new ArrayList<>(
+        Nests.unflatten(row, new long[] {y.dim(0), y.dim(1), y.dim(2)}));
+    index.add(ow);
+    index.add(l);
+    Stmt s = new Stmt.For(l, y.dim(4), LoopKind.VECTORIZED, body.apply(index));
+    s = new Stmt.For(ow, y.dim(3), LoopKind.SERIAL, s);
+    return new Stmt.For(row, y.dim(0) * y.dim(1) * y.dim(2), LoopKind.PARALLEL, s);
+  }
+
+  /**
    * Consecutive outputs {@code [begin, end)} along one axis whose taps inside the input are the
    * same, {@code [tapBegin, tapEnd)} (empty when every tap is in the padding).
    */
