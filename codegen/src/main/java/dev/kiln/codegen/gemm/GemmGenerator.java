@@ -63,6 +63,7 @@ public final class GemmGenerator {
   private final NameAllocator methodNames;
   private final List<MethodSpec> methods = new ArrayList<>();
   private String micro;
+  private String microDirect;
   private String packPanelA;
   private String packPanelB;
   private String take;
@@ -135,7 +136,7 @@ public final class GemmGenerator {
     methods.add(dev.kiln.codegen.emit.ScratchPoolCode.take(take, POOL));
     methods.add(dev.kiln.codegen.emit.ScratchPoolCode.give(give, POOL));
     micro = methodNames.newName("gemmMicro");
-    methods.add(microkernel(micro));
+    methods.add(microkernel(micro, false));
     packPanelA = methodNames.newName("gemmPackPanelA");
     packPanelB = methodNames.newName("gemmPackPanelB");
     methods.add(packPanelAMethod(packPanelA));
@@ -193,7 +194,7 @@ public final class GemmGenerator {
    * {@code c[ci + r * ldc + j] (+)= sum over p < kc of ap[ai + p * mr + r] * bp[bi + p * nr + j]}
    * for the whole {@code mr x nr} tile, accumulators in registers.
    */
-  private MethodSpec microkernel(String name) {
+  private MethodSpec microkernel(String name, boolean direct) {
     int mr = p.mr();
     int nv = p.nrVectors();
     int lanes = p.lanes();
@@ -207,12 +208,12 @@ public final class GemmGenerator {
     if (p.unroll() > 1) {
       b.beginControlFlow("for (; p + $L <= kc; p += $L)", p.unroll(), p.unroll());
       for (int u = 0; u < p.unroll(); u++) {
-        microStep(b, mr, nv, lanes, u);
+        microStep(b, mr, nv, lanes, u, direct);
       }
       b.endControlFlow();
     }
     b.beginControlFlow("for (; p < kc; p++)");
-    microStep(b, mr, nv, lanes, 0);
+    microStep(b, mr, nv, lanes, 0, direct);
     b.endControlFlow();
     b.beginControlFlow("if (accumulate)");
     for (int r = 0; r < mr; r++) {
@@ -227,10 +228,16 @@ public final class GemmGenerator {
         b.addStatement("c$L_$L.intoArray(c, ci + $L * ldc + $L)", r, v, r, v * lanes);
       }
     }
-    return MethodSpec.methodBuilder(name)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addJavadoc("The $L x $L register block over packed panels of depth kc.\n", mr, p.nr())
-        .addParameter(float[].class, "ap").addParameter(int.class, "ai")
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC);
+    if (direct) {
+      m.addJavadoc("The $L x $L register block over depth kc, A read in place (rows lda apart).\n", mr, p.nr())
+          .addParameter(float[].class, "ap").addParameter(int.class, "ai").addParameter(int.class, "lda");
+    } else {
+      m.addJavadoc("The $L x $L register block over packed panels of depth kc.\n", mr, p.nr())
+          .addParameter(float[].class, "ap").addParameter(int.class, "ai");
+    }
+    return m
         .addParameter(float[].class, "bp").addParameter(int.class, "bi")
         .addParameter(int.class, "kc")
         .addParameter(float[].class, "c").addParameter(int.class, "ci").addParameter(int.class, "ldc")
@@ -243,15 +250,19 @@ public final class GemmGenerator {
    * Every index is affine in the loop variable p (not a pointer bumped each step), so that C2's
    * range-check elimination proves the whole loop's loads in bounds once, before the loop.
    */
-  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes, int u) {
+  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes, int u, boolean direct) {
     b.beginControlFlow("");
     b.addStatement("final int pb = bi + (p + $L) * $L", u, p.nr());
-    b.addStatement("final int pa = ai + (p + $L) * $L", u, mr);
+    b.addStatement("final int pa = ai + (p + $L)$L", u, direct ? "" : " * " + mr);
     for (int v = 0; v < nv; v++) {
       b.addStatement("$T b$L = $T.fromArray($L, bp, pb + $L)", FV, v, FV, S, v * lanes);
     }
     for (int r = 0; r < mr; r++) {
-      b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, r);
+      if (direct) {
+        b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, r == 0 ? "0" : r + " * lda");
+      } else {
+        b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, r);
+      }
       for (int v = 0; v < nv; v++) {
         b.addStatement("c$L_$L = a$L.fma(b$L, c$L_$L)", r, v, r, v, r, v);
       }
@@ -367,8 +378,19 @@ public final class GemmGenerator {
     int rowBlock1 = Math.min(p.mc(), mPad);
     int minRows = Math.min(rowBlock1, 8 * mr);
     boolean edges = m % mr != 0 || n % nr != 0;
-    String pack = packMethod(spec, mPad, ncBlock);
-    String tile = tileMethod(spec, epi, mPad);
+    // With B this narrow (4 panels at most), packing A costs a large share of the product (about
+    // 0.6 cycles per element against N / 16 cycles of fmas; 128 x 32 x 1024 ran at 100 GFLOP/s
+    // packed, 210 read in place): A is read in place (unit stride along K), all but a last
+    // partial row panel, which is still packed. Wider B reuses each packed panel enough.
+    boolean directA = spec.aColStride() == 1 && n <= 4 * nr;
+    int aFirst = directA ? m / mr : 0;
+    int aRows = (rowPanels - aFirst) * mr;
+    if (directA && microDirect == null) {
+      microDirect = methodNames.newName("gemmMicroDirect");
+      methods.add(microkernel(microDirect, true));
+    }
+    String pack = packMethod(spec, aFirst, aRows);
+    String tile = tileMethod(spec, epi, aFirst, aRows, directA);
     String items = itemsMethod(spec, tile, edges);
     String entry = methodNames.newName("gemm");
     String xs = addendArguments(spec);
@@ -376,14 +398,14 @@ public final class GemmGenerator {
     MethodSpec.Builder em = entryMethod(entry, spec);
     CodeBlock.Builder d = CodeBlock.builder();
     d.addStatement("final int t = $L", parallel(spec) ? "par.threads()" : "1");
-    d.addStatement("final float[] ap = $L($L)", take, (long) mPad * k);
+    d.addStatement("final float[] ap = $L($L)", take, Math.max(1, (long) aRows * k));
     d.addStatement("final float[] bp = $L", spec.packedB() ? "b" : take + "(" + (long) k * ncBlock + ")");
     d.beginControlFlow("for (int jc = 0; jc < $L; jc += $L)", n, ncBlock);
     d.addStatement("final int jc0 = jc");
     d.addStatement("final int nc = $T.min($L, $L - jc)", MATH, ncBlock, n);
     d.addStatement("final int np = (nc + $L) / $L", nr - 1, nr);
     // A's panels with the first column block, B's of every block (unless B is prepacked).
-    d.addStatement("final int aPanels = jc == 0 ? $L : 0", rowPanels);
+    d.addStatement("final int aPanels = jc == 0 ? $L : 0", rowPanels - aFirst);
     d.addStatement("final int packs = aPanels + $L", spec.packedB() ? "0" : "np");
     // Packing a few thousand panels' elements takes less than waking a worker: on this thread.
     d.addStatement("final long packFloats = (long) packs * $L", (long) k * Math.max(mr, spec.packedB() ? mr : nr));
@@ -411,7 +433,7 @@ public final class GemmGenerator {
     d.endControlFlow();
     d.addStatement("final int colBlocks = (np + cb - 1) / cb");
     d.addStatement("final int count = ($L + rb - 1) / rb * colBlocks", m);
-    String args = "ap, bp, bbase, c, co" + xs + ", jc0, nc, np, rb0, cb0, colBlocks, count";
+    String args = "a, ao, ap, bp, bbase, c, co" + xs + ", jc0, nc, np, rb0, cb0, colBlocks, count";
     d.addStatement("final int rb0 = rb");
     d.addStatement("final int cb0 = cb");
     d.beginControlFlow("if (t > 1 && count > 1)");
@@ -437,6 +459,7 @@ public final class GemmGenerator {
     String name = methodNames.newName("gemmTiles");
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
         .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
         .addParameter(float[].class, "c").addParameter(int.class, "co");
     addendParameters(m, spec);
@@ -449,7 +472,7 @@ public final class GemmGenerator {
         + "w = next == null ? w + 1 : next.getAndIncrement())");
     b.addStatement("final int i0 = w / colBlocks * rb");
     b.addStatement("final int q0 = w % colBlocks * cb");
-    b.addStatement("$L(ap, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
+    b.addStatement("$L(a, ao, ap, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
         tile, addendArguments(spec), MATH, spec.m(), MATH);
     b.endControlFlow();
     if (edges) {
@@ -460,13 +483,14 @@ public final class GemmGenerator {
   }
 
   /** One tile: rows [i0, i1) x column panels [q0, q1) of the column block at jc, every K block. */
-  private String tileMethod(GemmSpec spec, String epi, int mPad) {
+  private String tileMethod(GemmSpec spec, String epi, int aFirst, int aRows, boolean directA) {
     int mr = p.mr();
     int nr = p.nr();
     int k = spec.k();
     String name = methodNames.newName("gemmTile");
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
         .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
         .addParameter(float[].class, "c").addParameter(int.class, "co");
     addendParameters(m, spec);
@@ -479,26 +503,22 @@ public final class GemmGenerator {
     b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
     b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
     b.addStatement("final boolean first = pc == 0");
-    b.addStatement("final int abase = pc * $L", mPad);
+    b.addStatement("final int abase = pc * $L", aRows);
     b.beginControlFlow("for (int q = q0; q < q1; q++)");
     b.addStatement("final int j = q * $L", nr);
     b.addStatement("final int cols = $T.min($L, nc - j)", MATH, nr);
     b.addStatement("final int bi = bbase + q * $L + pc * $L", (long) k * nr, nr);
     b.beginControlFlow("for (int i = i0; i < i1; i += $L)", mr);
     b.addStatement("final int ci = co + i * $L + jc + j", spec.cRowStride());
-    b.beginControlFlow("if (cols == $L && i + $L <= $L)", nr, mr, spec.m());
-    b.addStatement("$L(ap, abase + i * kc, bp, bi, kc, c, ci, $L, !first)", micro, spec.cRowStride());
-    b.nextControlFlow("else");
-    b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
-    b.addStatement("$L(ap, abase + i * kc, bp, bi, kc, tile, 0, $L, false)", micro, nr);
-    b.beginControlFlow("for (int r = 0; r < rows; r++)");
-    b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
-    b.addStatement("final int e = ci + r * $L + jj", spec.cRowStride());
-    b.addStatement("final float v = tile[r * $L + jj]", nr);
-    b.addStatement("c[e] = first ? v : c[e] + v");
-    b.endControlFlow();
-    b.endControlFlow();
-    b.endControlFlow();
+    if (directA) {
+      b.beginControlFlow("if (i + $L <= $L)", mr, spec.m());
+      product(b, spec, microDirect, "a, ao + i * " + spec.aRowStride() + " + pc, " + spec.aRowStride());
+      b.nextControlFlow("else");
+      product(b, spec, micro, "ap, abase + (i - " + aFirst * mr + ") * kc");
+      b.endControlFlow();
+    } else {
+      product(b, spec, micro, "ap, abase + i * kc");
+    }
     if (epi != null) {
       b.beginControlFlow("if (pc + kc == $L)", k);
       b.addStatement("$L(c, ci, $T.min($L, $L - i), cols, i, jc + j$L)", epi, MATH, mr, spec.m(), xs);
@@ -511,13 +531,32 @@ public final class GemmGenerator {
     return name;
   }
 
+  /** The product of one mr x nr tile (or less at the edges) into C, A given by {@code aArgs}. */
+  private void product(CodeBlock.Builder b, GemmSpec spec, String kernel, String aArgs) {
+    int mr = p.mr();
+    int nr = p.nr();
+    b.beginControlFlow("if (cols == $L && i + $L <= $L)", nr, mr, spec.m());
+    b.addStatement("$L($L, bp, bi, kc, c, ci, $L, !first)", kernel, aArgs, spec.cRowStride());
+    b.nextControlFlow("else");
+    b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
+    b.addStatement("$L($L, bp, bi, kc, tile, 0, $L, false)", kernel, aArgs, nr);
+    b.beginControlFlow("for (int r = 0; r < rows; r++)");
+    b.beginControlFlow("for (int jj = 0; jj < cols; jj++)");
+    b.addStatement("final int e = ci + r * $L + jj", spec.cRowStride());
+    b.addStatement("final float v = tile[r * $L + jj]", nr);
+    b.addStatement("c[e] = first ? v : c[e] + v");
+    b.endControlFlow();
+    b.endControlFlow();
+    b.endControlFlow();
+  }
+
   /**
    * Packing: items {@code [lo, hi)}, the first {@code aPanels} being A's row panels (every K
-   * block: {@code ap[pc * mPad + i * kc + p * mr + r]}), the others B's column panels of the
+   * block: {@code ap[pc * aRows + (i - aFirst * mr) * kc + p * mr + r]}), the others B's column panels of the
    * block at jc over the whole depth ({@code bp[q * k * nr + p * nr + j]}, the layout of
    * {@link PackedWeights}); panels past the end of A or B are zero-padded.
    */
-  private String packMethod(GemmSpec spec, int mPad, int ncBlock) {
+  private String packMethod(GemmSpec spec, int aFirst, int aRows) {
     String name = methodNames.newName("gemmPack");
     int mr = p.mr();
     int nr = p.nr();
@@ -525,11 +564,11 @@ public final class GemmGenerator {
     CodeBlock.Builder b = CodeBlock.builder();
     b.beginControlFlow("for (int x = lo; x < hi; x++)");
     b.beginControlFlow("if (x < aPanels)");
-    b.addStatement("final int i = x * $L", mr);
+    b.addStatement("final int i = (x + $L) * $L", aFirst, mr);
     b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
     b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
     b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
-    b.addStatement("final int d = pc * $L + i * kc", mPad);
+    b.addStatement("final int d = pc * $L + (i - $L) * kc", aRows, aFirst * mr);
     if (spec.aColStride() == 1) {
       b.beginControlFlow("if (rows == $L)", mr);
       b.addStatement("$L(a, ao + i * $L + pc, $L, ap, d, kc)", packPanelA, spec.aRowStride(), spec.aRowStride());

@@ -69,7 +69,8 @@ class GemmDifferentialTest {
   void edgeShapesPlain() {
     List<Case> cases = new ArrayList<>();
     int[] ms = {1, 2, 7, 8, 9, 15, 16, 17, 33};
-    int[] ns = {1, 5, 31, 32, 33, 63, 64, 65, 97};
+    // Up to 4 panels (128 columns here) A is read in place, above it is packed.
+    int[] ns = {1, 5, 31, 32, 33, 63, 64, 65, 97, 128, 129, 161};
     int[] ks = {1, 3, 15, 16, 17, 40};
     Random r = new Random(7);
     for (int m : ms) {
