@@ -161,8 +161,8 @@ public final class ParallelExecutor implements AutoCloseable {
 
   /**
    * A model run starts on this executor: wakes parked workers (so that their wake-up overlaps
-   * the work before the first loop) and keeps them waiting hot between the run's loops until
-   * the matching {@link #endRun}. Runs may overlap (concurrent model runs); each begin needs
+   * the work before the first loop), and until the matching {@link #endRun} a worker waits for
+   * the next loop spinning for {@link #RUN_SPIN_NANOS} (0 by default) before it parks. Runs may overlap (concurrent model runs); each begin needs
    * one end, in a {@code finally}.
    */
   public void beginRun() {
