@@ -106,6 +106,8 @@ class BenchMainTest {
     assertTrue(r.out().contains("ms per run in kernels (wall clock, 2 runs); the top 1:"), r.out());
     assertTrue(r.out().contains("| share "), r.out());
     assertTrue(r.out().contains("Conv node"), r.out());
+    assertTrue(r.out().contains("ms per run in all (mean), "), r.out());
+    assertTrue(r.out().contains(" ms outside kernels"), r.out());
   }
 
   @Test

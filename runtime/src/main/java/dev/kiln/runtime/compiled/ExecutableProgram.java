@@ -27,6 +27,11 @@ public final class ExecutableProgram {
   private final ConcurrentLinkedQueue<RunArena> arenas = new ConcurrentLinkedQueue<>();
   private final List<String> kernelSources;
   private final List<Buffer> inputBuffers;
+  /**
+   * Whether the last run split a parallel loop (or another run on the executor did meanwhile):
+   * if not, the next run does not wake the workers. Racy between concurrent runs: a hint.
+   */
+  private volatile boolean splitsLoops = true;
   /** Outputs are handed out as the arrays the kernels wrote (no copy) on little-endian hosts. */
   private static final boolean ADOPT_OUTPUTS =
       java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
@@ -86,8 +91,9 @@ public final class ExecutableProgram {
     int[] offsets = new int[slots.size()];
     RunArena arena = takeArena();
     // Wakes the executor's workers now, so that they are up by the first parallel loop (their
-    // wake-up overlaps the input copies), and keeps them hot between the run's loops.
-    executor.beginRun();
+    // wake-up overlaps the input copies), unless the last run split no loop.
+    long splitBefore = executor.loopsSplit();
+    executor.beginRun(splitsLoops);
     try {
       for (int i = 0; i < slots.size(); i++) {
         FrameLayout.Slot slot = slots.get(i);
@@ -135,6 +141,7 @@ public final class ExecutableProgram {
       }
     } finally {
       executor.endRun();
+      splitsLoops = executor.loopsSplit() != splitBefore;
       arenas.add(arena);
     }
     Map<String, Tensor> out = new LinkedHashMap<>();

@@ -26,11 +26,12 @@ import java.util.concurrent.locks.LockSupport;
  *       site and extent ({@link LoopSizes}); a loop whose last measured work is below
  *       {@link #MIN_PARALLEL_NANOS} runs on the caller alone (a zero-border fill of a few
  *       microseconds split in two cost more in the hand-off than it saved).
- *   <li><b>Workers stay hot during a model run.</b> A run brackets its kernels with
+ *   <li><b>Workers are woken at a run's start.</b> A run brackets its kernels with
  *       {@link #beginRun()} / {@link #endRun()}: the first wakes parked workers (their wake-up
- *       overlaps the run's input copies), and while a run is on, a worker waits for the next loop
- *       spinning (then yielding) for up to {@link #RUN_SPIN_NANOS} before it parks; between runs
- *       it parks at once (after {@link #SPIN_NANOS}), so an idle model burns no core.
+ *       overlaps the run's input copies), and while a run is on, a worker may wait for the next
+ *       loop spinning (then yielding) for {@link #RUN_SPIN_NANOS} before it parks (off by
+ *       default); between runs it parks at once (after {@link #SPIN_NANOS}), so an idle model
+ *       burns no core.
  *   <li><b>The caller never waits for a worker that has not started.</b>
  * </ul>
  *
@@ -49,16 +50,17 @@ public final class ParallelExecutor implements AutoCloseable {
   static final long SPIN_NANOS = micros("kiln.workerSpinMicros", 0);
   /**
    * How long a worker waits hot for the next loop while a model run is on ({@link #beginRun}):
-   * system property {@code kiln.runSpinMicros}, default 50. A kernel's loops come back to back
-   * (a depthwise convolution's border fill, copy and compute loops; a GEMM's packing and blocks),
-   * and a worker parked between them costs each a wake-up of tens of microseconds; one that
-   * spins costs ~1 µs. Longer spins (1000 µs, for the gaps of serial kernels too) made the worker
-   * worse on a machine busier than its cores (load average 14 on 2 cores, MobileNetV2 on 2
-   * threads: a worker took part in 4 of 123 split loops per run against 37 of 142 parking at once):
-   * a thread that burns its share of the core is scheduled late when its chunk comes, while one
-   * woken from sleep is scheduled at once.
+   * system property {@code kiln.runSpinMicros}, default 0 (park at once, as between runs). A
+   * kernel's loops come back to back (a depthwise convolution's border fill, copy and compute
+   * loops; a GEMM's packing and blocks), and a worker parked between them costs each a wake-up
+   * of tens of microseconds, one that spins ~1 µs; on a machine with a core to spare, try 50.
+   * Off by default because on a machine busier than its cores spinning made the worker late for
+   * its chunks: a thread that burns its share of the core is scheduled late when its chunk comes,
+   * one woken from sleep at once (MobileNetV2 on 2 threads at load average 14 to 18: a worker
+   * took part in 4 of 123 split loops per run spinning 1000 µs, 5 of 103 spinning 50 µs, 42 of
+   * 94 parking at once).
    */
-  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 50);
+  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 0);
   /** ...busy for the first part of a wait, yielding the core for the rest. */
   static final long YIELD_AFTER_NANOS = 20_000;
   /**
@@ -86,8 +88,11 @@ public final class ParallelExecutor implements AutoCloseable {
    * would keep the generated class, and an artifact's class loader, reachable).
    */
   private volatile Loop current;
-  /** Numbers the loops, so that workers tell them apart without holding on to them. */
-  private long loops;
+  /**
+   * Numbers the split loops, so that workers tell them apart without holding on to them; written
+   * by the thread holding {@link #busy} only.
+   */
+  private volatile long loops;
   private volatile boolean closed;
 
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
@@ -156,21 +161,38 @@ public final class ParallelExecutor implements AutoCloseable {
 
   /**
    * A model run starts on this executor: wakes parked workers (so that their wake-up overlaps
-   * the work before the first loop) and keeps them waiting hot between the run's loops until
-   * the matching {@link #endRun}. Runs may overlap (concurrent model runs); each begin needs
+   * the work before the first loop), and until the matching {@link #endRun} a worker waits for
+   * the next loop spinning for {@link #RUN_SPIN_NANOS} (0 by default) before it parks. Runs may overlap (concurrent model runs); each begin needs
    * one end, in a {@code finally}.
    */
   public void beginRun() {
+    beginRun(true);
+  }
+
+  /**
+   * As {@link #beginRun()}; {@code wakeWorkers} false leaves parked workers parked (a program
+   * whose last run split no loop, such as a batch-1 MLP whose GEMVs are all serial, would wake
+   * them for nothing: an unpark and a wake-up on the other core per run).
+   */
+  public void beginRun(boolean wakeWorkers) {
     if (workers.length == 0) {
       return;
     }
     activeRuns.incrementAndGet();
     runsBegun.incrementAndGet();
+    if (!wakeWorkers) {
+      return;
+    }
     for (Worker w : workers) {
       if (w.parked) {
         LockSupport.unpark(w);
       }
     }
+  }
+
+  /** How many loops this executor has split so far (to tell whether a run split any). */
+  public long loopsSplit() {
+    return loops;
   }
 
   /** The run begun by {@link #beginRun} is over: workers park once it was the last one. */

@@ -130,7 +130,11 @@ class ParallelExecutorTest {
     assertEquals("[1, 1, 1]", hits.toString());
   }
 
-  /** One call site (one lambda class) whose loops record which chunks ran, and on which thread. */
+  /**
+   * One call site (one lambda class) whose loops record which chunks ran, and on which thread.
+   * Loop sizes are kept per call site and extent process-wide, so each test that relies on a
+   * first, unmeasured loop uses extents of its own.
+   */
   private static Set<String> runChunksOf(ParallelExecutor executor, int extent, Set<String> threads) {
     Set<String> chunks = ConcurrentHashMap.newKeySet();
     executor.forRange(extent, (lo, hi) -> {
@@ -210,6 +214,26 @@ class ParallelExecutorTest {
     }
     ParallelExecutor.serial().beginRun();
     ParallelExecutor.serial().endRun();
+  }
+
+  @Test
+  void loopsSplitCountsTheSplitLoopsOnly() {
+    ParallelExecutor executor = ParallelExecutor.withThreads(2, Long.MAX_VALUE);
+    try {
+      long before = executor.loopsSplit();
+      executor.beginRun(false);
+      try {
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        runChunksOf(executor, 13, threads); // split: not measured yet
+        runChunksOf(executor, 13, threads); // too small: on the caller
+        executor.forRange(1, (lo, hi) -> { }); // one iteration: never split
+      } finally {
+        executor.endRun();
+      }
+      assertEquals(before + 1, executor.loopsSplit());
+    } finally {
+      executor.close();
+    }
   }
 
   @Test
