@@ -110,8 +110,13 @@ class BlockedLayoutDifferentialTest {
             w("w", 20, 12, 3, 3)
                 + "%c = Conv(%x, %w) {kernel_shape = [3, 3], pads = [1, 1, 1, 1]}\n"
                 + "%y, %i = MaxPool(%c) {kernel_shape = [2, 2], strides = [2, 2]}\n", true),
-        new Case("3 input channels (stays NCHW)", "%x: f32[N, 3, 12, 12]",
-            w("w", 20, 3, 3, 3) + "%y = Conv(%x, %w) {kernel_shape = [3, 3], pads = [1, 1, 1, 1]}\n", false),
+        new Case("3 input channels (reads its NCHW input, writes NCHWc)", "%x: f32[N, 3, 12, 12]",
+            w("w", 20, 3, 3, 3) + "%y = Conv(%x, %w) {kernel_shape = [3, 3], pads = [1, 1, 1, 1]}\n", true),
+        new Case("image stem: 7x7 stride 2 over 3 channels, relu, maxpool 3x3 stride 2", "%x: f32[N, 3, 23, 21]",
+            w("w", 20, 3, 7, 7) + w("b", 20)
+                + "%c = Conv(%x, %w, %b) {kernel_shape = [7, 7], pads = [3, 3, 3, 3], strides = [2, 2]}\n"
+                + "%r = Relu(%c)\n"
+                + "%y = MaxPool(%r) {kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]}\n", true),
         new Case("grouped 2 (stays NCHW)", x12,
             w("w", 20, 6, 3, 3) + "%y = Conv(%x, %w) {kernel_shape = [3, 3], group = 2}\n", false));
   }
