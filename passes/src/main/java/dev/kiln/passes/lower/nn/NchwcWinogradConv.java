@@ -62,7 +62,9 @@ public final class NchwcWinogradConv {
 
   /** 3x3, stride 1, dilation 1, dense f32 with constant finite weights (and what NchwcDirectConv needs). */
   public static boolean supports(NchwcConvOperands op) {
-    if (!NchwcDirectConv.supports(op) || op.kernel()[0] != 3 || op.kernel()[1] != 3) {
+    // An NCHW input (the first convolution of an image network, C < b) has no lane axis for the
+    // input transform to vectorize over; the direct kernel reads it as it is.
+    if (!NchwcDirectConv.supports(op) || op.nchwInput() || op.kernel()[0] != 3 || op.kernel()[1] != 3) {
       return false;
     }
     for (int a = 0; a < 2; a++) {

@@ -112,21 +112,34 @@ class NchwcWinogradConvTest {
     assertEquals(List.of(), transformedWeights("DIRECT"));
   }
 
-  /** The shape of the transformed weights of a 64@16 NchwcConv lowered by the standard registry (none: not Winograd). */
+  @Test
+  void anNchwInputIsLeftToTheDirectKernelEvenWhenWinogradIsForced() {
+    // The first convolution of an image network reads its NCHW input (no lane axis to transform).
+    assertEquals(List.of(), transformedWeights("WINOGRAD_F4", 3, false));
+  }
+
   private static List<Long> transformedWeights(String forced) {
+    return transformedWeights(forced, 64, true);
+  }
+
+  /**
+   * The shape of the transformed weights of a C -> 64 @16 NchwcConv lowered by the standard
+   * registry (none: not Winograd); its input blocked by a ReorderInput or left NCHW.
+   */
+  private static List<Long> transformedWeights(String forced, long c, boolean blockedInput) {
     Random r = new Random(4);
     GraphBuilder b = Graph.builder("t");
-    Value x = b.input("x", TensorType.of(DType.F32, 1, 64, 16, 16));
-    Value bx = node(b, "ReorderInput", List.of(x), Attributes.EMPTY);
-    b.output(node(b, "NchwcConv", List.of(bx, b.constant("w", finite(new long[] {64, 64, 3, 3}, r)),
+    Value x = b.input("x", TensorType.of(DType.F32, 1, c, 16, 16));
+    Value bx = blockedInput ? node(b, "ReorderInput", List.of(x), Attributes.EMPTY) : x;
+    b.output(node(b, "NchwcConv", List.of(bx, b.constant("w", finite(new long[] {64, c, 3, 3}, r)),
         b.constant("b", finite(new long[] {64}, r))),
-        Attributes.builder().putInts("pads", new long[] {1, 1, 1, 1}).put("channels", 64L).build()));
+        Attributes.builder().putInts("pads", new long[] {1, 1, 1, 1}).put("channels", c).build()));
     String old = System.getProperty(ConvLowerings.FORCE_PROPERTY);
     try {
       if (!forced.isEmpty()) {
         System.setProperty(ConvLowerings.FORCE_PROPERTY, forced);
       }
-      LoopProgram p = GraphToLoops.lower(BindShapes.bind(b.build(), Map.of("x", new long[] {1, 64, 16, 16})));
+      LoopProgram p = GraphToLoops.lower(BindShapes.bind(b.build(), Map.of("x", new long[] {1, c, 16, 16})));
       return p.constants().keySet().stream().filter(u -> u.name().endsWith(".u")).findFirst()
           .<List<Long>>map(u -> u.shape()).orElse(List.of());
     } finally {
