@@ -85,13 +85,13 @@ final class ConvCostModel {
   // ---- NCHWc: direct (NchwcDirectConv) or Winograd (NchwcWinogradConv) ----------------------
 
   /** ns per multiply-add of the blocked direct convolution's microkernel. */
-  static final double NCHWC_DIRECT_NS = 1 / 62.0;
+  static final double NCHWC_DIRECT_NS = 1 / 80.0;
   /** ns per multiply-add of Winograd's per-position GEMMs on the blocked layout. */
-  static final double NCHWC_GEMM_NS = 1 / 62.0;
+  static final double NCHWC_GEMM_NS = 1 / 43.0;
   /** ns per GEMM call of a chunk (packing A, scratch, loop set-up). */
-  static final double NCHWC_GEMM_CALL_NS = 600;
+  static final double NCHWC_GEMM_CALL_NS = 870;
   /** ns per tile, channel block and transform position, of each transform (input and output). */
-  static final double NCHWC_TRANSFORM_NS = 6;
+  static final double NCHWC_TRANSFORM_NS = 8.7;
   /** ns per element of the zero-bordered copy of the input. */
   static final double NCHWC_COPY_NS = 0.05;
 
@@ -133,11 +133,13 @@ final class ConvCostModel {
    * Winograd: the GEMMs (rows rounded up to the microkernel's 8 per chunk), a GEMM call per
    * position and chunk, the transforms (per tile, block and position) and the bordered copy.
    *
-   * <p>Calibration (thread CPU time, 1 thread, p10 after 1500 warm-up runs, load average 13 to
-   * 16, so rough; the ResNet-18 layers of /work/shared/models): F(4x4) 1.34 / 0.83 / 0.76 ms at
-   * 64@56² / 128@28² / 256@14² (the model: 1.1 / 0.85 / 0.74), F(2x2) 2.38 / 1.10 / 0.99, the
-   * direct kernel 1.80 / 2.10 / 1.97 (115.6 M multiply-adds each: 62 per ns); at 512@7² F(2x2)
-   * 0.99, F(4x4) about 1.2 (4 tiles: 8 GEMM rows computed for 4).
+   * <p>Calibration: ResNet-18 at -O3, 1 thread, {@code kiln bench --profile} per kernel in the network
+   * (16:31 UTC, load average 2 to 5). Direct: 1.40 / 1.46 / 1.54 / 1.82 ms at 64@56² / 128@28² /
+   * 256@14² / 512@7² (115.6 M multiply-adds each, 80 per ns but at 7²); Winograd as chosen
+   * then: F(4x4) 1.55 to 1.83 / 1.14 to 1.24 / 0.99 to 1.06 ms, F(2x2) at 7² 1.72 to 1.76 ms,
+   * about 1.45x what single-layer runs (weights and data resident in cache) had given, so
+   * every Winograd constant was scaled by that. The model: F(4x4) 1.59 / 1.23 / 1.07, F(2x2) at
+   * 7² 1.72, direct 1.45: Winograd at 28² and 14², direct at 56² and 7².
    */
   static double nchwcWinograd(NchwcConvOperands op, WinogradConv.Tile tile) {
     NchwcWinogradConv.Plan p = NchwcWinogradConv.Plan.of(op, tile);
