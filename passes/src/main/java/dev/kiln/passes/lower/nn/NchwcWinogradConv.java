@@ -26,8 +26,8 @@ import java.util.Optional;
  * operation on whole lanes without gathers.
  *
  * <p>The output tiles (row-major over images, tile rows, tile columns) are processed a chunk of
- * {@code TB} tiles at a time, so that a chunk's transformed input and products stay in the
- * core's cache; chunks run in parallel, each with its own slice of the scratch buffers:
+ * {@code TB} tiles at a time (by default one chunk of all tiles, see {@link #tilesPerChunk});
+ * chunks run in parallel, each with its own slice of the scratch buffers:
  * <ol>
  *   <li>once, before the chunks: the input copied into a zero-bordered plane
  *       {@code P[n, cb, TH * m + 2, TW * m + 2, b]} (every tile reads inside it, no conditional);
@@ -54,11 +54,6 @@ public final class NchwcWinogradConv {
    */
   public static final String TILES_PROPERTY = "kiln.winograd.tiles";
 
-  /** Floats of one chunk's transformed input and products (about a third of a 1 MiB L2). */
-  static final long CHUNK_FLOATS = 96 * 1024;
-
-  /** Transformed weights above this many floats are read once per layer: all tiles in one chunk. */
-  static final long LARGE_WEIGHTS_FLOATS = 1L << 20;
 
   /** 3x3, stride 1, dilation 1, dense f32 with constant finite weights (and what NchwcDirectConv needs). */
   public static boolean supports(NchwcConvOperands op) {
@@ -154,9 +149,13 @@ public final class NchwcWinogradConv {
   }
 
   /**
-   * Tiles per chunk: all of them when the transformed weights are large (they are then read once
-   * per layer, not once per chunk); else as many as keep a chunk's V and M within
-   * {@link #CHUNK_FLOATS}, a multiple of the GEMM's 8 rows, at least 8.
+   * Tiles per chunk: all of them unless {@link #TILES_PROPERTY} says otherwise. Chunks small
+   * enough for a core's L2 (96 Ki floats of V and M, 8 to 16 tiles) were tried first and lost in
+   * the network: every chunk streams all of U (the transformed weights, 0.6 to 9 Mi floats) again,
+   * and on 2 threads both cores stream it at once. ResNet-18, `kiln bench resnet18.onnx -O3`,
+   * session 4, load average 1 to 2, same build: 28.6 ms per run on 1 thread with chunks against
+   * 21.0 in one chunk (the 3x3 layers at 56² 1.8 to 1.1 ms), and on 2 threads 25 to 30 against
+   * 20 ms. In one chunk the transforms and the per-position GEMMs are the parallel loops.
    */
   static long tilesPerChunk(NchwcConvOperands op, WinogradConv.Tile tile, long tiles) {
     String forced = System.getProperty(TILES_PROPERTY, "").trim();
@@ -172,15 +171,7 @@ public final class NchwcWinogradConv {
       }
       return Math.min(t, tiles);
     }
-    long a2 = (long) tile.alpha() * tile.alpha();
-    long b = op.block();
-    long cp = op.x().dim(1) * b;
-    long mp = op.y().dim(1) * b;
-    if (a2 * op.channels() * mp > LARGE_WEIGHTS_FLOATS) {
-      return tiles;
-    }
-    long fit = CHUNK_FLOATS / (a2 * (cp + mp));
-    return Math.min(tiles, Math.max(8, fit - fit % 8));
+    return tiles;
   }
 
   /** The kernel, with the tile {@link ConvCostModel#nchwcTile} picks. */
