@@ -180,7 +180,8 @@ class CompiledConvTest {
     return b.build();
   }
 
-  private static Tensor uniform(long[] shape, Random rnd) {
+  /** Uniform in [-2, 2): values of both signs, as convolution inputs and weights. */
+  static Tensor uniform(long[] shape, Random rnd) {
     long n = 1;
     for (long d : shape) {
       n *= d;

@@ -65,14 +65,14 @@ class CompiledNchwcWinogradTest {
 
   private static void check(String name, Shape s, String algorithm, int threads) {
     Random rnd = new Random(name.hashCode());
-    Tensor w = uniform(new long[] {M, C, 3, 3}, rnd);
-    Tensor bias = uniform(new long[] {M}, rnd);
+    Tensor w = CompiledConvTest.uniform(new long[] {M, C, 3, 3}, rnd);
+    Tensor bias = CompiledConvTest.uniform(new long[] {M}, rnd);
     long oh = s.h() + s.pads()[0] + s.pads()[2] - 2;
     long ow = s.w() + s.pads()[1] + s.pads()[3] - 2;
     Graph g = graph(s, w, bias, oh, ow);
     Map<String, Tensor> in = new LinkedHashMap<>();
-    in.put("x", uniform(new long[] {s.n(), C, s.h(), s.w()}, rnd));
-    in.put("z", uniform(new long[] {s.n(), M, oh, ow}, rnd));
+    in.put("x", CompiledConvTest.uniform(new long[] {s.n(), C, s.h(), s.w()}, rnd));
+    in.put("z", CompiledConvTest.uniform(new long[] {s.n(), M, oh, ow}, rnd));
     Tensor expected = new ReferenceInterpreter(g, OpRegistry.standard()).run(in).get("y");
     String old = System.getProperty(ConvLowerings.FORCE_PROPERTY);
     Tensor actual;
@@ -149,17 +149,5 @@ class CompiledNchwcWinogradTest {
     b.addNode(new Node("relu", "Relu", ImmutableList.of(Optional.of(sum)), ImmutableList.of(y), Attributes.EMPTY));
     b.output(y);
     return b.build();
-  }
-
-  private static Tensor uniform(long[] shape, Random rnd) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    double[] v = new double[(int) n];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = rnd.nextDouble() * 4 - 2;
-    }
-    return Tensor.ofDoubles(DType.F32, shape, v);
   }
 }

@@ -5,7 +5,6 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
-import com.palantir.javapoet.ParameterizedTypeName;
 import dev.kiln.codegen.gemm.EpilogueCode;
 import dev.kiln.ir.loop.ConvGeometry;
 import dev.kiln.ir.loop.Local;
@@ -44,7 +43,6 @@ import javax.lang.model.element.Modifier;
  */
 public final class ConvGenerator {
   static final ClassName FV = ClassName.get("jdk.incubator.vector", "FloatVector");
-  static final ClassName SPECIES_TYPE = ClassName.get("jdk.incubator.vector", "VectorSpecies");
   static final ClassName EXECUTOR = ClassName.get(ParallelExecutor.class);
   static final ClassName RANGE_TASK = ClassName.get(RangeTask.class);
   static final ClassName MATH = ClassName.get(Math.class);
@@ -102,16 +100,7 @@ public final class ConvGenerator {
     if (take == null) {
       return List.of();
     }
-    String species = switch (lanes) {
-      case 4 -> "SPECIES_128";
-      case 8 -> "SPECIES_256";
-      default -> "SPECIES_512";
-    };
-    return List.of(
-        FieldSpec.builder(ParameterizedTypeName.get(SPECIES_TYPE, ClassName.get(Float.class)), S,
-                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-            .initializer("$T.$L", FV, species).build(),
-        dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
+    return List.of(dev.kiln.codegen.emit.SpeciesField.of(S, lanes), dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
   }
 
   /** Pixels per microkernel for {@code v} blocks: P x V accumulators plus V weights and a broadcast fit 32 registers. */
