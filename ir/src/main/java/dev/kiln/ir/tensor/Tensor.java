@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.ObjIntConsumer;
 
 /**
  * An immutable dense tensor with a static shape: constants, weights, interpreter values.
@@ -72,21 +73,11 @@ public final class Tensor {
   }
 
   public static Tensor ofFloats(long[] shape, float... values) {
-    TensorWriter w = TensorWriter.of(DType.F32, shape);
-    checkLength(w, values.length);
-    for (int i = 0; i < values.length; i++) {
-      w.setDouble(i, values[i]);
-    }
-    return w.build();
+    return filled(DType.F32, shape, values.length, (w, i) -> w.setDouble(i, values[i]));
   }
 
   public static Tensor ofDoubles(long[] shape, double... values) {
-    TensorWriter w = TensorWriter.of(DType.F64, shape);
-    checkLength(w, values.length);
-    for (int i = 0; i < values.length; i++) {
-      w.setDouble(i, values[i]);
-    }
-    return w.build();
+    return ofDoubles(DType.F64, shape, values);
   }
 
   public static Tensor ofLongs(long[] shape, long... values) {
@@ -94,41 +85,21 @@ public final class Tensor {
   }
 
   public static Tensor ofInts(long[] shape, int... values) {
-    TensorWriter w = TensorWriter.of(DType.I32, shape);
-    checkLength(w, values.length);
-    for (int i = 0; i < values.length; i++) {
-      w.setLong(i, values[i]);
-    }
-    return w.build();
+    return filled(DType.I32, shape, values.length, (w, i) -> w.setLong(i, values[i]));
   }
 
   public static Tensor ofBooleans(long[] shape, boolean... values) {
-    TensorWriter w = TensorWriter.of(DType.BOOL, shape);
-    checkLength(w, values.length);
-    for (int i = 0; i < values.length; i++) {
-      w.setBoolean(i, values[i]);
-    }
-    return w.build();
+    return filled(DType.BOOL, shape, values.length, (w, i) -> w.setBoolean(i, values[i]));
   }
 
   /** Integer values stored as any dtype (converted like a cast). */
   public static Tensor ofLongs(DType dtype, long[] shape, long... values) {
-    TensorWriter w = TensorWriter.of(dtype, shape);
-    checkLength(w, values.length);
-    for (int i = 0; i < values.length; i++) {
-      w.setLong(i, values[i]);
-    }
-    return w.build();
+    return filled(dtype, shape, values.length, (w, i) -> w.setLong(i, values[i]));
   }
 
   /** Real values stored as any dtype (rounded like a cast). */
   public static Tensor ofDoubles(DType dtype, long[] shape, double... values) {
-    TensorWriter w = TensorWriter.of(dtype, shape);
-    checkLength(w, values.length);
-    for (int i = 0; i < values.length; i++) {
-      w.setDouble(i, values[i]);
-    }
-    return w.build();
+    return filled(dtype, shape, values.length, (w, i) -> w.setDouble(i, values[i]));
   }
 
   public static Tensor scalar(DType dtype, double value) {
@@ -139,13 +110,24 @@ public final class Tensor {
     return TensorWriter.of(dtype, shape).build();
   }
 
-  private static void checkLength(TensorWriter w, int length) {
+  /**
+   * A tensor of {@code length} values, element {@code i} written by {@code setElement(writer, i)}:
+   * the one body of the {@code ofFloats}, {@code ofLongs}, ... factories, which differ only in
+   * the array they read and the setter they call.
+   */
+  private static Tensor filled(
+      DType dtype, long[] shape, int length, ObjIntConsumer<TensorWriter> setElement) {
+    TensorWriter w = TensorWriter.of(dtype, shape);
     checkArgument(
         w.size() == length,
         "shape %s holds %s elements, got %s values",
         Arrays.toString(w.shape()),
         w.size(),
         length);
+    for (int i = 0; i < length; i++) {
+      setElement.accept(w, i);
+    }
+    return w.build();
   }
 
   static long elementCount(long[] shape) {
