@@ -9,21 +9,22 @@ import java.util.List;
 /** An attribute value of a node. ONNX float attributes are 32-bit, and so are Kiln's. */
 public sealed interface Attribute {
 
-  AttributeKind kind();
-
-  record IntAttr(long value) implements Attribute {
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.INT;
-    }
+  /** One switch over the sealed records, rather than an override in each of them. */
+  default AttributeKind kind() {
+    return switch (this) {
+      case IntAttr a -> AttributeKind.INT;
+      case FloatAttr a -> AttributeKind.FLOAT;
+      case StringAttr a -> AttributeKind.STRING;
+      case IntsAttr a -> AttributeKind.INTS;
+      case FloatsAttr a -> AttributeKind.FLOATS;
+      case StringsAttr a -> AttributeKind.STRINGS;
+      case TensorAttr a -> AttributeKind.TENSOR;
+    };
   }
 
-  record FloatAttr(float value) implements Attribute {
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.FLOAT;
-    }
+  record IntAttr(long value) implements Attribute {}
 
+  record FloatAttr(float value) implements Attribute {
     // Compare bits so that NaN attributes are equal to themselves and 0.0 != -0.0.
     @Override
     public boolean equals(Object o) {
@@ -37,12 +38,7 @@ public sealed interface Attribute {
     }
   }
 
-  record StringAttr(String value) implements Attribute {
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.STRING;
-    }
-  }
+  record StringAttr(String value) implements Attribute {}
 
   record IntsAttr(ImmutableList<Long> values) implements Attribute {
     public IntsAttr {
@@ -51,11 +47,6 @@ public sealed interface Attribute {
 
     public long[] toArray() {
       return Longs.toArray(values);
-    }
-
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.INTS;
     }
   }
 
@@ -67,30 +58,15 @@ public sealed interface Attribute {
     public float[] toArray() {
       return Floats.toArray(values);
     }
-
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.FLOATS;
-    }
   }
 
   record StringsAttr(ImmutableList<String> values) implements Attribute {
     public StringsAttr {
       values = ImmutableList.copyOf(values);
     }
-
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.STRINGS;
-    }
   }
 
-  record TensorAttr(Tensor value) implements Attribute {
-    @Override
-    public AttributeKind kind() {
-      return AttributeKind.TENSOR;
-    }
-  }
+  record TensorAttr(Tensor value) implements Attribute {}
 
   static Attribute of(long value) {
     return new IntAttr(value);
