@@ -2,6 +2,7 @@ package dev.kiln.frontend.kiln;
 
 import dev.kiln.ir.graph.AttributeKind;
 import dev.kiln.ir.op.AttrSpec;
+import dev.kiln.ir.op.BroadcastAddTestOp;
 import dev.kiln.ir.op.EvalContext;
 import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.op.OpException;
@@ -27,8 +28,9 @@ final class TestOps {
   private TestOps() {}
 
   static final OpRegistry REGISTRY =
-      OpRegistry.standard().plus(List.of(new Unary("TRelu"), new TAdd(), new TSplit(), new TClip(),
-          new TScale(), new TShape(), new TReshape(), new TEverything()));
+      OpRegistry.standard().plus(List.of(new Unary("TRelu"), new BroadcastAddTestOp("TAdd"),
+          new TSplit(), new TClip(), new TScale(), new TShape(), new TReshape(),
+          new TEverything()));
 
   /** One input, one output of the same type. */
   static final class Unary extends OpSchema {
@@ -47,33 +49,6 @@ final class TestOps {
       TensorWriter w = TensorWriter.of(x.dtype(), x.shape());
       for (long i = 0; i < x.size(); i++) {
         w.setDouble(i, Math.max(0, x.getDouble(i)));
-      }
-      return List.of(w.build());
-    }
-  }
-
-  /** Broadcasting addition. */
-  static final class TAdd extends OpSchema {
-    TAdd() {
-      super("TAdd", 2, 2, 1, 1, List.of());
-    }
-
-    @Override
-    public List<TensorType> inferTypes(InferenceContext ctx) {
-      ctx.requireSameDType(0, 1);
-      return List.of(new TensorType(ctx.type(0).dtype(),
-          Shapes.broadcast(ctx.type(0).shape(), ctx.type(1).shape())));
-    }
-
-    @Override
-    public List<Tensor> evaluate(EvalContext ctx) {
-      Tensor a = ctx.input(0);
-      Tensor b = ctx.input(1);
-      long[] shape = Shapes.broadcast(a.shape(), b.shape());
-      TensorWriter w = TensorWriter.of(a.dtype(), shape);
-      for (long i = 0; i < w.size(); i++) {
-        w.setDouble(i, a.getDouble(Shapes.broadcastIndex(i, shape, a.shape()))
-            + b.getDouble(Shapes.broadcastIndex(i, shape, b.shape())));
       }
       return List.of(w.build());
     }

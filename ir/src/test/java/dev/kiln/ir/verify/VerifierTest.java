@@ -13,11 +13,11 @@ import dev.kiln.ir.graph.GraphBuilder;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.graph.Value;
 import dev.kiln.ir.op.AttrSpec;
+import dev.kiln.ir.op.BroadcastAddTestOp;
 import dev.kiln.ir.op.EvalContext;
 import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.op.OpRegistry;
 import dev.kiln.ir.op.OpSchema;
-import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
@@ -28,25 +28,6 @@ import org.junit.jupiter.api.Test;
 
 /** One test per verifier rule, each pinning its message. */
 class VerifierTest {
-  /** A test-only broadcasting add with an optional int attribute, so the test needs no real ops. */
-  static final class TestAdd extends OpSchema {
-    TestAdd() {
-      super("TestAdd", 2, 2, 1, 1, List.of(AttrSpec.optional("scale", Attribute.of(1L))));
-    }
-
-    @Override
-    public List<TensorType> inferTypes(InferenceContext ctx) {
-      ctx.requireSameDType(0, 1);
-      return List.of(new TensorType(ctx.type(0).dtype(),
-          Shapes.broadcast(ctx.type(0).shape(), ctx.type(1).shape())));
-    }
-
-    @Override
-    public List<Tensor> evaluate(EvalContext ctx) {
-      throw new UnsupportedOperationException();
-    }
-  }
-
   static final class TestNeedsAttr extends OpSchema {
     TestNeedsAttr() {
       super("TestNeedsAttr", 1, 1, 1, 1, List.of(AttrSpec.required("axis", AttributeKind.INT)));
@@ -64,7 +45,9 @@ class VerifierTest {
   }
 
   private static final OpRegistry REGISTRY =
-      OpRegistry.standard().plus(List.of(new TestAdd(), new TestNeedsAttr()));
+      OpRegistry.standard().plus(List.of(
+          new BroadcastAddTestOp("TestAdd", List.of(AttrSpec.optional("scale", Attribute.of(1L)))),
+          new TestNeedsAttr()));
   private static final TensorType X = TensorType.of(DType.F32, Dim.named("N"), Dim.of(4));
 
   private static List<String> problems(Graph g) {

@@ -2,12 +2,12 @@ package dev.kiln.runtime.interpreter;
 
 import dev.kiln.ir.graph.Attribute;
 import dev.kiln.ir.op.AttrSpec;
+import dev.kiln.ir.op.BroadcastAddTestOp;
 import dev.kiln.ir.op.EvalContext;
 import dev.kiln.ir.op.InferenceContext;
 import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpRegistry;
 import dev.kiln.ir.op.OpSchema;
-import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.TensorType;
@@ -21,35 +21,8 @@ final class TestOps {
   private TestOps() {}
 
   static final OpRegistry REGISTRY = OpRegistry.standard().plus(List.of(
-      new TestAdd(), new TestRelu(), new TestSplitSign(), new TestPositive(), new TestGrow(),
-      new TestBuggy()));
-
-  /** Broadcasting addition. */
-  static final class TestAdd extends OpSchema {
-    TestAdd() {
-      super("TestAdd", 2, 2, 1, 1, List.of());
-    }
-
-    @Override
-    public List<TensorType> inferTypes(InferenceContext ctx) {
-      ctx.requireSameDType(0, 1);
-      return List.of(new TensorType(ctx.type(0).dtype(),
-          Shapes.broadcast(ctx.type(0).shape(), ctx.type(1).shape())));
-    }
-
-    @Override
-    public List<Tensor> evaluate(EvalContext ctx) {
-      Tensor a = ctx.input(0);
-      Tensor b = ctx.input(1);
-      long[] shape = Shapes.broadcast(a.shape(), b.shape());
-      TensorWriter w = TensorWriter.of(a.dtype(), shape);
-      for (long i = 0; i < w.size(); i++) {
-        w.setDouble(i, a.getDouble(Shapes.broadcastIndex(i, shape, a.shape()))
-            + b.getDouble(Shapes.broadcastIndex(i, shape, b.shape())));
-      }
-      return List.of(w.build());
-    }
-  }
+      new BroadcastAddTestOp("TestAdd"), new TestRelu(), new TestSplitSign(), new TestPositive(),
+      new TestGrow(), new TestBuggy()));
 
   /** Unary base: output type = input type, each element mapped. */
   abstract static class Unary extends OpSchema {
