@@ -1,48 +1,19 @@
 package dev.kiln.passes.fusion;
 
+import static dev.kiln.passes.fusion.FusionTesting.lowered;
+import static dev.kiln.passes.fusion.FusionTesting.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.frontend.kiln.KilnText;
-import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.loop.LoopProgram;
 import dev.kiln.ir.loop.LoopVerifier;
-import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.tensor.TensorWriter;
-import dev.kiln.ir.type.DType;
-import dev.kiln.passes.lower.GraphToLoops;
 import dev.kiln.passes.pipeline.Ir;
 import dev.kiln.passes.pipeline.PassContext;
-import dev.kiln.passes.shape.BindShapes;
-import dev.kiln.runtime.loop.LoopInterpreter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class FuseElementwiseTest {
-  private static LoopProgram lowered(String text) {
-    Graph g = KilnText.parse(text, "t.kiln", Path.of(".")).graph();
-    Map<String, long[]> shapes = new java.util.HashMap<>();
-    g.inputs().forEach(v -> shapes.put(v.name(), v.type().shape().toLongArray()));
-    return GraphToLoops.lower(BindShapes.bind(g, shapes));
-  }
-
-  private static Map<String, Tensor> run(LoopProgram p, long seed) {
-    Random r = new Random(seed);
-    Map<String, Tensor> in = new java.util.LinkedHashMap<>();
-    for (var b : p.inputs()) {
-      TensorWriter w = TensorWriter.of(DType.F32, b.shapeArray());
-      for (long i = 0; i < w.size(); i++) {
-        w.setDouble(i, r.nextGaussian());
-      }
-      in.put(b.name(), w.build());
-    }
-    return LoopInterpreter.run(p, in);
-  }
-
   @Test
   void anElementwiseChainBecomesOneKernelWithTheSameResults() {
     LoopProgram before = lowered("""
