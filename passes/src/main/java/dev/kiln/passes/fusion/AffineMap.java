@@ -5,10 +5,8 @@ import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Exprs;
 import dev.kiln.ir.loop.MatrixOperand;
 import dev.kiln.ir.loop.Stmt;
-import dev.kiln.ir.loop.Var;
-import java.util.HashMap;
+import dev.kiln.passes.schedule.Affine;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -60,14 +58,13 @@ record AffineMap(Buffer t, long base, long[] coefficients) {
    */
   Optional<MatrixOperand> remap(MatrixOperand x, Buffer target, long rows, long cols,
       List<Stmt.For> loops, boolean output) {
-    Map<Var, Long> coefficients = new HashMap<>();
-    long[] constant = {0};
-    if (!linear(x.offset(), 1, coefficients, constant)) {
+    Optional<Affine> form = Affine.ofVariables(x.offset());
+    if (form.isEmpty()) {
       return Optional.empty();
     }
     long[] strides = t.strides();
     long[] budget = new long[t.rank()];
-    long rest = constant[0];
+    long rest = form.get().constant();
     if (rest < 0 || rest >= t.size()) {
       return Optional.empty();
     }
@@ -86,7 +83,7 @@ record AffineMap(Buffer t, long base, long[] coefficients) {
     }
     Expr offset = Exprs.index(newOffsetConstant);
     for (Stmt.For f : loops) {
-      long w = coefficients.getOrDefault(f.var(), 0L);
+      long w = form.get().coefficient(f.var());
       Optional<Long> s = step(w, f.extent(), strides, budget);
       if (s.isEmpty()) {
         return Optional.empty();
@@ -95,7 +92,8 @@ record AffineMap(Buffer t, long base, long[] coefficients) {
         offset = Exprs.add(Exprs.mul(f.var(), Exprs.index(s.get())), offset);
       }
     }
-    if (coefficients.keySet().stream().anyMatch(v -> loops.stream().noneMatch(f -> f.var().equals(v)))) {
+    if (form.get().terms().keySet().stream()
+        .anyMatch(v -> loops.stream().noneMatch(f -> f.var().equals(v)))) {
       return Optional.empty(); // a variable other than an enclosing loop's
     }
     long cs = output && cols == 1 ? 1 : colStride.get();
@@ -128,44 +126,5 @@ record AffineMap(Buffer t, long base, long[] coefficients) {
       }
     }
     return Optional.empty();
-  }
-
-  /** Collects {@code e} as {@code sum(coefficient * var) + constant}; false if not of that form. */
-  private static boolean linear(Expr e, long scale, Map<Var, Long> terms, long[] constant) {
-    switch (e) {
-      case Expr.IntConst c -> {
-        constant[0] += scale * c.value();
-        return true;
-      }
-      case Var v -> {
-        terms.merge(v, scale, Long::sum);
-        return true;
-      }
-      case Expr.Binary b -> {
-        switch (b.op()) {
-          case ADD -> {
-            return linear(b.lhs(), scale, terms, constant) && linear(b.rhs(), scale, terms, constant);
-          }
-          case SUB -> {
-            return linear(b.lhs(), scale, terms, constant) && linear(b.rhs(), -scale, terms, constant);
-          }
-          case MUL -> {
-            if (b.rhs() instanceof Expr.IntConst c) {
-              return linear(b.lhs(), scale * c.value(), terms, constant);
-            }
-            if (b.lhs() instanceof Expr.IntConst c) {
-              return linear(b.rhs(), scale * c.value(), terms, constant);
-            }
-            return false;
-          }
-          default -> {
-            return false;
-          }
-        }
-      }
-      default -> {
-        return false;
-      }
-    }
   }
 }

@@ -6,9 +6,11 @@ import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Exprs;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.Var;
+import dev.kiln.passes.schedule.Affine;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Removes the {@code floordiv}/{@code floormod} that composing index maps leaves (a Reshape view
@@ -72,15 +74,15 @@ final class IndexSimplifier {
     Expr rhs = index(b.rhs(), extents);
     if ((b.op() == BinaryOp.FLOOR_DIV || b.op() == BinaryOp.FLOOR_MOD)
         && rhs instanceof Expr.IntConst k && k.value() > 0) {
-      Map<Var, Long> terms = new LinkedHashMap<>();
-      long[] constant = {0};
-      if (linear(lhs, 1, terms, constant) && extents.keySet().containsAll(terms.keySet())) {
+      Optional<Affine> form = Affine.ofVariables(lhs);
+      if (form.isPresent() && extents.keySet().containsAll(form.get().terms().keySet())) {
+        long constant = form.get().constant();
         long d = k.value();
-        long low = Math.floorMod(constant[0], d);
+        long low = Math.floorMod(constant, d);
         long high = low;
-        Map<Var, Long> quotient = new LinkedHashMap<>();
-        Map<Var, Long> remainder = new LinkedHashMap<>();
-        for (Map.Entry<Var, Long> t : terms.entrySet()) {
+        Map<Expr, Long> quotient = new LinkedHashMap<>();
+        Map<Expr, Long> remainder = new LinkedHashMap<>();
+        for (Map.Entry<Expr, Long> t : form.get().terms().entrySet()) {
           long c = t.getValue();
           if (c % d == 0) {
             quotient.put(t.getKey(), c / d);
@@ -93,48 +95,20 @@ final class IndexSimplifier {
         }
         if (low >= 0 && high < d) {
           return b.op() == BinaryOp.FLOOR_DIV
-              ? build(quotient, Math.floorDiv(constant[0], d))
-              : build(remainder, Math.floorMod(constant[0], d));
+              ? build(quotient, Math.floorDiv(constant, d))
+              : build(remainder, Math.floorMod(constant, d));
         }
       }
     }
     return new Expr.Binary(b.op(), lhs, rhs);
   }
 
-  private static Expr build(Map<Var, Long> terms, long constant) {
+  private static Expr build(Map<Expr, Long> terms, long constant) {
     Expr sum = null;
-    for (Map.Entry<Var, Long> t : terms.entrySet()) {
+    for (Map.Entry<Expr, Long> t : terms.entrySet()) {
       Expr term = t.getValue() == 1 ? t.getKey() : Exprs.mul(t.getKey(), Exprs.index(t.getValue()));
       sum = sum == null ? term : Exprs.add(sum, term);
     }
     return sum == null ? Exprs.index(constant) : Exprs.add(sum, Exprs.index(constant));
-  }
-
-  private static boolean linear(Expr e, long scale, Map<Var, Long> terms, long[] constant) {
-    switch (e) {
-      case Expr.IntConst c -> {
-        constant[0] += scale * c.value();
-        return true;
-      }
-      case Var v -> {
-        terms.merge(v, scale, Long::sum);
-        return true;
-      }
-      case Expr.Binary b when b.op() == BinaryOp.ADD -> {
-        return linear(b.lhs(), scale, terms, constant) && linear(b.rhs(), scale, terms, constant);
-      }
-      case Expr.Binary b when b.op() == BinaryOp.SUB -> {
-        return linear(b.lhs(), scale, terms, constant) && linear(b.rhs(), -scale, terms, constant);
-      }
-      case Expr.Binary b when b.op() == BinaryOp.MUL && b.rhs() instanceof Expr.IntConst c -> {
-        return linear(b.lhs(), scale * c.value(), terms, constant);
-      }
-      case Expr.Binary b when b.op() == BinaryOp.MUL && b.lhs() instanceof Expr.IntConst c -> {
-        return linear(b.rhs(), scale * c.value(), terms, constant);
-      }
-      default -> {
-        return false;
-      }
-    }
   }
 }

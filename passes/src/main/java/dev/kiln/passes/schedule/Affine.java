@@ -4,6 +4,7 @@ import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.UnaryOp;
 import dev.kiln.ir.loop.Var;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,17 +13,30 @@ import java.util.Optional;
  * An index expression as {@code sum(coefficient * atom) + constant}, where an atom is a loop
  * variable or a {@code floordiv}/{@code floormod} by a positive constant (what fusing produces).
  * Anything else (loads, locals, products of variables, min/max) has no affine form.
+ *
+ * <p>The one reading of index expressions as affine forms: the scheduler's dependence, layout and
+ * vectorization checks, and fusion's index simplifier and copy folding ({@link #ofVariables}).
+ * Terms with a zero coefficient are dropped; the terms keep the order they first appear in.
  */
-record Affine(Map<Expr, Long> terms, long constant) {
+public record Affine(Map<Expr, Long> terms, long constant) {
 
-  static Optional<Affine> of(Expr e) {
+  public Affine {
+    terms = Collections.unmodifiableMap(terms);
+  }
+
+  public static Optional<Affine> of(Expr e) {
     Map<Expr, Long> terms = new LinkedHashMap<>();
     long[] constant = {0};
     return collect(e, 1, terms, constant)
         ? Optional.of(new Affine(withoutZeros(terms), constant[0])) : Optional.empty();
   }
 
-  long coefficient(Expr atom) {
+  /** The affine form of {@code e} in loop variables alone (no floordiv/floormod atoms). */
+  public static Optional<Affine> ofVariables(Expr e) {
+    return of(e).filter(a -> a.terms.keySet().stream().allMatch(atom -> atom instanceof Var));
+  }
+
+  public long coefficient(Expr atom) {
     return terms.getOrDefault(atom, 0L);
   }
 
