@@ -121,12 +121,24 @@ public final class Nests {
     return Exprs.binary(op, a, b);
   }
 
+  public static Expr div(Expr a, Expr b) {
+    return new Expr.Binary(BinaryOp.DIV, a, b);
+  }
+
+  public static Expr gt(Expr a, Expr b) {
+    return new Expr.Binary(BinaryOp.GT, a, b);
+  }
+
   public static Expr ge(Expr a, Expr b) {
     return new Expr.Binary(BinaryOp.GE, a, b);
   }
 
   public static Expr eq(Expr a, Expr b) {
     return new Expr.Binary(BinaryOp.EQ, a, b);
+  }
+
+  public static Expr ne(Expr a, Expr b) {
+    return new Expr.Binary(BinaryOp.NE, a, b);
   }
 
   public static Expr min(Expr a, Expr b) {

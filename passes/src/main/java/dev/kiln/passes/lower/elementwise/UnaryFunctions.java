@@ -1,8 +1,13 @@
 package dev.kiln.passes.lower.elementwise;
 
 import static dev.kiln.ir.loop.Exprs.call;
+import static dev.kiln.passes.lower.Nests.div;
+import static dev.kiln.passes.lower.Nests.eq;
+import static dev.kiln.passes.lower.Nests.ge;
+import static dev.kiln.passes.lower.Nests.gt;
 import static dev.kiln.passes.lower.Nests.max;
 import static dev.kiln.passes.lower.Nests.min;
+import static dev.kiln.passes.lower.Nests.ne;
 
 import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.loop.BinaryOp;
@@ -140,25 +145,5 @@ public final class UnaryFunctions {
 
   static Expr c(DType t, double v) {
     return Exprs.constant(t, v);
-  }
-
-  private static Expr div(Expr a, Expr b) {
-    return new Expr.Binary(BinaryOp.DIV, a, b);
-  }
-
-  private static Expr gt(Expr a, Expr b) {
-    return new Expr.Binary(BinaryOp.GT, a, b);
-  }
-
-  private static Expr ge(Expr a, Expr b) {
-    return new Expr.Binary(BinaryOp.GE, a, b);
-  }
-
-  private static Expr eq(Expr a, Expr b) {
-    return new Expr.Binary(BinaryOp.EQ, a, b);
-  }
-
-  private static Expr ne(Expr a, Expr b) {
-    return new Expr.Binary(BinaryOp.NE, a, b);
   }
 }
