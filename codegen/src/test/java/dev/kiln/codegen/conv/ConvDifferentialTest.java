@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import dev.kiln.codegen.SummationErrorBound;
 import dev.kiln.codegen.compile.ProgramCompiler;
 import dev.kiln.codegen.emit.EmitOptions;
 import dev.kiln.codegen.emit.EmittedProgram;
@@ -221,44 +222,19 @@ class ConvDifferentialTest {
     String source = compiled.emittedOrNull() == null ? "" : compiled.emittedOrNull().source();
     for (long seed = 1; seed <= 2; seed++) {
       Map<String, Tensor> in = inputs(p, cases, seed);
-      Map<String, Tensor> abs = new LinkedHashMap<>();
-      in.forEach((name, t) -> abs.put(name, absolute(t)));
       Map<String, Tensor> expected = LoopInterpreter.run(p, in);
-      Map<String, Tensor> bound = LoopInterpreter.run(magnitudes, abs);
+      Map<String, Tensor> bound = LoopInterpreter.run(magnitudes, SummationErrorBound.absolute(in));
       for (ParallelExecutor ex : EXECUTORS) {
         Map<String, Tensor> actual = compiled.executable().run(in, ex);
         for (int c = 0; c < cases.size(); c++) {
-          compare(cases.get(c), params, seed, ex.threads(), expected.get("y" + c), actual.get("y" + c),
-              bound.get("y" + c), source);
+          Case convCase = cases.get(c);
+          SummationErrorBound.assertWithin(expected.get("y" + c), actual.get("y" + c),
+              bound.get("y" + c), (long) convCase.c * convCase.kh * convCase.kw, 1,
+              convCase + " with " + params + ", seed " + seed + ", " + ex.threads() + " threads",
+              source);
         }
       }
     }
-  }
-
-  private static void compare(Case c, GemmParams params, long seed, int threads, Tensor expected,
-      Tensor actual, Tensor bound, String source) {
-    float[] e = expected.toFloatArray();
-    float[] a = actual.toFloatArray();
-    float[] b = bound.toFloatArray();
-    long k = (long) c.c * c.kh * c.kw;
-    for (int i = 0; i < e.length; i++) {
-      double tol = (k + 4) * Math.ulp(1f) * b[i] + 1e-6 * Math.abs(e[i]) + 1e-30;
-      boolean same = Float.compare(e[i], a[i]) == 0 || Math.abs(e[i] - a[i]) <= tol;
-      if (!same) {
-        String head = source.length() > 6000 ? source.substring(0, 6000) : source;
-        throw new AssertionError(c + " with " + params + ", seed " + seed + ", " + threads
-            + " threads: element " + i + " is " + a[i] + ", expected " + e[i] + " within " + tol
-            + "\n" + head);
-      }
-    }
-  }
-
-  private static Tensor absolute(Tensor t) {
-    float[] v = t.toFloatArray();
-    for (int i = 0; i < v.length; i++) {
-      v[i] = Math.abs(v[i]);
-    }
-    return Tensor.ofFloats(t.shape(), v);
   }
 
   /** Gaussian inputs; lanes past the logical channels of blocked tensors are 0, as the layout requires. */
