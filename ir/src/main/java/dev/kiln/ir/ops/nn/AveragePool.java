@@ -1,7 +1,6 @@
 package dev.kiln.ir.ops.nn;
 
 import dev.kiln.ir.graph.Attribute;
-import dev.kiln.ir.graph.AttributeKind;
 import dev.kiln.ir.graph.Attributes;
 import dev.kiln.ir.op.AttrSpec;
 import dev.kiln.ir.op.EvalContext;
@@ -23,13 +22,7 @@ final class AveragePool extends WindowPool {
     super(
         "AveragePool",
         1,
-        List.of(
-            AttrSpec.optional("auto_pad", Attribute.of("NOTSET")),
-            AttrSpec.optional("ceil_mode", Attribute.of(0L)),
-            AttrSpec.optional("count_include_pad", Attribute.of(0L)),
-            AttrSpec.required("kernel_shape", AttributeKind.INTS),
-            AttrSpec.optional("pads", AttributeKind.INTS),
-            AttrSpec.optional("strides", AttributeKind.INTS)),
+        List.of(AttrSpec.optional("count_include_pad", Attribute.of(0L))),
         DType.F16,
         DType.F32,
         DType.F64);
@@ -46,34 +39,22 @@ final class AveragePool extends WindowPool {
     SlidingWindow window = window(ctx.attrs(), x.rank());
     boolean includePad =
         NnChecks.flag(ctx.attrs().getInt("count_include_pad", 0), "count_include_pad");
-    long[] inSpatial = NnChecks.spatialSizes(x.shape());
-    SlidingWindow.Placement placement = window.place(inSpatial, 2, "input 0 (X) " + x.type());
-    long[] outSpatial = placement.outputShape();
-    long[] kernel = window.kernel();
-    long planes = x.dim(0) * x.dim(1);
-    long inPlane = NdIndex.size(inSpatial);
-    long outPlane = NdIndex.size(outSpatial);
-    long taps = NdIndex.size(kernel);
-    TensorWriter out = TensorWriter.of(x.dtype(), outputShape(x, placement));
-    long[] position = new long[kernel.length];
-    long[] tap = new long[kernel.length];
-    for (long p = 0; p < planes; p++) {
-      for (long o = 0; o < outPlane; o++) {
-        NdIndex.unravel(o, outSpatial, position);
-        double sum = 0;
-        long count = 0;
-        for (long k = 0; k < taps; k++) {
-          NdIndex.unravel(k, kernel, tap);
-          long at = placement.inputOffset(position, tap);
-          if (at >= 0) {
-            sum += x.getDouble(p * inPlane + at);
-            count++;
-          }
+    Pooling pooling = new Pooling(x, window);
+    long inPlane = pooling.inPlane();
+    long outPlane = pooling.outPlane();
+    TensorWriter out = TensorWriter.of(x.dtype(), pooling.outputShape());
+    pooling.forEachWindow((p, o, position, tapOffsets) -> {
+      double sum = 0;
+      long count = 0;
+      for (long at : tapOffsets) {
+        if (at >= 0) {
+          sum += x.getDouble(p * inPlane + at);
+          count++;
         }
-        long divisor = includePad ? placement.tapsWithinPadding(position) : count;
-        out.setDouble(p * outPlane + o, sum / divisor);
       }
-    }
+      long divisor = includePad ? pooling.placement().tapsWithinPadding(position) : count;
+      out.setDouble(p * outPlane + o, sum / divisor);
+    });
     return List.of(out.build());
   }
 }

@@ -27,13 +27,8 @@ final class MaxPool extends WindowPool {
         "MaxPool",
         2,
         List.of(
-            AttrSpec.optional("auto_pad", Attribute.of("NOTSET")),
-            AttrSpec.optional("ceil_mode", Attribute.of(0L)),
             AttrSpec.optional("dilations", AttributeKind.INTS),
-            AttrSpec.required("kernel_shape", AttributeKind.INTS),
-            AttrSpec.optional("pads", AttributeKind.INTS),
-            AttrSpec.optional("storage_order", Attribute.of(0L)),
-            AttrSpec.optional("strides", AttributeKind.INTS)),
+            AttrSpec.optional("storage_order", Attribute.of(0L))),
         DType.F16,
         DType.F32,
         DType.F64,
@@ -51,52 +46,41 @@ final class MaxPool extends WindowPool {
     Tensor x = ctx.input(0);
     SlidingWindow window = window(ctx.attrs(), x.rank());
     boolean columnMajor = NnChecks.flag(ctx.attrs().getInt("storage_order", 0), "storage_order");
-    long[] inSpatial = NnChecks.spatialSizes(x.shape());
-    SlidingWindow.Placement placement = window.place(inSpatial, 2, "input 0 (X) " + x.type());
-    long[] outShape = outputShape(x, placement);
-    long[] outSpatial = placement.outputShape();
-    long[] kernel = window.kernel();
-    long planes = x.dim(0) * x.dim(1);
-    long inPlane = NdIndex.size(inSpatial);
-    long outPlane = NdIndex.size(outSpatial);
-    long taps = NdIndex.size(kernel);
+    Pooling pooling = new Pooling(x, window);
+    long[] inSpatial = pooling.inSpatial();
+    long inPlane = pooling.inPlane();
+    long outPlane = pooling.outPlane();
+    long[] outShape = pooling.outputShape();
     TensorWriter values = TensorWriter.of(x.dtype(), outShape);
     TensorWriter indices = TensorWriter.of(DType.I64, outShape);
-    long[] position = new long[kernel.length];
-    long[] tap = new long[kernel.length];
-    long[] coords = new long[kernel.length];
-    for (long p = 0; p < planes; p++) {
-      for (long o = 0; o < outPlane; o++) {
-        NdIndex.unravel(o, outSpatial, position);
-        double best = Double.NEGATIVE_INFINITY;
-        long bestAt = -1;
-        for (long k = 0; k < taps; k++) {
-          NdIndex.unravel(k, kernel, tap);
-          long at = placement.inputOffset(position, tap);
-          if (at < 0) {
-            continue;
-          }
-          double v = x.getDouble(p * inPlane + at);
-          if (bestAt < 0 || (!Double.isNaN(best) && (v > best || Double.isNaN(v)))) {
-            best = v;
-            bestAt = at;
-          }
+    long[] coords = new long[inSpatial.length];
+    pooling.forEachWindow((p, o, position, tapOffsets) -> {
+      double best = Double.NEGATIVE_INFINITY;
+      long bestAt = -1;
+      for (long at : tapOffsets) {
+        if (at < 0) {
+          continue;
         }
-        if (bestAt < 0) {
-          // Possible only when dilation spreads the taps around the whole input.
-          throw OpException.of(
-              "the MaxPool window at output position %s sees only padding: its taps fall outside"
-                  + " input 0 (X) %s",
-              Arrays.toString(position), x.type());
+        double v = x.getDouble(p * inPlane + at);
+        if (bestAt < 0 || (!Double.isNaN(best) && (v > best || Double.isNaN(v)))) {
+          best = v;
+          bestAt = at;
         }
-        values.setDouble(p * outPlane + o, best);
-        if (columnMajor) {
-          NdIndex.unravel(bestAt, inSpatial, coords);
-          bestAt = NdIndex.columnMajor(coords, inSpatial);
-        }
-        indices.setLong(p * outPlane + o, p * inPlane + bestAt);
       }
-    }
+      if (bestAt < 0) {
+        // Possible only when dilation spreads the taps around the whole input.
+        throw OpException.of(
+            "the MaxPool window at output position %s sees only padding: its taps fall outside"
+                + " input 0 (X) %s",
+            Arrays.toString(position), x.type());
+      }
+      values.setDouble(p * outPlane + o, best);
+      if (columnMajor) {
+        NdIndex.unravel(bestAt, inSpatial, coords);
+        bestAt = NdIndex.columnMajor(coords, inSpatial);
+      }
+      indices.setLong(p * outPlane + o, p * inPlane + bestAt);
+    });
     List<Tensor> out = new ArrayList<>(List.of(values.build()));
     if (ctx.outputCount() == 2) {
       out.add(indices.build());
