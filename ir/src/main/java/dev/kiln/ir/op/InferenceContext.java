@@ -62,6 +62,15 @@ public record InferenceContext(
     return t;
   }
 
+  /** Checks that input {@code i} has a numeric (not bool) element type. */
+  public TensorType requireNumeric(int i) {
+    TensorType t = type(i);
+    if (t.dtype() == DType.BOOL) {
+      throw OpException.of("input %d must be a numeric tensor, got %s", i, t);
+    }
+    return t;
+  }
+
   /** Checks that input {@code i} has one of the given element types. */
   public TensorType requireDType(int i, DType... allowed) {
     TensorType t = type(i);

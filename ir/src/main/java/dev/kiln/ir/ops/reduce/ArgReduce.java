@@ -40,10 +40,7 @@ final class ArgReduce extends OpSchema {
 
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
-    TensorType in = ctx.type(0);
-    if (in.dtype() == DType.BOOL) {
-      throw OpException.of("input 0 must be a numeric tensor, got %s", in);
-    }
+    TensorType in = ctx.requireNumeric(0);
     int axis = Shapes.normalizeAxis(ctx.attrs().getInt("axis", 0), in.rank(), "attribute 'axis'");
     boolean keepDims = Reduce.keepDims(ctx.attrs().getInt("keepdims", 1));
     selectLast(ctx.attrs().getInt("select_last_index", 0));

@@ -44,10 +44,7 @@ final class CumSum extends OpSchema {
 
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
-    TensorType x = ctx.type(0);
-    if (x.dtype() == DType.BOOL) {
-      throw OpException.of("input 0 must be a numeric tensor, got %s", x);
-    }
+    TensorType x = ctx.requireNumeric(0);
     flag(ctx.attrs().getInt("exclusive", 0), "exclusive");
     flag(ctx.attrs().getInt("reverse", 0), "reverse");
     TensorType axis = ctx.type(1);

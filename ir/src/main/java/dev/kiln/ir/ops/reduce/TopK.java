@@ -50,10 +50,7 @@ final class TopK extends OpSchema {
 
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
-    TensorType x = ctx.type(0);
-    if (x.dtype() == DType.BOOL) {
-      throw OpException.of("input 0 must be a numeric tensor, got %s", x);
-    }
+    TensorType x = ctx.requireNumeric(0);
     int axis = axis(ctx.attrs().getInt("axis", -1), x.rank());
     CumSum.flag(ctx.attrs().getInt("largest", 1), "largest");
     CumSum.flag(ctx.attrs().getInt("sorted", 1), "sorted");
