@@ -9,7 +9,6 @@ import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
-import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.TensorType;
 import java.util.List;
@@ -29,14 +28,22 @@ final class GatherElementsOp extends OpSchema {
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType data = ctx.type(0);
-    TensorType indices = ctx.type(1);
-    IntInputs.requireDType(indices, 1, "indices", DType.I32, DType.I64);
+    TensorType indices = IntInputs.indices(ctx, 1);
     if (data.rank() == 0 || indices.rank() != data.rank()) {
       throw OpException.of(
           "input 1 (indices) %s must have the rank of input 0 (data) %s, at least 1",
           indices, data);
     }
     int axis = IntInputs.axis(ctx.attrs().getInt("axis", 0), data.rank(), "axis");
+    requireIndicesWithinData(indices, data, axis);
+    return List.of(new TensorType(data.dtype(), indices.shape()));
+  }
+
+  /**
+   * Off {@code axis}, no dim of input 1 (indices) may exceed the data's (the rule of
+   * GatherElements and ScatterElements, whose indices have the data's rank).
+   */
+  static void requireIndicesWithinData(TensorType indices, TensorType data, int axis) {
     for (int d = 0; d < data.rank(); d++) {
       if (d != axis
           && data.shape().dim(d) instanceof Dim.Known dk
@@ -47,7 +54,6 @@ final class GatherElementsOp extends OpSchema {
             indices, data, d);
       }
     }
-    return List.of(new TensorType(data.dtype(), indices.shape()));
   }
 
   @Override

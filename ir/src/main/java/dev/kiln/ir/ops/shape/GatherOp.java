@@ -9,7 +9,6 @@ import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
-import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
@@ -33,8 +32,7 @@ final class GatherOp extends OpSchema {
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType data = ctx.type(0);
-    TensorType indices = ctx.type(1);
-    IntInputs.requireDType(indices, 1, "indices", DType.I32, DType.I64);
+    TensorType indices = IntInputs.indices(ctx, 1);
     if (data.rank() == 0) {
       throw OpException.of("input 0 (data) must have rank >= 1, got %s", data);
     }

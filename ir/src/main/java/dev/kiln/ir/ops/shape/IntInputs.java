@@ -54,6 +54,13 @@ final class IntInputs {
     }
   }
 
+  /** Input {@code i} of the gathers and scatters: indices of an i32 or i64 tensor. */
+  static TensorType indices(InferenceContext ctx, int i) {
+    TensorType t = ctx.type(i);
+    requireDType(t, i, "indices", DType.I32, DType.I64);
+    return t;
+  }
+
   static void requireDType(TensorType t, int i, String role, DType... allowed) {
     for (DType d : allowed) {
       if (t.dtype() == d) {

@@ -8,8 +8,6 @@ import dev.kiln.ir.op.OpException;
 import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.op.Shapes;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.type.DType;
-import dev.kiln.ir.type.Dim;
 import dev.kiln.ir.type.TensorType;
 import java.util.List;
 
@@ -37,9 +35,8 @@ final class ScatterElementsOp extends OpSchema {
   @Override
   public List<TensorType> inferTypes(InferenceContext ctx) {
     TensorType data = ctx.type(0);
-    TensorType indices = ctx.type(1);
+    TensorType indices = IntInputs.indices(ctx, 1);
     TensorType updates = ctx.type(2);
-    IntInputs.requireDType(indices, 1, "indices", DType.I32, DType.I64);
     ScatterBuffer.reduction(ctx, data.dtype());
     if (updates.dtype() != data.dtype()) {
       throw OpException.of("input 2 (updates) must have the element type of input 0 %s, got %s", data, updates);
@@ -54,15 +51,7 @@ final class ScatterElementsOp extends OpSchema {
           "input 2 (updates) %s must have the shape of input 1 (indices) %s", updates, indices);
     }
     int axis = IntInputs.axis(ctx.attrs().getInt("axis", 0), data.rank(), "axis");
-    for (int d = 0; d < data.rank(); d++) {
-      if (d != axis
-          && data.shape().dim(d) instanceof Dim.Known dk
-          && indices.shape().dim(d) instanceof Dim.Known ik
-          && ik.size() > dk.size()) {
-        throw OpException.of(
-            "input 1 (indices) %s is larger than input 0 (data) %s in dimension %d", indices, data, d);
-      }
-    }
+    GatherElementsOp.requireIndicesWithinData(indices, data, axis);
     return List.of(data);
   }
 
