@@ -55,19 +55,9 @@ final class InstanceNormalization extends OpSchema {
     for (long p = 0; p < planes; p++) {
       long base = p * plane;
       long c = p % channels;
-      double sum = 0;
+      Moments moments = Moments.of(x, base, plane, epsilon);
       for (long i = 0; i < plane; i++) {
-        sum += x.getDouble(base + i);
-      }
-      double mean = sum / plane;
-      double squares = 0;
-      for (long i = 0; i < plane; i++) {
-        double d = x.getDouble(base + i) - mean;
-        squares += d * d;
-      }
-      double invStdDev = 1 / Math.sqrt(squares / plane + epsilon);
-      for (long i = 0; i < plane; i++) {
-        double v = (x.getDouble(base + i) - mean) * invStdDev;
+        double v = moments.normalize(x.getDouble(base + i));
         out.setDouble(base + i, v * scale.getDouble(c) + bias.getDouble(c));
       }
     }

@@ -130,28 +130,18 @@ final class LayerNormalization extends OpSchema {
     TensorWriter invStdDevs = TensorWriter.of(stash, statisticsShape);
     for (long o = 0; o < outer; o++) {
       long base = o * inner;
-      double sum = 0;
-      for (long i = 0; i < inner; i++) {
-        sum += x.getDouble(base + i);
-      }
-      double mean = sum / inner;
-      double squares = 0;
-      for (long i = 0; i < inner; i++) {
-        double d = x.getDouble(base + i) - mean;
-        squares += d * d;
-      }
-      double invStdDev = 1 / Math.sqrt(squares / inner + epsilon);
+      Moments moments = Moments.of(x, base, inner, epsilon);
       for (long i = 0; i < inner; i++) {
         long at = base + i;
-        double v = (x.getDouble(at) - mean) * invStdDev;
+        double v = moments.normalize(x.getDouble(at));
         v *= scale.getDouble(Shapes.broadcastIndex(at, shape, scaleShape));
         if (bias.isPresent()) {
           v += bias.get().getDouble(Shapes.broadcastIndex(at, shape, biasShape));
         }
         y.setDouble(at, v);
       }
-      means.setDouble(o, mean);
-      invStdDevs.setDouble(o, invStdDev);
+      means.setDouble(o, moments.mean());
+      invStdDevs.setDouble(o, moments.invStdDev());
     }
     List<Tensor> out = new ArrayList<>(List.of(y.build()));
     if (ctx.outputCount() > 1) {
