@@ -1,13 +1,7 @@
 package dev.kiln.ir.ops.nn;
 
-import com.google.common.collect.ImmutableList;
-import dev.kiln.ir.op.EvalContext;
-import dev.kiln.ir.op.InferenceContext;
-import dev.kiln.ir.op.OpSchema;
 import dev.kiln.ir.ops.elementwise.Epilogue;
-import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.type.TensorType;
-import java.util.List;
+import dev.kiln.ir.ops.elementwise.FusedWithEpilogue;
 
 /**
  * Kiln's {@code FusedConv}, named and shaped like ONNX Runtime's {@code com.microsoft.FusedConv}:
@@ -16,23 +10,10 @@ import java.util.List;
  * type. The {@code fuse-epilogue} pass makes it from a Conv and the bias, residual Add and
  * activation after it.
  */
-final class FusedConv extends OpSchema {
+final class FusedConv extends FusedWithEpilogue {
   static final FusedConv INSTANCE = new FusedConv();
 
   private FusedConv() {
-    super("FusedConv", 2, 4, 1, 1, ImmutableList.<dev.kiln.ir.op.AttrSpec>builder()
-        .addAll(Conv.INSTANCE.attributes()).addAll(Epilogue.ATTRIBUTES).build());
-  }
-
-  @Override
-  public List<TensorType> inferTypes(InferenceContext ctx) {
-    TensorType y = Conv.INSTANCE.inferTypes(ctx).get(0);
-    return Epilogue.inferFused(ctx, y, 3);
-  }
-
-  @Override
-  public List<Tensor> evaluate(EvalContext ctx) {
-    Tensor y = Conv.INSTANCE.evaluate(ctx).get(0);
-    return Epilogue.evaluateFused(ctx, y, 3);
+    super("FusedConv", Conv.INSTANCE);
   }
 }
