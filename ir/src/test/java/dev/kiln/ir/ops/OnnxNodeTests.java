@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * ModelProto, GraphProto, NodeProto, AttributeProto and TensorProto that single-node tests use.
  * Test-only, so that operator conformance does not wait for the ONNX importer.
  */
-final class OnnxNodeTests {
+public final class OnnxNodeTests {
   private OnnxNodeTests() {}
 
   /** One node test: a single node, its inputs (absent slots empty) and expected outputs. */
@@ -36,8 +36,12 @@ final class OnnxNodeTests {
       List<Tensor> outputs,
       int nodeCount) {}
 
-  /** The directory of node tests: {@code shared/onnx-node-tests} in this or an enclosing dir. */
-  static Optional<Path> root() {
+  /**
+   * The directory of node tests: {@code $KILN_ONNX_NODE_TESTS}, else {@code
+   * shared/onnx-node-tests} in the working directory or one enclosing it. Public for the shape
+   * family's harness ({@code shape.OnnxNodeCase}), which reads the same tests.
+   */
+  public static Optional<Path> root() {
     String override = System.getenv("KILN_ONNX_NODE_TESTS");
     if (override != null) {
       return Optional.of(Path.of(override));

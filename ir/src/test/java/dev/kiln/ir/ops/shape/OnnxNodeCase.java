@@ -2,6 +2,7 @@ package dev.kiln.ir.ops.shape;
 
 import dev.kiln.ir.graph.Attribute;
 import dev.kiln.ir.graph.Attributes;
+import dev.kiln.ir.ops.OnnxNodeTests;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.tensor.TensorWriter;
 import dev.kiln.ir.type.DType;
@@ -33,23 +34,9 @@ record OnnxNodeCase(
     List<Optional<Tensor>> inputs,
     List<Tensor> outputs) {
 
-  /**
-   * The directory of node tests: {@code $KILN_ONNX_NODE_TESTS}, else {@code
-   * shared/onnx-node-tests} in the working directory or one enclosing it (as the linalg, nn and
-   * reduce families' harness finds it).
-   */
+  /** The directory of node tests, as the linalg, nn and reduce families' harness finds it. */
   static Optional<Path> root() {
-    String override = System.getenv("KILN_ONNX_NODE_TESTS");
-    if (override != null) {
-      return Optional.of(Path.of(override));
-    }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared").resolve("onnx-node-tests");
-      if (Files.isDirectory(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return OnnxNodeTests.root();
   }
 
   /** The operator of a single-node model, or empty for larger models. */
