@@ -1,5 +1,6 @@
 package dev.kiln.frontend.kiln;
 
+import dev.kiln.ir.text.EditDistance;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -113,26 +114,6 @@ final class KilnNames {
     return new Unquoted(sb.toString(), Optional.empty(), 0);
   }
 
-  /** Levenshtein distance, for "did you mean" hints. */
-  static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
-
   /**
    * The candidate closest to {@code wrong}, if it is close enough to be a likely typo: within
    * a third of its length or {@code minDistance} edits, whichever is more.
@@ -141,7 +122,7 @@ final class KilnNames {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
-      int d = editDistance(wrong.toLowerCase(), c.toLowerCase());
+      int d = EditDistance.between(wrong.toLowerCase(), c.toLowerCase());
       if (d < bestDistance) {
         bestDistance = d;
         best = c;

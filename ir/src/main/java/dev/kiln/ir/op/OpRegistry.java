@@ -1,6 +1,7 @@
 package dev.kiln.ir.op;
 
 import com.google.common.collect.ImmutableSortedMap;
+import dev.kiln.ir.text.EditDistance;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,33 +48,12 @@ public final class OpRegistry {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String name : byName.keySet()) {
-      int d = editDistance(op.toLowerCase(), name.toLowerCase());
+      int d = EditDistance.between(op.toLowerCase(), name.toLowerCase());
       if (d < bestDistance) {
         bestDistance = d;
         best = name;
       }
     }
     return bestDistance <= Math.max(2, op.length() / 3) ? Optional.ofNullable(best) : Optional.empty();
-  }
-
-  /** Optimal-string-alignment distance: a swap of two adjacent letters counts as one edit. */
-  private static int editDistance(String a, String b) {
-    int[][] d = new int[a.length() + 1][b.length() + 1];
-    for (int i = 0; i <= a.length(); i++) {
-      d[i][0] = i;
-    }
-    for (int j = 0; j <= b.length(); j++) {
-      d[0][j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-      }
-    }
-    return d[a.length()][b.length()];
   }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.passes.pipeline;
 
 import com.google.common.collect.ImmutableMap;
+import dev.kiln.ir.text.EditDistance;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,7 +73,8 @@ public final class PassRegistry {
     record Scored(String name, int distance) {}
     List<Scored> scored = new ArrayList<>();
     for (String candidate : concat()) {
-      int d = editDistance(name.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+      int d = EditDistance.between(
+          name.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
       if (d <= Math.max(2, name.length() / 3) || candidate.contains(name) && name.length() >= 3) {
         scored.add(new Scored(candidate, d));
       }
@@ -92,25 +94,6 @@ public final class PassRegistry {
     List<String> all = new ArrayList<>(passes.keySet());
     all.addAll(pipelines.keySet());
     return all;
-  }
-
-  private static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   /** Collects passes and named pipelines; a name is either a pass or a pipeline, once. */

@@ -1,0 +1,33 @@
+package dev.kiln.ir.text;
+
+/**
+ * The edit distance behind every "did you mean" hint (operator, pass, attribute, value, dtype and
+ * weight names), so that one typo gets the same hint everywhere.
+ */
+public final class EditDistance {
+  private EditDistance() {}
+
+  /**
+   * Optimal-string-alignment distance: insertions, deletions, substitutions, and a swap of two
+   * adjacent letters (a common typo), each one edit. Case-sensitive.
+   */
+  public static int between(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
+  }
+}
