@@ -23,7 +23,7 @@ class AotCliTest {
   @Test
   void compiledMlpRunsLikeTheModel() throws IOException {
     Path jar = tmp.resolve("mlp.jar");
-    CliTest.Result c = CliTest.kiln("compile", "examples/mlp/mlp.kiln", "-o", jar.toString(),
+    KilnCli.Result c = KilnCli.kiln("compile", "examples/mlp/mlp.kiln", "-o", jar.toString(),
         "--dim", "N=2");
     assertEquals(0, c.code(), c.err());
     List<String> lines = c.out().lines().toList();
@@ -36,12 +36,12 @@ class AotCliTest {
     assertTrue(lines.get(2).startsWith("  Kiln ") && lines.get(2).contains("JDK "), lines.get(2));
 
     Path fromJar = tmp.resolve("jar-out");
-    CliTest.Result r = CliTest.kiln("run", jar.toString(), "--random-input", "--seed", "3",
+    KilnCli.Result r = KilnCli.kiln("run", jar.toString(), "--random-input", "--seed", "3",
         "--output", fromJar.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().startsWith("probs: f32[2, 10] min "), r.out());
     Path fromModel = tmp.resolve("model-out");
-    CliTest.Result m = CliTest.kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3",
+    KilnCli.Result m = KilnCli.kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3",
         "--dim", "N=2", "--output", fromModel.toString());
     assertEquals(0, m.code(), m.err());
     Tensor expected = Npy.read(fromModel.resolve("probs.npy"));
@@ -55,13 +55,13 @@ class AotCliTest {
   @Test
   void unspecifiedSymbolicDimsAreOneWithANote() {
     Path jar = tmp.resolve("cnn.jar");
-    CliTest.Result c = CliTest.kiln("compile", "examples/cnn/cnn.kiln", "-o", jar.toString());
+    KilnCli.Result c = KilnCli.kiln("compile", "examples/cnn/cnn.kiln", "-o", jar.toString());
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().startsWith("note: symbolic dimension N is not given; compiling for N = 1 "
         + "(use --dim N=SIZE)\nwrote " + jar), c.out());
     assertTrue(c.out().contains("  compiled for image: f32[1, 3, 32, 32] -> logits: f32[1, 10]\n"),
         c.out());
-    CliTest.Result r = CliTest.kiln("run", jar.toString(), "--random-input");
+    KilnCli.Result r = KilnCli.kiln("run", jar.toString(), "--random-input");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().startsWith("logits: f32[1, 10] "), r.out());
   }
@@ -69,7 +69,7 @@ class AotCliTest {
   @Test
   void mistakesAreOneClearMessage() throws IOException {
     Path jar = tmp.resolve("mlp.jar");
-    assertEquals(0, CliTest.kiln("compile", "examples/mlp/mlp.kiln", "-o", jar.toString(),
+    assertEquals(0, KilnCli.kiln("compile", "examples/mlp/mlp.kiln", "-o", jar.toString(),
         "--input-shape", "x=2,784").code());
     Path one = tmp.resolve("one.npy");
     Npy.write(one, Tensor.zeros(dev.kiln.ir.type.DType.F32, 1, 784));
@@ -117,16 +117,16 @@ class AotCliTest {
             tmp.resolve("no/such/x.jar").toString()});
     for (String[] c : cases) {
       String[] args = Arrays.copyOfRange(c, 1, c.length);
-      CliTest.Result r = CliTest.kiln(args);
+      KilnCli.Result r = KilnCli.kiln(args);
       assertEquals(1, r.code(), String.join(" ", args) + "\n" + r.err());
       assertEquals(c[0] + "\n", r.err(), String.join(" ", args));
     }
-    CliTest.Result stats = CliTest.kiln("run", jar.toString(), "--random-input", "--stats");
+    KilnCli.Result stats = KilnCli.kiln("run", jar.toString(), "--random-input", "--stats");
     assertEquals(0, stats.code(), stats.err());
     assertTrue(stats.err().startsWith("loaded " + jar + ": compiled ahead of time by Kiln "),
         stats.err());
     assertTrue(stats.err().contains(" for %x[2, 784], load "), stats.err());
-    CliTest.Result usage = CliTest.kiln("compile", mlp);
+    KilnCli.Result usage = KilnCli.kiln("compile", mlp);
     assertEquals(2, usage.code());
     assertTrue(usage.err().contains("Missing required option: '--output=OUT.jar'"), usage.err());
   }

@@ -1,15 +1,14 @@
 package dev.kiln.tests;
 
+import static dev.kiln.tests.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.cli.Main;
 import dev.kiln.frontend.npy.Npy;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.tests.KilnCli.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,38 +17,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The kiln CLI in-process: outputs, exit codes, and that user mistakes never show a stack trace. */
 class CliTest {
-  record Result(int code, String out, String err) {}
-
-  static Result kiln(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-    Result r = new Result(code, out.toString(), err.toString());
-    assertFalse(r.err.contains("\tat "), "no stack trace for a user's mistake:\n" + r.err);
-    return r;
-  }
-
   @Test
   void checkPrintsTheSignature() {
     Result r = kiln("check", "examples/mlp/mlp.kiln");
-    assertEquals(0, r.code, r.err);
+    assertEquals(0, r.code(), r.err());
     assertEquals("examples/mlp/mlp.kiln: ok, model 'mlp' (%x: f32[N, 784]) -> (%probs: f32[N, 10]), "
-        + "6 nodes, 6 constants\n", r.out);
+        + "6 nodes, 6 constants\n", r.out());
   }
 
   @Test
   void printIsCanonicalText() {
     Result r = kiln("print", "examples/cnn/cnn.kiln");
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.contains("model cnn(%image: f32[N, 3, 32, 32]) -> (%logits: f32[N, 10])"), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("model cnn(%image: f32[N, 3, 32, 32]) -> (%logits: f32[N, 10])"), r.out());
   }
 
   @Test
   void runWithRandomInputsPrintsASummaryAndWritesNpy(@TempDir Path tmp) throws IOException {
     Result r = kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3", "--dim", "N=2",
         "--output", tmp.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("probs: f32[2, 10] min "), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("probs: f32[2, 10] min "), r.out());
     Tensor written = Npy.read(tmp.resolve("probs.npy"));
     assertEquals(2, written.dim(0));
     double sum = 0;
@@ -58,8 +46,8 @@ class CliTest {
     }
     assertEquals(1.0, sum, 1e-5);
     // Same seed, same numbers.
-    assertEquals(r.out, kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3",
-        "--dim", "N=2", "--output", tmp.toString()).out);
+    assertEquals(r.out(), kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3",
+        "--dim", "N=2", "--output", tmp.toString()).out());
   }
 
   @Test
@@ -67,12 +55,12 @@ class CliTest {
     String[] plain = {"run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3"};
     Result before = kiln(plain);
     Result r = kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--seed", "3", "--warm-up", "0.2");
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.err.startsWith("warm-up: ") && r.err.contains(" runs in "), r.err);
-    assertEquals(before.out, r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().startsWith("warm-up: ") && r.err().contains(" runs in "), r.err());
+    assertEquals(before.out(), r.out());
     Result bad = kiln("run", "examples/mlp/mlp.kiln", "--random-input", "--warm-up", "-1");
-    assertEquals(1, bad.code);
-    assertTrue(bad.err.contains("--warm-up takes seconds from 0 to 86400, got -1.0"), bad.err);
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("--warm-up takes seconds from 0 to 86400, got -1.0"), bad.err());
   }
 
   @Test
@@ -82,8 +70,8 @@ class CliTest {
     Path x = tmp.resolve("x.npy");
     Npy.write(x, Tensor.ofFloats(new long[] {1, 784}, ones));
     Result r = kiln("run", "examples/mlp/mlp.kiln", "--input", "x=" + x);
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("probs: f32[1, 10]"), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("probs: f32[1, 10]"), r.out());
   }
 
   @Test
@@ -107,13 +95,13 @@ class CliTest {
         new Object[] {new String[] {"run", "--seed", "x", "examples/mlp/mlp.kiln"}, 2, "Invalid value for option '--seed'"});
     for (Object[] c : cases) {
       Result r = kiln((String[]) c[0]);
-      assertEquals(c[1], r.code, String.join(" ", (String[]) c[0]) + "\n" + r.err);
-      assertTrue(r.err.contains((String) c[2]), "expected <" + c[2] + "> in:\n" + r.err);
+      assertEquals(c[1], r.code(), String.join(" ", (String[]) c[0]) + "\n" + r.err());
+      assertTrue(r.err().contains((String) c[2]), "expected <" + c[2] + "> in:\n" + r.err());
     }
     // A wrong shape is caught by the runtime and names the input.
     Result r = kiln("run", "examples/mlp/mlp.kiln", "--input", "x=" + x);
-    assertEquals(1, r.code);
-    assertTrue(r.err.startsWith("kiln: error: ") && r.err.contains("x"), r.err);
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("kiln: error: ") && r.err().contains("x"), r.err());
   }
 
   @Test
@@ -123,7 +111,7 @@ class CliTest {
         + "  %\"../../escape\" = Relu(%x)\n  %\"a/b\" = Neg(%x)\n}\n");
     Path out = tmp.resolve("out");
     Result r = kiln("run", model.toString(), "--random-input", "--output", out.toString());
-    assertEquals(0, r.code, r.err);
+    assertEquals(0, r.code(), r.err());
     try (var files = Files.list(out)) {
       assertEquals(List.of(".._.._escape.npy", "a_b.npy"),
           files.map(p -> p.getFileName().toString()).sorted().toList());

@@ -27,7 +27,7 @@ class PassesCliTest {
 
   @Test
   void printIrAfterAllShowsGraphIrThenLoopIr() {
-    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--print-ir-after-all");
+    KilnCli.Result r = KilnCli.kiln("run", MLP, "--random-input", "--print-ir-after-all");
     assertEquals(0, r.code(), r.err());
     String e = r.err();
     int bind = e.indexOf("// -----// IR after bind-shapes //----- //\nkiln 1\nmodel mlp(%x: f32[1, 784])");
@@ -40,15 +40,15 @@ class PassesCliTest {
 
   @Test
   void everyLevelGivesTheSameResult(@TempDir Path tmp) throws IOException {
-    CliTest.Result o1 = CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "-O1", "--output", tmp.resolve("O1").toString());
+    KilnCli.Result o1 = KilnCli.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "-O1", "--output", tmp.resolve("O1").toString());
     assertEquals(0, o1.code(), o1.err());
     float[] expected = dev.kiln.frontend.npy.Npy.read(tmp.resolve("O1/logits.npy")).toFloatArray();
     // No -O: the default level, -O3.
     for (String level : new String[] {"-O0", "-O2", "-O3", "default"}) {
       Path dir = tmp.resolve(level);
-      CliTest.Result r = level.equals("default")
-          ? CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "--output", dir.toString())
-          : CliTest.kiln("run", "examples/cnn/cnn.kiln", "--random-input", level, "--output", dir.toString());
+      KilnCli.Result r = level.equals("default")
+          ? KilnCli.kiln("run", "examples/cnn/cnn.kiln", "--random-input", "--output", dir.toString())
+          : KilnCli.kiln("run", "examples/cnn/cnn.kiln", "--random-input", level, "--output", dir.toString());
       assertEquals(0, r.code(), r.err());
       float[] actual = dev.kiln.frontend.npy.Npy.read(dir.resolve("logits.npy")).toFloatArray();
       for (int i = 0; i < expected.length; i++) {
@@ -56,14 +56,14 @@ class PassesCliTest {
         assertEquals(expected[i], actual[i], 1e-5 * (1 + Math.abs(expected[i])), level + " logits[" + i + "]");
       }
     }
-    CliTest.Result bad = CliTest.kiln("run", MLP, "--random-input", "-O7");
+    KilnCli.Result bad = KilnCli.kiln("run", MLP, "--random-input", "-O7");
     assertEquals(1, bad.code());
     assertEquals("kiln: error: -O takes a level from 0 to 3, got 7\n", bad.err());
   }
 
   @Test
   void timePassesPrintsATable() {
-    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--time-passes", "--passes=dce,O1");
+    KilnCli.Result r = KilnCli.kiln("run", MLP, "--random-input", "--time-passes", "--passes=dce,O1");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().startsWith("===-- pass timing: 5 passes, "), r.err());
     assertTrue(r.err().contains("%  dce\n") && r.err().contains("%  schedule\n") && r.err().contains("%  total\n"),
@@ -72,14 +72,14 @@ class PassesCliTest {
 
   @Test
   void printAfterChangeSkipsPassesThatChangeNothing() {
-    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--print-ir-after-change", "--passes=dce,O0");
+    KilnCli.Result r = KilnCli.kiln("run", MLP, "--random-input", "--print-ir-after-change", "--passes=dce,O0");
     assertEquals(0, r.code(), r.err());
     assertTrue(!r.err().contains("IR after dce") && r.err().contains("IR after bind-shapes"), r.err());
   }
 
   @Test
   void aGraphPipelineIsCompletedToCode() {
-    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--passes=dce", "--time-passes");
+    KilnCli.Result r = KilnCli.kiln("run", MLP, "--random-input", "--passes=dce", "--time-passes");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("%  bind-shapes\n") && r.err().contains("%  lower-graph-to-loops\n")
         && r.err().contains("%  schedule\n") && r.err().contains("%  plan-memory\n"), r.err());
@@ -87,10 +87,10 @@ class PassesCliTest {
 
   @Test
   void printRunsThePipelineAsWritten() {
-    CliTest.Result r = CliTest.kiln("print", MLP, "--passes=bind-shapes", "--dim", "N=4");
+    KilnCli.Result r = KilnCli.kiln("print", MLP, "--passes=bind-shapes", "--dim", "N=4");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("model mlp(%x: f32[4, 784]) -> (%probs: f32[4, 10])"), r.out());
-    r = CliTest.kiln("print", MLP, "-O1");
+    r = KilnCli.kiln("print", MLP, "-O1");
     assertEquals(0, r.code(), r.err());
     assertEquals("note: symbolic dimension N is not given; compiling for N = 1 (use --dim N=SIZE)\n", r.err());
     assertTrue(r.out().startsWith("program mlp(in %x: f32[1, 784])") && r.out().contains("// memory plan"), r.out());
@@ -98,18 +98,18 @@ class PassesCliTest {
 
   @Test
   void mistakesAreClearErrors() {
-    CliTest.Result r = CliTest.kiln("run", MLP, "--random-input", "--print-ir-after=dec");
+    KilnCli.Result r = KilnCli.kiln("run", MLP, "--random-input", "--print-ir-after=dec");
     assertEquals(1, r.code());
     assertEquals("kiln: error: --print-ir-after: no pass is named 'dec' (did you mean 'dce'?)\n", r.err());
-    r = CliTest.kiln("run", MLP, "--random-input", "--passes=dce,schedule");
+    r = KilnCli.kiln("run", MLP, "--random-input", "--passes=dce,schedule");
     assertEquals(1, r.code());
     assertEquals("kiln: error: --passes: pipeline column 5: pass 'schedule' works on loop IR, but the IR is graph "
         + "IR here\n  dce,schedule\n      ^\n", r.err());
-    r = CliTest.kiln("run", MLP, "--random-input", "--engine", "interpreter", "--passes=dce");
+    r = KilnCli.kiln("run", MLP, "--random-input", "--engine", "interpreter", "--passes=dce");
     assertEquals(1, r.code());
     assertEquals("kiln: error: the pass options apply to the compiled engine only, not to --engine interpreter\n",
         r.err());
-    r = CliTest.kiln("print", MLP, "--passes=lower-graph-to-loops");
+    r = KilnCli.kiln("print", MLP, "--passes=lower-graph-to-loops");
     assertEquals(1, r.code());
     assertTrue(r.err().startsWith("kiln: error: lower-graph-to-loops: ") && r.err().endsWith(
         "(shapes must be static: run bind-shapes first)\n"), r.err());
@@ -117,7 +117,7 @@ class PassesCliTest {
 
   @Test
   void compileTakesThePipeline(@TempDir Path tmp) {
-    CliTest.Result r = CliTest.kiln("compile", MLP, "-o", tmp.resolve("m.jar").toString(), "-O0", "--time-passes");
+    KilnCli.Result r = KilnCli.kiln("compile", MLP, "-o", tmp.resolve("m.jar").toString(), "-O0", "--time-passes");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("%  plan-memory\n") && !r.err().contains("%  schedule\n"), r.err());
   }
@@ -156,7 +156,7 @@ class PassesCliTest {
     assertTrue(text.contains("// RUN: --passes=crash,O1 --input-shape x=1,784\n"), text);
     assertEquals(model.graph(), KilnText.read(file).graph());
     // And the CLI reruns it up to the crash: the pass is unknown there, which it says by name.
-    CliTest.Result r = CliTest.kiln("print", file.toString(), "--passes=O1", "--input-shape", "x=1,784");
+    KilnCli.Result r = KilnCli.kiln("print", file.toString(), "--passes=O1", "--input-shape", "x=1,784");
     assertEquals(0, r.code(), r.err());
   }
 
@@ -190,7 +190,7 @@ class PassesCliTest {
     Files.writeString(services.resolve("dev.kiln.passes.pipeline.PassPlugin"), "crash.Crash\n");
     Path jar = PluginJars.build(tmp.resolve("src"), tmp.resolve("resources"), tmp, "crash.jar");
     Path repro = tmp.resolve("repro");
-    CliTest.Result r = kilnAllowingStackTraces("run", MLP, "--random-input", "--plugin", jar.toString(),
+    KilnCli.Result r = kilnAllowingStackTraces("run", MLP, "--random-input", "--plugin", jar.toString(),
         "--passes=crash,O1", "--reproducer-dir", repro.toString());
     assertEquals(3, r.code(), r.err());
     Path file;
@@ -202,16 +202,16 @@ class PassesCliTest {
         + "  a reproducer (the pipeline's input IR and the pipeline) is in " + file + "\n"
         + "  rerun it with: kiln print " + file + " --passes=crash,O1 --input-shape x=1,784\n"), r.err());
     // The reproducer reproduces.
-    CliTest.Result again = kilnAllowingStackTraces("print", file.toString(), "--plugin", jar.toString(),
+    KilnCli.Result again = kilnAllowingStackTraces("print", file.toString(), "--plugin", jar.toString(),
         "--passes=crash,O1", "--input-shape", "x=1,784", "--reproducer-dir", repro.toString());
     assertEquals(3, again.code(), again.err());
     assertTrue(again.err().contains("threw java.lang.IllegalStateException: pass bug"), again.err());
   }
 
-  private static CliTest.Result kilnAllowingStackTraces(String... args) {
+  private static KilnCli.Result kilnAllowingStackTraces(String... args) {
     java.io.StringWriter out = new java.io.StringWriter();
     java.io.StringWriter err = new java.io.StringWriter();
     int code = dev.kiln.cli.Main.execute(new java.io.PrintWriter(out), new java.io.PrintWriter(err), args);
-    return new CliTest.Result(code, out.toString(), err.toString());
+    return new KilnCli.Result(code, out.toString(), err.toString());
   }
 }

@@ -36,7 +36,7 @@ class PluginExampleTest {
 
   @Test
   void kilnRunsThePluginPassByName() {
-    CliTest.Result r = CliTest.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input",
+    KilnCli.Result r = KilnCli.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input",
         "--plugin", jar.toString(), "--passes=fold-double-negation,name-nodes{prefix=n},O1",
         "--print-ir-after=fold-double-negation,name-nodes");
     assertEquals(0, r.code(), r.err());
@@ -52,13 +52,13 @@ class PluginExampleTest {
           n0: %y: f32[N, 8] = Relu(%x)
         }
         """), r.err());
-    CliTest.Result plain = CliTest.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input");
+    KilnCli.Result plain = KilnCli.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input");
     assertEquals(plain.out(), r.out(), "the pass changes the graph, not the result");
   }
 
   @Test
   void kilnPrintRunsThePipelineAndExplainsThePattern() {
-    CliTest.Result r = CliTest.kiln("print", EXAMPLE.resolve("model.kiln").toString(),
+    KilnCli.Result r = KilnCli.kiln("print", EXAMPLE.resolve("model.kiln").toString(),
         "--plugin", jar.toString(), "--passes=fold-double-negation", "--explain-fusion");
     assertEquals(0, r.code(), r.err());
     assertEquals("kiln 1\nmodel negneg(%x: f32[N, 8]) -> (%y: f32[N, 8]) {\n  %y: f32[N, 8] = Relu(%x)\n}\n", r.out());
@@ -67,7 +67,7 @@ class PluginExampleTest {
         remark: fold-double-negation: Neg node defining %b: applied
         remark: fold-double-negation: Neg node defining %a: not applied: its operand is not computed by a Neg
         """, r.err(), "the second walk finds nothing more; then the dead %a goes");
-    CliTest.Result list = CliTest.kiln("passes", "--plugin", jar.toString());
+    KilnCli.Result list = KilnCli.kiln("passes", "--plugin", jar.toString());
     assertTrue(list.out().contains("  fold-double-negation   rewrite Neg(Neg(x)) to x (graph IR)\n"), list.out());
     assertTrue(list.out().contains("prefix=node: the start of every new name"), list.out());
   }
@@ -88,7 +88,7 @@ class PluginExampleTest {
 
   @Test
   void pluginMistakesAreClearErrors() throws IOException {
-    CliTest.Result r = CliTest.kiln("print", "examples/mlp/mlp.kiln", "--plugin", "no/such.jar", "--passes=dce");
+    KilnCli.Result r = KilnCli.kiln("print", "examples/mlp/mlp.kiln", "--plugin", "no/such.jar", "--passes=dce");
     assertEquals(1, r.code());
     assertEquals("kiln: error: --plugin no/such.jar: no such plugin jar\n", r.err());
     Path empty = tmp.resolve("empty.jar");
@@ -96,16 +96,16 @@ class PluginExampleTest {
       out.putNextEntry(new JarEntry("x.txt"));
       out.closeEntry();
     }
-    r = CliTest.kiln("print", "examples/mlp/mlp.kiln", "--plugin", empty.toString(), "--passes=dce");
+    r = KilnCli.kiln("print", "examples/mlp/mlp.kiln", "--plugin", empty.toString(), "--passes=dce");
     assertEquals(1, r.code());
     assertEquals("kiln: error: --plugin " + empty + ": no pass plugin in it (a plugin jar lists its PassPlugin "
         + "implementation in META-INF/services/dev.kiln.passes.pipeline.PassPlugin)\n", r.err());
-    r = CliTest.kiln("print", "examples/mlp/mlp.kiln", "--plugin", jar.toString(), "--plugin", jar.toString(),
+    r = KilnCli.kiln("print", "examples/mlp/mlp.kiln", "--plugin", jar.toString(), "--plugin", jar.toString(),
         "--passes=dce");
     assertEquals(1, r.code());
     assertEquals("kiln: error: --plugin " + jar + ": plugin example-passes: 'fold-double-negation' is already "
         + "registered as a pass\n", r.err());
-    r = CliTest.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input",
+    r = KilnCli.kiln("run", EXAMPLE.resolve("model.kiln").toString(), "--random-input",
         "--passes=fold-double-negation");
     assertEquals(1, r.code());
     assertTrue(r.err().startsWith("kiln: error: --passes: pipeline column 1: unknown pass 'fold-double-negation'"),

@@ -1,18 +1,16 @@
 package dev.kiln.tests.onnx;
 
+import static dev.kiln.tests.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.api.Kiln;
 import dev.kiln.api.Model;
-import dev.kiln.cli.Main;
 import dev.kiln.ir.graph.Constant;
 import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.tensor.Tensor;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.kiln.tests.KilnCli.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -24,17 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code kiln convert}, {@code kiln export} and {@code kiln run} on ONNX files. */
 class OnnxCliTest {
   @TempDir Path tmp;
-
-  record Result(int code, String out, String err) {}
-
-  static Result kiln(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-    Result r = new Result(code, out.toString(), err.toString());
-    assertFalse(r.err.contains("\tat "), "no stack trace for a user's mistake:\n" + r.err);
-    return r;
-  }
 
   private static Tensor randomImage(long n) {
     Random rnd = new Random(7);
