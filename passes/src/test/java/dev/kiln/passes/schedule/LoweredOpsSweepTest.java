@@ -8,7 +8,6 @@ import dev.kiln.ir.graph.Graph;
 import dev.kiln.ir.graph.GraphBuilder;
 import dev.kiln.ir.graph.Node;
 import dev.kiln.ir.graph.Value;
-import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.LoopProgram;
 import dev.kiln.ir.op.NodeInference;
 import dev.kiln.ir.op.OpRegistry;
@@ -119,24 +118,11 @@ class LoweredOpsSweepTest {
       int applied = 0;
       for (long seed = 1; seed <= SEEDS; seed++) {
         Random random = new Random(seed * 31 + e.getKey().hashCode());
-        List<Kernel> kernels = new ArrayList<>();
-        StringBuilder traces = new StringBuilder();
-        for (Kernel k : lowered.kernels()) {
-          Schedule s = Schedule.of(k);
-          for (int n = 0; n < 1 + random.nextInt(5); n++) {
-            try {
-              RandomScheduleTest.randomStep(s, random);
-              applied++;
-            } catch (ScheduleException refused) {
-              // Refused primitives leave the schedule unchanged.
-            }
-          }
-          ScheduleChecks.assertTraceRoundTrip(s, Map.of(), e.getKey() + " seed " + seed);
-          kernels.add(s.kernel());
-          traces.append(k.name()).append(":\n").append(s.trace());
-        }
-        LoweredOpsTest.assertSameResults(lowered, lowered.withKernels(ImmutableList.copyOf(kernels)),
-            e.getKey() + " seed " + seed + "\n" + traces);
+        RandomScheduleTest.RandomlyScheduled scheduled =
+            RandomScheduleTest.scheduleEachKernel(lowered, random, e.getKey() + " seed " + seed);
+        applied += scheduled.applied();
+        LoweredOpsTest.assertSameResults(lowered, scheduled.program(),
+            e.getKey() + " seed " + seed + "\n" + scheduled.traces());
       }
       assertTrue(applied > 0, e.getKey() + ": no primitive applied in " + SEEDS + " seeds");
     }));

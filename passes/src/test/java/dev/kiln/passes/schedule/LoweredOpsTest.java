@@ -18,7 +18,6 @@ import dev.kiln.ir.type.TensorType;
 import dev.kiln.passes.lower.GraphToLoops;
 import dev.kiln.passes.lower.LoweringRegistry;
 import dev.kiln.passes.lower.linalg.LinalgLowerings;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -161,24 +160,11 @@ class LoweredOpsTest {
       for (long seed = 1; seed <= 12; seed++) {
         Random random = new Random(seed);
         LoopProgram lowered = lowerAsLoops(graph.apply(random));
-        List<Kernel> kernels = new ArrayList<>();
-        StringBuilder traces = new StringBuilder();
-        for (Kernel k : lowered.kernels()) {
-          Schedule s = Schedule.of(k);
-          for (int n = 0; n < 1 + random.nextInt(5); n++) {
-            try {
-              RandomScheduleTest.randomStep(s, random);
-              applied++;
-            } catch (ScheduleException refused) {
-              // Refused primitives leave the schedule unchanged.
-            }
-          }
-          ScheduleChecks.assertTraceRoundTrip(s, Map.of(), "seed " + seed);
-          kernels.add(s.kernel());
-          traces.append(k.name()).append(":\n").append(s.trace());
-        }
-        assertSameResults(lowered, lowered.withKernels(ImmutableList.copyOf(kernels)),
-            lowered.name() + " seed " + seed + "\n" + traces);
+        RandomScheduleTest.RandomlyScheduled scheduled =
+            RandomScheduleTest.scheduleEachKernel(lowered, random, "seed " + seed);
+        applied += scheduled.applied();
+        assertSameResults(lowered, scheduled.program(),
+            lowered.name() + " seed " + seed + "\n" + scheduled.traces());
       }
     }
     assertTrue(applied > 80, "only " + applied + " primitives applied");

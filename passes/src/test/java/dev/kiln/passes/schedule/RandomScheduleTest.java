@@ -2,7 +2,9 @@ package dev.kiln.passes.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.collect.ImmutableList;
 import dev.kiln.ir.loop.Kernel;
+import dev.kiln.ir.loop.LoopProgram;
 import dev.kiln.ir.loop.Stmt;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,6 +49,36 @@ class RandomScheduleTest {
     }
     // The property means little unless many primitives were actually applied.
     assertTrue(applied > 300, "only " + applied + " primitives applied, " + refused + " refused");
+  }
+
+  /** A program with each kernel randomly scheduled, how many primitives applied, and the traces. */
+  record RandomlyScheduled(LoopProgram program, int applied, String traces) {}
+
+  /**
+   * {@code program} with 1 to 5 random primitives tried on each kernel (refused ones skipped), each
+   * schedule's trace checked to round-trip; {@code context} names the case in failures.
+   */
+  static RandomlyScheduled scheduleEachKernel(LoopProgram program, Random random, String context) {
+    int applied = 0;
+    List<Kernel> kernels = new ArrayList<>();
+    StringBuilder traces = new StringBuilder();
+    for (Kernel k : program.kernels()) {
+      Schedule s = Schedule.of(k);
+      // The bound is redrawn before each step (not drawn once), so each seed replays as before.
+      for (int n = 0; n < 1 + random.nextInt(5); n++) {
+        try {
+          randomStep(s, random);
+          applied++;
+        } catch (ScheduleException refused) {
+          // Refused primitives leave the schedule unchanged.
+        }
+      }
+      ScheduleChecks.assertTraceRoundTrip(s, Map.of(), context);
+      kernels.add(s.kernel());
+      traces.append(k.name()).append(":\n").append(s.trace());
+    }
+    return new RandomlyScheduled(
+        program.withKernels(ImmutableList.copyOf(kernels)), applied, traces.toString());
   }
 
   static void randomStep(Schedule s, Random random) {
