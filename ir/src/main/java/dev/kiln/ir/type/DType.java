@@ -61,6 +61,33 @@ public enum DType {
     return isFloating() || this == I8 || this == I16 || this == I32 || this == I64;
   }
 
+  /** The smallest value of this integer type, as its long bits. */
+  public long minValue() {
+    return switch (this) {
+      case I8 -> Byte.MIN_VALUE;
+      case I16 -> Short.MIN_VALUE;
+      case I32 -> Integer.MIN_VALUE;
+      case I64 -> Long.MIN_VALUE;
+      case U8, U16, U32, U64 -> 0;
+      default -> throw new IllegalStateException("not an integer type: " + this);
+    };
+  }
+
+  /** The largest value of this integer type, as its long bits (u64's is all ones). */
+  public long maxValue() {
+    return switch (this) {
+      case I8 -> Byte.MAX_VALUE;
+      case U8 -> 0xffL;
+      case I16 -> Short.MAX_VALUE;
+      case U16 -> 0xffffL;
+      case I32 -> Integer.MAX_VALUE;
+      case U32 -> 0xffff_ffffL;
+      case I64 -> Long.MAX_VALUE;
+      case U64 -> -1L;
+      default -> throw new IllegalStateException("not an integer type: " + this);
+    };
+  }
+
   /** Looks a type up by its Kiln name ({@code f32}, {@code i64}, ...). */
   public static Optional<DType> fromText(String text) {
     for (DType t : values()) {

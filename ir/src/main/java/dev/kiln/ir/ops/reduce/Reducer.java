@@ -116,14 +116,14 @@ enum Reducer {
         yield unsigned ? Long.divideUnsigned(s, values.length) : s / values.length;
       }
       case MAX -> {
-        long m = minValue(dtype);
+        long m = dtype.minValue();
         for (long v : values) {
           m = compare(v, m, unsigned) > 0 ? v : m;
         }
         yield m;
       }
       case MIN -> {
-        long m = maxValue(dtype);
+        long m = dtype.maxValue();
         for (long v : values) {
           m = compare(v, m, unsigned) < 0 ? v : m;
         }
@@ -166,29 +166,4 @@ enum Reducer {
     return unsigned ? Long.compareUnsigned(a, b) : Long.compare(a, b);
   }
 
-  /** The smallest value of an integer type, as its long bits. */
-  static long minValue(DType dtype) {
-    return switch (dtype) {
-      case I8 -> Byte.MIN_VALUE;
-      case I16 -> Short.MIN_VALUE;
-      case I32 -> Integer.MIN_VALUE;
-      case I64 -> Long.MIN_VALUE;
-      default -> 0;
-    };
-  }
-
-  /** The largest value of an integer type, as its long bits (u64's is all ones). */
-  static long maxValue(DType dtype) {
-    return switch (dtype) {
-      case I8 -> Byte.MAX_VALUE;
-      case U8 -> 0xffL;
-      case I16 -> Short.MAX_VALUE;
-      case U16 -> 0xffffL;
-      case I32 -> Integer.MAX_VALUE;
-      case U32 -> 0xffff_ffffL;
-      case I64 -> Long.MAX_VALUE;
-      case U64 -> -1L;
-      default -> throw new IllegalArgumentException("not an integer type: " + dtype);
-    };
-  }
 }

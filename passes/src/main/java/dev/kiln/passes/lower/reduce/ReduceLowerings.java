@@ -122,8 +122,8 @@ public final class ReduceLowerings {
 
   private static Expr initial(Kind kind, DType t) {
     return switch (kind) {
-      case MAX -> t.isFloating() ? c(t, Double.NEGATIVE_INFINITY) : Nests.longConstant(t, minValue(t));
-      case MIN -> t.isFloating() ? c(t, Double.POSITIVE_INFINITY) : Nests.longConstant(t, maxValue(t));
+      case MAX -> t.isFloating() ? c(t, Double.NEGATIVE_INFINITY) : Nests.longConstant(t, t.minValue());
+      case MIN -> t.isFloating() ? c(t, Double.POSITIVE_INFINITY) : Nests.longConstant(t, t.maxValue());
       case PROD -> Nests.longConstant(t, 1);
       default -> Nests.longConstant(t, 0);
     };
@@ -368,28 +368,4 @@ public final class ReduceLowerings {
   private static Expr c(DType t, double v) {
     return Exprs.constant(t, v);
   }
-
-  private static long minValue(DType t) {
-    return switch (t) {
-      case I8 -> Byte.MIN_VALUE;
-      case I16 -> Short.MIN_VALUE;
-      case I32 -> Integer.MIN_VALUE;
-      case I64 -> Long.MIN_VALUE;
-      default -> 0;
-    };
-  }
-
-  private static long maxValue(DType t) {
-    return switch (t) {
-      case I8 -> Byte.MAX_VALUE;
-      case U8 -> 0xffL;
-      case I16 -> Short.MAX_VALUE;
-      case U16 -> 0xffffL;
-      case I32 -> Integer.MAX_VALUE;
-      case U32 -> 0xffff_ffffL;
-      case I64 -> Long.MAX_VALUE;
-      default -> -1L;
-    };
-  }
-
 }
