@@ -181,15 +181,9 @@ public final class Tensor {
       case F64 -> data.get(F64, off);
       case F16 -> Float.float16ToFloat(data.get(I16, off));
       case BF16 -> Float.intBitsToFloat((data.get(I16, off) & 0xffff) << 16);
-      case I8 -> data.get(ValueLayout.JAVA_BYTE, off);
-      case U8 -> data.get(ValueLayout.JAVA_BYTE, off) & 0xff;
-      case I16 -> data.get(I16, off);
-      case U16 -> data.get(I16, off) & 0xffff;
-      case I32 -> data.get(I32, off);
-      case U32 -> data.get(I32, off) & 0xffffffffL;
-      case I64 -> data.get(I64, off);
+      // Integers and booleans read as getLong does; only u64 above 2^63 needs its own conversion.
+      case I8, U8, I16, U16, I32, U32, I64, BOOL -> getLong(i);
       case U64 -> unsignedToDouble(data.get(I64, off));
-      case BOOL -> data.get(ValueLayout.JAVA_BYTE, off) != 0 ? 1.0 : 0.0;
     };
   }
 
