@@ -73,13 +73,22 @@ public final class BenchMain implements Callable<Integer> {
   int threads;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "10",
-      description = "Untimed runs of each engine first (default 10).")
+      description = "Untimed runs of each engine first: at least N (default 10)...")
   int warmup;
 
   @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
-      description = "...and at least S seconds of them (default 2): Kiln's generated code needs "
-          + "many runs to reach the JIT's optimizing compiler.")
+      description = "...and at least S seconds of them (default 2), then on until the timings "
+          + "settle: run times no longer improving and the JIT no longer compiling (Kiln's "
+          + "generated code needs many runs to reach the JIT's optimizing compiler, which then "
+          + "compiles on a core the engine's threads want)...")
   double warmupSeconds;
+
+  @Option(names = "--max-warmup-seconds", paramLabel = "M",
+      description = "...for at most M seconds in all, even if fewer than N runs were made "
+          + "(default 60, or S if larger; M = S makes a fixed warm-up). The report says how long "
+          + "each engine warmed up, whether its timings settled, and how long the JIT compiled "
+          + "during its timed runs.")
+  Double maxWarmupSeconds;
 
   @Option(names = "--runs", paramLabel = "N", defaultValue = "50",
       description = "Timed runs of each engine (default 50).")
@@ -178,7 +187,9 @@ public final class BenchMain implements Callable<Integer> {
     String model = models.isEmpty() ? null : models.getFirst();
     BenchSettings settings;
     try {
-      settings = new BenchSettings(threads, warmup, warmupSeconds, runs, engine.engine, seed,
+      double cap = maxWarmupSeconds != null ? maxWarmupSeconds
+          : Math.max(BenchSettings.DEFAULT_MAX_WARMUP_SECONDS, warmupSeconds);
+      settings = new BenchSettings(threads, warmup, warmupSeconds, cap, runs, engine.engine, seed,
           tolerance, optimizationLevel);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
