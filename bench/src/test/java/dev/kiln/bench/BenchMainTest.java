@@ -133,9 +133,9 @@ class BenchMainTest {
   void withoutACapTheWarmUpSettlesForAtMostAMinuteOrItsLeastTime() {
     BenchMain defaults = new BenchMain();
     new picocli.CommandLine(defaults).parseArgs("m.onnx");
-    assertEquals(null, defaults.maxWarmupSeconds);
-    assertEquals(2.0, defaults.warmupSeconds);
-    assertEquals(10, defaults.warmup);
+    assertEquals(null, defaults.settingsOptions.maxWarmupSeconds);
+    assertEquals(2.0, defaults.settingsOptions.warmupSeconds);
+    assertEquals(10, defaults.settingsOptions.warmup);
     assertEquals(60.0, BenchSettings.DEFAULT_MAX_WARMUP_SECONDS);
     BenchSettings settled = new BenchSettings(1, 10, 2, 60, 5, dev.kiln.api.ModelOptions.Engine.COMPILED, 0, 1e-4, 3);
     assertEquals("warm-up until the timings settle (at least 10 runs and 2 s, at most 60 s)",
