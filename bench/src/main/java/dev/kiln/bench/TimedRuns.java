@@ -19,8 +19,8 @@ public record TimedRuns(WarmUp warmUp, LatencyStats latency, long compileMillis)
     return (!fixedWarmUp && !warmUp.settled()) || jitBusy();
   }
 
-  /** Whether the JIT compiled for more than 1 % of the timed runs' time. */
+  /** Whether the JIT compiled for more than 1 % of the timed runs' time and more than 1 ms. */
   public boolean jitBusy() {
-    return compileMillis * 1e6 > 0.01 * latency.runs() * latency.medianNanos();
+    return compileMillis >= 0 && !WarmUp.jitQuiet(compileMillis, latency.runs() * latency.medianNanos());
   }
 }

@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  * the fastest of the windows before it nor its median more than 5 % below theirs (the fastest
  * because a busy machine adds preemptions to single runs but cannot make a run faster; the median
  * because it is what a benchmark reports, with more room as it is noisier), and the JIT compiled
- * for at most 1 % of the window's time (the JVM's total compilation time, all compiler threads:
+ * for at most 1 % of the window's time or 1 ms (the JVM's total compilation time, all compiler threads:
  * C2 on another core can leave the fastest run flat while it slows the others). The warm-up is
  * settled once it has made at least {@code minRuns} runs, lasted at least {@code minNanos} and
  * the last {@link #STEADY_WINDOWS} windows were steady. Or it stops when the time cap is spent,
@@ -128,7 +128,7 @@ public record WarmUp(int runs, long nanos, long firstRunNanos, long bestRunNanos
       boolean improved = windowFastest < FASTEST_IMPROVEMENT * fastestBefore
           || windowMedian < MEDIAN_IMPROVEMENT * medianBefore;
       boolean jitQuiet = windowCompileStart < 0
-          || (compileMillis.getAsLong() - windowCompileStart) * 1e6 <= QUIET_COMPILE_SHARE * windowNanos;
+          || jitQuiet(compileMillis.getAsLong() - windowCompileStart, windowNanos);
       steady = !improved && jitQuiet ? steady + 1 : 0;
       fastestBefore = Math.min(fastestBefore, windowFastest);
       medianBefore = Math.min(medianBefore, windowMedian);
@@ -140,6 +140,15 @@ public record WarmUp(int runs, long nanos, long firstRunNanos, long bestRunNanos
     long nanos = clock.getAsLong() - start;
     long compiled = compileStart < 0 ? -1 : compileMillis.getAsLong() - compileStart;
     return new WarmUp(runs, nanos, first, windowFastest, windowMedian, compiled, settled);
+  }
+
+  /**
+   * Whether the JIT was quiet while {@code compileMillis} of compiling happened in {@code nanos}:
+   * at most 1 % of that time, or 1 ms (the resolution of the JVM's figure; a stray compilation of
+   * a small method, such as the caller's own timing loop, is not C2 catching up on kernels).
+   */
+  public static boolean jitQuiet(long compileMillis, double nanos) {
+    return compileMillis <= 1 || compileMillis * 1e6 <= QUIET_COMPILE_SHARE * nanos;
   }
 
   /**
