@@ -30,8 +30,13 @@ final class BenchReport {
   /** An engine's warm-up: {@code 12.3 s, 830 runs, settled}; empty when it did not run. */
   static String warmUpCell(EngineResult e, BenchSettings s) {
     return e.timed().map(t -> String.format(Locale.ROOT, "%.1f s, %d runs, %s", t.warmUp().nanos() / 1e9,
-        t.warmUp().runs(), s.fixedWarmUp() ? "fixed" : t.warmUp().settled() ? "settled" : "NOT settled (cap)"))
+        t.warmUp().runs(), outcome(t, s).equals("NOT settled") ? "NOT settled (cap)" : outcome(t, s)))
         .orElse("");
+  }
+
+  /** How a warm-up ended: {@code fixed}, {@code settled} or {@code NOT settled}. */
+  private static String outcome(TimedRuns t, BenchSettings s) {
+    return s.fixedWarmUp() ? "fixed" : t.warmUp().settled() ? "settled" : "NOT settled";
   }
 
   /** How long the JIT compiled during an engine's timed runs, in ms; {@code n/a} when unknown. */
@@ -42,7 +47,7 @@ final class BenchReport {
   /** For a table of many models: {@code 12.3 s settled, JIT 0 ms}. */
   private static String shortWarmUpCell(EngineResult e, BenchSettings s) {
     return e.timed().map(t -> String.format(Locale.ROOT, "%.1f s %s, JIT %s ms", t.warmUp().nanos() / 1e9,
-        s.fixedWarmUp() ? "fixed" : t.warmUp().settled() ? "settled" : "NOT settled", jitCell(e))).orElse("");
+        outcome(t, s), jitCell(e))).orElse("");
   }
 
   /**
