@@ -177,9 +177,9 @@ public final class Model {
   }
 
   /**
-   * Runs the model on {@code inputs} until its run time settles (at least
-   * {@link WarmUp#DEFAULT_MIN_RUNS} runs, at most {@link WarmUp#DEFAULT_MAX_NANOS}), so that the
-   * JIT has compiled the generated kernels before the first run that counts; the outputs are
+   * Runs the model on {@code inputs} until its run time settles and the JIT has stopped compiling
+   * (at least {@link WarmUp#DEFAULT_MIN_RUNS} runs, at most {@link WarmUp#DEFAULT_MAX_NANOS}), so
+   * that the JIT has compiled the generated kernels before the first run that counts; the outputs are
    * dropped. What a service calls after loading a model and before taking requests, with inputs
    * of the shapes it will serve (the compiled engine compiles code per input shapes). It changes
    * no result: later runs compute exactly what they would have without it.

@@ -42,7 +42,7 @@ public record ModelOptions(Engine engine, int threads, int optimizationLevel, Op
 
   /**
    * The level a model compiles at unless told otherwise: {@code O3}, the fastest pipeline, which
-   * compiles about as fast as {@code O1} (docs/performance.md).
+   * compiles about as fast as {@code O1} (docs/performance-history.md, "The default level").
    */
   public static final int DEFAULT_OPTIMIZATION_LEVEL = 3;
 

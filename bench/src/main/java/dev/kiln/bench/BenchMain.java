@@ -1,6 +1,5 @@
 package dev.kiln.bench;
 
-import dev.kiln.api.ModelOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -68,28 +67,6 @@ public final class BenchMain implements Callable<Integer> {
       description = "Benchmark every .onnx model in DIR and print one markdown table.")
   Path allDirectory;
 
-  @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
-      description = "Intra-op threads of both engines (default 1).")
-  int threads;
-
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "10",
-      description = "Untimed runs of each engine first (default 10).")
-  int warmup;
-
-  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
-      description = "...and at least S seconds of them (default 2): Kiln's generated code needs "
-          + "many runs to reach the JIT's optimizing compiler.")
-  double warmupSeconds;
-
-  @Option(names = "--runs", paramLabel = "N", defaultValue = "50",
-      description = "Timed runs of each engine (default 50).")
-  int runs;
-
-  @Option(names = "-O", paramLabel = "LEVEL", defaultValue = "3",
-      description = "Kiln's optimization level against ONNX Runtime (default 3, as ONNX Runtime's "
-          + "graph optimizations are ALL): -O0 .. -O3.")
-  int optimizationLevel;
-
   @Option(names = "--profile",
       description = "After the timed runs, run Kiln --runs times more timing each kernel "
           + "(wall clock) and print the kernels that took the most time, with their share.")
@@ -99,30 +76,8 @@ public final class BenchMain implements Callable<Integer> {
       description = "How many kernels --profile prints (default 15).")
   int profileTop;
 
-  @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "compiled",
-      description = "Kiln's engine: compiled (default) or interpreter.")
-  EngineName engine;
-
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
-      description = "Seed of random inputs (default 0).")
-  long seed;
-
-  @Option(names = "--tolerance", paramLabel = "X", defaultValue = "1e-4",
-      description = "Largest max-abs error, relative to the output's max |value|, at which the "
-          + "outputs agree (default 1e-4).")
-  double tolerance;
-
-  /** Kiln's engines by their command-line names (as {@code kiln run --engine}). */
-  enum EngineName {
-    compiled(ModelOptions.Engine.COMPILED),
-    interpreter(ModelOptions.Engine.INTERPRETER);
-
-    final ModelOptions.Engine engine;
-
-    EngineName(ModelOptions.Engine engine) {
-      this.engine = engine;
-    }
-  }
+  /** The options that make the {@link BenchSettings}: threads, warm-up, runs, level, engine, ... */
+  @CommandLine.Mixin SettingsOptions settingsOptions = new SettingsOptions();
 
   public static void main(String[] args) {
     System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
@@ -152,43 +107,38 @@ public final class BenchMain implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (models.isEmpty() && allDirectory == null) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "give a MODEL or --all DIR");
+      throw usageError("give a MODEL or --all DIR");
     }
     if (!models.isEmpty() && allDirectory != null && !compareLevels) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "give either a MODEL or --all DIR, not both (both only with --compare-levels)");
+      throw usageError("give either a MODEL or --all DIR, not both (both only with --compare-levels)");
     }
     if (models.size() > 1 && !compareLevels) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "give one MODEL (several only with --compare-levels), got " + models.size());
+      throw usageError("give one MODEL (several only with --compare-levels), got " + models.size());
     }
     if (levels.size() != 2 || levels.stream().anyMatch(l -> l < 0 || l > 3)
         || levels.get(0) >= levels.get(1)) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
+      throw usageError(
           "--levels takes two optimization levels from 0 to 3, the lower first, e.g. 0,3; got " + levels);
     }
     if (profile && (compareLevels || allDirectory != null)) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--profile profiles one MODEL; it does not go with --all or --compare-levels");
+      throw usageError("--profile profiles one MODEL; it does not go with --all or --compare-levels");
     }
     if (profileTop < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--profile-top must be at least 1, got " + profileTop);
+      throw usageError("--profile-top must be at least 1, got " + profileTop);
     }
     String model = models.isEmpty() ? null : models.getFirst();
     BenchSettings settings;
     try {
-      settings = new BenchSettings(threads, warmup, warmupSeconds, runs, engine.engine, seed,
-          tolerance, optimizationLevel);
+      settings = settingsOptions.settings();
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      throw usageError(e.getMessage());
     }
     for (String m : models) {
       if (SyntheticModels.isSpec(m)) {
         try {
           SyntheticModels.graph(m);
         } catch (IllegalArgumentException e) {
-          throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+          throw usageError(e.getMessage());
         }
       }
     }
@@ -272,6 +222,11 @@ public final class BenchMain implements Callable<Integer> {
     return results.stream().allMatch(r -> r.succeeded(settings.tolerance())
         || allDirectory != null && r.low().failure().map(f -> f.startsWith("cannot load: ")).orElse(false))
         ? OK : FAILED;
+  }
+
+  /** A wrong command line: picocli prints the message and the usage, and the exit code is 2. */
+  private CommandLine.ParameterException usageError(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   /**

@@ -12,9 +12,65 @@ final class BenchReport {
 
   static void printSettings(PrintWriter out, BenchSettings s) {
     out.printf(Locale.ROOT, "threads %d (ONNX Runtime: intra-op %d, inter-op 1, sequential, "
-        + "optimization ALL), %d warm-up runs (at least %s s) + %d timed runs each, Kiln engine %s -O%d%n",
-        s.threads(), s.threads(), s.warmup(), seconds(s.warmupSeconds()), s.runs(),
+        + "optimization ALL), %s + %d timed runs each, Kiln engine %s -O%d%n",
+        s.threads(), s.threads(), warmUpRule(s), s.runs(),
         s.engine().name().toLowerCase(Locale.ROOT), s.optimizationLevel());
+  }
+
+  /** How each engine warms up, e.g. {@code warm-up until the timings settle (...)}. */
+  static String warmUpRule(BenchSettings s) {
+    if (s.fixedWarmUp()) {
+      return String.format(Locale.ROOT, "a fixed warm-up of %s s (at least %d runs unless the time is up first)",
+          seconds(s.warmupSeconds()), s.warmup());
+    }
+    return String.format(Locale.ROOT, "warm-up until the timings settle (at least %d runs and %s s, at most %s s)",
+        s.warmup(), seconds(s.warmupSeconds()), seconds(s.maxWarmupSeconds()));
+  }
+
+  /** An engine's warm-up: {@code 12.3 s, 830 runs, settled}; empty when it did not run. */
+  static String warmUpCell(EngineResult e, BenchSettings s) {
+    return e.timed().map(t -> String.format(Locale.ROOT, "%.1f s, %d runs, %s", t.warmUp().nanos() / 1e9,
+        t.warmUp().runs(), outcome(t, s).equals("NOT settled") ? "NOT settled (cap)" : outcome(t, s)))
+        .orElse("");
+  }
+
+  /** How a warm-up ended: {@code fixed}, {@code settled} or {@code NOT settled}. */
+  private static String outcome(TimedRuns t, BenchSettings s) {
+    return s.fixedWarmUp() ? "fixed" : t.warmUp().settled() ? "settled" : "NOT settled";
+  }
+
+  /** How long the JIT compiled during an engine's timed runs, in ms; {@code n/a} when unknown. */
+  static String jitCell(EngineResult e) {
+    return e.timed().map(t -> t.compileMillis() < 0 ? "n/a" : String.valueOf(t.compileMillis())).orElse("");
+  }
+
+  /** For a table of many models: {@code 12.3 s settled, JIT 0 ms}. */
+  private static String shortWarmUpCell(EngineResult e, BenchSettings s) {
+    return e.timed().map(t -> String.format(Locale.ROOT, "%.1f s %s, JIT %s ms", t.warmUp().nanos() / 1e9,
+        outcome(t, s), jitCell(e))).orElse("");
+  }
+
+  /**
+   * A line for each engine whose figures may not be steady-state: its warm-up reached the cap
+   * before the timings settled, or the JIT compiled for more than 1 % of its timed runs.
+   */
+  static void printUnsteady(PrintWriter out, BenchResult r) {
+    for (EngineResult e : List.of(r.kiln(), r.ort())) {
+      if (e.timed().isEmpty() || !e.timed().get().unsteady(r.settings().fixedWarmUp())) {
+        continue;
+      }
+      TimedRuns t = e.timed().get();
+      List<String> why = new java.util.ArrayList<>();
+      if (!r.settings().fixedWarmUp() && !t.warmUp().settled()) {
+        why.add("its warm-up reached the " + seconds(r.settings().maxWarmupSeconds())
+            + " s cap before its timings settled");
+      }
+      if (t.jitBusy()) {
+        why.add(String.format(Locale.ROOT, "the JIT compiled for %d ms during its %d timed runs (%s ms of runs)",
+            t.compileMillis(), t.latency().runs(), millis(t.latency().runs() * t.latency().medianMillis())));
+      }
+      out.println(e.engine() + ": NOT steady-state: " + String.join("; ", why));
+    }
   }
 
   static void printPeak(PrintWriter out, FmaPeak peak) {
@@ -38,12 +94,15 @@ final class BenchReport {
               : "DISAGREE (tolerance " + r.settings().tolerance() + ")");
     }
     boolean single = r.flops().isPresent();
-    MarkdownTable table = single
-        ? new MarkdownTable("engine", "median ms", "p10 ms", "p90 ms", "first run ms", "GFLOP/s", "% of peak")
-        : new MarkdownTable("engine", "median ms", "p10 ms", "p90 ms", "first run ms");
+    List<String> header = new java.util.ArrayList<>(List.of("engine", "median ms", "p10 ms", "p90 ms",
+        "first run ms", "warm-up", "JIT ms while timed"));
+    if (single) {
+      header.addAll(List.of("GFLOP/s", "% of peak"));
+    }
+    MarkdownTable table = new MarkdownTable(header);
     for (EngineResult e : List.of(r.kiln(), r.ort())) {
       if (e.failure().isPresent()) {
-        List<String> row = new java.util.ArrayList<>(List.of(e.engine(), "failed", "", "", ""));
+        List<String> row = new java.util.ArrayList<>(List.of(e.engine(), "failed", "", "", "", "", ""));
         if (single) {
           row.addAll(List.of("", ""));
         }
@@ -52,7 +111,8 @@ final class BenchReport {
       }
       LatencyStats l = e.latency().orElseThrow();
       List<String> row = new java.util.ArrayList<>(List.of(e.engine(), millis(l.medianMillis()),
-          millis(l.p10Millis()), millis(l.p90Millis()), millis(e.firstRunMillis())));
+          millis(l.p10Millis()), millis(l.p90Millis()), millis(e.firstRunMillis()),
+          warmUpCell(e, r.settings()), jitCell(e)));
       if (single) {
         double gflops = BenchResult.gflops(r.flops(), e).orElseThrow();
         row.add(String.format(Locale.ROOT, "%.1f", gflops));
@@ -64,20 +124,22 @@ final class BenchReport {
     for (EngineResult e : List.of(r.kiln(), r.ort())) {
       e.failure().ifPresent(f -> out.println(e.engine() + ": " + f));
     }
+    printUnsteady(out, r);
     r.ratio().ifPresent(x -> out.println("Kiln / ONNX Runtime (median latency): " + ratio(x)));
   }
 
   /** Many models, one row each. */
   static MarkdownTable table(List<BenchResult> results, Optional<FmaPeak> peak) {
     MarkdownTable table = new MarkdownTable("model", "Kiln median ms", "ORT median ms", "Kiln/ORT",
-        "Kiln GFLOP/s (% peak)", "ORT GFLOP/s (% peak)", "max rel. error", "note");
+        "Kiln GFLOP/s (% peak)", "ORT GFLOP/s (% peak)", "max rel. error", "Kiln warm-up",
+        "ORT warm-up", "note");
     for (BenchResult r : results) {
       OptionalDouble error = r.worstRelativeError();
       table.addRow(r.model(), median(r.kiln()), median(r.ort()),
           r.ratio().isPresent() ? ratio(r.ratio().getAsDouble()) : "",
           gflopsCell(r, r.kiln(), peak), gflopsCell(r, r.ort(), peak),
           error.isPresent() ? String.format(Locale.ROOT, "%.1e", error.getAsDouble()) : "",
-          note(r));
+          shortWarmUpCell(r.kiln(), r.settings()), shortWarmUpCell(r.ort(), r.settings()), note(r));
     }
     return table;
   }

@@ -117,8 +117,8 @@ final class LevelBench {
     List<Prepared> ran = levels.stream().filter(p -> p.failure().isEmpty()).toList();
     List<LatencyStats> stats;
     try {
-      stats = Timing.measureInterleaved(ran.stream().map(Prepared::runner).toList(), settings.warmup(),
-          (long) (settings.warmupSeconds() * 1e9), settings.runs());
+      stats = Timing.measureInterleaved(ran.stream().map(Prepared::runner).toList(), settings).stream()
+          .map(TimedRuns::latency).toList();
     } catch (Exception e) {
       String why = "failed while timed: " + ModelBench.describe(e);
       return levels.stream().map(p -> p.figures(Optional.empty(), Optional.of(why))).toList();

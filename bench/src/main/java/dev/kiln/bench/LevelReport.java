@@ -11,8 +11,9 @@ final class LevelReport {
   private LevelReport() {}
 
   static void printSettings(PrintWriter out, BenchSettings s, int low, int high) {
-    out.printf(Locale.ROOT, "Kiln alone, -O%d against -O%d: threads %d, %d warm-up + %d timed runs each, "
-        + "engine %s%n", high, low, s.threads(), s.warmup(), s.runs(), s.engine().name().toLowerCase(Locale.ROOT));
+    out.printf(Locale.ROOT, "Kiln alone, -O%d against -O%d: threads %d, %s + %d timed runs each, "
+        + "engine %s%n", high, low, s.threads(), BenchReport.warmUpRule(s), s.runs(),
+        s.engine().name().toLowerCase(Locale.ROOT));
   }
 
   static MarkdownTable table(List<LevelComparison> results, double tolerance) {

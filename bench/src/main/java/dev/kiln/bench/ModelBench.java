@@ -194,9 +194,7 @@ final class ModelBench {
 
   private EngineResult timed(EngineRunner runner, double firstRunMillis) {
     try {
-      return EngineResult.ran(runner.name(), Timing.measure(runner, settings.warmup(),
-          (long) (settings.warmupSeconds() * 1e9), settings.runs()),
-          firstRunMillis);
+      return EngineResult.ran(runner.name(), Timing.measure(runner, settings), firstRunMillis);
     } catch (Exception e) {
       return EngineResult.failed(runner.name(), "failed while timed: " + describe(e));
     }

@@ -1,61 +1,70 @@
 package dev.kiln.bench;
 
+import dev.kiln.runtime.compiled.WarmUp;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Times an engine: untimed warm-up runs (at least {@code warmup} of them, for at least
- * {@code warmupNanos}), then each timed run on its own.
+ * Times engines: each warms up as the settings say ({@link BenchSettings#warmUp}: at least
+ * {@code --warmup} runs and {@code --warmup-seconds}, then until the timings settle, at most
+ * {@code --max-warmup-seconds}), then each timed run is timed on its own.
  */
 final class Timing {
   private Timing() {}
 
-  static LatencyStats measure(EngineRunner runner, int warmup, long warmupNanos, int runs)
-      throws Exception {
-    long warmupStart = System.nanoTime();
-    for (int i = 0; i < warmup || System.nanoTime() - warmupStart < warmupNanos; i++) {
-      runner.runOnce();
-    }
-    long[] samples = new long[runs];
-    for (int i = 0; i < runs; i++) {
-      long start = System.nanoTime();
-      runner.runOnce();
-      samples[i] = System.nanoTime() - start;
-    }
-    return LatencyStats.of(samples);
+  static TimedRuns measure(EngineRunner runner, BenchSettings settings) throws Exception {
+    return measureInterleaved(List.of(runner), settings).getFirst();
   }
 
   /**
    * Times several engines in turns: all warm up, then each timed round runs each engine once. A
    * change in the machine's load then falls on all of them alike, not on whichever ran last.
    */
-  static java.util.List<LatencyStats> measureInterleaved(java.util.List<? extends EngineRunner> runners,
-      int warmup, int runs) throws Exception {
-    return measureInterleaved(runners, warmup, 0, runs);
-  }
-
-  /**
-   * As above, each engine warming up for at least {@code warmup} runs and {@code warmupNanos}:
-   * generated code needs many runs before the JIT's optimizing compiler has compiled it, and a
-   * count alone would time the interpreter on one level and C2 on the other.
-   */
-  static java.util.List<LatencyStats> measureInterleaved(java.util.List<? extends EngineRunner> runners,
-      int warmup, long warmupNanos, int runs) throws Exception {
+  static List<TimedRuns> measureInterleaved(List<? extends EngineRunner> runners, BenchSettings settings)
+      throws Exception {
+    List<WarmUp> warmUps = new ArrayList<>();
     for (EngineRunner r : runners) {
-      long warmupStart = System.nanoTime();
-      for (int i = 0; i < warmup || System.nanoTime() - warmupStart < warmupNanos; i++) {
-        r.runOnce();
-      }
+      warmUps.add(warmUp(r, settings));
     }
-    long[][] samples = new long[runners.size()][runs];
-    for (int i = 0; i < runs; i++) {
+    long compileStart = WarmUp.jitCompileMillis().orElse(-1);
+    long[][] samples = new long[runners.size()][settings.runs()];
+    for (int i = 0; i < settings.runs(); i++) {
       for (int k = 0; k < runners.size(); k++) {
         long start = System.nanoTime();
         runners.get(k).runOnce();
         samples[k][i] = System.nanoTime() - start;
       }
     }
-    java.util.List<LatencyStats> stats = new java.util.ArrayList<>();
-    for (long[] s : samples) {
-      stats.add(LatencyStats.of(s));
+    long compileMillis = compileStart < 0 ? -1 : WarmUp.jitCompileMillis().orElseThrow() - compileStart;
+    List<TimedRuns> timed = new ArrayList<>();
+    for (int k = 0; k < runners.size(); k++) {
+      timed.add(new TimedRuns(warmUps.get(k), LatencyStats.of(samples[k]), compileMillis));
     }
-    return stats;
+    return timed;
+  }
+
+  /** {@link BenchSettings#warmUp} on an engine, whose failure is rethrown as it was. */
+  private static WarmUp warmUp(EngineRunner runner, BenchSettings settings) throws Exception {
+    try {
+      return settings.warmUp(() -> {
+        try {
+          runner.runOnce();
+        } catch (Exception e) {
+          throw new RunFailed(e);
+        }
+      });
+    } catch (RunFailed e) {
+      throw e.failure;
+    }
+  }
+
+  /** Carries a run's checked exception out of the warm-up's {@link Runnable}. */
+  private static final class RunFailed extends RuntimeException {
+    final Exception failure;
+
+    RunFailed(Exception failure) {
+      super(failure);
+      this.failure = failure;
+    }
   }
 }

@@ -32,11 +32,20 @@ class BenchMainTest {
 
   record Run(int code, String out, String err) {}
 
-  /** Runs the command; without a time-based warm-up unless the arguments ask for one. */
+  /**
+   * Runs the command; with a fixed warm-up of --warmup runs (no least time, no settling: a
+   * settling warm-up takes as long as the JIT does) unless the arguments set its times.
+   */
   static Run bench(String... args) {
-    if (args.length > 0 && !List.of(args).contains("--warmup-seconds") && !List.of(args).contains("--help")) {
-      List<String> withArgs = new java.util.ArrayList<>(List.of(args));
-      withArgs.addAll(List.of("--warmup-seconds", "0"));
+    List<String> given = List.of(args);
+    if (args.length > 0 && !given.contains("--help")) {
+      List<String> withArgs = new java.util.ArrayList<>(given);
+      if (!given.contains("--warmup-seconds")) {
+        withArgs.addAll(List.of("--warmup-seconds", "0"));
+        if (!given.contains("--max-warmup-seconds")) {
+          withArgs.addAll(List.of("--max-warmup-seconds", "0"));
+        }
+      }
       args = withArgs.toArray(String[]::new);
     }
     StringWriter out = new StringWriter();
@@ -99,6 +108,76 @@ class BenchMainTest {
   }
 
   @Test
+  void theWarmUpCapMustBeAtLeastItsLeastTime() {
+    Run negative = bench("matmul:2x2x2", "--max-warmup-seconds", "-1");
+    assertEquals(2, negative.code());
+    assertTrue(negative.err().contains("--max-warmup-seconds must be between 0 and 3600, got -1.0"),
+        negative.err());
+    Run tooLong = bench("matmul:2x2x2", "--max-warmup-seconds", "4000");
+    assertEquals(2, tooLong.code());
+    assertTrue(tooLong.err().contains("--max-warmup-seconds must be between 0 and 3600, got 4000.0"),
+        tooLong.err());
+    Run nan = bench("matmul:2x2x2", "--max-warmup-seconds", "NaN");
+    assertEquals(2, nan.code());
+    assertTrue(nan.err().contains("--max-warmup-seconds must be between 0 and 3600, got NaN"), nan.err());
+    Run below = bench("matmul:2x2x2", "--warmup-seconds", "10", "--max-warmup-seconds", "5");
+    assertEquals(2, below.code());
+    assertTrue(below.err().contains("--max-warmup-seconds (5.0) must be at least --warmup-seconds (10.0): "
+        + "the cap of the warm-up cannot be shorter than its least time"), below.err());
+    Run word = bench("matmul:2x2x2", "--max-warmup-seconds", "soon");
+    assertEquals(2, word.code());
+    assertTrue(word.err().contains("'soon' is not a double"), word.err());
+  }
+
+  @Test
+  void withoutACapTheWarmUpSettlesForAtMostAMinuteOrItsLeastTime() {
+    BenchMain defaults = new BenchMain();
+    new picocli.CommandLine(defaults).parseArgs("m.onnx");
+    assertEquals(null, defaults.settingsOptions.maxWarmupSeconds);
+    assertEquals(2.0, defaults.settingsOptions.warmupSeconds);
+    assertEquals(10, defaults.settingsOptions.warmup);
+    assertEquals(60.0, BenchSettings.DEFAULT_MAX_WARMUP_SECONDS);
+    BenchSettings settled = new BenchSettings(1, 10, 2, 60, 5, dev.kiln.api.ModelOptions.Engine.COMPILED, 0, 1e-4, 3);
+    assertEquals("warm-up until the timings settle (at least 10 runs and 2 s, at most 60 s)",
+        BenchReport.warmUpRule(settled));
+    BenchSettings fixed = new BenchSettings(1, 10, 2.5, 2.5, 5, dev.kiln.api.ModelOptions.Engine.COMPILED, 0, 1e-4, 3);
+    assertEquals("a fixed warm-up of 2.5 s (at least 10 runs unless the time is up first)",
+        BenchReport.warmUpRule(fixed));
+  }
+
+  @Test
+  void figuresThatMayNotBeSteadyStateAreSaidSo() {
+    BenchSettings s = new BenchSettings(2, 10, 2, 60, 30, dev.kiln.api.ModelOptions.Engine.COMPILED, 0, 1e-4, 3);
+    LatencyStats tenMillis = new LatencyStats(30, 10e6, 9e6, 11e6);
+    // Kiln: reached the cap, and the JIT compiled 340 ms in 300 ms of timed runs; ORT: settled, quiet.
+    EngineResult kiln = EngineResult.ran("kiln compiled", new TimedRuns(
+        new dev.kiln.runtime.compiled.WarmUp(4000, 60_000_000_000L, 900_000_000L, 10_000_000L, 12_000_000L,
+            21000, false), tenMillis, 340), 900);
+    EngineResult ort = EngineResult.ran("onnxruntime 1.23.2", new TimedRuns(
+        new dev.kiln.runtime.compiled.WarmUp(300, 2_100_000_000L, 20_000_000L, 7_000_000L, 7_000_000L, 2, true),
+        tenMillis, 2), 20);
+    BenchResult r = new BenchResult("m.onnx", "random", s, java.util.OptionalLong.empty(), kiln, ort, List.of(),
+        Optional.of("not compared"));
+    StringWriter text = new StringWriter();
+    PrintWriter out = new PrintWriter(text);
+    BenchReport.printOne(out, r, Optional.empty());
+    out.flush();
+    assertTrue(text.toString().contains("| engine             | median ms | p10 ms | p90 ms | first run ms "
+        + "| warm-up                              | JIT ms while timed |"), text.toString());
+    assertTrue(text.toString().contains("| 60.0 s, 4000 runs, NOT settled (cap) | 340                |"),
+        text.toString());
+    assertTrue(text.toString().contains("| 2.1 s, 300 runs, settled             | 2                  |"),
+        text.toString());
+    assertTrue(text.toString().contains("kiln compiled: NOT steady-state: its warm-up reached the 60 s cap "
+        + "before its timings settled; the JIT compiled for 340 ms during its 30 timed runs (300 ms of runs)\n"),
+        text.toString());
+    assertTrue(!text.toString().contains("onnxruntime 1.23.2: NOT steady-state"), text.toString());
+    String row = BenchReport.table(List.of(r), Optional.empty()).render().lines()
+        .filter(l -> l.startsWith("| m.onnx")).findFirst().orElseThrow();
+    assertTrue(row.contains("| 60.0 s NOT settled, JIT 340 ms | 2.1 s settled, JIT 2 ms |"), row);
+  }
+
+  @Test
   void profilePrintsTheKernelsThatTookTheMostTime() {
     Run r = bench("conv:2x6x6:3x3x3", "--warmup", "1", "--runs", "2", "--profile", "--profile-top", "1");
     assertEquals(0, r.code(), r.err());
@@ -153,12 +232,14 @@ class BenchMainTest {
     Run r = bench("matmul:8x16x4", "--warmup", "1", "--runs", "3");
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("threads 1 (ONNX Runtime: intra-op 1, inter-op 1, sequential, "
-        + "optimization ALL), 1 warm-up runs (at least 0 s) + 3 timed runs each, Kiln engine compiled -O3"), r.out());
+        + "optimization ALL), a fixed warm-up of 0 s (at least 1 runs unless the time is up first) + 3 timed "
+        + "runs each, Kiln engine compiled -O3"), r.out());
     assertTrue(r.out().contains("fp32 peak (Vector API fma"), r.out());
     assertTrue(r.out().contains("model matmul:8x16x4, input random, seed 0"), r.out());
     assertTrue(r.out().contains("cosine 1.0000000: agree"), r.out());
     assertTrue(r.out().contains("| engine             | median ms | p10 ms | p90 ms | first run ms "
-        + "| GFLOP/s | % of peak |"), r.out());
+        + "| warm-up              | JIT ms while timed | GFLOP/s | % of peak |"), r.out());
+    assertTrue(r.out().contains(" s, 1 runs, fixed "), r.out());
     assertTrue(r.out().contains("| kiln compiled "), r.out());
     assertTrue(r.out().contains("| onnxruntime 1.23.2 "), r.out());
     assertTrue(r.out().contains("Kiln / ONNX Runtime (median latency): "), r.out());
@@ -194,6 +275,9 @@ class BenchMainTest {
     List<String> lines = r.out().lines().toList();
     int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("| model")).findFirst().orElseThrow());
     assertTrue(lines.get(header).contains("| Kiln median ms | ORT median ms | Kiln/ORT |"), r.out());
+    assertTrue(lines.get(header).contains("| Kiln warm-up "), r.out());
+    assertTrue(lines.get(header).contains("| ORT warm-up "), r.out());
+    assertTrue(lines.get(header + 2).contains(" s fixed, JIT "), r.out());
     // MatMul first, then Conv, then the integer model.
     assertTrue(lines.get(header + 2).startsWith("| matmul_4x8x2.onnx "), r.out());
     assertTrue(lines.get(header + 3).startsWith("| conv_2x5x5_3x3x3.onnx "), r.out());

@@ -146,10 +146,13 @@ class CompareLevelsTest {
 
       public void close() {}
     }
-    List<LatencyStats> stats = Timing.measureInterleaved(List.of(new Recording("a"), new Recording("b")), 1, 2);
+    BenchSettings oneWarmUpRunTwoTimed = new BenchSettings(1, 1, 0, 0, 2, ModelOptions.Engine.COMPILED, 0, 1e-4, 3);
+    List<TimedRuns> timed = Timing.measureInterleaved(List.of(new Recording("a"), new Recording("b")),
+        oneWarmUpRunTwoTimed);
     assertEquals(List.of("a", "b", "a", "b", "a", "b"), calls);
-    assertEquals(2, stats.size());
-    assertEquals(2, stats.get(1).runs());
+    assertEquals(2, timed.size());
+    assertEquals(2, timed.get(1).latency().runs());
+    assertEquals(1, timed.get(1).warmUp().runs());
   }
 
   @Test
@@ -158,8 +161,8 @@ class CompareLevelsTest {
     BenchMainTest.Run r = BenchMainTest.bench("--compare-levels", model.toString(), "matmul:4x8x2",
         "--warmup", "0", "--runs", "1");
     assertEquals(0, r.code(), r.out() + r.err());
-    assertTrue(r.out().startsWith("Kiln alone, -O3 against -O0: threads 1, 0 warm-up + 1 timed runs each, "
-        + "engine compiled\n"), r.out());
+    assertTrue(r.out().startsWith("Kiln alone, -O3 against -O0: threads 1, a fixed warm-up of 0 s (at least "
+        + "0 runs unless the time is up first) + 1 timed runs each, engine compiled\n"), r.out());
     String row = r.out().lines().filter(l -> l.startsWith("| linear.kiln")).findFirst().orElseThrow();
     assertTrue(row.startsWith("| linear.kiln  | 3 → 1 "), row);
     assertTrue(row.endsWith("|      |"), row);

@@ -55,7 +55,7 @@ class LauncherTest {
     Assumptions.assumeTrue(Files.exists(Path.of("bench/target/kiln-bench.jar")),
         "bench/target/kiln-bench.jar not packaged (run through mvn verify)");
     Run r = launch(tmp, "bench", "matmul:4x8x2", "--warmup", "0", "--warmup-seconds", "0",
-        "--runs", "1");
+        "--max-warmup-seconds", "0", "--runs", "1");
     assertEquals(0, r.code, r.out + r.err);
     assertTrue(r.out.contains("cosine 1.0000000: agree"), r.out);
     assertTrue(r.out.contains("| onnxruntime 1.23.2 "), r.out);
