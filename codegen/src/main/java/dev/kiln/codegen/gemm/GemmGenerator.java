@@ -434,7 +434,10 @@ public final class GemmGenerator {
     d.endControlFlow();
     d.addStatement("final int bbase = $L", spec.packedB() ? "bo + jc / " + nr + " * " + panelStride : "0");
     // The tiles: on one thread, rows by mc and every column; on t threads at least 4t tiles
-    // (rows first, down to 8 row panels, then columns, down to 4 column panels).
+    // (rows first, down to 8 row panels, then columns, down to 2 column panels). Narrow columns
+    // cost no extra traffic when a row block is all of M (MLP batch 64: B is read once either
+    // way, packed A comes from L2 per panel as before), and 8 tiles of 64 x 64 instead of 4 of
+    // 64 x 128 let a worker that wakes late still take half of what is left.
     d.addStatement("int rb = $L", rowBlock1);
     d.addStatement("int cb = np");
     d.beginControlFlow("if (t > 1)");
@@ -443,7 +446,7 @@ public final class GemmGenerator {
         minRows, m, mr - 1, mr, mr);
     d.addStatement("final int rowBlocks = ($L + rb - 1) / rb", m);
     d.beginControlFlow("if (rowBlocks < want)");
-    d.addStatement("final int colBlocks = $T.min((want + rowBlocks - 1) / rowBlocks, $T.max(1, np / 4))", MATH,
+    d.addStatement("final int colBlocks = $T.min((want + rowBlocks - 1) / rowBlocks, $T.max(1, np / 2))", MATH,
         MATH);
     d.addStatement("cb = (np + colBlocks - 1) / colBlocks");
     d.endControlFlow();
@@ -834,9 +837,15 @@ public final class GemmGenerator {
     int np = (spec.n() + nr - 1) / nr;
     String args = "a, ao, b, bo, c, co" + xs;
     if (parallelSmall(spec)) {
+      // On one thread, the panels in one call (as below the threshold): no counter, and the
+      // same call chain as a serial GEMV for the JIT.
       String shared = sharedPanelsMethod(spec, panels, np);
+      em.beginControlFlow("if (par.threads() > 1)");
       em.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
       em.addStatement("par.forRange(par.threads(), ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, shared, args);
+      em.nextControlFlow("else");
+      em.addStatement("$L($L, 0, $L)", panels, args, np);
+      em.endControlFlow();
     } else {
       em.addStatement("$L($L, 0, $L)", panels, args, np);
     }
