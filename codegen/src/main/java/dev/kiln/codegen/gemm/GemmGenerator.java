@@ -31,8 +31,9 @@ import javax.lang.model.element.Modifier;
  * </pre>
  *
  * The microkernel keeps {@code mr x nrVectors} {@code FloatVector} accumulators in registers and
- * runs {@code fma}s over the packed panels; it is shared by every GEMM of the class (one small
- * method, hot for C2 early). Edge tiles run the same microkernel into a scratch tile and copy the
+ * runs {@code fma}s over the packed panels; it is shared by the GEMMs of the class of the same
+ * depth when that is one K block (its trip count a literal, no accumulation into C), and by those
+ * of more than one K block (see {@link MicroKey}). Edge tiles run the same microkernel into a scratch tile and copy the
  * valid part. After the last K block the epilogue runs over the tile while it is in L1, as vectors
  * when it has a vector form. M below {@code mr} takes a GEMV-like path: no packing of A, B read in
  * place when its rows are contiguous, a microkernel of M rows with several accumulator sets over
@@ -60,8 +61,10 @@ public final class GemmGenerator {
   private final GemmParams p;
   private final NameAllocator methodNames;
   private final List<MethodSpec> methods = new ArrayList<>();
-  private String micro;
-  private String microDirect;
+  /** Names of the microkernels generated so far. */
+  private final Map<MicroKey, String> micros = new java.util.HashMap<>();
+  /** Whether the shared methods (scratch pool, panel copies) were generated. */
+  private boolean shared;
   private String packPanelA;
   private String packPanelB;
   private String take;
@@ -85,7 +88,7 @@ public final class GemmGenerator {
 
   /** The class fields the methods use; empty when no GEMM was generated. */
   public List<FieldSpec> fields() {
-    if (micro == null) {
+    if (!shared) {
       return List.of();
     }
     return List.of(dev.kiln.codegen.emit.SpeciesField.of(S, p.lanes()), dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
@@ -96,7 +99,7 @@ public final class GemmGenerator {
    * {@code name(a, aBase, b, bBase, c, cBase, [addend, addendBase]..., executor)}.
    */
   public String generate(GemmSpec spec, EpilogueCode epilogue) {
-    if (micro == null) {
+    if (!shared) {
       sharedMethods();
     }
     if (spec.plainEpilogue()) {
@@ -124,8 +127,7 @@ public final class GemmGenerator {
     give = methodNames.newName("gemmGive");
     methods.add(dev.kiln.codegen.emit.ScratchPoolCode.take(take, POOL));
     methods.add(dev.kiln.codegen.emit.ScratchPoolCode.give(give, POOL));
-    micro = methodNames.newName("gemmMicro");
-    methods.add(microkernel(micro, false));
+    shared = true;
     packPanelA = methodNames.newName("gemmPackPanelA");
     packPanelB = methodNames.newName("gemmPackPanelB");
     methods.add(packPanelAMethod(packPanelA));
@@ -180,10 +182,36 @@ public final class GemmGenerator {
   }
 
   /**
-   * {@code c[ci + r * ldc + j] (+)= sum over p < kc of ap[ai + p * mr + r] * bp[bi + p * nr + j]}
-   * for the whole {@code mr x nr} tile, accumulators in registers.
+   * Which microkernel a GEMM calls: A packed or read in place ({@code direct}), and its depth when
+   * the GEMM's K is one K block ({@code depth = K <= kc}), else 0 (any depth up to kc, passed).
+   *
+   * <p>Why not one microkernel for the whole class (as before): C2 compiles it on the profile of
+   * whichever GEMMs ran first (their trip counts, the accumulate branch never taken), and the next
+   * GEMM of another shape deoptimised it (an uncommon trap, recompiled up to three times per
+   * process); which code a process ended up with was one suspect of the transformer's bimodal time
+   * between processes. A fixed-depth variant has its trip count as a literal and no accumulation
+   * branch (a single K block never accumulates into C), so nothing in its profile differs between
+   * the GEMMs that share it.
    */
-  private MethodSpec microkernel(String name, boolean direct) {
+  record MicroKey(boolean direct, int depth) {}
+
+  /** The microkernel for a GEMM of depth {@code k} (generated on first use). */
+  private String micro(boolean direct, int k) {
+    MicroKey key = new MicroKey(direct, k <= p.kc() ? k : 0);
+    return micros.computeIfAbsent(key, x -> {
+      String name = methodNames.newName(direct ? "gemmMicroDirect" : "gemmMicro");
+      methods.add(microkernel(name, x.direct(), x.depth()));
+      return name;
+    });
+  }
+
+  /**
+   * {@code c[ci + r * ldc + j] (+)= sum over p < kc of ap[ai + p * mr + r] * bp[bi + p * nr + j]}
+   * for the whole {@code mr x nr} tile, accumulators in registers. With {@code depth > 0} the
+   * depth is that literal ({@code kc} is then always equal to it) and C is never accumulated into
+   * ({@code accumulate} is always false).
+   */
+  private MethodSpec microkernel(String name, boolean direct, int depth) {
     int mr = p.mr();
     int nv = p.nrVectors();
     int lanes = p.lanes();
@@ -193,25 +221,28 @@ public final class GemmGenerator {
         b.addStatement("$T c$L_$L = $T.zero($L)", FV, r, v, FV, S);
       }
     }
+    String bound = depth > 0 ? Integer.toString(depth) : "kc";
     b.addStatement("int p = 0");
     if (p.unroll() > 1) {
-      b.beginControlFlow("for (; p + $L <= kc; p += $L)", p.unroll(), p.unroll());
+      b.beginControlFlow("for (; p + $L <= $L; p += $L)", p.unroll(), bound, p.unroll());
       for (int u = 0; u < p.unroll(); u++) {
         microStep(b, mr, nv, lanes, u, direct);
       }
       b.endControlFlow();
     }
-    b.beginControlFlow("for (; p < kc; p++)");
+    b.beginControlFlow("for (; p < $L; p++)", bound);
     microStep(b, mr, nv, lanes, 0, direct);
     b.endControlFlow();
-    b.beginControlFlow("if (accumulate)");
-    for (int r = 0; r < mr; r++) {
-      for (int v = 0; v < nv; v++) {
-        b.addStatement("c$L_$L = c$L_$L.add($T.fromArray($L, c, ci + $L * ldc + $L))", r, v, r, v, FV, S,
-            r, v * lanes);
+    if (depth == 0) {
+      b.beginControlFlow("if (accumulate)");
+      for (int r = 0; r < mr; r++) {
+        for (int v = 0; v < nv; v++) {
+          b.addStatement("c$L_$L = c$L_$L.add($T.fromArray($L, c, ci + $L * ldc + $L))", r, v, r, v, FV, S,
+              r, v * lanes);
+        }
       }
+      b.endControlFlow();
     }
-    b.endControlFlow();
     for (int r = 0; r < mr; r++) {
       for (int v = 0; v < nv; v++) {
         b.addStatement("c$L_$L.intoArray(c, ci + $L * ldc + $L)", r, v, r, v * lanes);
@@ -219,11 +250,12 @@ public final class GemmGenerator {
     }
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC);
+    String over = depth > 0 ? "depth " + depth + " (kc), never accumulated into C" : "depth kc";
     if (direct) {
-      m.addJavadoc("The $L x $L register block over depth kc, A read in place (rows lda apart).\n", mr, p.nr())
+      m.addJavadoc("The $L x $L register block over $L, A read in place (rows lda apart).\n", mr, p.nr(), over)
           .addParameter(float[].class, "ap").addParameter(int.class, "ai").addParameter(int.class, "lda");
     } else {
-      m.addJavadoc("The $L x $L register block over packed panels of depth kc.\n", mr, p.nr())
+      m.addJavadoc("The $L x $L register block over packed panels, $L.\n", mr, p.nr(), over)
           .addParameter(float[].class, "ap").addParameter(int.class, "ai");
     }
     return m
@@ -374,10 +406,6 @@ public final class GemmGenerator {
     boolean directA = spec.aColStride() == 1 && n <= 4 * nr;
     int aFirst = directA ? m / mr : 0;
     int aRows = (rowPanels - aFirst) * mr;
-    if (directA && microDirect == null) {
-      microDirect = methodNames.newName("gemmMicroDirect");
-      methods.add(microkernel(microDirect, true));
-    }
     String pack = packMethod(spec, aFirst, aRows);
     String tile = tileMethod(spec, epi, aFirst, aRows, directA);
     String items = itemsMethod(spec, tile, edges);
@@ -406,7 +434,10 @@ public final class GemmGenerator {
     d.endControlFlow();
     d.addStatement("final int bbase = $L", spec.packedB() ? "bo + jc / " + nr + " * " + panelStride : "0");
     // The tiles: on one thread, rows by mc and every column; on t threads at least 4t tiles
-    // (rows first, down to 8 row panels, then columns, down to 4 column panels).
+    // (rows first, down to 8 row panels, then columns, down to 2 column panels). Narrow columns
+    // cost no extra traffic when a row block is all of M (MLP batch 64: B is read once either
+    // way, packed A comes from L2 per panel as before), and 8 tiles of 64 x 64 instead of 4 of
+    // 64 x 128 let a worker that wakes late still take half of what is left.
     d.addStatement("int rb = $L", rowBlock1);
     d.addStatement("int cb = np");
     d.beginControlFlow("if (t > 1)");
@@ -415,7 +446,7 @@ public final class GemmGenerator {
         minRows, m, mr - 1, mr, mr);
     d.addStatement("final int rowBlocks = ($L + rb - 1) / rb", m);
     d.beginControlFlow("if (rowBlocks < want)");
-    d.addStatement("final int colBlocks = $T.min((want + rowBlocks - 1) / rowBlocks, $T.max(1, np / 4))", MATH,
+    d.addStatement("final int colBlocks = $T.min((want + rowBlocks - 1) / rowBlocks, $T.max(1, np / 2))", MATH,
         MATH);
     d.addStatement("cb = (np + colBlocks - 1) / colBlocks");
     d.endControlFlow();
@@ -501,12 +532,12 @@ public final class GemmGenerator {
     b.addStatement("final int ci = co + i * $L + jc + j", spec.cRowStride());
     if (directA) {
       b.beginControlFlow("if (i + $L <= $L)", mr, spec.m());
-      product(b, spec, microDirect, "a, ao + i * " + spec.aRowStride() + " + pc, " + spec.aRowStride());
+      product(b, spec, micro(true, k), "a, ao + i * " + spec.aRowStride() + " + pc, " + spec.aRowStride());
       b.nextControlFlow("else");
-      product(b, spec, micro, "ap, abase + (i - " + aFirst * mr + ") * kc");
+      product(b, spec, micro(false, k), "ap, abase + (i - " + aFirst * mr + ") * kc");
       b.endControlFlow();
     } else {
-      product(b, spec, micro, "ap, abase + i * kc");
+      product(b, spec, micro(false, k), "ap, abase + i * kc");
     }
     if (epi != null) {
       b.beginControlFlow("if (pc + kc == $L)", k);
@@ -806,12 +837,50 @@ public final class GemmGenerator {
     int np = (spec.n() + nr - 1) / nr;
     String args = "a, ao, b, bo, c, co" + xs;
     if (parallelSmall(spec)) {
-      em.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", np, RANGE_TASK, panels, args);
+      // On one thread, the panels in one call (as below the threshold): no counter, and the
+      // same call chain as a serial GEMV for the JIT.
+      String shared = sharedPanelsMethod(spec, panels, np);
+      em.beginControlFlow("if (par.threads() > 1)");
+      em.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
+      em.addStatement("par.forRange(par.threads(), ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, shared, args);
+      em.nextControlFlow("else");
+      em.addStatement("$L($L, 0, $L)", panels, args, np);
+      em.endControlFlow();
     } else {
       em.addStatement("$L($L, 0, $L)", panels, args, np);
     }
     methods.add(em.build());
     return entry;
+  }
+
+  /*
+   * Why the small-M panels are handed out from a shared counter rather than split in one fixed
+   * chunk per thread: a GEMV is tens of microseconds of work (MLP batch 1's 784 x 512 is ~20),
+   * about what a parked worker takes to wake up. With fixed chunks, a worker that started its
+   * half just before the caller finished its own made the caller wait for that whole half; taking
+   * groups of panels from a counter, the caller goes on with the panels left and a late worker
+   * takes only the rest.
+   */
+
+  /** Panel groups of the small-M path taken from {@code next} until none is left. */
+  private String sharedPanelsMethod(GemmSpec spec, String panels, int np) {
+    String name = methodNames.newName("gemmPanelsShared");
+    // Groups of at least 64 KiB of B (so the counter is touched rarely), at least 8 of them.
+    int group = (int) Math.max(1, Math.min(np / 8, (16384L + (long) spec.k() * p.nr() - 1) / ((long) spec.k() * p.nr())));
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addJavadoc("Groups of $L column panels of $L, taken from next until none is left.\n", group, np)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "b").addParameter(int.class, "bo")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(m, spec);
+    m.addParameter(ATOMIC_INT, "next");
+    m.beginControlFlow("for (int q; (q = next.getAndAdd($L)) < $L; )", group, np);
+    m.addStatement("$L(a, ao, b, bo, c, co$L, q, $T.min($L, q + $L))", panels, addendArguments(spec), MATH, np,
+        group);
+    m.endControlFlow();
+    methods.add(m.build());
+    return name;
   }
 
   /**

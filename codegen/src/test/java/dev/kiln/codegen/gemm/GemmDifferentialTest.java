@@ -1,5 +1,6 @@
 package dev.kiln.codegen.gemm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.collect.ImmutableList;
@@ -148,6 +149,52 @@ class GemmDifferentialTest {
         == false && source.contains("FloatVector.SPECIES_512"), source);
     // Whole panels are copied by the shared methods (hot for C2 early), not in the GEMM's own.
     assertTrue(source.contains("gemmPackPanelA(a, ") && source.contains("gemmPackPanelB(b, "), source);
+  }
+
+  /**
+   * One microkernel per depth of one K block (trip count a literal, no accumulation) shared by the
+   * GEMMs of that depth, one for all GEMMs of several K blocks, packed and in-place A apart; and
+   * the GEMMs of one class, each on its own kernel, still agree with the interpreter.
+   */
+  @Test
+  void microkernelsPerDepthOfOneKBlock() {
+    List<Case> cases = List.of(
+        new Case(1, 24, 40, 12, false, false, false, Epilogue.RELU),
+        new Case(1, 17, 200, 12, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 24, 40, 16, false, false, false, Epilogue.PLAIN),
+        new Case(1, 33, 200, 40, false, false, false, Epilogue.RESIDUAL),
+        new Case(1, 9, 300, 57, false, true, true, Epilogue.PLAIN),
+        new Case(1, 24, 200, 16, true, false, false, Epilogue.PLAIN));
+    LoopProgram p = program(cases, false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
+        EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS)).source();
+    // In place (N <= 4 panels): depths 12 and 16; packed: 12, 16 and the K-blocked one (40, 57).
+    assertEquals(2, count(source, "private static void gemmMicroDirect"), source);
+    assertEquals(5, count(source, "private static void gemmMicro"), source);
+    assertTrue(source.contains("p < 12; p++") && source.contains("p < 16; p++") && source.contains("p < kc; p++"),
+        source);
+    assertEquals(1, count(source, "if (accumulate)"), source);
+    check(cases, SMALL_BLOCKS);
+  }
+
+  /** A GEMV over enough constant B to split hands its column panels out from a shared counter. */
+  @Test
+  void largeGemvTakesPanelsFromASharedCounter() {
+    EmitOptions options = EmitOptions.defaults().withVectorize(true);
+    PackedWeights.Result packed = PackedWeights.pack(
+        program(List.of(new Case(1, 1, 1000, 600, false, false, true, Epilogue.BIAS_COL)), false),
+        options.effectiveGemm());
+    LoopProgram p = packed.program();
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options, packed.packed()).source();
+    assertTrue(source.contains("gemmPanelsShared(") && source.contains("next.getAndAdd("), source);
+  }
+
+  private static int count(String s, String what) {
+    int n = 0;
+    for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   // ---- machinery ----
