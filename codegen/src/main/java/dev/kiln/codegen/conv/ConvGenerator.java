@@ -50,6 +50,8 @@ public final class ConvGenerator {
   static final String POOL = "CONV_SCRATCH";
   /** Below this many flops a convolution runs on the calling thread. */
   static final long PARALLEL_FLOPS = 1L << 22;
+  /** Pointwise convolutions by {@link PointwiseConv}; {@code -Dkiln.conv.pointwise=false} for the general kernel. */
+  static final boolean POINTWISE = !"false".equals(System.getProperty("kiln.conv.pointwise"));
 
   private final int lanes;
   private final long l1;
@@ -195,7 +197,18 @@ public final class ConvGenerator {
 
     String entry() {
       String pack = spec.packedWeights() ? null : packMethod();
-      String rows = rowsMethod();
+      Map<Local, String> names = PointwiseConv.epilogueNames(spec);
+      Optional<CodeBlock> vector = epilogue.vector(names, S);
+      String rows;
+      int tasks;
+      if (POINTWISE && PointwiseConv.applies(spec, vector)) {
+        PointwiseConv pw = new PointwiseConv(spec, vector, names, l1, maxBlocks, methodNames, methods);
+        rows = pw.tasksMethod();
+        tasks = pw.tasks();
+      } else {
+        rows = rowsMethod();
+        tasks = spec.batch() * groups * rowTasks;
+      }
       String name = methodNames.newName("conv");
       MethodSpec.Builder m = MethodSpec.methodBuilder(name)
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
@@ -228,7 +241,6 @@ public final class ConvGenerator {
           args.append(", x").append(a).append(", xo").append(a);
         }
       }
-      int tasks = spec.batch() * groups * rowTasks;
       if (2 * spec.macs() >= PARALLEL_FLOPS) {
         c.beginControlFlow("if (par.threads() > 1)");
         c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", tasks, RANGE_TASK, rows, args);

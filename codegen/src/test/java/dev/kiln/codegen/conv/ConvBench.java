@@ -58,6 +58,10 @@ public final class ConvBench {
       int ow = (w + 2 * pad - k) / s + 1;
       LoopProgram p = program(c, h, w, m, k, s, pad, oh, ow, nchw);
       ProgramCompiler.Result result = compiler.compile(p, FrameLayout.unplanned(p));
+      if (System.getProperty("kiln.bench.dumpSource") != null && result.emittedOrNull() != null) {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(System.getProperty("kiln.bench.dumpSource")),
+            result.emittedOrNull().source());
+      }
       CompiledProgram program = (CompiledProgram) result.unit().loadedClass(options.qualifiedClassName())
           .getConstructor().newInstance();
       Random r = new Random(1);

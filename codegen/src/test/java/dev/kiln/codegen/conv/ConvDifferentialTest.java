@@ -142,6 +142,32 @@ class ConvDifferentialTest {
   }
 
   @Test
+  void pointwiseKernelOnOddChannelsChunksAndEveryEpilogue() {
+    // 1x1 / stride 1 / no pad convolutions take PointwiseConv: partial input blocks (C % 16 != 0:
+    // the tail-lane loop), partial output blocks (masked epilogue), groups of unequal width,
+    // several weight chunks (C = 170 and 330: tiles of pixels, the first and last chunk), planes
+    // smaller than one microkernel, batches, every epilogue, constant and run-time weights.
+    List<Case> cases = new ArrayList<>();
+    int[][] shapes = {{1, 8, 1, 1}, {8, 17, 3, 5}, {16, 96, 7, 7}, {24, 144, 6, 9}, {33, 24, 5, 5},
+        {170, 40, 9, 11}, {330, 72, 4, 4}, {24, 16, 14, 14}, {48, 200, 2, 3}};
+    Epilogue[] epilogues = Epilogue.values();
+    for (int i = 0; i < shapes.length; i++) {
+      int[] s = shapes[i];
+      cases.add(new Case(1 + i % 2, s[0], s[1], s[2], s[3], 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, i % 3 != 2,
+          epilogues[i % epilogues.length]));
+    }
+    cases.add(new Case(1, 24, 40, 5, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
+    cases.add(new Case(2, 170, 17, 3, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.BIAS_RESIDUAL_RELU));
+    check(cases, machineParams());
+    check(List.of(new Case(2, 12, 20, 5, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, true, Epilogue.BIAS_RESIDUAL_RELU),
+        new Case(1, 70, 9, 4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, false, Epilogue.SIGMOID_BIAS)),
+        new GemmParams(8, 6, 2, 2, 24, 24, 48));
+    LoopProgram p = program(cases.subList(0, 3), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("convPoints") && source.contains("convPointEpilogue"), source);
+  }
+
+  @Test
   void nchwInputsOfTheFirstConvolution() {
     List<Case> cases = new ArrayList<>();
     // ResNet's conv1 (7x7/2, pad 3) and MobileNet's features.0 (3x3/2, pad 1), smaller images.
