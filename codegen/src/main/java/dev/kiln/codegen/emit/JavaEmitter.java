@@ -63,6 +63,7 @@ public final class JavaEmitter {
     GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
     ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), options.effectiveGemm().l1(),
         methodNames);
+    ParallelBodies bodies = new ParallelBodies(methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
       Kernel kernel = program.kernels().get(k);
@@ -72,7 +73,7 @@ public final class JavaEmitter {
           .addJavadoc("$L", "Kernel " + CommentText.escape(kernel.name()) + ": "
               + CommentText.escape(kernel.source()) + ".\n");
       KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm,
-          conv, packedWeights);
+          conv, packedWeights, bodies);
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());
@@ -96,6 +97,7 @@ public final class JavaEmitter {
     conv.fields().forEach(type::addField);
     type.addMethod(run.build());
     kernels.forEach(type::addMethod);
+    bodies.methods().forEach(type::addMethod);
     gemm.methods().forEach(type::addMethod);
     conv.methods().forEach(type::addMethod);
     String source = JavaFile.builder(options.packageName(), type.build())
