@@ -130,6 +130,11 @@ final class KernelEmitter {
     notes.add("kernel " + CommentText.escape(kernel.name()) + ": " + why);
   }
 
+  /** Floats per vector of the class's species, 0 when it is the JVM's preferred one (unknown here). */
+  int vectorLanes() {
+    return options.effectiveGemm().lanes();
+  }
+
   boolean vectorizeEnabled() {
     return options.vectorize();
   }
