@@ -4,6 +4,8 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.ParameterSpec;
+import com.palantir.javapoet.TypeName;
 import com.google.common.collect.ImmutableList;
 import dev.kiln.codegen.conv.ConvGenerator;
 import dev.kiln.codegen.conv.ConvSpec;
@@ -31,7 +33,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -55,18 +56,16 @@ final class KernelEmitter {
   private final GemmGenerator gemm;
   private final java.util.Set<Buffer> packedWeights;
   private final ConvGenerator conv;
+  private final Map<Buffer, Tensor> inlined;
+  private final ParallelBodies bodies;
+  /** Whether a parallel body this emitter outlined used vectors. */
+  private boolean outlinedVectors;
   private int nextName;
 
   KernelEmitter(Kernel kernel, FrameLayout layout, Map<Buffer, Tensor> inlined, EmitOptions options,
       List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, ConvGenerator conv,
-      java.util.Set<Buffer> packedWeights) {
-    this.kernel = kernel;
-    this.gemm = gemm;
-    this.conv = conv;
-    this.packedWeights = packedWeights;
-    this.options = options;
-    this.notes = notes;
-    this.frame = names.newName("frame");
+      java.util.Set<Buffer> packedWeights, ParallelBodies bodies) {
+    this(kernel, inlined, options, notes, gemm, conv, packedWeights, bodies);
     method.addParameter(FRAME, frame);
     java.util.Set<Buffer> matrices = new java.util.HashSet<>();
     StmtWalk.matmulBuffers(kernel.body(), matrices);
@@ -83,6 +82,20 @@ final class KernelEmitter {
       method.addStatement("final $T $L = $L.$L($L)", s.arrayClass(), array, frame, accessor(s), slot);
       method.addStatement("final int $L = $L.offset($L)", offset, frame, slot);
     }
+  }
+
+  /** An emitter of one method of the kernel without buffers bound yet (they are parameters). */
+  private KernelEmitter(Kernel kernel, Map<Buffer, Tensor> inlined, EmitOptions options, List<String> notes,
+      GemmGenerator gemm, ConvGenerator conv, java.util.Set<Buffer> packedWeights, ParallelBodies bodies) {
+    this.kernel = kernel;
+    this.inlined = inlined;
+    this.gemm = gemm;
+    this.conv = conv;
+    this.packedWeights = packedWeights;
+    this.bodies = bodies;
+    this.options = options;
+    this.notes = notes;
+    this.frame = names.newName("frame");
     this.scalar = new ScalarExprs(arrays, offsets, inlined);
     this.vector = new VectorLoops(scalar, this);
   }
@@ -106,7 +119,7 @@ final class KernelEmitter {
   }
 
   boolean usedVectors() {
-    return vector.used();
+    return vector.used() || outlinedVectors;
   }
 
   String fresh(String prefix) {
@@ -115,6 +128,11 @@ final class KernelEmitter {
 
   void note(String why) {
     notes.add("kernel " + CommentText.escape(kernel.name()) + ": " + why);
+  }
+
+  /** Floats per vector of the class's species, 0 when it is the JVM's preferred one (unknown here). */
+  int vectorLanes() {
+    return options.effectiveGemm().lanes();
   }
 
   boolean vectorizeEnabled() {
@@ -449,8 +467,8 @@ final class KernelEmitter {
   }
 
   /**
-   * One task per chunk of the range on the frame's executor. The lambda sees final copies of the
-   * enclosing loop variables and locals; a body that assigns an enclosing local (a reduction)
+   * One task per chunk of the range on the frame's executor, calling the loop's body method once
+   * per iteration ({@link #outlined}); a body that assigns an enclosing local (a reduction)
    * cannot run in parallel and stays serial.
    */
   private void parallel(Stmt.For f, Env env, CodeBlock.Builder code) {
@@ -465,34 +483,77 @@ final class KernelEmitter {
         return;
       }
     }
-    Env inner = env.child();
+    outlined(f, env, code);
+  }
+
+  /**
+   * The parallel loop as one call per iteration of a method holding its body, shared by every
+   * loop with the same body text ({@link ParallelBodies}): the method's parameters are the
+   * arrays and offsets of the buffers the body names, the enclosing loop variables and locals it
+   * reads (final copies, which the lambda captures), the frame and the iteration, each in order
+   * of first use ({@link FreeNames}); its own names are allocated afresh, so equal bodies print
+   * equal. The parameters must fit the JVM's 255 slots, as a lambda's captures had to.
+   */
+  private void outlined(Stmt.For f, Env env, CodeBlock.Builder code) {
+    FreeNames free = FreeNames.of(f.body(), java.util.Set.of(f.var()));
+    Map<Var, String> visibleVars = env.visibleVars();
+    Map<Local, String> visibleLocals = env.visibleLocals();
+    List<Buffer> buffers = free.buffers().stream().filter(arrays::containsKey).toList();
+    List<Var> vars = free.vars().stream().filter(visibleVars::containsKey).toList();
+    List<Local> locals = free.locals().stream().filter(visibleLocals::containsKey).toList();
+    KernelEmitter body = new KernelEmitter(kernel, inlined, options, notes, gemm, conv, packedWeights, bodies);
+    List<ParameterSpec> parameters = new ArrayList<>();
+    List<String> args = new ArrayList<>();
+    for (int k = 0; k < buffers.size(); k++) {
+      Buffer b = buffers.get(k);
+      String array = body.names.newName("b" + k);
+      String offset = body.names.newName("o" + k);
+      body.arrays.put(b, array);
+      body.offsets.put(b, offset);
+      parameters.add(ParameterSpec.builder(Storage.of(b.dtype()).arrayClass(), array).build());
+      parameters.add(ParameterSpec.builder(int.class, offset).build());
+      args.add(arrays.get(b));
+      args.add(offsets.get(b));
+    }
+    Env inner = Env.root();
     Map<Var, Long> extents = env.extents();
-    // Deterministic order of the copies: by Java name.
-    for (Map.Entry<String, Var> e : byJavaName(env.visibleVars()).entrySet()) {
+    for (int k = 0; k < vars.size(); k++) {
+      Var v = vars.get(k);
+      String name = body.names.newName("c" + k);
+      parameters.add(ParameterSpec.builder(int.class, name).build());
+      inner.bind(v, name, extents.get(v));
       String copy = fresh("c");
-      code.addStatement("final int $L = $L", copy, e.getKey());
-      inner.bind(e.getValue(), copy, extents.get(e.getValue()));
+      code.addStatement("final int $L = $L", copy, visibleVars.get(v));
+      args.add(copy);
     }
-    for (Map.Entry<String, Local> e : byJavaName(outerLocals).entrySet()) {
+    for (int k = 0; k < locals.size(); k++) {
+      Local l = locals.get(k);
+      String name = body.names.newName("l" + k);
+      TypeName type = JavaTypes.computeType(l.type());
+      parameters.add(ParameterSpec.builder(type, name).build());
+      inner.bind(l, name);
       String copy = fresh("c");
-      code.addStatement("final $T $L = $L", JavaTypes.computeType(e.getValue().type()), copy, e.getKey());
-      inner.bind(e.getValue(), copy);
+      code.addStatement("final $T $L = $L", type, copy, visibleLocals.get(l));
+      args.add(copy);
     }
+    parameters.add(ParameterSpec.builder(FRAME, body.frame).build());
+    args.add(frame);
+    String index = body.names.newName("i");
+    parameters.add(ParameterSpec.builder(int.class, index).build());
+    inner.bind(f.var(), index, f.extent());
+    CodeBlock.Builder bodyCode = CodeBlock.builder();
+    body.stmt(f.body(), inner, bodyCode);
+    outlinedVectors |= body.usedVectors();
+    String method = bodies.method(parameters, bodyCode.build());
     String start = fresh("lo");
     String end = fresh("hi");
     String v = fresh("i");
+    args.add(v);
     code.add("$L.parallel().forRange($L, ($T) ($L, $L) -> {\n$>", frame, f.extent(),
         ClassName.get(RangeTask.class), start, end);
     code.beginControlFlow("for (int $L = $L; $L < $L; $L++)", v, start, v, end, v);
-    inner.bind(f.var(), v, f.extent());
-    stmt(f.body(), inner, code);
+    code.addStatement("$L($L)", method, String.join(", ", args));
     code.endControlFlow();
     code.add("$<});\n");
-  }
-
-  private static <K> TreeMap<String, K> byJavaName(Map<K, String> m) {
-    TreeMap<String, K> sorted = new TreeMap<>();
-    m.forEach((k, n) -> sorted.put(n, k));
-    return sorted;
   }
 }

@@ -17,9 +17,9 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * {@code VECTORIZED} loops as Vector API code: {@code FloatVector} on the preferred species over
- * the main part of the range, then the same body as scalar code for the tail (exact, and no
- * masks on the hot path). Applies when the body is f32 stores and f32 locals whose loads are
+ * {@code VECTORIZED} loops as Vector API code: {@code FloatVector} on the class's species (of the
+ * emitter's vector length, else the preferred one) over the main part of the range, then the
+ * same body as scalar code for the tail when there is one (exact, and no masks on the hot path). Applies when the body is f32 stores and f32 locals whose loads are
  * contiguous in the loop variable (unit stride) or do not depend on it (broadcast), built from
  * the operations below; otherwise the loop runs scalar and a note says why.
  *
@@ -81,11 +81,17 @@ final class VectorLoops {
       vectorStmt(f.body(), lanes, vectorLocals, code);
       code.endControlFlow();
     }
-    code.beginControlFlow("for (; $L < $L; $L++)", v, f.extent(), v);
-    Env tail = env.child();
-    tail.bind(f.var(), v, f.extent());
-    kernel.stmt(f.body(), tail, code);
-    code.endControlFlow();
+    // The species is fixed when the emitter knows the lanes (JavaEmitter's field), so a range
+    // of whole vectors has no tail: none emitted (half the bytecode of a transform, which kept
+    // C1 from compiling the largest Winograd bodies at all).
+    int width = kernel.vectorLanes();
+    if (width == 0 || f.extent() % width != 0) {
+      code.beginControlFlow("for (; $L < $L; $L++)", v, f.extent(), v);
+      Env tail = env.child();
+      tail.bind(f.var(), v, f.extent());
+      kernel.stmt(f.body(), tail, code);
+      code.endControlFlow();
+    }
     code.endControlFlow();
   }
 

@@ -101,6 +101,18 @@ class JavaEmitterTest {
     }
   }
 
+  @Test
+  void wholeVectorsGetNoScalarTail() {
+    // The class's species has the emitter's lanes, so a range of whole vectors needs no tail.
+    int lanes = EmitOptions.defaults().withVectorize(true).effectiveGemm().lanes();
+    java.util.regex.Pattern tail = java.util.regex.Pattern.compile("for \\(; \\w+ < \\d+; \\w+\\+\\+\\)");
+    String whole = Programs.emit(axpyRelu(3, 4 * lanes)).source();
+    assertFalse(tail.matcher(whole).find(), whole);
+    assertTrue(whole.contains("SPECIES_" + 32 * lanes), whole);
+    String ragged = Programs.emit(axpyRelu(3, 4 * lanes + 3)).source();
+    assertTrue(tail.matcher(ragged).find(), ragged);
+  }
+
   /** Per row: the sum of x * 2, the max of x and the min of exp(x), each a vectorized reduction. */
   static LoopProgram rowReductions(int rows, int cols) {
     Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, rows, cols);

@@ -143,6 +143,11 @@ public final class NchwcWinogradConv {
       return Math.max(1, fullChunks());
     }
 
+    /** Whether tiles cross Y's bottom or right edge. */
+    boolean ragged() {
+      return op.outHeight() % tile.m != 0 || op.outWidth() % tile.m != 0;
+    }
+
     long chunkFloats() {
       return positions() * perChunk * (inPadded() + outPadded());
     }
@@ -198,7 +203,10 @@ public final class NchwcWinogradConv {
         ctx.scratch("rows", DType.F32, p.slots(), p.x().dim(1), p.alpha(), p.alpha(), op.block()),
         ctx.scratch("v", DType.F32, p.slots(), p.positions(), p.perChunk(), p.inPadded()),
         ctx.scratch("m", DType.F32, p.slots(), p.positions(), p.perChunk(), p.outPadded()),
-        ctx.scratch("cols", DType.F32, p.slots(), op.y().dim(1), p.m(), p.alpha(), op.block()));
+        ctx.scratch("cols", DType.F32, p.slots(), op.y().dim(1), p.m(), p.alpha(), op.block()),
+        p.ragged()
+            ? Optional.of(ctx.scratch("edge", DType.F32, p.slots(), op.y().dim(1), p.m(), p.m(), op.block()))
+            : Optional.empty());
     if (p.fullChunks() > 0) {
       Var chunk = ctx.var("chunk");
       stmts.add(new Stmt.For(chunk, p.fullChunks(), LoopKind.PARALLEL,
@@ -216,7 +224,7 @@ public final class NchwcWinogradConv {
 
   /** The buffers of the kernel. */
   private record Scratch(Buffer padded, Buffer u, Optional<Buffer> bias, Buffer rows, Buffer v, Buffer m,
-      Buffer cols) {}
+      Buffer cols, Optional<Buffer> edge) {}
 
   /**
    * {@code U[pos, c, o] = (G w[o, c] G^T)[pos]} for {@code o < M}, 0 for {@code M <= o < Mp}: per
@@ -399,8 +407,7 @@ public final class NchwcWinogradConv {
       rowBody.add(Nests.store(s.cols(), List.of(slot, mb, index(i), q, l1), WinogradConv.combination(tile.at[i], col)));
     }
     Stmt rows = new Stmt.For(q, a, LoopKind.SERIAL, new Stmt.For(l1, b, LoopKind.VECTORIZED, Stmt.Block.of(rowBody)));
-    boolean ragged = op.outHeight() % m != 0 || op.outWidth() % m != 0;
-    Stmt stores = ragged
+    Stmt stores = p.ragged()
         ? new Stmt.If(Exprs.and(Exprs.lt(at.th(), index(op.outHeight() / m)), Exprs.lt(at.tw(), index(op.outWidth() / m))),
             fullTile(ctx, p, s, slot, mb, at), Optional.of(edgeTile(ctx, p, s, slot, mb, at)))
         : fullTile(ctx, p, s, slot, mb, at);
@@ -423,24 +430,35 @@ public final class NchwcWinogradConv {
         Stmt.Block.of(body)));
   }
 
-  /** A tile crossing Y's bottom or right edge: each output stored only when inside Y. */
+  /**
+   * A tile crossing Y's bottom or right edge: the whole tile into the edge scratch, then the
+   * outputs inside Y from there with the epilogue. (One guarded store per column unrolled
+   * with the epilogue made the method too large for C1, so it ran interpreted until C2.)
+   */
   private static Stmt edgeTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Var mb, TileAt at) {
     int a = p.alpha();
     int m = p.m();
     NchwcConvOperands op = p.op();
+    Buffer edge = s.edge().orElseThrow();
     Var i = ctx.var("i");
-    List<Stmt> columns = new ArrayList<>();
+    Var l = ctx.var("l");
+    List<Stmt> body = new ArrayList<>();
+    List<Expr> row = loadRow(ctx, s, slot, mb, i, l, a, body);
     for (int j = 0; j < m; j++) {
-      Var l = ctx.var("l");
-      List<Stmt> body = new ArrayList<>();
-      List<Expr> row = loadRow(ctx, s, slot, mb, i, l, a, body);
-      body.add(outputStore(p, s, mb, at, i, index(j), l, WinogradConv.combination(p.tile().at[j], row)));
-      Expr inside = Exprs.and(
-          Exprs.lt(Exprs.add(Exprs.mul(at.th(), index(m)), i), index(op.outHeight())),
-          Exprs.lt(Exprs.add(Exprs.mul(at.tw(), index(m)), index(j)), index(op.outWidth())));
-      columns.add(Stmt.If.of(inside, new Stmt.For(l, op.block(), LoopKind.VECTORIZED, Stmt.Block.of(body))));
+      body.add(Nests.store(edge, List.of(slot, mb, i, index(j), l), WinogradConv.combination(p.tile().at[j], row)));
     }
-    return new Stmt.For(i, m, LoopKind.SERIAL, Stmt.Block.of(columns));
+    Stmt whole = new Stmt.For(i, m, LoopKind.SERIAL, new Stmt.For(l, op.block(), LoopKind.VECTORIZED,
+        Stmt.Block.of(body)));
+    Var r = ctx.var("i");
+    Var c = ctx.var("j");
+    Var l2 = ctx.var("l");
+    Expr inside = Exprs.and(
+        Exprs.lt(Exprs.add(Exprs.mul(at.th(), index(m)), r), index(op.outHeight())),
+        Exprs.lt(Exprs.add(Exprs.mul(at.tw(), index(m)), c), index(op.outWidth())));
+    Stmt store = new Stmt.For(l2, op.block(), LoopKind.VECTORIZED,
+        outputStore(p, s, mb, at, r, c, l2, Exprs.load(edge, slot, mb, r, c, l2)));
+    Stmt inY = new Stmt.For(r, m, LoopKind.SERIAL, new Stmt.For(c, m, LoopKind.SERIAL, Stmt.If.of(inside, store)));
+    return Stmt.Block.of(whole, inY);
   }
 
   private static List<Expr> loadRow(LoweringContext ctx, Scratch s, Var slot, Var mb, Var i, Var l, int a,
