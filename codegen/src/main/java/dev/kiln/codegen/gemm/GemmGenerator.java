@@ -813,12 +813,12 @@ public final class GemmGenerator {
       b.endControlFlow();
     }
     b.beginControlFlow("if (cols == $L)", nr);
-    b.addStatement("$L(a, ao, src, bi, ldb, c, co + j, $L)", kernel, spec.cRowStride());
+    b.addStatement("$L(a, ao, src, bi, ldb, $L, c, co + j, $L)", kernel, k, spec.cRowStride());
     b.nextControlFlow("else");
     b.beginControlFlow("if (s == null)");
     b.addStatement("s = $L($L)", take, scratch);
     b.endControlFlow();
-    b.addStatement("$L(a, ao, src, bi, ldb, s, $L, $L)", kernel, k * nr, nr);
+    b.addStatement("$L(a, ao, src, bi, ldb, $L, s, $L, $L)", kernel, k, k * nr, nr);
     b.beginControlFlow("for (int r = 0; r < $L; r++)", m);
     b.addStatement("$T.arraycopy(s, $L + r * $L, c, co + j + r * $L, cols)", System.class, k * nr, nr,
         spec.cRowStride());
@@ -883,12 +883,32 @@ public final class GemmGenerator {
     return name;
   }
 
+  /*
+   * Why the small-M kernel takes its depth as an argument and is shared by the GEMVs with the same
+   * M and A strides: a GEMV's kernel runs once per column panel, and an MLP's last layer (512 x 10:
+   * one panel) calls its own once per model run, so it took thousands of runs to reach C2 and ran
+   * as C1 code until then, where the Vector API is not intrinsified (MLP batch 1 at load 15 to 20:
+   * 1 to 9 ms per run instead of 0.04 in some processes, the 512 x 10 kernel still at tier 3 after
+   * 30 s). Shared with the wide layers' kernel it reaches C2 with them in the first runs; the
+   * product is memory-bound, so a literal trip count bought nothing.
+   */
+
+  /** Names of the small-M kernels by M and A's strides. */
+  private final Map<List<Long>, String> smallKernels = new java.util.HashMap<>();
+
   /**
-   * The m x nr product over the whole depth with A read in place: {@code sets} independent
+   * The m x nr product over depth {@code k} with A read in place: {@code sets} independent
    * accumulator sets over interleaved p keep enough fmas in flight when m is small.
    */
   private String smallKernel(GemmSpec spec) {
+    // One row: its row stride is never used.
+    List<Long> key = List.of((long) spec.m(), spec.m() == 1 ? 0L : (long) spec.aRowStride(), (long) spec.aColStride());
+    String known = smallKernels.get(key);
+    if (known != null) {
+      return known;
+    }
     String name = methodNames.newName("gemmRows");
+    smallKernels.put(key, name);
     int m = spec.m();
     int nv = p.nrVectors();
     int lanes = p.lanes();
@@ -903,13 +923,13 @@ public final class GemmGenerator {
     }
     b.addStatement("int p = 0");
     if (sets > 1) {
-      b.beginControlFlow("for (; p + $L <= $L; p += $L)", sets, spec.k(), sets);
+      b.beginControlFlow("for (; p + $L <= k; p += $L)", sets, sets);
       for (int s = 0; s < sets; s++) {
         smallStep(b, spec, s, "p + " + s, nv, lanes);
       }
       b.endControlFlow();
     }
-    b.beginControlFlow("for (; p < $L; p++)", spec.k());
+    b.beginControlFlow("for (; p < k; p++)");
     smallStep(b, spec, 0, "p", nv, lanes);
     b.endControlFlow();
     for (int s = 1; s < sets; s++) {
@@ -926,9 +946,11 @@ public final class GemmGenerator {
     }
     methods.add(MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addJavadoc("$L rows x $L columns over depth $L, A in place.\n", m, p.nr(), spec.k())
+        .addJavadoc("$L rows x $L columns over depth k, A in place (rows $L apart, columns $L).\n", m, p.nr(),
+            key.get(1), key.get(2))
         .addParameter(float[].class, "a").addParameter(int.class, "ai")
         .addParameter(float[].class, "b").addParameter(int.class, "bi").addParameter(int.class, "ldb")
+        .addParameter(int.class, "k")
         .addParameter(float[].class, "c").addParameter(int.class, "ci").addParameter(int.class, "ldc")
         .addCode(b.build()).build());
     return name;

@@ -177,16 +177,23 @@ class GemmDifferentialTest {
     check(cases, SMALL_BLOCKS);
   }
 
-  /** A GEMV over enough constant B to split hands its column panels out from a shared counter. */
+  /**
+   * A GEMV over enough constant B to split hands its column panels out from a shared counter; GEMVs
+   * of one M and A strides share one kernel whatever their depth (an MLP's 512 x 10 last layer
+   * runs the wide layers' kernel, compiled early), and still agree with the interpreter.
+   */
   @Test
-  void largeGemvTakesPanelsFromASharedCounter() {
+  void largeGemvTakesPanelsFromASharedCounterAndGemvsShareTheirKernel() {
     EmitOptions options = EmitOptions.defaults().withVectorize(true);
-    PackedWeights.Result packed = PackedWeights.pack(
-        program(List.of(new Case(1, 1, 1000, 600, false, false, true, Epilogue.BIAS_COL)), false),
-        options.effectiveGemm());
+    List<Case> cases = List.of(new Case(1, 1, 1000, 600, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 1, 10, 512, false, false, true, Epilogue.RELU),
+        new Case(1, 1, 70, 33, false, false, false, Epilogue.PLAIN));
+    PackedWeights.Result packed = PackedWeights.pack(program(cases, false), options.effectiveGemm());
     LoopProgram p = packed.program();
     String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options, packed.packed()).source();
     assertTrue(source.contains("gemmPanelsShared(") && source.contains("next.getAndAdd("), source);
+    assertEquals(1, count(source, "private static void gemmRows"), source);
+    check(cases, options.effectiveGemm());
   }
 
   private static int count(String s, String what) {
