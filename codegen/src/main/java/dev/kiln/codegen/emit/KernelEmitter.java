@@ -117,6 +117,10 @@ final class KernelEmitter {
     notes.add("kernel " + CommentText.escape(kernel.name()) + ": " + why);
   }
 
+  int maxUnroll() {
+    return options.maxUnroll();
+  }
+
   boolean vectorizeEnabled() {
     return options.vectorize();
   }
