@@ -219,8 +219,9 @@ final class BenchReport {
     }
     long total = times.stream().mapToLong(t -> t.nanos()).sum();
     long runs = times.getFirst().runs();
-    out.printf(Locale.ROOT, "profile: %d kernels, %s ms per run in kernels (wall clock, %d runs); the top %d:%n",
-        times.size(), millis(total / 1e6 / Math.max(1, runs)), runs, Math.min(top, times.size()));
+    out.printf(Locale.ROOT, "profile: %d kernels, %s ms per run in kernels (%s, %d runs); the top %d:%n",
+        times.size(), millis(total / 1e6 / Math.max(1, runs)),
+        dev.kiln.runtime.compiled.KernelProfiler.clock(), runs, Math.min(top, times.size()));
     MarkdownTable table = new MarkdownTable(List.of("share", "ms per run", "kernel", "computes"));
     for (var t : times.subList(0, Math.min(top, times.size()))) {
       table.addRow(List.of(String.format(Locale.ROOT, "%.1f %%", 100.0 * t.nanos() / Math.max(1, total)),
@@ -228,7 +229,7 @@ final class BenchReport {
     }
     out.print(table.render());
     double kernelMillis = total / 1e6 / Math.max(1, runs);
-    if (!Double.isNaN(runMillis)) {
+    if (!Double.isNaN(runMillis) && dev.kiln.runtime.compiled.KernelProfiler.clock().equals("wall clock")) {
       out.printf(Locale.ROOT, "profile: %s ms per run in all (mean), %s ms outside kernels%n",
           millis(runMillis), millis(Math.max(0, runMillis - kernelMillis)));
     }

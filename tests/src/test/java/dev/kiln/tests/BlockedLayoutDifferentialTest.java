@@ -62,6 +62,20 @@ class BlockedLayoutDifferentialTest {
         depthwise("depthwise 3x3 stride 2 pad 1", x24, "pads = [1, 1, 1, 1], strides = [2, 2]"),
         depthwise("depthwise 3x3 dilation 2 pad 2", x24, "pads = [2, 2, 2, 2], dilations = [2, 2]"),
         depthwise("depthwise 3x3 SAME_UPPER stride 2", x24, "auto_pad = \"SAME_UPPER\", strides = [2, 2]"),
+        // The depthwise kernel's lane loop around its row loops: odd sizes (outputs per row not a
+        // multiple of the unroll), a partial last block, stride 2, asymmetric pads, 5x5, a
+        // residual (no outputs recomputed) and a clipped activation.
+        depthwise("depthwise 3x3 pad 1, 20 ch at 17x23, relu6", 20, 17, 23,
+            "pads = [1, 1, 1, 1]", "%y = Clip(%d, %lo, %hi)\n"),
+        depthwise("depthwise 3x3 stride 2 pad 1, 40 ch at 15x13, relu", 40, 15, 13,
+            "pads = [1, 1, 1, 1], strides = [2, 2]", "%y = Relu(%d)\n"),
+        depthwise("depthwise 3x3 stride 2 pads [0, 0, 1, 1], 16 ch at 12x12", 16, 12, 12,
+            "pads = [0, 0, 1, 1], strides = [2, 2]", null),
+        depthwise("depthwise 5x5 pad 2, 24 ch at 9x11", 24, 9, 11, "pads = [2, 2, 2, 2]", null),
+        depthwise("depthwise 3x3 pad 1, 20 ch at 7x7, residual add and relu", 20, 7, 7,
+            "pads = [1, 1, 1, 1]", "%a = Add(%d, %x)\n%y = Relu(%a)\n"),
+        depthwise("depthwise 3x3 pad 1, 8 ch at 30x29 (one partial block), residual", 8, 30, 29,
+            "pads = [1, 1, 1, 1]", "%y = Add(%d, %x)\n"),
         new Case("no bias", x12,
             w("w", 20, 12, 3, 3) + "%y = Conv(%x, %w) {kernel_shape = [3, 3], pads = [1, 1, 1, 1]}\n", true),
         new Case("weights and bias as inputs", x12 + ", %w: f32[20, 12, 3, 3], %b: f32[20]",
@@ -130,6 +144,18 @@ class BlockedLayoutDifferentialTest {
   private static Case depthwise(String name, String x, String attrs) {
     return new Case(name, x, w("w", 24, 1, 3, 3) + w("b", 24)
         + "%y = Conv(%x, %w, %b) {kernel_shape = [3, 3], group = 24, " + attrs + "}\n", true);
+  }
+
+  /**
+   * A depthwise 3x3 (5x5 when the pads are 2) over {@code c} channels of {@code h x w} into %d,
+   * then {@code tail} (ops reading %d, %x, and the constants %lo = 0 and %hi = 6), or %d as %y.
+   */
+  private static Case depthwise(String name, int c, int h, int w, String attrs, String tail) {
+    int k = attrs.contains("pads = [2, 2") ? 5 : 3;
+    return new Case(name, "%x: f32[N, " + c + ", " + h + ", " + w + "]", w("w", c, 1, k, k) + w("b", c)
+        + "const %lo: f32[] = 0.0\nconst %hi: f32[] = 6.0\n"
+        + (tail == null ? "%y" : "%d") + " = Conv(%x, %w, %b) {kernel_shape = [" + k + ", " + k
+        + "], group = " + c + ", " + attrs + "}\n" + (tail == null ? "" : tail), true);
   }
 
   /** A conv with relu, then {@code pool}: the pool joins the conv's region. */

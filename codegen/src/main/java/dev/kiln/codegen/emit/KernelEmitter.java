@@ -135,6 +135,10 @@ final class KernelEmitter {
     return options.effectiveGemm().lanes();
   }
 
+  int maxUnroll() {
+    return options.maxUnroll();
+  }
+
   boolean vectorizeEnabled() {
     return options.vectorize();
   }

@@ -163,6 +163,19 @@ final class ScalarExprs {
     if (operands == DType.BOOL) {
       return CodeBlock.of("($L $L $L)", x, b.op() == BinaryOp.AND ? "&" : b.op() == BinaryOp.OR ? "|" : "^", y);
     }
+    if ((b.op() == BinaryOp.FLOOR_DIV || b.op() == BinaryOp.FLOOR_MOD) && operands != DType.U64
+        && b.rhs() instanceof Expr.IntConst d && d.value() > 0) {
+      // A dividend known non-negative (the unflattened index of a loop, as most are): Java's / and
+      // % are floorDiv and floorMod there, and bytecodes rather than calls, which C2 stops
+      // inlining in a large method (NodeCountInliningCutoff) and then cannot hoist.
+      java.util.Optional<IndexRange> r = IndexRange.of(b.lhs(), env.extents());
+      if (r.isPresent() && r.get().min() >= 0) {
+        if (r.get().max() < d.value()) {
+          return b.op() == BinaryOp.FLOOR_MOD ? x : JavaTypes.intLiteral(operands, 0);
+        }
+        return integerBinary(b.op() == BinaryOp.FLOOR_MOD ? BinaryOp.REM : BinaryOp.DIV, x, y, operands);
+      }
+    }
     return integerBinary(b.op(), x, y, operands);
   }
 

@@ -21,7 +21,10 @@ import java.util.Set;
  * emitter's vector length, else the preferred one) over the main part of the range, then the
  * same body as scalar code for the tail when there is one (exact, and no masks on the hot path). Applies when the body is f32 stores and f32 locals whose loads are
  * contiguous in the loop variable (unit stride) or do not depend on it (broadcast), built from
- * the operations below; otherwise the loop runs scalar and a note says why.
+ * the operations below; otherwise the loop runs scalar and a note says why. The body may hold
+ * serial and unrolled loops and conditionals on indices (outer-loop vectorization: they run once
+ * per vector of lanes, with vector values that may live across their iterations, such as
+ * weights loaded once per channel block), since the lanes are independent iterations.
  *
  * <p>Lanewise add, sub, mul, div, min, max, neg, abs, sqrt and fma round exactly like the scalar
  * code; exp, log and tanh use the Vector API's implementations, which may differ by an ulp or so.
@@ -185,10 +188,22 @@ final class VectorLoops {
         return checkValue(a.value(), v, vectorLocals);
       }
       case Stmt.For f -> {
-        return Optional.of("its body holds a loop");
+        // Outer-loop vectorization: a serial (or unrolled) loop inside runs once per vector of
+        // lanes, its f32 values vectors, its indices scalars.
+        if (f.kind() != dev.kiln.ir.loop.LoopKind.SERIAL && f.kind() != dev.kiln.ir.loop.LoopKind.UNROLLED) {
+          return Optional.of("its body holds a " + f.kind().name().toLowerCase(java.util.Locale.ROOT) + " loop");
+        }
+        extents.put(f.var(), f.extent());
+        return check(f.body(), v, vectorLocals);
       }
       case Stmt.If i -> {
-        return Optional.of("its body holds a conditional");
+        // A condition the same in every lane (indices only) is a scalar branch around vector code.
+        if (i.condition().type() == DType.F32 || !invariant(i.condition(), v, vectorLocals)
+            || mentionsF32(i.condition())) {
+          return Optional.of("its body holds a conditional that depends on the lanes");
+        }
+        return first(check(i.then(), v, vectorLocals),
+            i.otherwise().map(o -> check(o, v, vectorLocals)).orElse(Optional.empty()));
       }
       case Stmt.Matmul mm -> {
         return Optional.of("its body holds a matmul intrinsic");
@@ -267,6 +282,23 @@ final class VectorLoops {
       case Expr.Select s -> loadsInBounds(s.condition()) && loadsInBounds(s.ifTrue())
           && loadsInBounds(s.ifFalse());
       default -> true;
+    };
+  }
+
+  /** Whether {@code e} computes or loads a real anywhere (a lane-invariant branch must not). */
+  private static boolean mentionsF32(Expr e) {
+    if (e.type() == DType.F32) {
+      return true;
+    }
+    return switch (e) {
+      case Expr.Load l -> l.indices().stream().anyMatch(VectorLoops::mentionsF32);
+      case Expr.Binary b -> mentionsF32(b.lhs()) || mentionsF32(b.rhs());
+      case Expr.Unary u -> mentionsF32(u.operand());
+      case Expr.Call c -> c.args().stream().anyMatch(VectorLoops::mentionsF32);
+      case Expr.Cast c -> mentionsF32(c.operand());
+      case Expr.Select sel -> mentionsF32(sel.condition()) || mentionsF32(sel.ifTrue())
+          || mentionsF32(sel.ifFalse());
+      default -> false;
     };
   }
 
@@ -355,6 +387,35 @@ final class VectorLoops {
       }
       case Stmt.Assign a -> code.addStatement("$L = $L", env.local(a.local()),
           vexpr(a.value(), env, vectorLocals));
+      case Stmt.For f when f.kind() == dev.kiln.ir.loop.LoopKind.UNROLLED
+          && f.extent() <= kernel.maxUnroll() -> {
+        for (long k = 0; k < f.extent(); k++) {
+          String i = kernel.fresh("i");
+          code.beginControlFlow("");
+          code.addStatement("final int $L = $L", i, k);
+          Env inner = env.child();
+          inner.bind(f.var(), i, f.extent());
+          vectorStmt(f.body(), inner, vectorLocals, code);
+          code.endControlFlow();
+        }
+      }
+      case Stmt.For f -> {
+        String i = kernel.fresh("i");
+        code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", i, i, f.extent(), i);
+        Env inner = env.child();
+        inner.bind(f.var(), i, f.extent());
+        vectorStmt(f.body(), inner, vectorLocals, code);
+        code.endControlFlow();
+      }
+      case Stmt.If i -> {
+        code.beginControlFlow("if ($L)", scalar.expr(i.condition(), env));
+        vectorStmt(i.then(), env.child(), vectorLocals, code);
+        if (i.otherwise().isPresent()) {
+          code.nextControlFlow("else");
+          vectorStmt(i.otherwise().get(), env.child(), vectorLocals, code);
+        }
+        code.endControlFlow();
+      }
       default -> throw new IllegalStateException("checked before: " + s);
     }
   }

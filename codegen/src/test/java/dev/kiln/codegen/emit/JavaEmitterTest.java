@@ -330,4 +330,82 @@ class JavaEmitterTest {
         + "may be out of bounds"), Programs.emit(p).notes());
     Programs.assertSameAsInterpreter(p, 11);
   }
+
+  /**
+   * Per row i and lane l: a weight loaded once outside the inner loops, an accumulator over a
+   * serial and an unrolled loop with an index-only if (the window's border), one store per j:
+   * the lane loop outside serial loops (outer-loop vectorization), y[i, j, l] = w[l] * (x[i, j, l]
+   * + the x[i, j + k - 1, l] inside the row) + (j even ? 1 : 0).
+   */
+  static LoopProgram lanesOutsideLoops(int rows, int cols, int lanes, LoopKind inner) {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, rows, cols, lanes);
+    Buffer w = Buffer.of("w", DType.F32, BufferRole.INPUT, lanes);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, rows, cols, lanes);
+    Var l = new Var("l");
+    Local wl = new Local("wl", DType.F32);
+    Local acc = new Local("acc", DType.F32);
+    Expr col = Exprs.add(J, Exprs.sub(K, index(1)));
+    Expr inside = new Expr.Binary(BinaryOp.AND, new Expr.Binary(BinaryOp.GE, col, index(0)),
+        new Expr.Binary(BinaryOp.LT, col, index(cols)));
+    Expr clamped = new Expr.Binary(BinaryOp.MIN, new Expr.Binary(BinaryOp.MAX, col, index(0)), index(cols - 1));
+    Stmt perColumn = Stmt.Block.of(
+        new Stmt.Let(acc, load(x, I, J, l)),
+        new Stmt.For(K, 3, inner, Stmt.If.of(inside,
+            new Stmt.Assign(acc, Exprs.add(acc, load(x, I, clamped, l))))),
+        new Stmt.If(new Expr.Binary(BinaryOp.EQ, new Expr.Binary(BinaryOp.FLOOR_MOD, J, index(2)), index(0)),
+            store(y, Exprs.call(Intrinsic.FMA, wl, acc, f32(1)), I, J, l),
+            java.util.Optional.of(store(y, Exprs.mul(wl, acc), I, J, l))));
+    Stmt body = new Stmt.For(I, rows, LoopKind.PARALLEL, new Stmt.For(l, lanes, LoopKind.VECTORIZED,
+        Stmt.Block.of(new Stmt.Let(wl, load(w, l)), new Stmt.For(J, cols, LoopKind.SERIAL, perColumn))));
+    return program(List.of(x, w), List.of(y), List.of(), kernel("lanes", body, x, w, y));
+  }
+
+  @Test
+  void aVectorizedLoopAroundSerialLoopsKeepsItsValuesInVectors() {
+    for (LoopKind inner : new LoopKind[] {LoopKind.SERIAL, LoopKind.UNROLLED}) {
+      for (int lanes : new int[] {1, 7, 16, 37}) {
+        LoopProgram p = lanesOutsideLoops(3, 5, lanes, inner);
+        EmittedProgram e = Programs.emit(p);
+        assertEquals(List.of(), e.notes());
+        assertTrue(e.source().contains("FloatVector.fromArray"), e.source());
+        Programs.assertSameAsInterpreter(p, lanes);
+      }
+    }
+  }
+
+  @Test
+  void aVectorizedLoopAroundAParallelLoopOrALaneDependentIfStaysScalarWithANote() {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 4, 8);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 4, 8);
+    Buffer z = Buffer.of("z", DType.F32, BufferRole.OUTPUT, 8);
+    Stmt parallel = new Stmt.For(J, 8, LoopKind.VECTORIZED,
+        new Stmt.For(I, 4, LoopKind.PARALLEL, store(y, load(x, I, J), I, J)));
+    Stmt branch = new Stmt.For(J, 8, LoopKind.VECTORIZED, Stmt.If.of(
+        new Expr.Binary(BinaryOp.GT, load(x, index(0), J), f32(0)), store(z, load(x, index(1), J), J)));
+    LoopProgram p = program(List.of(x), List.of(y, z), List.of(),
+        kernel("parallel", parallel, x, y), kernel("branch", branch, x, z));
+    assertEquals(List.of(
+        "kernel parallel: vectorized loop j kept scalar: its body holds a parallel loop",
+        "kernel branch: vectorized loop j kept scalar: its body holds a conditional that depends on the lanes"),
+        Programs.emit(p).notes());
+    Programs.assertSameAsInterpreter(p, 12);
+  }
+
+  @Test
+  void floorDivAndModOfANonNegativeIndexAreJavaDivisionAndRemainder() {
+    // y[i] = x[i / 3 + (i - 4) mod 5]: i / 3 is a bytecode, (i - 4) mod 5 may see a negative
+    // dividend and stays Math.floorMod; i mod 16 over [0, 12) is i itself.
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, 12);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 12);
+    Expr i = new Expr.Binary(BinaryOp.FLOOR_MOD, I, index(16));
+    Expr at = Exprs.add(new Expr.Binary(BinaryOp.FLOOR_DIV, i, index(3)),
+        new Expr.Binary(BinaryOp.FLOOR_MOD, Exprs.sub(I, index(4)), index(5)));
+    LoopProgram p = program(List.of(x), List.of(y), List.of(),
+        kernel("k", new Stmt.For(I, 12, LoopKind.SERIAL, store(y, load(x, at), I)), x, y));
+    String source = Programs.emit(p).source();
+    assertFalse(source.contains("Math.floorDiv"), source);
+    assertFalse(source.contains("16"), source);
+    assertTrue(source.contains("Math.floorMod"), source);
+    Programs.assertSameAsInterpreter(p, 13);
+  }
 }

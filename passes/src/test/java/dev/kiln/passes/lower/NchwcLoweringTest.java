@@ -92,19 +92,25 @@ class NchwcLoweringTest {
         {20, 7, 3, 1, 1, 1, 1, 1, 1}, {17, 10, 5, 2, 1, 2, 1, 0, 2}, {16, 9, 3, 1, 2, 2, 2, 2, 2},
         {5, 2, 3, 1, 1, 1, 1, 1, 1}, {33, 12, 3, 2, 1, 1, 1, 1, 1}, {3, 6, 3, 3, 1, 0, 0, 0, 0},
         {18, 11, 1, 1, 1, 0, 0, 0, 0}, {7, 4, 5, 1, 1, 4, 4, 4, 4}};
-    System.setProperty("kiln.nchwc.clippedMinWidth", "0");
     try {
-      for (int unroll : new int[] {1, 2, 4}) {
-        System.setProperty("kiln.nchwc.unroll", Integer.toString(unroll));
-        for (long[] g : geometries) {
-          Graph graph = conv(g[0], g[0], g[1], g[2], Attributes.builder().put("group", g[0])
-              .putInts("strides", g[3], g[3]).putInts("dilations", g[4], g[4])
-              .putInts("pads", g[5], g[6], g[7], g[8]).put("activation", "Relu"), r);
-          LoopProgram p = Differential.check("depthwise " + java.util.Arrays.toString(g)
-              + " unroll " + unroll, graph, r, false);
-          String kernel = kernelOf(p, "NchwcConv");
-          assertFalse(kernel.contains("bordered"), kernel);
-          assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
+      // Clipped (X in place) at every width, then the bordered copy for every padded stride-1 one.
+      for (String minWidth : new String[] {"0", "1000"}) {
+        System.setProperty("kiln.nchwc.clippedMinWidth", minWidth);
+        for (int unroll : new int[] {1, 2, 4}) {
+          System.setProperty("kiln.nchwc.unroll", Integer.toString(unroll));
+          for (long[] g : geometries) {
+            Graph graph = conv(g[0], g[0], g[1], g[2], Attributes.builder().put("group", g[0])
+                .putInts("strides", g[3], g[3]).putInts("dilations", g[4], g[4])
+                .putInts("pads", g[5], g[6], g[7], g[8]).put("activation", "Relu"), r);
+            LoopProgram p = Differential.check("depthwise " + java.util.Arrays.toString(g)
+                + " unroll " + unroll + " clippedMinWidth " + minWidth, graph, r, false);
+            String kernel = kernelOf(p, "NchwcConv");
+            boolean padded = g[5] + g[6] + g[7] + g[8] > 0;
+            assertEquals(minWidth.equals("1000") && padded && g[3] == 1, kernel.contains("bordered"), kernel);
+            if (!kernel.contains("bordered")) {
+              assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
+            }
+          }
         }
       }
     } finally {

@@ -94,7 +94,7 @@ public final class Frame {
   }
 
   private void timeKernel(int next) {
-    long now = System.nanoTime();
+    long now = KernelProfiler.now();
     if (kernel >= 0) {
       if (kernel >= kernelNanos.length) {
         kernelNanos = java.util.Arrays.copyOf(kernelNanos, Math.max(kernel + 1, 2 * kernelNanos.length));

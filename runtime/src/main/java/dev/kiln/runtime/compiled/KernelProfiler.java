@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Opt-in wall-clock time per kernel of every compiled program run while it is on ({@code kiln
+ * Opt-in wall-clock (or CPU, {@link #clock}) time per kernel of every compiled program run while it is on ({@code kiln
  * bench --profile}). Off, it costs each kernel one field read ({@link Frame#enterKernel}); on, two
  * {@code System.nanoTime()} calls per kernel and a merge per run. Process-wide: it is a tool for
  * benchmarks, not for production runs.
@@ -69,6 +69,26 @@ public final class KernelProfiler {
     });
     out.sort(Comparator.comparingLong(KernelTime::nanos).reversed());
     return out;
+  }
+
+  /**
+   * {@code -Dkiln.profile.cpuTime=true}: kernels are timed by the calling thread's CPU time
+   * instead of the wall clock, so that on a machine busier than its cores a kernel is not charged
+   * for the time its thread was descheduled (at 1 thread that is a kernel's whole work; at more,
+   * the caller's share only).
+   */
+  private static final boolean CPU_TIME = Boolean.getBoolean("kiln.profile.cpuTime");
+
+  /** What kernels are timed by: "wall clock" or "caller's CPU time". */
+  public static String clock() {
+    return CPU_TIME ? "caller's CPU time" : "wall clock";
+  }
+
+  /** The profiler's clock, in nanoseconds. */
+  static long now() {
+    return CPU_TIME
+        ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
+        : System.nanoTime();
   }
 
   static boolean on() {

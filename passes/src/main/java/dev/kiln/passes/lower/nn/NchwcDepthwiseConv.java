@@ -22,19 +22,14 @@ import java.util.Optional;
  * x[n, cb, oh * s + kh * d - pt, ow * s + kw * d - pl, l] * w[cb, kh, kw, l] + z[n, cb, oh, ow, l])}
  * with W and B packed by {@link NchwcPacking}. For up to {@link ConvLowerings#MAX_SPELLED_TAPS}
  * taps the sum is one fma chain per output in {@link NchwcWindow#clippedRows} (one parallel loop
- * over output rows, the taps in the padding left out per run of rows and columns, bias,
- * residual and activation applied before the one store): X is read in place, so the kernel is
- * one pass over X and Y. Beyond that, an accumulator loop over the taps on a zero-bordered copy
+ * over channel blocks, the block's weights in vector registers, the taps in the padding left out
+ * per run of rows and columns, bias, residual and activation applied before the one store): X is
+ * read in place, so the kernel is one pass over X and Y. Beyond that, an accumulator loop over the taps on a zero-bordered copy
  * of X, scheduled by default.
  */
 public final class NchwcDepthwiseConv {
   private NchwcDepthwiseConv() {}
 
-  /**
-   * Neighbouring outputs of a row computed per iteration (see {@link NchwcWindow#clippedRows}):
-   * 1, or {@code -Dkiln.nchwc.unroll=N} for benchmarks (2 and 4 measured no faster at 56², with
-   * the machine loaded, and 4 made C1 give up on the method).
-   */
   /**
    * Whether a padded stride-1 layer narrower than {@link #clippedMinWidth()} takes the bordered
    * copy instead of the clipped nest: there the border is a large share of the outputs (27 % at
@@ -53,8 +48,14 @@ public final class NchwcDepthwiseConv {
     return Long.getLong("kiln.nchwc.clippedMinWidth", 56);
   }
 
+  /**
+   * Neighbouring outputs of a row computed per iteration (see {@link NchwcWindow#clippedRows}):
+   * 4, or {@code -Dkiln.nchwc.unroll=N}. With the weights in registers for the whole channel
+   * block, 4 outputs of a 3x3 stride-1 row read 18 input vectors instead of 36: 144 channels at
+   * 56² took 0.13 ms against 0.19 at 1 (the kernel alone, thread CPU time, same process).
+   */
   static int unroll() {
-    return Math.max(1, Integer.getInteger("kiln.nchwc.unroll", 1));
+    return Math.max(1, Integer.getInteger("kiln.nchwc.unroll", 4));
   }
 
   /**
@@ -76,40 +77,17 @@ public final class NchwcDepthwiseConv {
     Optional<Buffer> bias = NchwcPacking.bias(ctx, op, stmts);
     ConvEpilogue epilogue = new ConvEpilogue(op.bias(), op.residual(), op.activation());
     if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && bordered(win, op)) {
-      // Small images at stride 1: the bordered copy and one spelled sum per output.
+      // Small images at stride 1: the bordered copy, then the same nest over it, every tap
+      // inside (no border path).
       Buffer src = win.bordered(ctx, op.x(), 0, stmts);
-      stmts.add(NchwcWindow.rows(ctx, op.y(), at -> {
-        Expr sum = bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))
-            .orElse(Exprs.constant(DType.F32, 0));
-        for (long kh = 0; kh < win.kernel[0]; kh++) {
-          for (long kw = 0; kw < win.kernel[1]; kw++) {
-            sum = Exprs.add(sum, product(win, src, w, at, index(kh), index(kw), new long[2]));
-          }
-        }
-        return Nests.store(op.y(), at, epilogue.afterBias(sum, op.residual().map(r -> Exprs.load(r, at))));
-      }));
+      NchwcWindow inside = new NchwcWindow(win.padded.clone(), win.out, win.kernel, win.strides,
+          win.dilations, new long[2], new long[2]);
+      stmts.add(inside.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(), taps(op, src, w, bias, epilogue)));
       return NchwcPacking.block(stmts);
     }
     if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS) {
       // Only the taps inside X are summed, as the reference does: no bordered copy.
-      stmts.add(win.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(), new NchwcWindow.Taps() {
-        @Override
-        public Expr init(List<Expr> at) {
-          return bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))
-              .orElse(Exprs.constant(DType.F32, 0));
-        }
-
-        @Override
-        public Expr tap(List<Expr> at, Expr ih, Expr iw, Expr kh, Expr kw, Expr acc) {
-          Expr x = Exprs.load(op.x(), at.get(0), at.get(1), ih, iw, at.get(4));
-          return Exprs.call(Intrinsic.FMA, x, Exprs.load(w, at.get(1), index(0), kh, kw, at.get(4)), acc);
-        }
-
-        @Override
-        public Expr finish(List<Expr> at, Expr acc) {
-          return epilogue.afterBias(acc, op.residual().map(r -> Exprs.load(r, at)));
-        }
-      }));
+      stmts.add(win.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(), taps(op, op.x(), w, bias, epilogue)));
       return NchwcPacking.block(stmts);
     }
     Buffer src = win.needsPadding ? win.bordered(ctx, op.x(), 0, stmts) : op.x();
@@ -128,6 +106,29 @@ public final class NchwcDepthwiseConv {
         Nests.store(op.y(), o, epilogue.afterBias(acc, z)));
     stmts.add(Nests.nest(o, op.y().shapeArray(), body));
     return NchwcPacking.block(stmts);
+  }
+
+  /** The depthwise fold over input {@code x} (X itself, or its bordered copy). */
+  private static NchwcWindow.Taps taps(NchwcConvOperands op, Buffer x, Buffer w, Optional<Buffer> bias,
+      ConvEpilogue epilogue) {
+    return new NchwcWindow.Taps() {
+      @Override
+      public Expr init(List<Expr> at) {
+        return bias.<Expr>map(b -> Exprs.load(b, at.get(1), at.get(4)))
+            .orElse(Exprs.constant(DType.F32, 0));
+      }
+
+      @Override
+      public Expr tap(List<Expr> at, Expr ih, Expr iw, Expr kh, Expr kw, Expr acc) {
+        Expr v = Exprs.load(x, at.get(0), at.get(1), ih, iw, at.get(4));
+        return Exprs.call(Intrinsic.FMA, v, Exprs.load(w, at.get(1), index(0), kh, kw, at.get(4)), acc);
+      }
+
+      @Override
+      public Expr finish(List<Expr> at, Expr acc) {
+        return epilogue.afterBias(acc, op.residual().map(r -> Exprs.load(r, at)));
+      }
+    };
   }
 
   private static Expr product(NchwcWindow win, Buffer src, Buffer w, List<? extends Expr> o,

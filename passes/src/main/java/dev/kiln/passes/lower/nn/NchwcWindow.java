@@ -125,25 +125,6 @@ final class NchwcWindow {
   }
 
   /**
-   * An elementwise nest over blocked {@code y} with its kinds chosen here: one parallel loop over
-   * the output rows {@code (n, cb, oh)}, a serial loop along the row, the lanes vectorized (the
-   * default schedule would fuse the row loop into the parallel one and recompute coordinates by
-   * division for every vector). {@code body} gets the index {@code [n, cb, oh, ow, l]}.
-   */
-  static Stmt rows(LoweringContext ctx, Buffer y, java.util.function.Function<List<Expr>, Stmt> body) {
-    Var row = ctx.var("row");
-    Var ow = ctx.var("ow");
-    Var l = ctx.var("l");
-    List<Expr> index = new ArrayList<>(
-        Nests.unflatten(row, new long[] {y.dim(0), y.dim(1), y.dim(2)}));
-    index.add(ow);
-    index.add(l);
-    Stmt s = new Stmt.For(l, y.dim(4), LoopKind.VECTORIZED, body.apply(index));
-    s = new Stmt.For(ow, y.dim(3), LoopKind.SERIAL, s);
-    return new Stmt.For(row, y.dim(0) * y.dim(1) * y.dim(2), LoopKind.PARALLEL, s);
-  }
-
-  /**
    * Consecutive outputs {@code [begin, end)} along one axis whose taps inside the input are the
    * same, {@code [tapBegin, tapEnd)} (empty when every tap is in the padding).
    */
@@ -190,19 +171,21 @@ final class NchwcWindow {
   /**
    * The nest over blocked {@code y} that reads only the taps inside the input, so it needs
    * neither a bordered copy nor its extra pass over the input: ONE parallel loop over the channel
-   * blocks {@code (n, cb)} (each thread a contiguous range of whole output planes). In it, the
-   * interior (the longest run of rows whose vertical taps are all inside the input, and there
-   * the widest run of columns with the same horizontal taps) spells the fold of its taps per
-   * output, lanes vectorized; with {@code unroll > 1}, that many neighbouring outputs per
-   * iteration, every distinct load a local read by all of them (when {@code mayRecompute}, a
-   * remainder is covered by shifting the last group back: it recomputes and stores again a few
-   * outputs, valid only when nothing the fold reads aliases y). The border (rows above and below
-   * the interior, one loop over both; columns left and right of it, one loop over both) takes a
-   * small generic path: y set to init, then per tap an {@code if} it is inside the input and a
-   * vectorized update of y in place (coordinates clamped, which the {@code if} makes exact, so
-   * the interval analysis proves every load in range), then finish. The method stays small,
-   * whatever the window: spelling the border's clipped taps tripled it, and then C1 could not
-   * compile it and it ran interpreted until C2 did.
+   * blocks {@code (n, cb)} (each thread a contiguous range of whole output planes), and in it the
+   * lane loop, vectorized, around the row loops (outer-loop vectorization): every load that
+   * depends on the block and lane only (the weights, the bias) is a vector local read once per
+   * block. In it, the interior (the longest run of rows whose vertical taps are all inside the
+   * input, and there the widest run of columns with the same horizontal taps) spells the fold of
+   * its taps per output; with {@code unroll > 1}, that many neighbouring outputs per iteration,
+   * every distinct load a local read by all of them (when {@code mayRecompute}, a remainder is
+   * covered by shifting the last group back: it recomputes and stores again a few outputs, valid
+   * only when nothing the fold reads aliases y). The border (rows above and below the interior,
+   * one loop over both; columns left and right of it, one loop over both) takes a small generic
+   * path: an accumulator from init, per tap an {@code if} it is inside the input and an update
+   * (coordinates clamped, which the {@code if} makes exact, so the interval analysis proves every
+   * load in range), then finish and one store. The method stays small, whatever the window:
+   * spelling the border's clipped taps tripled it, and then C1 could not compile it and it ran
+   * interpreted until C2 did.
    */
   Stmt clippedRows(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute, Taps taps) {
     Stmt nest = clippedRowsUnrolled(ctx, y, unroll, mayRecompute, taps);
@@ -220,9 +203,13 @@ final class NchwcWindow {
   private Stmt clippedRowsUnrolled(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute,
       Taps taps) {
     Var block = ctx.var("block");
+    Var l = ctx.var("l");
     List<Expr> nc = Nests.unflatten(block, new long[] {y.dim(0), y.dim(1)});
     Expr n = nc.get(0);
     Expr cb = nc.get(1);
+    // Loads that depend on the channel block and lane only (weights, bias): one local each at the
+    // top of the lane loop, read by every output of the block.
+    Hoisted hoisted = new Hoisted(ctx, java.util.Set.of(block, l), y);
     long oh0 = 0;
     long oh1 = 0;
     long kh0 = 0;
@@ -245,25 +232,82 @@ final class NchwcWindow {
       Var e = ctx.var("oh");
       Var j = ctx.var("ow");
       Expr oh = skip(e, oh0, oh1, out[0]);
-      parts.add(Nests.loop(e, border, Nests.loop(j, out[1], generic(ctx, y, n, cb, oh, j, taps))));
+      parts.add(Nests.loop(e, border, Nests.loop(j, out[1], generic(ctx, y, n, cb, oh, j, l, hoisted, taps))));
     }
     if (oh1 > oh0) {
       Var i = ctx.var("oh");
       Expr oh = Exprs.add(i, index(oh0));
       List<Stmt> segments = new ArrayList<>();
       int u = widest.length() >= 2L * unroll ? unroll : 1;
-      segments.addAll(columns(ctx, y, n, cb, oh, new Run(oh0, oh1, kh0, kh1), widest, u,
-          mayRecompute, taps));
+      segments.addAll(columns(ctx, y, n, cb, oh, l, new Run(oh0, oh1, kh0, kh1), widest, u,
+          mayRecompute, hoisted, taps));
       long sides = out[1] - widest.length();
       if (sides > 0) {
         // The columns left and right of the widest run, one loop over both.
         Var j = ctx.var("ow");
         segments.add(Nests.loop(j, sides,
-            generic(ctx, y, n, cb, oh, skip(j, widest.begin, widest.end, out[1]), taps)));
+            generic(ctx, y, n, cb, oh, skip(j, widest.begin, widest.end, out[1]), l, hoisted, taps)));
       }
       parts.add(Nests.loop(i, oh1 - oh0, Stmt.Block.of(segments)));
     }
-    return new Stmt.For(block, y.dim(0) * y.dim(1), LoopKind.PARALLEL, Stmt.Block.of(parts));
+    List<Stmt> lane = new ArrayList<>(hoisted.lets);
+    lane.addAll(parts);
+    // The lane loop outside the row loops (outer-loop vectorization): the hoisted values stay in
+    // vector registers for the whole block.
+    return new Stmt.For(block, y.dim(0) * y.dim(1), LoopKind.PARALLEL,
+        new Stmt.For(l, y.dim(4), LoopKind.VECTORIZED, Stmt.Block.of(lane)));
+  }
+
+  /**
+   * The f32 loads of a channel block's lane loop that depend on nothing but {@code vars} (the
+   * block and lane), each replaced by a local declared once in {@link #lets}; loads of {@code y}
+   * (stored in the loop) stay where they are.
+   */
+  private static final class Hoisted {
+    final LoweringContext ctx;
+    final java.util.Set<Var> vars;
+    final Buffer stored;
+    final java.util.Map<Expr, dev.kiln.ir.loop.Local> locals = new java.util.HashMap<>();
+    final List<Stmt> lets = new ArrayList<>();
+
+    Hoisted(LoweringContext ctx, java.util.Set<Var> vars, Buffer stored) {
+      this.ctx = ctx;
+      this.vars = vars;
+      this.stored = stored;
+    }
+
+    Expr apply(Expr e) {
+      return switch (e) {
+        case Expr.Load load when load.type() == dev.kiln.ir.type.DType.F32 && !load.buffer().equals(stored)
+            && load.indices().stream().allMatch(this::only) -> locals.computeIfAbsent(load, k -> {
+              dev.kiln.ir.loop.Local v = ctx.local("w", k.type());
+              lets.add(new Stmt.Let(v, k));
+              return v;
+            });
+        case Expr.Binary b -> new Expr.Binary(b.op(), apply(b.lhs()), apply(b.rhs()));
+        case Expr.Unary un -> new Expr.Unary(un.op(), apply(un.operand()));
+        case Expr.Call call -> new Expr.Call(call.fn(), com.google.common.collect.ImmutableList.copyOf(
+            call.args().stream().map(this::apply).toList()));
+        case Expr.Select sel -> new Expr.Select(apply(sel.condition()), apply(sel.ifTrue()),
+            apply(sel.ifFalse()));
+        default -> e;
+      };
+    }
+
+    /** Whether {@code e} mentions no variable but {@link #vars}. */
+    private boolean only(Expr e) {
+      return switch (e) {
+        case Var v -> vars.contains(v);
+        case Expr.Load load -> load.indices().stream().allMatch(this::only);
+        case Expr.Binary b -> only(b.lhs()) && only(b.rhs());
+        case Expr.Unary un -> only(un.operand());
+        case Expr.Call call -> call.args().stream().allMatch(this::only);
+        case Expr.Cast c -> only(c.operand());
+        case Expr.Select sel -> only(sel.condition()) && only(sel.ifTrue()) && only(sel.ifFalse());
+        case dev.kiln.ir.loop.Local loc -> false;
+        default -> true;
+      };
+    }
   }
 
   /**
@@ -281,33 +325,25 @@ final class NchwcWindow {
         index(1)), index(end - begin)));
   }
 
-  /** One output by the generic path: init, an in-place update per tap inside the input, finish. */
-  private Stmt generic(LoweringContext ctx, Buffer y, Expr n, Expr cb, Expr oh, Expr ow, Taps taps) {
-    List<Expr> at = new ArrayList<>(List.of(n, cb, oh, ow));
-    Var l0 = ctx.var("l");
-    Var l1 = ctx.var("l");
-    Var l2 = ctx.var("l");
+  /**
+   * One output by the generic path, in lane {@code l}: an accumulator from init, updated by each
+   * tap inside the input, then finish and the one store.
+   */
+  private Stmt generic(LoweringContext ctx, Buffer y, Expr n, Expr cb, Expr oh, Expr ow, Var l,
+      Hoisted hoisted, Taps taps) {
+    List<Expr> at = List.of(n, cb, oh, ow, l);
     Var kh = ctx.var("kh");
     Var kw = ctx.var("kw");
-    List<Expr> at0 = with(at, l0);
-    List<Expr> at1 = with(at, l1);
-    List<Expr> at2 = with(at, l2);
     Expr ih = inputCoordinate(0, oh, kh);
     Expr iw = inputCoordinate(1, ow, kw);
-    Stmt update = new Stmt.For(l1, y.dim(4), LoopKind.VECTORIZED, Nests.store(y, at1,
-        taps.tap(at1, clamp(ih, in[0]), clamp(iw, in[1]), kh, kw, Exprs.load(y, at1))));
+    dev.kiln.ir.loop.Local acc = ctx.local("acc", y.dtype());
+    Stmt update = new Stmt.Assign(acc,
+        hoisted.apply(taps.tap(at, clamp(ih, in[0]), clamp(iw, in[1]), kh, kw, acc)));
     return Stmt.Block.of(
-        new Stmt.For(l0, y.dim(4), LoopKind.VECTORIZED, Nests.store(y, at0, taps.init(at0))),
+        new Stmt.Let(acc, hoisted.apply(taps.init(at))),
         Nests.nest(List.of(kh, kw), kernel, Stmt.If.of(
             Exprs.and(Nests.inRange(ih, in[0]), Nests.inRange(iw, in[1])), update)),
-        new Stmt.For(l2, y.dim(4), LoopKind.VECTORIZED,
-            Nests.store(y, at2, taps.finish(at2, Exprs.load(y, at2)))));
-  }
-
-  private static List<Expr> with(List<Expr> at, Expr last) {
-    List<Expr> r = new ArrayList<>(at);
-    r.add(last);
-    return r;
+        Nests.store(y, at, hoisted.apply(taps.finish(at, acc))));
   }
 
   private static Expr clamp(Expr i, long size) {
@@ -315,11 +351,10 @@ final class NchwcWindow {
   }
 
   /** The loops over one run of columns {@code c} of row run {@code r}, {@code u} outputs an iteration. */
-  private List<Stmt> columns(LoweringContext ctx, Buffer y, Expr n, Expr cb, Expr oh, Run r,
-      Run c, int u, boolean mayRecompute, Taps taps) {
+  private List<Stmt> columns(LoweringContext ctx, Buffer y, Expr n, Expr cb, Expr oh, Var l, Run r,
+      Run c, int u, boolean mayRecompute, Hoisted hoisted, Taps taps) {
     long groups = u == 1 ? c.length() : mayRecompute ? Math.ceilDiv(c.length(), u) : c.length() / u;
     Var j = ctx.var("ow");
-    Var l = ctx.var("l");
     // Output column c.begin + base + k reads input column base * s + (c.begin + k) * s + kw * d
     // - padLeft: one expression per distinct column, so that the loads of neighbours coincide.
     Expr base = Exprs.mul(j, index(u));
@@ -340,7 +375,7 @@ final class NchwcWindow {
           v = taps.tap(at, inputCoordinate(0, oh, index(kh)), iw, index(kh), index(kw), v);
         }
       }
-      v = taps.finish(at, v);
+      v = hoisted.apply(taps.finish(at, v));
       if (u == 1) {
         stores.add(Nests.store(y, at, v));
       } else {
@@ -352,12 +387,11 @@ final class NchwcWindow {
     }
     lets.addAll(stores);
     List<Stmt> loops = new ArrayList<>();
-    loops.add(new Stmt.For(j, groups, LoopKind.SERIAL,
-        new Stmt.For(l, y.dim(4), LoopKind.VECTORIZED, Stmt.Block.of(lets))));
+    loops.add(new Stmt.For(j, groups, LoopKind.SERIAL, Stmt.Block.of(lets)));
     long done = groups * u;
     if (done < c.length()) {
-      loops.addAll(columns(ctx, y, n, cb, oh, r,
-          new Run(c.begin + done, c.end, c.tapBegin, c.tapEnd), 1, false, taps));
+      loops.addAll(columns(ctx, y, n, cb, oh, l, r,
+          new Run(c.begin + done, c.end, c.tapBegin, c.tapEnd), 1, false, hoisted, taps));
     }
     return loops;
   }
