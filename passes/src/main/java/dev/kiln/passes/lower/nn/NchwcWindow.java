@@ -188,17 +188,44 @@ final class NchwcWindow {
    * interpreted until C2 did.
    */
   Stmt clippedRows(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute, Taps taps) {
-    Stmt nest = clippedRowsUnrolled(ctx, y, unroll, mayRecompute, taps);
-    return loads(nest) <= MAX_SPELLED_LOADS ? nest : clippedRowsUnrolled(ctx, y, 1, mayRecompute, taps);
+    for (int u = unroll; u > 1; u /= 2) {
+      Stmt nest = clippedRowsUnrolled(ctx, y, u, mayRecompute, taps);
+      if (spelledLoads(nest) <= MAX_SPELLED_LOADS) {
+        return nest;
+      }
+    }
+    return clippedRowsUnrolled(ctx, y, 1, mayRecompute, taps);
   }
 
   /**
-   * The most loads a clipped nest spells: the whole nest is one method (the parallel loop's
-   * lambda), which C1 gives up on ("out of virtual registers") from about 40 vector loads, so it
-   * runs interpreted until C2 compiles it; and HotSpot does not compile methods of more than 8000
-   * bytes of bytecode at all.
+   * The most loads a clipped nest spells (fewer outputs per iteration until it fits): the whole
+   * nest is one method (the parallel loop's lambda), and HotSpot does not compile methods of more
+   * than 8000 bytes of bytecode at all (a vectorized loop's scalar tail doubles it: 82 loads made
+   * 10 KB, which ran interpreted, 50x slower); C1 gives up on it earlier ("out of virtual
+   * registers"), so it runs interpreted until C2 compiles it.
    */
-  static final int MAX_SPELLED_LOADS = 40;
+  static final int MAX_SPELLED_LOADS = 56;
+
+  /** The loads of {@code s}, innermost serial loops of up to 4 iterations (which the default schedule unrolls) counted per iteration. */
+  private static int spelledLoads(Stmt s) {
+    return switch (s) {
+      case Stmt.For f when f.kind() == LoopKind.SERIAL && f.extent() <= 4 && !containsLoop(f.body()) ->
+          (int) f.extent() * loads(f.body());
+      case Stmt.For f -> spelledLoads(f.body());
+      case Stmt.Block b -> b.stmts().stream().mapToInt(NchwcWindow::spelledLoads).sum();
+      case Stmt.If i -> spelledLoads(i.then()) + i.otherwise().map(NchwcWindow::spelledLoads).orElse(0);
+      default -> loads(s);
+    };
+  }
+
+  private static boolean containsLoop(Stmt s) {
+    return switch (s) {
+      case Stmt.For f -> true;
+      case Stmt.Block b -> b.stmts().stream().anyMatch(NchwcWindow::containsLoop);
+      case Stmt.If i -> containsLoop(i.then()) || i.otherwise().map(NchwcWindow::containsLoop).orElse(false);
+      default -> false;
+    };
+  }
 
   private Stmt clippedRowsUnrolled(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute,
       Taps taps) {
