@@ -1,5 +1,6 @@
 package dev.kiln.codegen.compile;
 
+import dev.kiln.codegen.conv.ConvGenerator;
 import dev.kiln.codegen.emit.EmitOptions;
 import dev.kiln.codegen.emit.EmittedProgram;
 import dev.kiln.codegen.emit.JavaEmitter;
@@ -116,6 +117,7 @@ public final class ProgramCompiler {
         .part("literals", literals.toString())
         .part("options", options.toString())
         .part("vector.float.lanes", floatLanes(options))
+        .part("conv", ConvGenerator.cacheKeyPart())
         .part("packed", packed.stream().map(b -> b.name().length() + ":" + b.name()).sorted()
             .collect(java.util.stream.Collectors.joining(",")))
         .build();

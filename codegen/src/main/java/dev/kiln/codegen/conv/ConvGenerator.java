@@ -53,6 +53,14 @@ public final class ConvGenerator {
   /** Pointwise convolutions by {@link PointwiseConv}; {@code -Dkiln.conv.pointwise=false} for the general kernel. */
   static final boolean POINTWISE = !"false".equals(System.getProperty("kiln.conv.pointwise"));
 
+  /**
+   * The generator's switches that change the emitted source without showing in the loop IR, for
+   * the kernel cache key: without it a cached class from the other setting would be reused.
+   */
+  public static String cacheKeyPart() {
+    return "pointwise=" + POINTWISE;
+  }
+
   private final int lanes;
   private final long l1;
   private final int maxBlocks;
