@@ -53,6 +53,13 @@ public final class ConvGenerator {
   /** Pointwise convolutions by {@link PointwiseConv}; {@code -Dkiln.conv.pointwise=false} for the general kernel. */
   static final boolean POINTWISE = !"false".equals(System.getProperty("kiln.conv.pointwise"));
 
+  /** One {@code float[] xA, int OFFSET_A} parameter pair per epilogue addend (residuals). */
+  static void addendParameters(MethodSpec.Builder m, ConvSpec spec, String offset) {
+    for (int a = 0; a < spec.addends().size(); a++) {
+      m.addParameter(float[].class, "x" + a).addParameter(int.class, offset + a);
+    }
+  }
+
   /**
    * The generator's switches that change the emitted source without showing in the loop IR, for
    * the kernel cache key: without it a cached class from the other setting would be reused.
@@ -266,9 +273,7 @@ public final class ConvGenerator {
     }
 
     private void addendParameters(MethodSpec.Builder m) {
-      for (int a = 0; a < spec.addends().size(); a++) {
-        m.addParameter(float[].class, "x" + a).addParameter(int.class, "xo" + a);
-      }
+      ConvGenerator.addendParameters(m, spec, "xo");
     }
 
     /** ONNX-order weights into the packed layout, zeros in pad lanes. */

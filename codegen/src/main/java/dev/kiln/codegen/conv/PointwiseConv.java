@@ -107,7 +107,7 @@ final class PointwiseConv {
         .addParameter(float[].class, "x").addParameter(int.class, "xo")
         .addParameter(float[].class, "w").addParameter(int.class, "wo")
         .addParameter(float[].class, "y").addParameter(int.class, "yo");
-    addendParameters(m);
+    ConvGenerator.addendParameters(m, spec, "xo");
     m.addParameter(int.class, "lo").addParameter(int.class, "hi");
     long image = (long) cb * plane * b;
     long outPlane = (long) plane * b;
@@ -154,12 +154,6 @@ final class PointwiseConv {
     c.endControlFlow();
     methods.add(m.addCode(c.build()).build());
     return name;
-  }
-
-  private void addendParameters(MethodSpec.Builder m) {
-    for (int a = 0; a < spec.addends().size(); a++) {
-      m.addParameter(float[].class, "x" + a).addParameter(int.class, "xo" + a);
-    }
   }
 
   /** Pixels [q0, q1) of {@code vv} blocks: P at a time, then the remainder one at a time. */
@@ -239,7 +233,7 @@ final class PointwiseConv {
         .addParameter(float[].class, "x").addParameter(int.class, "xi")
         .addParameter(float[].class, "w").addParameter(int.class, "wi")
         .addParameter(float[].class, "y").addParameter(int.class, "yi");
-    addendParameters(m, "xi");
+    ConvGenerator.addendParameters(m, spec, "xi");
     m.addParameter(int.class, "icbN").addParameter(int.class, "tail")
         .addParameter(boolean.class, "first").addParameter(boolean.class, "last");
     methods.add(m.addCode(c.build()).build());
@@ -265,7 +259,7 @@ final class PointwiseConv {
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(float[].class, "y").addParameter(int.class, "yi").addParameter(int.class, "n");
-    addendParameters(m, "xi");
+    ConvGenerator.addendParameters(m, spec, "xi");
     CodeBlock.Builder c = CodeBlock.builder();
     for (int j = 0; j < vv; j++) {
       boolean maskThis = masked && j == vv - 1;
@@ -313,12 +307,6 @@ final class PointwiseConv {
       }
     }
     c.endControlFlow();
-  }
-
-  private void addendParameters(MethodSpec.Builder m, String offset) {
-    for (int a = 0; a < spec.addends().size(); a++) {
-      m.addParameter(float[].class, "x" + a).addParameter(int.class, offset + a);
-    }
   }
 
   /** The names the epilogue expression uses for the accumulator and the addends. */
