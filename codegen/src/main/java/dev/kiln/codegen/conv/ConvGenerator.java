@@ -53,6 +53,28 @@ public final class ConvGenerator {
   /** Pointwise convolutions by {@link PointwiseConv}; {@code -Dkiln.conv.pointwise=false} for the general kernel. */
   static final boolean POINTWISE = !"false".equals(System.getProperty("kiln.conv.pointwise"));
 
+  /** Emits the code of one output-channel group, given its width in blocks and whether it is masked. */
+  interface GroupBody {
+    void emit(CodeBlock.Builder c, int blocks, boolean masked);
+  }
+
+  /**
+   * The output-channel groups of a task {@code g}: every group but the last is {@code v} whole
+   * blocks, the last {@code vLast} blocks, its last one masked when the channels end inside it.
+   */
+  static void byGroupWidth(CodeBlock.Builder c, int groups, int v, int vLast, boolean lastMasked,
+      GroupBody body) {
+    if (groups > 1) {
+      c.beginControlFlow("if (g < $L)", groups - 1);
+      body.emit(c, v, false);
+      c.nextControlFlow("else");
+      body.emit(c, vLast, lastMasked);
+      c.endControlFlow();
+    } else {
+      body.emit(c, vLast, lastMasked);
+    }
+  }
+
   /** One {@code float[] xA, int OFFSET_A} parameter pair per epilogue addend (residuals). */
   static void addendParameters(MethodSpec.Builder m, ConvSpec spec, String offset) {
     for (int a = 0; a < spec.addends().size(); a++) {
@@ -352,15 +374,7 @@ public final class ConvGenerator {
           c.addStatement("final int xr$L = xg$L + oh * $L", a, a, outRow);
         }
       }
-      if (groups > 1) {
-        c.beginControlFlow("if (g < $L)", groups - 1);
-        row(c, v, false);
-        c.nextControlFlow("else");
-        row(c, vLast, lastLanes < b);
-        c.endControlFlow();
-      } else {
-        row(c, vLast, lastLanes < b);
-      }
+      byGroupWidth(c, groups, v, vLast, lastLanes < b, this::row);
       c.endControlFlow();
       c.endControlFlow();
       c.endControlFlow();

@@ -140,15 +140,7 @@ final class PointwiseConv {
     c.addStatement("final int tail = last ? $L : $L", tailLanes, b);
     c.addStatement("final int wc = wg + icb * $L", b * b);
     c.addStatement("final int xc = xn + icb * $L", outPlane);
-    if (groups > 1) {
-      c.beginControlFlow("if (g < $L)", groups - 1);
-      pixels(c, v, false);
-      c.nextControlFlow("else");
-      pixels(c, vLast, lastLanes < b);
-      c.endControlFlow();
-    } else {
-      pixels(c, vLast, lastLanes < b);
-    }
+    ConvGenerator.byGroupWidth(c, groups, v, vLast, lastLanes < b, this::pixels);
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
