@@ -1,14 +1,11 @@
 package dev.kiln.api;
 
 import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.tensor.RandomTensors;
 import dev.kiln.ir.tensor.Tensor;
-import dev.kiln.ir.tensor.TensorWriter;
-import dev.kiln.ir.type.Dim;
-import dev.kiln.ir.type.DType;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Inputs for a warm-up when the caller has none: reals from N(0, 1) (both signs, so that the
@@ -20,25 +17,10 @@ final class SyntheticInputs {
   private SyntheticInputs() {}
 
   static Map<String, Tensor> of(List<Value> inputs) {
-    SplittableRandom random = new SplittableRandom(0);
+    RandomTensors random = new RandomTensors(0, 1);
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (Value v : inputs) {
-      long[] shape = v.type().shape().dims().stream()
-          .mapToLong(d -> d instanceof Dim.Known k ? k.size() : 1).toArray();
-      DType dtype = v.type().dtype();
-      TensorWriter w = TensorWriter.of(dtype, shape);
-      for (long i = 0; i < w.size(); i++) {
-        if (dtype.isFloating()) {
-          double u1 = 1.0 - random.nextDouble();
-          double u2 = random.nextDouble();
-          w.setDouble(i, Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
-        } else if (dtype == DType.BOOL) {
-          w.setBoolean(i, random.nextBoolean());
-        } else {
-          w.setLong(i, 0);
-        }
-      }
-      out.put(v.name(), w.build());
+      out.put(v.name(), random.tensor(v.type()));
     }
     return out;
   }

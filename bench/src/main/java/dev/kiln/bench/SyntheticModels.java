@@ -14,7 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
+import dev.kiln.ir.tensor.RandomTensors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -108,11 +108,11 @@ public final class SyntheticModels {
   }
 
   private static Tensor weights(long[] shape, long fanIn, long stream) {
-    SplittableRandom random = new SplittableRandom(SEED + stream);
+    RandomTensors random = new RandomTensors(SEED + stream, 1);
     TensorWriter t = TensorWriter.of(DType.F32, shape);
     double scale = 1 / Math.sqrt(fanIn);
     for (long i = 0; i < t.size(); i++) {
-      t.setDouble(i, ModelInputs.gaussian(random) * scale);
+      t.setDouble(i, random.gaussian() * scale);
     }
     return t.build();
   }

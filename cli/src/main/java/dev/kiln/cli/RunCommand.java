@@ -5,6 +5,7 @@ import dev.kiln.api.Model;
 import dev.kiln.api.ModelOptions;
 import dev.kiln.frontend.npy.Npy;
 import dev.kiln.ir.graph.Value;
+import dev.kiln.ir.tensor.RandomTensors;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.Dim;
 import java.io.IOException;
@@ -197,7 +198,7 @@ final class RunCommand implements Callable<Integer> {
         throw new UserException("--dim " + dim + " must be >= 0, got " + dims.get(dim));
       }
     }
-    RandomTensors random = new RandomTensors(seed);
+    RandomTensors random = new RandomTensors(seed, 10);
     for (Value in : model.inputs()) {
       if (feed.containsKey(in.name())) {
         continue;
