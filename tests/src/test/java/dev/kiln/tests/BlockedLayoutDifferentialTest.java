@@ -150,7 +150,7 @@ class BlockedLayoutDifferentialTest {
    * A depthwise 3x3 (5x5 when the pads are 2) over {@code c} channels of {@code h x w} into %d,
    * then {@code tail} (ops reading %d, %x, and the constants %lo = 0 and %hi = 6), or %d as %y.
    */
-  private static Case depthwise(String name, int c, int h, int w, String attrs, String tail) {
+  static Case depthwise(String name, int c, int h, int w, String attrs, String tail) {
     int k = attrs.contains("pads = [2, 2") ? 5 : 3;
     return new Case(name, "%x: f32[N, " + c + ", " + h + ", " + w + "]", w("w", c, 1, k, k) + w("b", c)
         + "const %lo: f32[] = 0.0\nconst %hi: f32[] = 6.0\n"

@@ -120,6 +120,41 @@ class NchwcLoweringTest {
   }
 
   @Test
+  void depthwiseBorderedCopyPerChannelBlockIsOneParallelLoop() {
+    Random r = new Random(9);
+    // {channels, size, kernel, dilation, pads top, left, bottom, right}: partial and several
+    // blocks, widths not a multiple of the unroll, asymmetric pads, a 5x5, an image of 2x2.
+    long[][] geometries = {
+        {20, 7, 3, 1, 1, 1, 1, 1}, {33, 14, 3, 1, 1, 1, 1, 1}, {8, 9, 3, 1, 0, 1, 1, 0},
+        {17, 10, 5, 1, 2, 2, 2, 2}, {16, 9, 3, 2, 2, 2, 2, 2}, {5, 2, 3, 1, 1, 1, 1, 1}};
+    try {
+      for (String perBlock : new String[] {"true", "false"}) {
+        System.setProperty("kiln.nchwc.borderPerBlock", perBlock);
+        for (int unroll : new int[] {1, 4}) {
+          System.setProperty("kiln.nchwc.unroll", Integer.toString(unroll));
+          for (long[] g : geometries) {
+            Graph graph = conv(g[0], g[0], g[1], g[2], Attributes.builder().put("group", g[0])
+                .putInts("dilations", g[3], g[3]).putInts("pads", g[4], g[5], g[6], g[7])
+                .put("activation", "Clip").putFloats("activation_params", 0f, 6f), r);
+            String what = "depthwise " + java.util.Arrays.toString(g) + " unroll " + unroll
+                + " borderPerBlock " + perBlock;
+            String kernel = kernelOf(Differential.check(what, graph, r, false), "NchwcConv");
+            assertTrue(kernel.contains("bordered"), what + "\n" + kernel);
+            // Per block: the copy inside the one parallel loop; else nests of its own before it
+            // (which the schedule pass parallelizes).
+            assertEquals(1, kernel.split("parallel for", -1).length - 1, what + "\n" + kernel);
+            assertEquals(perBlock.equals("true"),
+                kernel.indexOf("parallel for") < kernel.indexOf(".bordered["), what + "\n" + kernel);
+          }
+        }
+      }
+    } finally {
+      System.clearProperty("kiln.nchwc.borderPerBlock");
+      System.clearProperty("kiln.nchwc.unroll");
+    }
+  }
+
+  @Test
   void depthwiseWithWeightsFromAnInputSkipsThePaddedTaps() {
     // W is not a compile-time constant (could hold infinities): the clipped kernel never
     // multiplies a weight by a padding zero, so it serves padded layers too.

@@ -49,6 +49,17 @@ public final class NchwcDepthwiseConv {
   }
 
   /**
+   * Whether the bordered copy of a small stride-1 layer ({@link #bordered}) is made per channel
+   * block inside the depthwise nest's parallel loop, each plane written just before it is read
+   * (in L1), instead of by five nests of its own (border fills and the copy: five parallel loops
+   * and a pass over the whole input through L2 or memory): true, or
+   * {@code -Dkiln.nchwc.borderPerBlock=false} (A/B; the loop IR shows which).
+   */
+  static boolean borderPerBlock() {
+    return !"false".equals(System.getProperty("kiln.nchwc.borderPerBlock"));
+  }
+
+  /**
    * Neighbouring outputs of a row computed per iteration (see {@link NchwcWindow#clippedRows}):
    * 4, or {@code -Dkiln.nchwc.unroll=N}. With the weights in registers for the whole channel
    * block, 4 outputs of a 3x3 stride-1 row read 18 input vectors instead of 36: 144 channels at
@@ -78,10 +89,17 @@ public final class NchwcDepthwiseConv {
     ConvEpilogue epilogue = new ConvEpilogue(op.bias(), op.residual(), op.activation());
     if (win.taps() <= ConvLowerings.MAX_SPELLED_TAPS && bordered(win, op)) {
       // Small images at stride 1: the bordered copy, then the same nest over it, every tap
-      // inside (no border path).
-      Buffer src = win.bordered(ctx, op.x(), 0, stmts);
+      // inside (no border path); the copy made per channel block inside the nest's one parallel
+      // loop (borderPerBlock), else by nests of its own before it.
       NchwcWindow inside = new NchwcWindow(win.padded.clone(), win.out, win.kernel, win.strides,
           win.dilations, new long[2], new long[2]);
+      if (borderPerBlock()) {
+        Buffer src = win.borderedBuffer(ctx, op.x());
+        stmts.add(inside.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(),
+            taps(op, src, w, bias, epilogue), (n, cb, l) -> win.borderedPlane(ctx, op.x(), src, n, cb, l, 0)));
+        return NchwcPacking.block(stmts);
+      }
+      Buffer src = win.bordered(ctx, op.x(), 0, stmts);
       stmts.add(inside.clippedRows(ctx, op.y(), unroll(), op.residual().isEmpty(), taps(op, src, w, bias, epilogue)));
       return NchwcPacking.block(stmts);
     }

@@ -125,6 +125,52 @@ final class NchwcWindow {
   }
 
   /**
+   * The bordered copy's buffer alone ({@link #bordered} fills it with separate nests), for
+   * {@link #borderedPlane}, which fills one channel block's plane of it at a time.
+   */
+  Buffer borderedBuffer(LoweringContext ctx, Buffer x) {
+    return ctx.scratch("bordered", x.dtype(), x.dim(0), x.dim(1), padded[0], padded[1], x.dim(4));
+  }
+
+  /**
+   * The statements that make plane {@code [n, cb]} of the bordered copy {@code p} of {@code x}
+   * in lane {@code l} (inside a channel block's lane loop of {@link #clippedRows}): the border rows
+   * and columns set to {@code fill}, the interior copied from X. Run per block just before the
+   * block's outputs are computed, the plane is written and read back while it is in L1, and the
+   * copy needs no parallel loops of its own (the five nests of {@link #bordered} were five
+   * parallel loops, each a fork and join on 2 threads, per depthwise layer).
+   */
+  List<Stmt> borderedPlane(LoweringContext ctx, Buffer x, Buffer p, Expr n, Expr cb, Var l, double fill) {
+    List<Stmt> stmts = new ArrayList<>();
+    Expr value = dev.kiln.passes.lower.Nests.constant(p.dtype(), fill);
+    long[][] rows = {{0, padBegin[0]}, {padBegin[0] + in[0], padded[0]}};
+    for (long[] r : rows) {
+      planeFill(ctx, p, n, cb, l, r[0], r[1], 0, padded[1], value, stmts);
+    }
+    long[][] cols = {{0, padBegin[1]}, {padBegin[1] + in[1], padded[1]}};
+    for (long[] c : cols) {
+      planeFill(ctx, p, n, cb, l, padBegin[0], padBegin[0] + in[0], c[0], c[1], value, stmts);
+    }
+    Var h = ctx.var("h");
+    Var w = ctx.var("w");
+    stmts.add(Nests.loop(h, in[0], Nests.loop(w, in[1], Nests.store(p,
+        List.of(n, cb, Exprs.add(h, index(padBegin[0])), Exprs.add(w, index(padBegin[1])), l),
+        Exprs.load(x, n, cb, h, w, l)))));
+    return stmts;
+  }
+
+  private static void planeFill(LoweringContext ctx, Buffer p, Expr n, Expr cb, Var l, long h0, long h1,
+      long w0, long w1, Expr value, List<Stmt> stmts) {
+    if (h1 <= h0 || w1 <= w0) {
+      return;
+    }
+    Var h = ctx.var("h");
+    Var w = ctx.var("w");
+    stmts.add(Nests.loop(h, h1 - h0, Nests.loop(w, w1 - w0, Nests.store(p,
+        List.of(n, cb, Exprs.add(h, index(h0)), Exprs.add(w, index(w0)), l), value))));
+  }
+
+  /**
    * Consecutive outputs {@code [begin, end)} along one axis whose taps inside the input are the
    * same, {@code [tapBegin, tapEnd)} (empty when every tap is in the padding).
    */
@@ -188,13 +234,24 @@ final class NchwcWindow {
    * interpreted until C2 did.
    */
   Stmt clippedRows(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute, Taps taps) {
+    return clippedRows(ctx, y, unroll, mayRecompute, taps, (n, cb, l) -> List.of());
+  }
+
+  /** What a channel block's lane loop runs before its outputs (e.g. {@link #borderedPlane}). */
+  interface BlockPrologue {
+    List<Stmt> at(Expr n, Expr cb, Var l);
+  }
+
+  /** {@link #clippedRows(LoweringContext, Buffer, int, boolean, Taps)} with a per-block prologue. */
+  Stmt clippedRows(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute, Taps taps,
+      BlockPrologue prologue) {
     for (int u = unroll; u > 1; u /= 2) {
-      Stmt nest = clippedRowsUnrolled(ctx, y, u, mayRecompute, taps);
+      Stmt nest = clippedRowsUnrolled(ctx, y, u, mayRecompute, taps, prologue);
       if (spelledLoads(nest) <= MAX_SPELLED_LOADS) {
         return nest;
       }
     }
-    return clippedRowsUnrolled(ctx, y, 1, mayRecompute, taps);
+    return clippedRowsUnrolled(ctx, y, 1, mayRecompute, taps, prologue);
   }
 
   /**
@@ -228,7 +285,7 @@ final class NchwcWindow {
   }
 
   private Stmt clippedRowsUnrolled(LoweringContext ctx, Buffer y, int unroll, boolean mayRecompute,
-      Taps taps) {
+      Taps taps, BlockPrologue prologue) {
     Var block = ctx.var("block");
     Var l = ctx.var("l");
     List<Expr> nc = Nests.unflatten(block, new long[] {y.dim(0), y.dim(1)});
@@ -277,7 +334,8 @@ final class NchwcWindow {
       }
       parts.add(Nests.loop(i, oh1 - oh0, Stmt.Block.of(segments)));
     }
-    List<Stmt> lane = new ArrayList<>(hoisted.lets);
+    List<Stmt> lane = new ArrayList<>(prologue.at(n, cb, l));
+    lane.addAll(hoisted.lets);
     lane.addAll(parts);
     // The lane loop outside the row loops (outer-loop vectorization): the hoisted values stay in
     // vector registers for the whole block.
