@@ -49,14 +49,19 @@ public final class GemmGenerator {
   static final ClassName RANGE_TASK = ClassName.get(RangeTask.class);
   static final ClassName MATH = ClassName.get(Math.class);
   static final ClassName ATOMIC_INT = ClassName.get(java.util.concurrent.atomic.AtomicInteger.class);
+  static final ClassName RANGE_CLAIMS = ClassName.get(dev.kiln.runtime.compiled.RangeClaims.class);
   static final String S = "GEMM_SPECIES";
   static final String POOL = "GEMM_SCRATCH";
   /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
   static final long PARALLEL_FLOPS = 1L << 22;
   /** Packing (A, and input B) is split over threads from this many elements (256 KiB). */
   static final long PARALLEL_PACK_FLOATS = 1L << 16;
-  /** Small M: split over threads from this many elements of B (512 KiB). */
-  static final long GEMV_PARALLEL_FLOATS = 1L << 17;
+  /**
+   * Small M: split over threads from this many elements of B (128 KiB, a few microseconds of
+   * work). Low on purpose: whether a split pays is decided at run time by the executor, on the
+   * loop's measured nanoseconds (20 µs with parked workers, 6 µs with hot ones), not by flops.
+   */
+  static final long GEMV_PARALLEL_FLOATS = 1L << 15;
 
   private final GemmParams p;
   private final NameAllocator methodNames;
@@ -364,9 +369,9 @@ public final class GemmGenerator {
   }
 
   /**
-   * Small M (GEMV): memory-bound, so split over threads once B outgrows half an L2 (the usual
-   * 1 MiB), even below {@link #PARALLEL_FLOPS}: each core then streams its share of the columns
-   * (and keeps its share of constant weights in its own L2 from one run to the next).
+   * Small M (GEMV): memory-bound, so offered to the executor for a split from a small B on, even
+   * below {@link #PARALLEL_FLOPS}: each core then streams its share of the columns (and keeps
+   * its share of constant weights in its own L2 from one run to the next when they fit).
    */
   private static boolean parallelSmall(GemmSpec spec) {
     return parallel(spec) || (long) spec.n() * spec.k() >= GEMV_PARALLEL_FLOATS;
@@ -841,8 +846,10 @@ public final class GemmGenerator {
       // same call chain as a serial GEMV for the JIT.
       String shared = sharedPanelsMethod(spec, panels, np);
       em.beginControlFlow("if (par.threads() > 1)");
-      em.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
-      em.addStatement("par.forRange(par.threads(), ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, shared, args);
+      em.addStatement("final $T claims = new $T($L, par.threads(), $L)", RANGE_CLAIMS, RANGE_CLAIMS, np,
+          panelGroup(spec, np));
+      em.addStatement("par.forRange(par.threads(), ($T) (lo, hi) -> $L($L, claims, lo, hi))", RANGE_TASK, shared,
+          args);
       em.nextControlFlow("else");
       em.addStatement("$L($L, 0, $L)", panels, args, np);
       em.endControlFlow();
@@ -854,30 +861,37 @@ public final class GemmGenerator {
   }
 
   /*
-   * Why the small-M panels are handed out from a shared counter rather than split in one fixed
+   * Why the small-M panels are claimed in groups (RangeClaims) rather than split in one fixed
    * chunk per thread: a GEMV is tens of microseconds of work (MLP batch 1's 784 x 512 is ~20),
    * about what a parked worker takes to wake up. With fixed chunks, a worker that started its
-   * half just before the caller finished its own made the caller wait for that whole half; taking
-   * groups of panels from a counter, the caller goes on with the panels left and a late worker
-   * takes only the rest.
+   * half just before the caller finished its own made the caller wait for that whole half; with
+   * claims, the caller goes on with the panels left of the worker's region and a late worker
+   * takes only the rest. Each thread starts on a region of its own (not alternate groups from one
+   * counter): the claims stay in its own cache, and so do its panels of constant weights from one
+   * run to the next when they fit.
    */
 
-  /** Panel groups of the small-M path taken from {@code next} until none is left. */
+  /** Panels per claim: at least 64 KiB of B (so claims are rare), at least 8 claims in all. */
+  private int panelGroup(GemmSpec spec, int np) {
+    long perPanel = (long) spec.k() * p.nr();
+    return (int) Math.max(1, Math.min(np / 8, (16384L + perPanel - 1) / perPanel));
+  }
+
+  /** Panel groups of the small-M path claimed for threads [lo, hi) until none is left. */
   private String sharedPanelsMethod(GemmSpec spec, String panels, int np) {
     String name = methodNames.newName("gemmPanelsShared");
-    // Groups of at least 64 KiB of B (so the counter is touched rarely), at least 8 of them.
-    int group = (int) Math.max(1, Math.min(np / 8, (16384L + (long) spec.k() * p.nr() - 1) / ((long) spec.k() * p.nr())));
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addJavadoc("Groups of $L column panels of $L, taken from next until none is left.\n", group, np)
+        .addJavadoc("Groups of the $L column panels, claimed from the regions of threads [lo, hi) first.\n", np)
         .addParameter(float[].class, "a").addParameter(int.class, "ao")
         .addParameter(float[].class, "b").addParameter(int.class, "bo")
         .addParameter(float[].class, "c").addParameter(int.class, "co");
     addendParameters(m, spec);
-    m.addParameter(ATOMIC_INT, "next");
-    m.beginControlFlow("for (int q; (q = next.getAndAdd($L)) < $L; )", group, np);
-    m.addStatement("$L(a, ao, b, bo, c, co$L, q, $T.min($L, q + $L))", panels, addendArguments(spec), MATH, np,
-        group);
+    m.addParameter(RANGE_CLAIMS, "claims").addParameter(int.class, "lo").addParameter(int.class, "hi");
+    m.beginControlFlow("for (int t = lo; t < hi; t++)");
+    m.beginControlFlow("for (long g; (g = claims.claim(t)) >= 0; )");
+    m.addStatement("$L(a, ao, b, bo, c, co$L, (int) (g >>> 32), (int) g)", panels, addendArguments(spec));
+    m.endControlFlow();
     m.endControlFlow();
     methods.add(m.build());
     return name;

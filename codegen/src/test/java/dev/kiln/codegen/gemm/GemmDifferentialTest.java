@@ -178,12 +178,13 @@ class GemmDifferentialTest {
   }
 
   /**
-   * A GEMV over enough constant B to split hands its column panels out from a shared counter; GEMVs
-   * of one M and A strides share one kernel whatever their depth (an MLP's 512 x 10 last layer
-   * runs the wide layers' kernel, compiled early), and still agree with the interpreter.
+   * A GEMV over enough constant B to split hands its column panels out by RangeClaims (a region
+   * per thread); GEMVs of one M and A strides share one kernel whatever their depth (an MLP's
+   * 512 x 10 last layer runs the wide layers' kernel, compiled early), and still agree with the
+   * interpreter.
    */
   @Test
-  void largeGemvTakesPanelsFromASharedCounterAndGemvsShareTheirKernel() {
+  void largeGemvClaimsPanelsByRegionAndGemvsShareTheirKernel() {
     EmitOptions options = EmitOptions.defaults().withVectorize(true);
     List<Case> cases = List.of(new Case(1, 1, 1000, 600, false, false, true, Epilogue.BIAS_COL),
         new Case(1, 1, 10, 512, false, false, true, Epilogue.RELU),
@@ -191,9 +192,31 @@ class GemmDifferentialTest {
     PackedWeights.Result packed = PackedWeights.pack(program(cases, false), options.effectiveGemm());
     LoopProgram p = packed.program();
     String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options, packed.packed()).source();
-    assertTrue(source.contains("gemmPanelsShared(") && source.contains("next.getAndAdd("), source);
+    assertTrue(source.contains("gemmPanelsShared(") && source.contains("claims.claim(t)"), source);
     assertEquals(1, count(source, "private static void gemmRows"), source);
     check(cases, options.effectiveGemm());
+  }
+
+  /**
+   * The small-M paths split on 2 and 3 threads over few panels (fewer than threads, one each, a
+   * ragged last panel) and many (claims of several panels, a ragged last claim), B constant
+   * (panels claimed by region) and input (column ranges): each column is computed once, right.
+   */
+  @Test
+  void smallMSplitsCoverEveryColumnPanelOnTwoAndThreeThreads() {
+    GemmParams machine = EmitOptions.defaults().withVectorize(true).gemm();
+    List<Case> cases = new ArrayList<>();
+    int[][] nk = {{33, 1000}, {65, 600}, {96, 400}, {161, 300}, {3073, 40}, {1001, 129}};
+    Epilogue[] epilogues = {Epilogue.BIAS_COL, Epilogue.RELU, Epilogue.PLAIN, Epilogue.RESIDUAL};
+    int e = 0;
+    for (int m : new int[] {1, 3}) {
+      for (int[] x : nk) {
+        for (boolean constB : new boolean[] {true, false}) {
+          cases.add(new Case(1, m, x[0], x[1], false, false, constB, epilogues[e++ % epilogues.length]));
+        }
+      }
+    }
+    check(cases, machine, List.of(ParallelExecutor.withThreads(2), ParallelExecutor.withThreads(3)));
   }
 
   private static int count(String s, String what) {
@@ -207,6 +230,10 @@ class GemmDifferentialTest {
   // ---- machinery ----
 
   private static void check(List<Case> cases, GemmParams params) {
+    check(cases, params, EXECUTORS);
+  }
+
+  private static void check(List<Case> cases, GemmParams params, List<ParallelExecutor> executors) {
     LoopProgram p = program(cases, false);
     LoopProgram magnitudes = program(cases, true);
     assertTrue(LoopVerifier.verify(p).isEmpty(), () -> LoopVerifier.verify(p).toString());
@@ -217,7 +244,7 @@ class GemmDifferentialTest {
       Map<String, Tensor> in = inputs(p, seed);
       Map<String, Tensor> expected = LoopInterpreter.run(p, in);
       Map<String, Tensor> bound = LoopInterpreter.run(magnitudes, SummationErrorBound.absolute(in));
-      for (ParallelExecutor ex : EXECUTORS) {
+      for (ParallelExecutor ex : executors) {
         Map<String, Tensor> actual = compiler.compile(p, emitted.layout()).executable().run(in, ex);
         for (int c = 0; c < cases.size(); c++) {
           Case gemmCase = cases.get(c);

@@ -24,14 +24,16 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li><b>Small loops stay on the caller.</b> Each loop's work is measured as it runs, per call
  *       site and extent ({@link LoopSizes}); a loop whose last measured work is below
- *       {@link #MIN_PARALLEL_NANOS} runs on the caller alone (a zero-border fill of a few
- *       microseconds split in two cost more in the hand-off than it saved).
- *   <li><b>Workers are woken at a run's start.</b> A run brackets its kernels with
- *       {@link #beginRun()} / {@link #endRun()}: the first wakes parked workers (their wake-up
- *       overlaps the run's input copies), and while a run is on, a worker may wait for the next
- *       loop spinning (then yielding) for {@link #RUN_SPIN_NANOS} before it parks (off by
- *       default); between runs it parks at once (after {@link #SPIN_NANOS}), so an idle model
- *       burns no core.
+ *       {@link #MIN_PARALLEL_NANOS} (parked workers) or {@link #MIN_PARALLEL_HOT_NANOS} (hot
+ *       ones) runs on the caller alone (a zero-border fill of a few microseconds split in two
+ *       cost more in the hand-off than it saved).
+ *   <li><b>Workers stay hot during a run, and briefly after it.</b> A run brackets its kernels
+ *       with {@link #beginRun()} / {@link #endRun()}: the first wakes parked workers (their
+ *       wake-up overlaps the run's input copies), and while a run is on, a worker waits for the
+ *       next loop spinning (then yielding) for up to {@link #RUN_SPIN_NANOS} before it parks;
+ *       after the last run it stays hot for {@link #SPIN_NANOS} (a next run that follows at once
+ *       finds it ready), then parks, so an idle model burns no core. A worker that spun and still
+ *       came late (the machine busier than its cores) parks at once for a while.
  *   <li><b>The caller never waits for a worker that has not started.</b>
  * </ul>
  *
@@ -43,43 +45,61 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ParallelExecutor implements AutoCloseable {
   /**
-   * How long a worker spins for the next loop before it parks when no model run is on: system
-   * property {@code kiln.workerSpinMicros}, default 0 (park at once). Between runs, spinning only
-   * burns a core; within a run {@link #RUN_SPIN_NANOS} applies.
+   * How long a worker stays hot after a model run ends ({@link #endRun}), in case the next run
+   * follows at once: system property {@code kiln.workerSpinMicros}, default 100. A batch-1 MLP
+   * run is ~30 µs and its runs come back to back in a serving loop; a worker parked between them
+   * is woken by the next run's first loop tens of microseconds late, after the caller has done
+   * most of the work alone. The bound is what an idle model costs: after its last run, one core
+   * busy (then yielding) for at most this long per worker, then every worker parks.
    */
-  static final long SPIN_NANOS = micros("kiln.workerSpinMicros", 0);
+  static final long SPIN_NANOS = micros("kiln.workerSpinMicros", 100);
   /**
    * How long a worker waits hot for the next loop while a model run is on ({@link #beginRun}):
-   * system property {@code kiln.runSpinMicros}, default 0 (park at once, as between runs). A
-   * kernel's loops come back to back (a depthwise convolution's border fill, copy and compute
-   * loops; a GEMM's packing and blocks), and a worker parked between them costs each a wake-up
-   * of tens of microseconds, one that spins ~1 µs; on a machine with a core to spare, try 50.
-   * Off by default because on a machine busier than its cores spinning made the worker late for
-   * its chunks: a thread that burns its share of the core is scheduled late when its chunk comes,
-   * one woken from sleep at once (MobileNetV2 on 2 threads at load average 14 to 18: a worker
-   * took part in 4 of 123 split loops per run spinning 1000 µs, 5 of 103 spinning 50 µs, 42 of
-   * 94 parking at once).
+   * system property {@code kiln.runSpinMicros}, default 200. A run's loops come back to back (a
+   * GEMM's packing and blocks, an MLP's layers), and a worker parked between them costs each a
+   * wake-up (5 µs on an idle core in the fork harness, more in a VM whose other vCPU has halted),
+   * one that spins ~1 µs. A serial stretch longer than this parks the worker; the next loop wakes
+   * it. On a machine busier than its cores, a worker that spins is scheduled late when its chunk
+   * comes (one woken from sleep is scheduled at once): a worker that finds a loop while spinning
+   * but more than {@link #LATE_NANOS} after it was published (it was off its core) stops
+   * spinning for the next {@link #COLD_WAITS} waits.
    */
-  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 0);
+  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 200);
   /** ...busy for the first part of a wait, yielding the core for the rest. */
   static final long YIELD_AFTER_NANOS = 20_000;
+  /** Waits without spinning after a worker spun and still came late for a loop. */
+  static final int COLD_WAITS = 64;
+  /** A spinning worker that sees a loop this long after it was published was off its core. */
+  static final long LATE_NANOS = 5_000;
   /**
    * The least work, measured, that a loop is split for: system property
-   * {@code kiln.minParallelMicros}, default 20. A hand-off to a hot worker costs ~1 µs on each
-   * side, plus the caller's wait for the last chunk and the cache misses of data produced on the
-   * other core; below a few tens of microseconds of work that is more than the split saves.
+   * {@code kiln.minParallelMicros}, default 20. A hand-off to a parked worker costs its wake-up
+   * on the caller's side (the unpark) and the worker's, plus the caller's wait for the last chunk
+   * and the cache misses of data produced on the other core; below a few tens of microseconds of
+   * work that is more than the split saves.
    */
   static final long MIN_PARALLEL_NANOS = micros("kiln.minParallelMicros", 20);
+  /**
+   * The least work that a loop is split for when the workers it needs are hot (spinning, not
+   * parked): system property {@code kiln.minParallelHotMicros}, default 6. The hand-off is then
+   * a volatile write and a read on the other core (~1 µs each side in the fork harness), so the
+   * MLP batch 1 GEMVs (512 x 512: ~12 µs on one core) pay for it.
+   */
+  static final long MIN_PARALLEL_HOT_NANOS = micros("kiln.minParallelHotMicros", 6);
 
-  private static final ParallelExecutor SERIAL = new ParallelExecutor(1, MIN_PARALLEL_NANOS);
+  private static final ParallelExecutor SERIAL = new ParallelExecutor(1, MIN_PARALLEL_NANOS,
+      MIN_PARALLEL_HOT_NANOS);
 
   private final int threads;
   private final long minParallelNanos;
+  private final long minParallelHotNanos;
   private final Worker[] workers;
   /** Model runs in progress ({@link #beginRun}); while there are any, workers wait hot. */
   private final AtomicInteger activeRuns = new AtomicInteger();
   /** Counts {@link #beginRun} calls, so that a worker about to park sees a run that just began. */
   private final AtomicLong runsBegun = new AtomicLong();
+  /** When the last run ended ({@link System#nanoTime}); workers stay hot {@link #SPIN_NANOS} after. */
+  private volatile long lastRunEnd;
   /** Held by the thread whose loop the workers run. */
   private final AtomicBoolean busy = new AtomicBoolean();
 
@@ -95,21 +115,26 @@ public final class ParallelExecutor implements AutoCloseable {
   private volatile long loops;
   private volatile boolean closed;
 
+  /** What {@link Loop#runChunks} did: no chunk was left, some ran, the last pending one ran. */
+  private static final int NONE = 0;
+  private static final int SOME = 1;
+  private static final int LAST = 2;
+
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
-  private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
-      AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller,
+  private record Loop(long id, long published, RangeTask task, int extent, int chunks,
+      AtomicInteger next, AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller,
       AtomicLong work, AtomicBoolean helped) {
-    /** Runs chunks not yet taken by anyone; returns whether this thread finished the last one. */
-    boolean runChunks(boolean worker) {
-      boolean last = false;
+    /** Runs chunks no one has taken yet: {@link #NONE}, {@link #SOME} or {@link #LAST} of them. */
+    int runChunks(boolean worker) {
+      int ran = NONE;
       for (int c; (c = next.getAndIncrement()) < chunks; ) {
         if (worker) {
           helped.set(true);
         }
         runChunk(c);
-        last = pending.decrementAndGet() == 0;
+        ran = pending.decrementAndGet() == 0 ? LAST : SOME;
       }
-      return last;
+      return ran;
     }
 
     void runChunk(int c) {
@@ -123,9 +148,11 @@ public final class ParallelExecutor implements AutoCloseable {
     }
   }
 
-  private ParallelExecutor(int threads, long minParallelNanos) {
+  private ParallelExecutor(int threads, long minParallelNanos, long minParallelHotNanos) {
     this.threads = threads;
     this.minParallelNanos = minParallelNanos;
+    this.minParallelHotNanos = minParallelHotNanos;
+    this.lastRunEnd = System.nanoTime() - SPIN_NANOS;
     this.workers = new Worker[threads - 1];
     for (int i = 0; i < workers.length; i++) {
       workers[i] = new Worker(i + 1);
@@ -136,18 +163,19 @@ public final class ParallelExecutor implements AutoCloseable {
   /** An executor with {@code threads - 1} daemon worker threads (1: everything on the caller). */
   public static ParallelExecutor withThreads(int threads) {
     checkArgument(threads >= 1, "threads must be at least 1, got %s", threads);
-    return threads == 1 ? SERIAL : new ParallelExecutor(threads, MIN_PARALLEL_NANOS);
+    return threads == 1 ? SERIAL
+        : new ParallelExecutor(threads, MIN_PARALLEL_NANOS, MIN_PARALLEL_HOT_NANOS);
   }
 
   /**
-   * An executor that splits only loops whose measured work is at least {@code minParallelNanos}
-   * (0: every loop of more than one iteration; {@link Long#MAX_VALUE}: only loops not measured
-   * yet, i.e. the first of each call site and extent).
+   * An executor that splits only loops whose measured work is at least {@code minParallelNanos},
+   * hot workers or not (0: every loop of more than one iteration; {@link Long#MAX_VALUE}: only
+   * loops not measured yet, i.e. the first of each call site and extent).
    */
   static ParallelExecutor withThreads(int threads, long minParallelNanos) {
     checkArgument(threads >= 1, "threads must be at least 1, got %s", threads);
     checkArgument(minParallelNanos >= 0, "minParallelNanos must be at least 0, got %s", minParallelNanos);
-    return new ParallelExecutor(threads, minParallelNanos);
+    return new ParallelExecutor(threads, minParallelNanos, minParallelNanos);
   }
 
   /** Runs every loop on the calling thread, in order. */
@@ -162,8 +190,8 @@ public final class ParallelExecutor implements AutoCloseable {
   /**
    * A model run starts on this executor: wakes parked workers (so that their wake-up overlaps
    * the work before the first loop), and until the matching {@link #endRun} a worker waits for
-   * the next loop spinning for {@link #RUN_SPIN_NANOS} (0 by default) before it parks. Runs may overlap (concurrent model runs); each begin needs
-   * one end, in a {@code finally}.
+   * the next loop spinning for up to {@link #RUN_SPIN_NANOS} before it parks. Runs may overlap
+   * (concurrent model runs); each begin needs one end, in a {@code finally}.
    */
   public void beginRun() {
     beginRun(true);
@@ -195,9 +223,13 @@ public final class ParallelExecutor implements AutoCloseable {
     return loops;
   }
 
-  /** The run begun by {@link #beginRun} is over: workers park once it was the last one. */
+  /**
+   * The run begun by {@link #beginRun} is over: once it was the last one, workers stay hot for
+   * {@link #SPIN_NANOS} (for a run that follows at once), then park.
+   */
   public void endRun() {
     if (workers.length > 0) {
+      lastRunEnd = System.nanoTime();
       activeRuns.decrementAndGet();
     }
   }
@@ -213,7 +245,8 @@ public final class ParallelExecutor implements AutoCloseable {
     }
     LoopSizes sizes = LoopSizes.of(task);
     long work = sizes.nanos(extent);
-    boolean small = work != LoopSizes.UNKNOWN && work < minParallelNanos;
+    boolean small = work != LoopSizes.UNKNOWN
+        && work < (workersHot(chunks - 1) ? minParallelHotNanos : minParallelNanos);
     if (small || !busy.compareAndSet(false, true)) {
       // Too small to split (measured again, so a loop that grows is split again), or nested /
       // concurrent: on the caller.
@@ -227,8 +260,8 @@ public final class ParallelExecutor implements AutoCloseable {
       }
       return;
     }
-    Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
-        new AtomicReference<>(), Thread.currentThread(), new AtomicLong(),
+    Loop loop = new Loop(++loops, System.nanoTime(), task, extent, chunks, new AtomicInteger(1),
+        new AtomicInteger(chunks - 1), new AtomicReference<>(), Thread.currentThread(), new AtomicLong(),
         new AtomicBoolean());
     try {
       current = loop;
@@ -275,6 +308,16 @@ public final class ParallelExecutor implements AutoCloseable {
     }
   }
 
+  /** Whether the first {@code n} workers are waiting hot (not parked): a hand-off is cheap. */
+  private boolean workersHot(int n) {
+    for (int i = 0; i < n; i++) {
+      if (workers[i].parked) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** How many workers are parked now (for tests: workers park between runs). */
   int parkedWorkers() {
     int n = 0;
@@ -302,6 +345,8 @@ public final class ParallelExecutor implements AutoCloseable {
     volatile boolean parked;
     /** The id of the last loop this worker looked at (only this thread uses it). */
     private long seen;
+    /** Waits left without spinning, after spinning came late (only this thread uses it). */
+    private int coldWaits;
 
     Worker(int index) {
       super("kiln-worker-" + index);
@@ -320,7 +365,8 @@ public final class ParallelExecutor implements AutoCloseable {
       Loop loop = awaitLoop(seen);
       if (loop != null) {
         seen = loop.id();
-        if (loop.runChunks(true)) {
+        int ran = loop.runChunks(true);
+        if (ran == LAST) {
           LockSupport.unpark(loop.caller());
         }
       }
@@ -328,21 +374,30 @@ public final class ParallelExecutor implements AutoCloseable {
 
     /**
      * The next loop (one with another id than {@code seen}): waits hot (spinning, then yielding)
-     * while a model run is on for up to {@link #RUN_SPIN_NANOS}, else for {@link #SPIN_NANOS},
-     * then parks until a loop or a new run wakes it; null when closed.
+     * while a model run is on for up to {@link #RUN_SPIN_NANOS}, and up to {@link #SPIN_NANOS}
+     * after the last run ended, then parks until a loop or a new run wakes it; null when closed.
      */
     private Loop awaitLoop(long seen) {
+      boolean spin = coldWaits == 0;
+      if (!spin) {
+        coldWaits--;
+      }
       while (!closed) {
         long runs = runsBegun.get();
         long start = System.nanoTime();
-        for (long waited = 0; waited < hotNanos(); waited = System.nanoTime() - start) {
+        for (long now = start; spin && hot(start, now); now = System.nanoTime()) {
           Loop next = newLoop(seen);
           if (next != null) {
+            if (System.nanoTime() - next.published() > LATE_NANOS) {
+              // Spinning and still late (off its core: the machine is busier than its cores):
+              // park at once for a while, a thread woken from sleep is scheduled sooner.
+              coldWaits = COLD_WAITS;
+            }
             return next;
           }
           // Busy-wait first; then yield, so that on a busy machine the cores go to threads with
           // work (a worker that burns its share is also scheduled later when its chunk comes).
-          if (waited < YIELD_AFTER_NANOS) {
+          if (now - start < YIELD_AFTER_NANOS) {
             Thread.onSpinWait();
           } else {
             Thread.yield();
@@ -364,8 +419,12 @@ public final class ParallelExecutor implements AutoCloseable {
       return null;
     }
 
-    private long hotNanos() {
-      return activeRuns.get() > 0 ? Math.max(RUN_SPIN_NANOS, SPIN_NANOS) : SPIN_NANOS;
+    /** Whether a wait that began at {@code start} is still to be spent hot at {@code now}. */
+    private boolean hot(long start, long now) {
+      if (activeRuns.get() > 0) {
+        return now - start < RUN_SPIN_NANOS;
+      }
+      return now - Math.max(start, lastRunEnd) < SPIN_NANOS;
     }
 
     /**
