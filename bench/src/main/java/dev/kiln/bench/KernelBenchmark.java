@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-XX:+UseParallelGC", "-Xss8m"})
+    "-XX:+UseParallelGC", "-XX:-UseAdaptiveSizePolicy", "-Xss8m"})
 public abstract class KernelBenchmark {
   @Param({"kiln", "ort"})
   public String engine;
