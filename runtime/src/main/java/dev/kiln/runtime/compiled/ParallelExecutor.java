@@ -229,11 +229,12 @@ public final class ParallelExecutor implements AutoCloseable {
       // concurrent: on the caller.
       long start = System.nanoTime();
       task.run(0, extent);
+      long took = System.nanoTime() - start;
       if (small) {
-        sizes.record(extent, System.nanoTime() - start);
+        sizes.record(extent, took);
       }
       if (KernelProfiler.on()) {
-        KernelProfiler.loopOnCaller(small);
+        KernelProfiler.loopOnCaller(small, took);
       }
       return;
     }
