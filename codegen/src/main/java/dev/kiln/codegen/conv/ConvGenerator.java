@@ -281,13 +281,16 @@ public final class ConvGenerator {
           args.append(", x").append(a).append(", xo").append(a);
         }
       }
-      // A pointwise kernel's pixel ranges are as many as on one thread rounded up to a multiple of
-      // the threads, so that each thread's share of the tasks is an equal share of the pixels.
+      // A pointwise kernel that splits the pixels of an image on one thread splits them into as
+      // many ranges rounded up to a multiple of the threads, so that each thread's share of the
+      // tasks is an equal share of the pixels. One with a single range (8 or more groups: a small
+      // plane, most bytes in the weights) stays split by groups: each group's weights are then
+      // read by one thread only.
       String serial = pw == null ? "" : pw.pixelRanges() + ", ";
       if (2 * spec.macs() >= PARALLEL_FLOPS) {
         c.beginControlFlow("if (par.threads() > 1)");
-        if (pw == null) {
-          c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", tasks, RANGE_TASK, rows, args);
+        if (pw == null || pw.pixelRanges() == 1) {
+          c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, $Llo, hi))", tasks, RANGE_TASK, rows, args, serial);
         } else {
           c.addStatement("final int ranges = $T.parts($L, par.threads())", BALANCED_SPLIT, pw.pixelRanges());
           c.addStatement("par.forRange($L * ranges, ($T) (lo, hi) -> $L($L, ranges, lo, hi))", pw.tasksPerRange(),

@@ -172,12 +172,15 @@ class ConvDifferentialTest {
     // Large enough to take the parallel path (2 * MACs >= ConvGenerator.PARALLEL_FLOPS): pixel
     // ranges as many as on one thread rounded up to a multiple of the threads (BalancedSplit),
     // planes not a multiple of the microkernel, groups of unequal width (10 and 9 output blocks),
-    // a partial last input block, a batch of 2, a residual.
+    // a partial last input block, a batch of 2, a residual; and one of a single pixel range per
+    // image (8 or more groups), which stays split by groups.
     List<Case> cases = List.of(
         new Case(1, 24, 144, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
         new Case(1, 96, 160, 13, 13, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU),
         new Case(2, 40, 136, 11, 19, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.SIGMOID_BIAS),
-        new Case(1, 576, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS));
+        new Case(1, 576, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        // 15 groups, one pixel range: split by groups.
+        new Case(1, 160, 960, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
     for (Case c : cases) {
       assertTrue(2L * c.batch() * c.c() * c.m() * c.h() * c.w() >= ConvGenerator.PARALLEL_FLOPS, c.toString());
     }
