@@ -197,6 +197,38 @@ class ConvDifferentialTest {
   }
 
   @Test
+  void concurrentRunsOfOnePointwiseProgramOnOneExecutorAgreeWithASerialRun() throws Exception {
+    // Runs that find the executor busy run their loops on the caller, with the pixel ranges of
+    // the executor's thread count: every output element is summed in the same order anyway.
+    List<Case> cases = List.of(
+        new Case(1, 24, 144, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        new Case(1, 960, 320, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
+    LoopProgram p = program(cases, false);
+    ProgramCompiler.Result compiled = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)),
+        options(machineParams())).compile(p, FrameLayout.unplanned(p));
+    Map<String, Tensor> in = inputs(p, cases, 3);
+    Map<String, Tensor> serial = compiled.executable().run(in, ParallelExecutor.serial());
+    ParallelExecutor two = ParallelExecutor.withThreads(2);
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<java.util.concurrent.Future<Map<String, Tensor>>> runs = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        runs.add(callers.submit(() -> compiled.executable().run(in, two)));
+      }
+      for (var run : runs) {
+        Map<String, Tensor> actual = run.get();
+        for (int c = 0; c < cases.size(); c++) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(serial.get("y" + c).toFloatArray(),
+              actual.get("y" + c).toFloatArray(), cases.get(c).toString());
+        }
+      }
+    } finally {
+      callers.shutdownNow();
+      two.close();
+    }
+  }
+
+  @Test
   void nchwInputsOfTheFirstConvolution() {
     List<Case> cases = new ArrayList<>();
     // ResNet's conv1 (7x7/2, pad 3) and MobileNet's features.0 (3x3/2, pad 1), smaller images.
