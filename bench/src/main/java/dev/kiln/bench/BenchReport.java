@@ -236,8 +236,15 @@ final class BenchReport {
     if (loops != null && loops.total() > 0) {
       double n = Math.max(1, runs);
       out.printf(Locale.ROOT, "profile: parallel loops per run: %.0f split (a worker helped in %.0f), "
-              + "%.0f on the caller as too small to split, %.0f nested or concurrent%n",
-          loops.split() / n, loops.helped() / n, loops.tooSmall() / n, loops.nested() / n);
+              + "%.0f on the caller as too small to split (%s ms), %.0f nested or concurrent%n",
+          loops.split() / n, loops.helped() / n, loops.tooSmall() / n, millis(loops.tooSmallNanos() / 1e6 / n),
+          loops.nested() / n);
+      if (loops.split() > 0) {
+        out.printf(Locale.ROOT, "profile: split loops: a worker started %.1f us after a loop began (mean), "
+                + "the caller waited %s ms per run at loop ends and ran %.0f chunks per run no worker had started%n",
+            loops.workerLateNanos() / 1e3 / Math.max(1, loops.helped()), millis(loops.joinWaitNanos() / 1e6 / n),
+            loops.callerExtraChunks() / n);
+      }
     }
   }
 }

@@ -190,6 +190,17 @@ class BenchMainTest {
   }
 
   @Test
+  void profileOnTwoThreadsSaysWhatBecameOfTheParallelLoops() {
+    // A GEMM large enough that its loops are split (>= kiln.minParallelMicros of work each).
+    Run r = bench("matmul:192x192x192", "--threads", "2", "--warmup", "1", "--runs", "2", "--profile");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("profile: parallel loops per run: "), r.out());
+    assertTrue(r.out().contains(" on the caller as too small to split ("), r.out());
+    assertTrue(r.out().contains("profile: split loops: a worker started "), r.out());
+    assertTrue(r.out().contains(" chunks per run no worker had started"), r.out());
+  }
+
+  @Test
   void profileTakesOneModelAndAPositiveTop() {
     Run all = bench("--all", dir.toString(), "--profile");
     assertEquals(2, all.code());

@@ -9,6 +9,7 @@ import dev.kiln.codegen.gemm.EpilogueCode;
 import dev.kiln.ir.loop.ConvGeometry;
 import dev.kiln.ir.loop.Local;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.runtime.compiled.BalancedSplit;
 import dev.kiln.runtime.compiled.ParallelExecutor;
 import dev.kiln.runtime.compiled.RangeTask;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ public final class ConvGenerator {
   static final ClassName FV = ClassName.get("jdk.incubator.vector", "FloatVector");
   static final ClassName EXECUTOR = ClassName.get(ParallelExecutor.class);
   static final ClassName RANGE_TASK = ClassName.get(RangeTask.class);
+  static final ClassName BALANCED_SPLIT = ClassName.get(BalancedSplit.class);
   static final ClassName MATH = ClassName.get(Math.class);
   static final String S = "CONV_SPECIES";
   static final String POOL = "CONV_SCRATCH";
@@ -238,10 +240,11 @@ public final class ConvGenerator {
       Optional<CodeBlock> vector = epilogue.vector(names, S);
       String rows;
       int tasks;
+      PointwiseConv pw = null;
       if (POINTWISE && PointwiseConv.applies(spec, vector)) {
-        PointwiseConv pw = new PointwiseConv(spec, vector, names, l1, maxBlocks, methodNames, methods);
+        pw = new PointwiseConv(spec, vector, names, l1, maxBlocks, methodNames, methods);
         rows = pw.tasksMethod();
-        tasks = pw.tasks();
+        tasks = pw.tasksPerRange() * pw.pixelRanges();
       } else {
         rows = rowsMethod();
         tasks = spec.batch() * groups * rowTasks;
@@ -278,14 +281,26 @@ public final class ConvGenerator {
           args.append(", x").append(a).append(", xo").append(a);
         }
       }
+      // A pointwise kernel that splits the pixels of an image on one thread splits them into as
+      // many ranges rounded up to a multiple of the threads, so that each thread's share of the
+      // tasks is an equal share of the pixels. One with a single range (8 or more groups: a small
+      // plane, most bytes in the weights) stays split by groups: each group's weights are then
+      // read by one thread only.
+      String serial = pw == null ? "" : pw.pixelRanges() + ", ";
       if (2 * spec.macs() >= PARALLEL_FLOPS) {
         c.beginControlFlow("if (par.threads() > 1)");
-        c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, lo, hi))", tasks, RANGE_TASK, rows, args);
+        if (pw == null || pw.pixelRanges() == 1) {
+          c.addStatement("par.forRange($L, ($T) (lo, hi) -> $L($L, $Llo, hi))", tasks, RANGE_TASK, rows, args, serial);
+        } else {
+          c.addStatement("final int ranges = $T.parts($L, par.threads())", BALANCED_SPLIT, pw.pixelRanges());
+          c.addStatement("par.forRange($L * ranges, ($T) (lo, hi) -> $L($L, ranges, lo, hi))", pw.tasksPerRange(),
+              RANGE_TASK, rows, args);
+        }
         c.nextControlFlow("else");
-        c.addStatement("$L($L, 0, $L)", rows, args, tasks);
+        c.addStatement("$L($L, $L0, $L)", rows, args, serial, tasks);
         c.endControlFlow();
       } else {
-        c.addStatement("$L($L, 0, $L)", rows, args, tasks);
+        c.addStatement("$L($L, $L0, $L)", rows, args, serial, tasks);
       }
       if (!spec.packedWeights()) {
         c.addStatement("$L(wp)", give);

@@ -1,5 +1,6 @@
 package dev.kiln.codegen.conv;
 
+import static dev.kiln.codegen.conv.ConvGenerator.BALANCED_SPLIT;
 import static dev.kiln.codegen.conv.ConvGenerator.FV;
 import static dev.kiln.codegen.conv.ConvGenerator.MATH;
 import static dev.kiln.codegen.conv.ConvGenerator.S;
@@ -54,8 +55,10 @@ final class PointwiseConv {
   /** Valid lanes of the last input block. */
   private final int tailLanes;
   private final int chunk;
-  private final int pixelTasks;
-  private final int perTask;
+  /** Pixel ranges per image on one thread (on T threads: the next multiple of T). */
+  private final int pixelRanges;
+  /** The microkernel width of a full group: pixel ranges start on multiples of it. */
+  private final int step;
 
   /** Whether {@code spec} is a pointwise convolution this class takes. */
   static boolean applies(ConvSpec spec, Optional<CodeBlock> vectorEpilogue) {
@@ -85,17 +88,24 @@ final class PointwiseConv {
     this.tailLanes = (int) (g.channels() - (long) (cb - 1) * b);
     long chunkBytes = 4L * v * b * b;
     this.chunk = (int) Math.max(1, Math.min(cb, l1 / 2 / chunkBytes));
-    // At least 8 tasks when there are enough pixels (for the threads), each of whole microkernels.
+    // At least 8 tasks when there are enough pixels (a range's input stays in cache while every
+    // group reads it), each of whole microkernels.
     int images = spec.batch() * groups;
-    int p = ConvGenerator.pixels(v);
+    this.step = ConvGenerator.pixels(v);
     int wanted = images >= 8 ? 1 : (8 + images - 1) / images;
     int per = (plane + wanted - 1) / wanted;
-    this.perTask = Math.max(p, (per + p - 1) / p * p);
-    this.pixelTasks = (plane + perTask - 1) / perTask;
+    int perRange = Math.max(step, (per + step - 1) / step * step);
+    this.pixelRanges = (plane + perRange - 1) / perRange;
   }
 
-  int tasks() {
-    return spec.batch() * groups * pixelTasks;
+  /** Pixel ranges per image on one thread. */
+  int pixelRanges() {
+    return pixelRanges;
+  }
+
+  /** Tasks of one range of pixels: one per image and group. */
+  int tasksPerRange() {
+    return spec.batch() * groups;
   }
 
   /** The method running tasks [lo, hi); same parameters as the row method of the generator. */
@@ -103,12 +113,13 @@ final class PointwiseConv {
     String name = methodNames.newName("convPoints");
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addJavadoc("Pointwise convolution tasks [lo, hi) of (pixel range, image, group).\n")
+        .addJavadoc("Pointwise convolution tasks [lo, hi) of (pixel range, image, group), the pixels split into\n"
+            + "ranges equal to within a microkernel ($T).\n", BALANCED_SPLIT)
         .addParameter(float[].class, "x").addParameter(int.class, "xo")
         .addParameter(float[].class, "w").addParameter(int.class, "wo")
         .addParameter(float[].class, "y").addParameter(int.class, "yo");
     ConvGenerator.addendParameters(m, spec, "xo");
-    m.addParameter(int.class, "lo").addParameter(int.class, "hi");
+    m.addParameter(int.class, "ranges").addParameter(int.class, "lo").addParameter(int.class, "hi");
     long image = (long) cb * plane * b;
     long outPlane = (long) plane * b;
     CodeBlock.Builder c = CodeBlock.builder();
@@ -117,8 +128,8 @@ final class PointwiseConv {
     c.addStatement("final int r = t % $L", spec.batch() * groups);
     c.addStatement("final int g = r % $L", groups);
     c.addStatement("final int n = r / $L", groups);
-    c.addStatement("final int p0 = pt * $L", perTask);
-    c.addStatement("final int p1 = $T.min($L, p0 + $L)", MATH, plane, perTask);
+    c.addStatement("final int p0 = $T.bound($L, $L, ranges, pt)", BALANCED_SPLIT, plane, step);
+    c.addStatement("final int p1 = $T.bound($L, $L, ranges, pt + 1)", BALANCED_SPLIT, plane, step);
     c.addStatement("final int yg = yo + (n * $L + g * $L) * $L", mb, v, outPlane);
     c.addStatement("final int wg = wo + g * $L", (long) v * cb * b * b);
     c.addStatement("final int xn = xo + n * $L", image);
@@ -129,8 +140,9 @@ final class PointwiseConv {
         c.addStatement("final int xg$L = xo$L + yg - yo", a, a);
       }
     }
-    int tile = cb <= chunk ? perTask : Math.max(ConvGenerator.pixels(v),
-        (int) (16384 / (4L * v * b)) / ConvGenerator.pixels(v) * ConvGenerator.pixels(v));
+    // One tile of the whole range when every input block is one chunk (weights stay in L1).
+    String tile = cb <= chunk ? "p1 - p0"
+        : String.valueOf(Math.max(step, (int) (16384 / (4L * v * b)) / step * step));
     c.beginControlFlow("for (int q0 = p0; q0 < p1; q0 += $L)", tile);
     c.addStatement("final int q1 = $T.min(p1, q0 + $L)", MATH, tile);
     c.beginControlFlow("for (int icb = 0; icb < $L; icb += $L)", cb, chunk);

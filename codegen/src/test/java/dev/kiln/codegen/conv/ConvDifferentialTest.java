@@ -168,6 +168,67 @@ class ConvDifferentialTest {
   }
 
   @Test
+  void pointwisePixelRangesSplitEvenlyOnOneTwoAndThreeThreads() {
+    // Large enough to take the parallel path (2 * MACs >= ConvGenerator.PARALLEL_FLOPS): pixel
+    // ranges as many as on one thread rounded up to a multiple of the threads (BalancedSplit),
+    // planes not a multiple of the microkernel, groups of unequal width (10 and 9 output blocks),
+    // a partial last input block, a batch of 2, a residual; and one of a single pixel range per
+    // image (8 or more groups), which stays split by groups.
+    List<Case> cases = List.of(
+        new Case(1, 24, 144, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        new Case(1, 96, 160, 13, 13, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU),
+        new Case(2, 40, 136, 11, 19, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.SIGMOID_BIAS),
+        new Case(1, 576, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        // 15 groups, one pixel range: split by groups.
+        new Case(1, 160, 960, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
+    for (Case c : cases) {
+      assertTrue(2L * c.batch() * c.c() * c.m() * c.h() * c.w() >= ConvGenerator.PARALLEL_FLOPS, c.toString());
+    }
+    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2),
+        ParallelExecutor.withThreads(3));
+    try {
+      check(cases, machineParams(), executors);
+    } finally {
+      executors.forEach(ParallelExecutor::close);
+    }
+    LoopProgram p = program(cases, false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("convPoints") && source.contains("BalancedSplit.parts("), source);
+  }
+
+  @Test
+  void concurrentRunsOfOnePointwiseProgramOnOneExecutorAgreeWithASerialRun() throws Exception {
+    // Runs that find the executor busy run their loops on the caller, with the pixel ranges of
+    // the executor's thread count: every output element is summed in the same order anyway.
+    List<Case> cases = List.of(
+        new Case(1, 24, 144, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        new Case(1, 960, 320, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
+    LoopProgram p = program(cases, false);
+    ProgramCompiler.Result compiled = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)),
+        options(machineParams())).compile(p, FrameLayout.unplanned(p));
+    Map<String, Tensor> in = inputs(p, cases, 3);
+    Map<String, Tensor> serial = compiled.executable().run(in, ParallelExecutor.serial());
+    ParallelExecutor two = ParallelExecutor.withThreads(2);
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<java.util.concurrent.Future<Map<String, Tensor>>> runs = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        runs.add(callers.submit(() -> compiled.executable().run(in, two)));
+      }
+      for (var run : runs) {
+        Map<String, Tensor> actual = run.get();
+        for (int c = 0; c < cases.size(); c++) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(serial.get("y" + c).toFloatArray(),
+              actual.get("y" + c).toFloatArray(), cases.get(c).toString());
+        }
+      }
+    } finally {
+      callers.shutdownNow();
+      two.close();
+    }
+  }
+
+  @Test
   void nchwInputsOfTheFirstConvolution() {
     List<Case> cases = new ArrayList<>();
     // ResNet's conv1 (7x7/2, pad 3) and MobileNet's features.0 (3x3/2, pad 1), smaller images.
@@ -239,6 +300,10 @@ class ConvDifferentialTest {
   }
 
   static void check(List<Case> cases, GemmParams params) {
+    check(cases, params, EXECUTORS);
+  }
+
+  static void check(List<Case> cases, GemmParams params, List<ParallelExecutor> executors) {
     LoopProgram p = program(cases, false);
     LoopProgram magnitudes = program(cases, true);
     assertTrue(LoopVerifier.verify(p).isEmpty(), () -> LoopVerifier.verify(p).toString());
@@ -250,7 +315,7 @@ class ConvDifferentialTest {
       Map<String, Tensor> in = inputs(p, cases, seed);
       Map<String, Tensor> expected = LoopInterpreter.run(p, in);
       Map<String, Tensor> bound = LoopInterpreter.run(magnitudes, SummationErrorBound.absolute(in));
-      for (ParallelExecutor ex : EXECUTORS) {
+      for (ParallelExecutor ex : executors) {
         Map<String, Tensor> actual = compiled.executable().run(in, ex);
         for (int c = 0; c < cases.size(); c++) {
           Case convCase = cases.get(c);

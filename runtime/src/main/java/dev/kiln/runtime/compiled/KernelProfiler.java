@@ -26,9 +26,18 @@ public final class KernelProfiler {
    * What became of the parallel loops run while the profiler was on ({@link ParallelExecutor}):
    * split across threads (and of those, how many a worker took part in), or run on the caller
    * alone because their measured work was too small to pay for the hand-off, or because the
-   * executor was busy (a nested loop, or a concurrent run).
+   * executor was busy (a nested loop, or a concurrent run). Of the split loops, also: how long
+   * after a loop was published a worker started its first chunk (summed over the loops a worker
+   * helped in), how long the caller waited at the loops' ends for a worker's chunk, and how many
+   * chunks the caller ran beyond its first because no worker had started them; and how long the
+   * loops too small to split took (the serial part of the kernels' loops).
    */
-  public record LoopCounts(long split, long helped, long tooSmall, long nested) {
+  public record LoopCounts(long split, long helped, long tooSmall, long nested, long workerLateNanos,
+      long joinWaitNanos, long callerExtraChunks, long tooSmallNanos) {
+    public LoopCounts(long split, long helped, long tooSmall, long nested) {
+      this(split, helped, tooSmall, nested, 0, 0, 0, 0);
+    }
+
     public long total() {
       return split + tooSmall + nested;
     }
@@ -39,6 +48,10 @@ public final class KernelProfiler {
   private static final LongAdder HELPED = new LongAdder();
   private static final LongAdder TOO_SMALL = new LongAdder();
   private static final LongAdder NESTED = new LongAdder();
+  private static final LongAdder WORKER_LATE = new LongAdder();
+  private static final LongAdder JOIN_WAIT = new LongAdder();
+  private static final LongAdder CALLER_EXTRA = new LongAdder();
+  private static final LongAdder TOO_SMALL_NANOS = new LongAdder();
   private static final Map<ExecutableProgram, long[]> TOTALS = new ConcurrentHashMap<>();
   private static final Map<ExecutableProgram, long[]> RUNS = new ConcurrentHashMap<>();
 
@@ -48,7 +61,7 @@ public final class KernelProfiler {
   public static void start() {
     TOTALS.clear();
     RUNS.clear();
-    for (LongAdder a : new LongAdder[] {SPLIT, HELPED, TOO_SMALL, NESTED}) {
+    for (LongAdder a : new LongAdder[] {SPLIT, HELPED, TOO_SMALL, NESTED, WORKER_LATE, JOIN_WAIT, CALLER_EXTRA, TOO_SMALL_NANOS}) {
       a.reset();
     }
     on = true;
@@ -97,18 +110,25 @@ public final class KernelProfiler {
 
   /** The parallel loops counted since {@link #start} (while on). */
   public static LoopCounts loopCounts() {
-    return new LoopCounts(SPLIT.sum(), HELPED.sum(), TOO_SMALL.sum(), NESTED.sum());
+    return new LoopCounts(SPLIT.sum(), HELPED.sum(), TOO_SMALL.sum(), NESTED.sum(), WORKER_LATE.sum(),
+        JOIN_WAIT.sum(), CALLER_EXTRA.sum(), TOO_SMALL_NANOS.sum());
   }
 
-  static void loopSplit(boolean helped) {
+  static void loopSplit(boolean helped, long workerLateNanos, long joinWaitNanos, int callerExtraChunks) {
     SPLIT.increment();
     if (helped) {
       HELPED.increment();
+      WORKER_LATE.add(workerLateNanos);
     }
+    JOIN_WAIT.add(joinWaitNanos);
+    CALLER_EXTRA.add(callerExtraChunks);
   }
 
-  static void loopOnCaller(boolean tooSmall) {
+  static void loopOnCaller(boolean tooSmall, long nanos) {
     (tooSmall ? TOO_SMALL : NESTED).increment();
+    if (tooSmall) {
+      TOO_SMALL_NANOS.add(nanos);
+    }
   }
 
   /** Adds one run's kernel times of {@code program}. */

@@ -115,26 +115,31 @@ public final class ParallelExecutor implements AutoCloseable {
   private volatile long loops;
   private volatile boolean closed;
 
-  /** What {@link Loop#runChunks} did: no chunk was left, some ran, the last pending one ran. */
-  private static final int NONE = 0;
-  private static final int SOME = 1;
-  private static final int LAST = 2;
-
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
-  private record Loop(long id, long published, RangeTask task, int extent, int chunks,
-      AtomicInteger next, AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller,
-      AtomicLong work, AtomicBoolean helped) {
-    /** Runs chunks no one has taken yet: {@link #NONE}, {@link #SOME} or {@link #LAST} of them. */
+  private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
+      AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller,
+      AtomicLong work, AtomicLong workerStart, long published) {
+    /**
+     * Runs chunks not yet taken by anyone; returns how many this thread ran, negated when it
+     * finished the last one (so that a worker knows to wake the caller).
+     */
     int runChunks(boolean worker) {
-      int ran = NONE;
+      boolean last = false;
+      int ran = 0;
       for (int c; (c = next.getAndIncrement()) < chunks; ) {
-        if (worker) {
-          helped.set(true);
+        if (worker && ran == 0) {
+          workerStart.compareAndSet(0, System.nanoTime());
         }
         runChunk(c);
-        ran = pending.decrementAndGet() == 0 ? LAST : SOME;
+        ran++;
+        last = pending.decrementAndGet() == 0;
       }
-      return ran;
+      return last ? -ran : ran;
+    }
+
+    /** Whether a worker ran any chunk of this loop. */
+    boolean helped() {
+      return workerStart.get() != 0;
     }
 
     void runChunk(int c) {
@@ -252,17 +257,20 @@ public final class ParallelExecutor implements AutoCloseable {
       // concurrent: on the caller.
       long start = System.nanoTime();
       task.run(0, extent);
+      long took = System.nanoTime() - start;
       if (small) {
-        sizes.record(extent, System.nanoTime() - start);
+        sizes.record(extent, took);
       }
       if (KernelProfiler.on()) {
-        KernelProfiler.loopOnCaller(small);
+        KernelProfiler.loopOnCaller(small, took);
       }
       return;
     }
-    Loop loop = new Loop(++loops, System.nanoTime(), task, extent, chunks, new AtomicInteger(1),
-        new AtomicInteger(chunks - 1), new AtomicReference<>(), Thread.currentThread(), new AtomicLong(),
-        new AtomicBoolean());
+    Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
+        new AtomicReference<>(), Thread.currentThread(), new AtomicLong(), new AtomicLong(),
+        System.nanoTime());
+    long joinWait = 0;
+    int callerExtra = 0;
     try {
       current = loop;
       for (int i = 0; i < chunks - 1; i++) {
@@ -273,15 +281,16 @@ public final class ParallelExecutor implements AutoCloseable {
       loop.runChunk(0);
       // Chunks no worker has started yet run here: the caller never waits for a worker that is
       // not running (descheduled on a busy machine, or still waking up).
-      loop.runChunks(false);
-      awaitWorkers(loop);
+      callerExtra = Math.abs(loop.runChunks(false));
+      joinWait = awaitWorkers(loop);
     } finally {
       current = null;
       busy.set(false);
     }
     sizes.record(extent, loop.work().get());
     if (KernelProfiler.on()) {
-      KernelProfiler.loopSplit(loop.helped().get());
+      KernelProfiler.loopSplit(loop.helped(), Math.max(0, loop.workerStart().get() - loop.published()),
+          joinWait, callerExtra);
     }
     // Failures are rethrown as they were thrown, message and stack trace.
     Throwable t = loop.failure().get();
@@ -293,7 +302,11 @@ public final class ParallelExecutor implements AutoCloseable {
     }
   }
 
-  private void awaitWorkers(Loop loop) {
+  /** Waits until every chunk of {@code loop} is done; returns how long that took, in ns. */
+  private long awaitWorkers(Loop loop) {
+    if (loop.pending().get() == 0) {
+      return 0;
+    }
     long start = System.nanoTime();
     while (loop.pending().get() > 0) {
       // A chunk in progress on a worker: wait for it, briefly busy, then yielding, then parked.
@@ -306,6 +319,7 @@ public final class ParallelExecutor implements AutoCloseable {
         LockSupport.parkNanos(this, 50_000);
       }
     }
+    return System.nanoTime() - start;
   }
 
   /** Whether the first {@code n} workers are waiting hot (not parked): a hand-off is cheap. */
@@ -365,8 +379,7 @@ public final class ParallelExecutor implements AutoCloseable {
       Loop loop = awaitLoop(seen);
       if (loop != null) {
         seen = loop.id();
-        int ran = loop.runChunks(true);
-        if (ran == LAST) {
+        if (loop.runChunks(true) < 0) {
           LockSupport.unpark(loop.caller());
         }
       }

@@ -2,6 +2,7 @@ package dev.kiln.runtime.compiled;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -295,6 +296,12 @@ class ParallelExecutorTest {
       assertEquals(1, counts.tooSmall());
       assertEquals(2, counts.nested());
       assertEquals(5, counts.total());
+      // Two split loops of two chunks: the caller ran at most the other chunk of each itself; the
+      // times are sums of non-negative waits (no worker start time without a worker's chunk).
+      assertTrue(counts.callerExtraChunks() >= 0 && counts.callerExtraChunks() <= 2);
+      assertTrue(counts.joinWaitNanos() >= 0 && counts.workerLateNanos() >= 0);
+      assertTrue(counts.helped() > 0 || counts.workerLateNanos() == 0);
+      assertEquals(2, counts.callerExtraChunks() + counts.helped(), "each loop's second chunk ran once");
     } finally {
       KernelProfiler.stop();
       executor.close();
