@@ -190,7 +190,8 @@ public final class ConvGenerator {
    * whose weights for one input block ({@code V·KH·KW·b·b} floats) and one input block's bordered
    * plane fit 7/8 of L1 together, since a chunk's weights are reused over every row of the plane.
    * Measured (ConvBench, 1 thread, CPU time p10): 512@7^2 V = 4 1.16 ms (41 KB), 3 1.41, 2 1.32;
-   * 256@14^2 V = 2 1.15 to 1.21 ms (35 KB), 3 1.32 (44 KB), 4 1.55 (53 KB).
+   * 256@14^2 V = 2 1.15 to 1.21 ms (35 KB), 3 1.32 (44 KB), 4 1.55 (53 KB). A plane larger than
+   * half of L1 keeps {@code max}.
    */
   static int blocks(ConvSpec spec, int max, long l1) {
     int mb = spec.outBlocks();
@@ -203,7 +204,9 @@ public final class ConvGenerator {
     long plane = 4L * rows * cols * spec.block();
     long perBlock = 4L * g.kernelH() * g.kernelW() * spec.block() * spec.block();
     int v = Math.min(max, mb);
-    while (v > 1 && v * perBlock + plane > l1 * 7 / 8) {
+    // A plane over half of L1 streams from L2 whatever V is (stride 2 reads 29^2 pixels for a
+    // 14^2 output): keep the widest microkernel, as the clipped kernel does.
+    while (v > 1 && plane <= l1 / 2 && v * perBlock + plane > l1 * 7 / 8) {
       v--;
     }
     return v;

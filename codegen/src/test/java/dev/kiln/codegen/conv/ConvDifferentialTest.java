@@ -254,7 +254,9 @@ class ConvDifferentialTest {
     long l1 = 48 << 10;
     assertEquals(4, ConvGenerator.blocks(spec(512, 7), 4, l1));
     assertEquals(2, ConvGenerator.blocks(spec(256, 14), 4, l1));
-    assertEquals(1, ConvGenerator.blocks(spec(64, 40), 4, l1));
+    // A plane larger than half of L1 (42^2 pixels) streams from L2 anyway: the widest V.
+    assertEquals(4, ConvGenerator.blocks(spec(64, 40), 4, l1));
+    assertEquals(3, ConvGenerator.blocks(spec(48, 40), 4, l1));
     assertEquals(2, ConvGenerator.blocks(spec(32, 7), 4, l1));
     assertTrue(ConvGenerator.bordered(spec(512, 7)) && ConvGenerator.bordered(spec(256, 14)));
     assertFalse(ConvGenerator.bordered(spec(128, 28)) || ConvGenerator.bordered(spec(64, 56)));
