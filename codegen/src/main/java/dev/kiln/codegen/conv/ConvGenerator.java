@@ -182,7 +182,8 @@ public final class ConvGenerator {
     long needW = (spec.outWidth() - 1L) * g.strideW() + (g.kernelW() - 1) * g.dilationW() + 1;
     boolean padded = g.padTop() > 0 || g.padLeft() > 0 || needH > g.padTop() + spec.height()
         || needW > g.padLeft() + spec.width();
-    return padded && ("true".equals(BORDERED) || spec.outWidth() < BORDERED_MAX_WIDTH);
+    boolean fits = (double) spec.batch() * spec.inBlocks() * needH * needW * spec.block() < Integer.MAX_VALUE;
+    return padded && fits && ("true".equals(BORDERED) || spec.outWidth() < BORDERED_MAX_WIDTH);
   }
 
   /**
