@@ -89,8 +89,22 @@ public final class ConvGenerator {
    * the kernel cache key: without it a cached class from the other setting would be reused.
    */
   public static String cacheKeyPart() {
-    return "pointwise=" + POINTWISE;
+    return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS;
   }
+
+  /**
+   * When a padded convolution reads a zero-bordered copy of its input ({@link #bordered}):
+   * {@code auto} (the default) below {@link #BORDERED_MAX_WIDTH} output columns, {@code true}
+   * always, {@code false} never (the clipped border pixels); for measuring.
+   */
+  static final String BORDERED = System.getProperty("kiln.conv.bordered", "auto");
+  /** Output-channel blocks per microkernel forced by {@code -Dkiln.conv.blocks=V} (0: chosen). */
+  static final int FORCED_BLOCKS = Integer.getInteger("kiln.conv.blocks", 0);
+  /**
+   * Up to this output width a padded convolution reads a bordered copy: its two border pixels
+   * per row (each a one-pixel microkernel, load-bound) are 2/7 of a 7-wide row, 1/7 at 14.
+   */
+  static final int BORDERED_MAX_WIDTH = 28;
 
   private final int lanes;
   private final long l1;
@@ -155,6 +169,53 @@ public final class ConvGenerator {
   }
 
   /**
+   * Whether a convolution reads a zero-bordered copy of its input: a blocked input (NCHW inputs
+   * have few channels and a wide image), some padding, and an output narrower than
+   * {@link #BORDERED_MAX_WIDTH} (or {@code -Dkiln.conv.bordered}). The copy costs one pass over
+   * x (arraycopy); the border pixels it removes run one at a time, load-bound (one weight load per
+   * fma), and at 7 columns they are 2 of 7 (ResNet-18's 512@7^2: 1.57 -> 1.15 ms, ConvBench).
+   */
+  static boolean bordered(ConvSpec spec) {
+    ConvGeometry g = spec.geometry();
+    if (spec.inBlock() != spec.block() || "false".equals(BORDERED)) {
+      return false;
+    }
+    long needH = (spec.outHeight() - 1L) * g.strideH() + (g.kernelH() - 1) * g.dilationH() + 1;
+    long needW = (spec.outWidth() - 1L) * g.strideW() + (g.kernelW() - 1) * g.dilationW() + 1;
+    boolean padded = g.padTop() > 0 || g.padLeft() > 0 || needH > g.padTop() + spec.height()
+        || needW > g.padLeft() + spec.width();
+    boolean fits = (double) spec.batch() * spec.inBlocks() * needH * needW * spec.block() < Integer.MAX_VALUE;
+    return padded && fits && ("true".equals(BORDERED) || spec.outWidth() < BORDERED_MAX_WIDTH);
+  }
+
+  /**
+   * Output-channel blocks per microkernel of a bordered convolution: the most (up to {@code max})
+   * whose weights for one input block ({@code V·KH·KW·b·b} floats) and one input block's bordered
+   * plane fit 7/8 of L1 together, since a chunk's weights are reused over every row of the plane.
+   * Measured (ConvBench, 1 thread, CPU time p10): 512@7^2 V = 4 1.16 ms (41 KB), 3 1.41, 2 1.32;
+   * 256@14^2 V = 2 1.15 to 1.21 ms (35 KB), 3 1.32 (44 KB), 4 1.55 (53 KB). A plane larger than
+   * half of L1 keeps {@code max}.
+   */
+  static int blocks(ConvSpec spec, int max, long l1) {
+    int mb = spec.outBlocks();
+    if (FORCED_BLOCKS > 0) {
+      return Math.min(Math.min(FORCED_BLOCKS, max), mb);
+    }
+    ConvGeometry g = spec.geometry();
+    long rows = (spec.outHeight() - 1L) * g.strideH() + (g.kernelH() - 1) * g.dilationH() + 1;
+    long cols = (spec.outWidth() - 1L) * g.strideW() + (g.kernelW() - 1) * g.dilationW() + 1;
+    long plane = 4L * rows * cols * spec.block();
+    long perBlock = 4L * g.kernelH() * g.kernelW() * spec.block() * spec.block();
+    int v = Math.min(max, mb);
+    // A plane over half of L1 streams from L2 whatever V is (stride 2 reads 29^2 pixels for a
+    // 14^2 output): keep the widest microkernel, as the clipped kernel does.
+    while (v > 1 && plane <= l1 / 2 && v * perBlock + plane > l1 * 7 / 8) {
+      v--;
+    }
+    return v;
+  }
+
+  /**
    * Generates the methods of one convolution and returns its entry point, called as
    * {@code name(x, xo, w, wo, y, yo, [addend, addendOffset]..., executor)}.
    */
@@ -193,6 +254,16 @@ public final class ConvGenerator {
     final int lastLanes;
     final int owLo;
     final int owHi;
+    /**
+     * Whether the kernel reads a zero-bordered copy of x ({@code %x} padded to every row and column
+     * a tap reaches): no border pixels, no clipped taps, every row whole microkernels.
+     */
+    final boolean bordered;
+    /** Rows and columns of the image the kernel reads (the bordered copy's, or x's), and its pads. */
+    final int inH;
+    final int inW;
+    final long padT;
+    final long padL;
     /** Output rows per task, and tasks per (image, group). */
     final int rowsPerTask;
     final int rowTasks;
@@ -211,13 +282,18 @@ public final class ConvGenerator {
       this.mb = spec.outBlocks();
       this.kh = (int) g.kernelH();
       this.kw = (int) g.kernelW();
-      this.v = Math.min(maxBlocks, mb);
+      this.bordered = bordered(spec);
+      this.inH = bordered ? (int) ((spec.outHeight() - 1L) * g.strideH() + (kh - 1L) * g.dilationH() + 1) : spec.height();
+      this.inW = bordered ? (int) ((spec.outWidth() - 1L) * g.strideW() + (kw - 1L) * g.dilationW() + 1) : spec.width();
+      this.padT = bordered ? 0 : g.padTop();
+      this.padL = bordered ? 0 : g.padLeft();
+      this.v = bordered ? blocks(spec, maxBlocks, l1) : Math.min(maxBlocks, mb);
       this.groups = (mb + v - 1) / v;
       this.vLast = mb - (groups - 1) * v;
       this.lastLanes = (int) (g.outChannels() - (long) (mb - 1) * b);
       // Interior pixels: every kw tap inside the image.
-      long lo = Math.min(spec.outWidth(), (g.padLeft() + g.strideW() - 1) / g.strideW());
-      long num = spec.width() - 1 - (kw - 1) * g.dilationW() + g.padLeft();
+      long lo = Math.min(spec.outWidth(), (padL + g.strideW() - 1) / g.strideW());
+      long num = inW - 1 - (kw - 1) * g.dilationW() + padL;
       long hi = num < 0 ? lo : Math.min(spec.outWidth(), num / g.strideW() + 1);
       this.owLo = (int) lo;
       this.owHi = (int) Math.max(lo, hi);
@@ -270,7 +346,11 @@ public final class ConvGenerator {
         c.addStatement("final int wpo = 0");
         c.addStatement("$L(w, wo, wp)", pack);
       }
-      StringBuilder args = new StringBuilder("x, xo, wp, wpo, y, yo");
+      if (bordered) {
+        c.addStatement("final float[] xb = $L($L)", take, (long) spec.batch() * cb * inH * inW * b);
+        c.addStatement("$L(x, xo, xb)", borderMethod());
+      }
+      StringBuilder args = new StringBuilder(bordered ? "xb, 0, wp, wpo, y, yo" : "x, xo, wp, wpo, y, yo");
       for (int a = 0; a < spec.addends().size(); a++) {
         if (spec.addends().get(a).perChannel()) {
           // Padded to whole blocks with zeros, so pad lanes see a zero bias.
@@ -305,12 +385,65 @@ public final class ConvGenerator {
       if (!spec.packedWeights()) {
         c.addStatement("$L(wp)", give);
       }
+      if (bordered) {
+        c.addStatement("$L(xb)", give);
+      }
       methods.add(m.addCode(c.build()).build());
       return name;
     }
 
     private void addendParameters(MethodSpec.Builder m) {
       ConvGenerator.addendParameters(m, spec, "xo");
+    }
+
+    /**
+     * x into its zero-bordered copy {@code xb [N, Cb, inH, inW, b]}: row r, column c of xb is x's
+     * (r - padTop, c - padLeft), 0 outside x. Whole rows by arraycopy and fill.
+     */
+    private String borderMethod() {
+      String name = methodNames.newName("convBorder");
+      int h = spec.height();
+      int w = spec.width();
+      long pt = g.padTop();
+      long pl = g.padLeft();
+      int rLo = (int) Math.min(pt, inH);
+      int rHi = (int) Math.min(inH, pt + h);
+      int cLo = (int) Math.min(pl, inW);
+      int cHi = (int) Math.min(inW, pl + w);
+      long rowB = (long) inW * b;
+      CodeBlock.Builder k = CodeBlock.builder();
+      k.beginControlFlow("for (int i = 0; i < $L; i++)", spec.batch() * cb);
+      k.addStatement("final int xi = xo + i * $L", (long) h * w * b);
+      k.addStatement("final int bi = i * $L", (long) inH * rowB);
+      if (rLo > 0) {
+        k.addStatement("$T.fill(xb, bi, bi + $L, 0f)", java.util.Arrays.class, rLo * rowB);
+      }
+      if (rHi > rLo) {
+        k.beginControlFlow("for (int r = $L; r < $L; r++)", rLo, rHi);
+        k.addStatement("final int d = bi + r * $L", rowB);
+        if (cLo > 0) {
+          k.addStatement("$T.fill(xb, d, d + $L, 0f)", java.util.Arrays.class, (long) cLo * b);
+        }
+        if (cHi > cLo) {
+          k.addStatement("$T.arraycopy(x, xi + (r - $L) * $L + $L, xb, d + $L, $L)", System.class, pt, (long) w * b,
+              (cLo - pl) * b, (long) cLo * b, (long) (cHi - cLo) * b);
+        }
+        if (cHi < inW) {
+          k.addStatement("$T.fill(xb, d + $L, d + $L, 0f)", java.util.Arrays.class, (long) cHi * b, rowB);
+        }
+        k.endControlFlow();
+      }
+      if (rHi < inH) {
+        k.addStatement("$T.fill(xb, bi + $L, bi + $L, 0f)", java.util.Arrays.class, Math.max(rHi, rLo) * rowB,
+            inH * rowB);
+      }
+      k.endControlFlow();
+      methods.add(MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("x into its zero-bordered copy xb, $L x $L per channel block.\n", inH, inW)
+          .addParameter(float[].class, "x").addParameter(int.class, "xo").addParameter(float[].class, "xb")
+          .addCode(k.build()).build());
+      return name;
     }
 
     /** ONNX-order weights into the packed layout, zeros in pad lanes. */
@@ -349,8 +482,8 @@ public final class ConvGenerator {
           .addParameter(float[].class, "y").addParameter(int.class, "yo");
       addendParameters(m);
       m.addParameter(int.class, "lo").addParameter(int.class, "hi");
-      long inImage = (long) cb * spec.height() * spec.width() * bi;
-      long inRow = (long) spec.width() * bi;
+      long inImage = (long) cb * inH * inW * bi;
+      long inRow = (long) inW * bi;
       long outRow = (long) spec.outWidth() * b;
       CodeBlock.Builder c = CodeBlock.builder();
       c.beginControlFlow("for (int t = lo; t < hi; t++)");
@@ -375,12 +508,12 @@ public final class ConvGenerator {
       c.addStatement("final boolean last = icb + icbN == $L", cb);
       c.addStatement("final int wc = wg + icb * $L", (long) kh * kw * bi * b);
       c.beginControlFlow("for (int oh = oh0; oh < oh1; oh++)");
-      c.addStatement("final int ih0 = oh * $L - $L", g.strideH(), g.padTop());
+      c.addStatement("final int ih0 = oh * $L - $L", g.strideH(), padT);
       c.addStatement("final int khLo = ih0 >= 0 ? 0 : (-ih0 + $L) / $L", g.dilationH() - 1, g.dilationH());
-      c.addStatement("final int khHi = $T.min($L, ($L - ih0 + $L) / $L)", MATH, kh, spec.height(),
+      c.addStatement("final int khHi = $T.min($L, ($L - ih0 + $L) / $L)", MATH, kh, inH,
           g.dilationH() - 1, g.dilationH());
       c.addStatement("final int xr = xo + n * $L + icb * $L + ih0 * $L", inImage,
-          (long) spec.height() * spec.width() * bi, inRow);
+          (long) inH * inW * bi, inRow);
       c.addStatement("final int yr = yg + oh * $L", outRow);
       for (int a = 0; a < spec.addends().size(); a++) {
         if (spec.addends().get(a).perChannel()) {
@@ -425,7 +558,7 @@ public final class ConvGenerator {
           } else {
             c.beginControlFlow("for (int ow = $L; ow < $L; ow += $L)", at, end, part[0]);
           }
-          call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), g.padLeft(), bi);
+          call(c, micro, "xr + (ow * $L - $L) * $L", "ow", "0", String.valueOf(kw), g.strideW(), padL, bi);
           c.endControlFlow();
           at = end;
         }
@@ -516,9 +649,9 @@ public final class ConvGenerator {
     /** A pixel with some kw taps outside the image: the one-pixel kernel over the clipped taps. */
     private void border(CodeBlock.Builder c, int vv, boolean masked) {
       String micro = micro(1, vv, masked);
-      c.addStatement("final int iw0 = ow * $L - $L", g.strideW(), g.padLeft());
+      c.addStatement("final int iw0 = ow * $L - $L", g.strideW(), padL);
       c.addStatement("final int kwLo = iw0 >= 0 ? 0 : (-iw0 + $L) / $L", g.dilationW() - 1, g.dilationW());
-      c.addStatement("final int kwHi = $T.min($L, ($L - iw0 + $L) / $L)", MATH, kw, spec.width(),
+      c.addStatement("final int kwHi = $T.min($L, ($L - iw0 + $L) / $L)", MATH, kw, inW,
           g.dilationW() - 1, g.dilationW());
       call(c, micro, "xr + iw0 * $L", "ow", "kwLo", "kwHi", bi);
     }
@@ -546,7 +679,7 @@ public final class ConvGenerator {
       }
       String name = methodNames.newName("convMicro" + p + "x" + vv);
       micros.put(key, name);
-      long imagePlane = (long) spec.height() * spec.width() * bi;
+      long imagePlane = (long) inH * inW * bi;
       long wBlock = (long) cb * kh * kw * bi * b;
       long outPlane = (long) spec.outHeight() * spec.outWidth() * b;
       CodeBlock.Builder c = CodeBlock.builder();
@@ -560,7 +693,7 @@ public final class ConvGenerator {
       c.addStatement("final int xc = xi + icb * $L", imagePlane);
       c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * bi * b);
       c.beginControlFlow("for (int kh = khLo; kh < khHi; kh++)");
-      c.addStatement("final int xh = xc + kh * $L", g.dilationH() * spec.width() * bi);
+      c.addStatement("final int xh = xc + kh * $L", g.dilationH() * inW * bi);
       c.addStatement("final int wh = wc + kh * $L", (long) kw * bi * b);
       c.beginControlFlow("for (int kw = kwLo; kw < kwHi; kw++)");
       c.addStatement("final int xk = xh + kw * $L", g.dilationW() * bi);

@@ -78,21 +78,23 @@ public final class ConvBench {
         int reps = (int) Math.max(20, Math.min(2000, 2e10 / flops));
         // At least 3 s of warm-up: on a loaded machine C2 may take seconds to compile the kernel,
         // and timing its C1 code would be meaningless.
-        long warm = System.nanoTime() + 3_000_000_000L;
+        long warm = System.nanoTime() + Long.getLong("kiln.bench.warmSeconds", 3) * 1_000_000_000L;
         for (int i = 0; i < reps * 3 || System.nanoTime() < warm; i++) {
           program.run(frame);
         }
-        long[] cpu = new long[reps];
-        for (int i = 0; i < reps; i++) {
-          long c0 = mx.getCurrentThreadCpuTime();
-          program.run(frame);
-          cpu[i] = mx.getCurrentThreadCpuTime() - c0;
+        for (int round = Integer.getInteger("kiln.bench.rounds", 1); round > 0; round--) {
+          long[] cpu = new long[reps];
+          for (int i = 0; i < reps; i++) {
+            long c0 = mx.getCurrentThreadCpuTime();
+            program.run(frame);
+            cpu[i] = mx.getCurrentThreadCpuTime() - c0;
+          }
+          Arrays.sort(cpu);
+          double p10 = cpu[reps / 10];
+          double med = cpu[reps / 2];
+          System.out.printf("%s  1 thr  cpu p10 %.3f ms (%.1f GFLOP/s)  median %.3f ms (%.1f GFLOP/s)%n", arg,
+              p10 / 1e6, flops / p10, med / 1e6, flops / med);
         }
-        Arrays.sort(cpu);
-        double p10 = cpu[reps / 10];
-        double med = cpu[reps / 2];
-        System.out.printf("%s  1 thr  cpu p10 %.3f ms (%.1f GFLOP/s)  median %.3f ms (%.1f GFLOP/s)%n", arg,
-            p10 / 1e6, flops / p10, med / 1e6, flops / med);
       }
     }
   }

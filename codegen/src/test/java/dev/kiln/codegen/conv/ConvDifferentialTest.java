@@ -1,5 +1,6 @@
 package dev.kiln.codegen.conv;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +82,7 @@ class ConvDifferentialTest {
   }
 
   private static final List<ParallelExecutor> EXECUTORS = List.of(ParallelExecutor.serial(),
-      ParallelExecutor.withThreads(3));
+      ParallelExecutor.withThreads(2), ParallelExecutor.withThreads(3));
 
   @Test
   void commonLayers() {
@@ -265,6 +266,68 @@ class ConvDifferentialTest {
     assertTrue(packed.packed().stream().anyMatch(b -> b.name().equals("w0.blocked16")
         && b.shape().equals(List.of(2L, 3L, 3L, 3L, 1L, 16L))), packed.packed().toString());
     assertTrue(LoopVerifier.verify(packed.program()).isEmpty(), () -> LoopVerifier.verify(packed.program()).toString());
+  }
+
+  @Test
+  void borderedCopyOnNarrowPaddedImages() {
+    // Padded convolutions narrower than 28 output columns read a zero-bordered copy of x: every
+    // row whole microkernels of V blocks (V by the L1 rule). Widths 1 to 9, channels not a
+    // multiple of 16 (partial input and output blocks, masked epilogue), pads 0 to 2 and
+    // asymmetric, stride 2, dilation 2, a pad only at the bottom/right, batches, every epilogue,
+    // constant and run-time weights.
+    List<Case> cases = new ArrayList<>();
+    Epilogue[] epilogues = Epilogue.values();
+    int[] channels = {5, 16, 17, 40, 70};
+    for (int w = 1; w <= 9; w++) {
+      int c = channels[w % channels.length];
+      int m = channels[(w + 2) % channels.length];
+      cases.add(new Case(1 + w % 2, c, m, 1 + (w * 3) % 7, w, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, w % 4 != 3,
+          epilogues[w % epilogues.length]));
+    }
+    cases.add(new Case(1, 33, 70, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
+    cases.add(new Case(1, 20, 50, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
+    cases.add(new Case(2, 17, 33, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 16, true, Epilogue.BIAS));
+    cases.add(new Case(1, 24, 20, 9, 9, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 16, false, Epilogue.SIGMOID_BIAS));
+    cases.add(new Case(1, 16, 24, 6, 5, 3, 2, 1, 1, 1, 1, 2, 0, 0, 1, 16, true, Epilogue.TANH));
+    cases.add(new Case(1, 8, 16, 5, 6, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 16, true, Epilogue.RESIDUAL));
+    cases.add(new Case(1, 16, 16, 2, 3, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16, true, Epilogue.PLAIN));
+    check(cases, machineParams());
+    LoopProgram p = program(cases.subList(9, 11), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("convBorder") && !source.contains("kwLo = iw0"), source);
+  }
+
+  @Test
+  void borderedCopyOnlyWhereNarrowAndPadded() {
+    // 28 columns and more keep the clipped border pixels (the copy costs more than they do);
+    // unpadded layers need no copy; an NCHW input never takes it.
+    for (Case c : List.of(conv(16, 16, 28, 3, 1, 1, Epilogue.BIAS), conv(16, 16, 9, 3, 1, 0, Epilogue.BIAS),
+        conv(3, 16, 12, 3, 1, 1, Epilogue.BIAS).nchw())) {
+      LoopProgram p = program(List.of(c), false);
+      String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+      assertFalse(source.contains("convBorder"), c + ":\n" + source);
+    }
+  }
+
+  @Test
+  void borderedBlocksFitOneInputBlocksWeightsAndPlaneInL1() {
+    // ResNet-18's 512@7^2: 4 blocks (37 KB of weights + 5 KB plane); 256@14^2: 2 (18 + 16 KB).
+    long l1 = 48 << 10;
+    assertEquals(4, ConvGenerator.blocks(spec(512, 7), 4, l1));
+    assertEquals(2, ConvGenerator.blocks(spec(256, 14), 4, l1));
+    // A plane larger than half of L1 (42^2 pixels) streams from L2 anyway: the widest V.
+    assertEquals(4, ConvGenerator.blocks(spec(64, 40), 4, l1));
+    assertEquals(3, ConvGenerator.blocks(spec(48, 40), 4, l1));
+    assertEquals(2, ConvGenerator.blocks(spec(32, 7), 4, l1));
+    assertTrue(ConvGenerator.bordered(spec(512, 7)) && ConvGenerator.bordered(spec(256, 14)));
+    assertFalse(ConvGenerator.bordered(spec(128, 28)) || ConvGenerator.bordered(spec(64, 56)));
+  }
+
+  private static ConvSpec spec(int channels, int hw) {
+    int blocks = (channels + 15) / 16;
+    return new ConvSpec(1, blocks, hw, hw, blocks, hw, hw, 16, 16,
+        new ConvGeometry(channels, channels, 3, 3, 1, 1, 1, 1, 1, 1), new Local("acc", DType.F32),
+        ImmutableList.of(), true, true);
   }
 
   @Test

@@ -122,11 +122,24 @@ final class ConvCostModel {
         ? WinogradConv.Tile.F2 : WinogradConv.Tile.F4;
   }
 
+  /**
+   * ns per multiply-add of the direct kernel on a zero-bordered copy of its input (codegen's
+   * ConvGenerator.bordered: a blocked, padded input and fewer than {@link #BORDERED_MAX_WIDTH}
+   * output columns): whole rows of microkernels, no one-pixel border kernels. Measured 1.15 to
+   * 1.21 ms for the 115.6 M multiply-adds of 512@7^2 and 256@14^2 (ConvBench, CPU time, 1 thread).
+   */
+  static final double NCHWC_BORDERED_NS = 1 / 100.0;
+  /** ConvGenerator.BORDERED_MAX_WIDTH. */
+  static final long BORDERED_MAX_WIDTH = 28;
+
   /** The direct kernel: every multiply-add at the microkernel's rate. */
   static double nchwcDirect(NchwcConvOperands op) {
     double macs = (double) op.batch() * op.y().dim(1) * op.block() * op.channels() * op.kernel()[0]
         * op.kernel()[1] * op.outHeight() * op.outWidth();
-    return NCHWC_DIRECT_NS * macs;
+    boolean padded = java.util.Arrays.stream(op.padBegin()).anyMatch(p -> p > 0)
+        || java.util.Arrays.stream(op.padEnd()).anyMatch(p -> p > 0);
+    boolean bordered = !op.nchwInput() && padded && op.outWidth() < BORDERED_MAX_WIDTH;
+    return (bordered ? NCHWC_BORDERED_NS : NCHWC_DIRECT_NS) * macs;
   }
 
   /**

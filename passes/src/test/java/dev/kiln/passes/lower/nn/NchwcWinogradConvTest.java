@@ -96,6 +96,11 @@ class NchwcWinogradConvTest {
     }
     assertEquals(List.of(Optional.of(WinogradConv.Tile.F4), Optional.of(WinogradConv.Tile.F4),
         Optional.of(WinogradConv.Tile.F4), Optional.empty()), chosen);
+    // The direct kernel reads a bordered copy below 28 columns: 100 multiply-adds per ns there, 80
+    // elsewhere; at 14² F(4x4) still wins by the model, at 7² the direct kernel.
+    NchwcConvOperands narrow = NchwcTestOperands.operands(1, 512, 512, 7, 7, 3, 1,
+        Optional.of(finite(new long[] {512, 512, 3, 3}, r)));
+    assertEquals(115_605_504 / 100.0, ConvCostModel.nchwcDirect(narrow), 1e-6);
     // Few channels: the transforms cost more than the multiply-adds they save.
     NchwcConvOperands thin = NchwcTestOperands.operands(1, 8, 8, 56, 56, 3, 1,
         Optional.of(finite(new long[] {8, 8, 3, 3}, r)));
