@@ -197,7 +197,10 @@ public final class NchwcWinogradConv {
     Buffer u = ctx.constant("u", weights(op.constantWeights().get(), tile, p.outPadded()));
     Buffer padded = ctx.scratch("bordered", DType.F32, op.batch(), p.x().dim(1), p.paddedHeight(),
         p.paddedWidth(), op.block());
-    border(ctx, op, p, padded, stmts);
+    boolean planePerBlock = borderPerBlock() && p.perChunk() == p.tiles();
+    if (!planePerBlock) {
+      border(ctx, op, p, padded, stmts);
+    }
     Scratch s = new Scratch(
         padded, u, bias,
         ctx.scratch("rows", DType.F32, p.slots(), p.x().dim(1), p.alpha(), p.alpha(), op.block()),
@@ -206,7 +209,8 @@ public final class NchwcWinogradConv {
         ctx.scratch("cols", DType.F32, p.slots(), op.y().dim(1), p.m(), p.alpha(), op.block()),
         p.ragged()
             ? Optional.of(ctx.scratch("edge", DType.F32, p.slots(), op.y().dim(1), p.m(), p.m(), op.block()))
-            : Optional.empty());
+            : Optional.empty(),
+        planePerBlock);
     if (p.fullChunks() > 0) {
       Var chunk = ctx.var("chunk");
       stmts.add(new Stmt.For(chunk, p.fullChunks(), LoopKind.PARALLEL,
@@ -224,7 +228,43 @@ public final class NchwcWinogradConv {
 
   /** The buffers of the kernel. */
   private record Scratch(Buffer padded, Buffer u, Optional<Buffer> bias, Buffer rows, Buffer v, Buffer m,
-      Buffer cols, Optional<Buffer> edge) {}
+      Buffer cols, Optional<Buffer> edge, boolean planePerBlock) {}
+
+  /**
+   * Whether the bordered copy of X is made per channel block inside the input transform's
+   * parallel loop (when one chunk holds all tiles): {@code -Dkiln.winograd.borderPerBlock=false}
+   * for A/B makes it the five nests of its own before the chunks (four border fills and the
+   * copy, each a parallel loop).
+   */
+  static boolean borderPerBlock() {
+    return !"false".equals(System.getProperty(BORDER_PER_BLOCK_PROPERTY));
+  }
+
+  /** The system property of {@link #borderPerBlock}. */
+  public static final String BORDER_PER_BLOCK_PROPERTY = "kiln.winograd.borderPerBlock";
+
+  /**
+   * The system property choosing how the GEMMs are split between threads: {@code columns} (the
+   * default) or {@code positions} (A/B), see {@link #columnGroups}.
+   */
+  public static final String SPLIT_PROPERTY = "kiln.winograd.split";
+
+  /**
+   * Output column groups of the products: 2 when Y has an even number of channel blocks (and
+   * {@link #SPLIT_PROPERTY} is not {@code positions}), else 1 (the old split over positions).
+   * With groups, each iteration of one parallel loop runs every position's GEMM for its half of
+   * the output channels and then the output transform of those channels' blocks: one fork and
+   * join per kernel instead of two, and the output transform reads the products its own core
+   * wrote. Each group reads all of V (A of its GEMMs) and half of U.
+   */
+  static long columnGroups(Plan p) {
+    String split = System.getProperty(SPLIT_PROPERTY, "columns").trim();
+    if (!split.equals("columns") && !split.equals("positions")) {
+      throw new IllegalArgumentException("-D" + SPLIT_PROPERTY + "=" + split + " is not columns or positions");
+    }
+    long blocks = p.op().y().dim(1);
+    return split.equals("columns") && blocks >= 2 && blocks % 2 == 0 ? 2 : 1;
+  }
 
   /**
    * {@code U[pos, c, o] = (G w[o, c] G^T)[pos]} for {@code o < M}, 0 for {@code M <= o < Mp}: per
@@ -304,10 +344,54 @@ public final class NchwcWinogradConv {
 
   /** One chunk of {@code count} tiles from {@code first}, in scratch slot {@code slot}. */
   private static Stmt chunk(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+    long groups = columnGroups(p);
+    if (groups > 1) {
+      return Stmt.Block.of(
+          inputTransform(ctx, p, s, slot, first, count),
+          productsAndOutput(ctx, p, s, slot, first, count, groups));
+    }
+    Var mb = ctx.var("mb");
     return Stmt.Block.of(
         inputTransform(ctx, p, s, slot, first, count),
         products(ctx, p, s, slot, count),
-        outputTransform(ctx, p, s, slot, first, count));
+        new Stmt.For(mb, p.op().y().dim(1), LoopKind.PARALLEL, outputTransform(ctx, p, s, slot, mb, first, count)));
+  }
+
+  /**
+   * One parallel loop over {@code groups} equal groups of output columns (whole channel blocks):
+   * each iteration runs the a^2 GEMMs {@code M[pos][:, cols] = V[pos] * U[pos][:, cols]} for its
+   * columns (a branch per group, so that U's offsets stay constants for compile-time packing),
+   * then the output transform of its channel blocks, which read only what this iteration wrote.
+   */
+  private static Stmt productsAndOutput(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count,
+      long groups) {
+    long positions = p.positions();
+    long cp = p.inPadded();
+    long mp = p.outPadded();
+    long c = p.op().channels();
+    long cols = mp / groups;
+    long blocks = p.op().y().dim(1) / groups;
+    Var group = ctx.var("g");
+    Stmt chain = null;
+    for (long g = groups - 1; g >= 0; g--) {
+      List<Stmt> products = new ArrayList<>();
+      for (long pos = 0; pos < positions; pos++) {
+        Expr slice = Exprs.add(Exprs.mul(slot, index(positions)), index(pos));
+        Local acc = ctx.local("acc", DType.F32);
+        products.add(Stmt.Matmul.plain(
+            new MatrixOperand(s.v(), Exprs.mul(slice, index(p.perChunk() * cp)), cp, 1),
+            new MatrixOperand(s.u(), index(pos * c * mp + g * cols), mp, 1),
+            new MatrixOperand(s.m(), Exprs.add(Exprs.mul(slice, index(p.perChunk() * mp)), index(g * cols)), mp, 1),
+            count, cols, c, acc));
+      }
+      Stmt body = Stmt.Block.of(products);
+      chain = chain == null ? body
+          : new Stmt.If(new Expr.Binary(BinaryOp.EQ, group, index(g)), body, Optional.of(chain));
+    }
+    Var j = ctx.var("j");
+    Expr mb = Exprs.add(Exprs.mul(group, index(blocks)), j);
+    Stmt out = new Stmt.For(j, blocks, LoopKind.SERIAL, outputTransform(ctx, p, s, slot, mb, first, count));
+    return new Stmt.For(group, groups, LoopKind.PARALLEL, Stmt.Block.of(chain, out));
   }
 
   private static Stmt inputTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
@@ -349,8 +433,53 @@ public final class NchwcWinogradConv {
           WinogradConv.combination(tile.bt[r], e)));
     }
     Stmt cols = new Stmt.For(q, a, LoopKind.SERIAL, new Stmt.For(l2, b, LoopKind.VECTORIZED, Stmt.Block.of(colBody)));
+    Stmt tiles = new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, cols));
     return new Stmt.For(cb, p.x().dim(1), LoopKind.PARALLEL,
-        new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, cols)));
+        s.planePerBlock() ? Stmt.Block.of(plane(ctx, p, s.padded(), cb), tiles) : tiles);
+  }
+
+  /**
+   * Channel block {@code cb}'s planes of the bordered copy, every image: the strips above, below,
+   * left and right of the image zero, the interior copied from X. Made inside the input
+   * transform's parallel loop just before its tiles read it (in L2), so the copy needs no
+   * parallel loops of its own (five forks and joins per kernel on 2 threads, as
+   * NchwcWindow.borderedPlane removed from the depthwise kernels).
+   */
+  private static Stmt plane(LoweringContext ctx, Plan p, Buffer padded, Var cb) {
+    NchwcConvOperands op = p.op();
+    long h = op.inHeight();
+    long w = op.inWidth();
+    long top = op.padBegin()[0];
+    long left = op.padBegin()[1];
+    long ph = p.paddedHeight();
+    long pw = p.paddedWidth();
+    Var n = ctx.var("n");
+    List<Stmt> stmts = new ArrayList<>();
+    planeZero(ctx, padded, n, cb, 0, top, 0, pw, stmts);
+    planeZero(ctx, padded, n, cb, top + h, ph, 0, pw, stmts);
+    planeZero(ctx, padded, n, cb, top, top + h, 0, left, stmts);
+    planeZero(ctx, padded, n, cb, top, top + h, left + w, pw, stmts);
+    Var r = ctx.var("h");
+    Var c = ctx.var("w");
+    Var l = ctx.var("l");
+    stmts.add(Nests.loop(r, h, Nests.loop(c, w, new Stmt.For(l, op.block(), LoopKind.VECTORIZED,
+        Nests.store(padded, List.of(n, cb, Exprs.add(r, index(top)), Exprs.add(c, index(left)), l),
+            Exprs.load(op.x(), n, cb, r, c, l))))));
+    return Nests.loop(n, op.batch(), Stmt.Block.of(stmts));
+  }
+
+  /** Rows {@code [h0, h1)}, columns {@code [w0, w1)} of plane {@code [n, cb]} set to 0. */
+  private static void planeZero(LoweringContext ctx, Buffer padded, Var n, Var cb, long h0, long h1, long w0, long w1,
+      List<Stmt> stmts) {
+    if (h1 <= h0 || w1 <= w0) {
+      return;
+    }
+    Var r = ctx.var("h");
+    Var c = ctx.var("w");
+    Var l = ctx.var("l");
+    stmts.add(Nests.loop(r, h1 - h0, Nests.loop(c, w1 - w0, new Stmt.For(l, padded.dim(4), LoopKind.VECTORIZED,
+        Nests.store(padded, List.of(n, cb, Exprs.add(r, index(h0)), Exprs.add(c, index(w0)), l),
+            Exprs.constant(DType.F32, 0))))));
   }
 
   /**
@@ -383,13 +512,14 @@ public final class NchwcWinogradConv {
     return new Stmt.For(group, groups, LoopKind.PARALLEL, chain);
   }
 
-  private static Stmt outputTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+  /** The output transform of channel block {@code mb} of Y, every tile of the chunk. */
+  private static Stmt outputTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr mb, Expr first,
+      long count) {
     WinogradConv.Tile tile = p.tile();
     NchwcConvOperands op = p.op();
     int a = p.alpha();
     int m = p.m();
     long b = op.block();
-    Var mb = ctx.var("mb");
     Var tt = ctx.var("tt");
     TileAt at = TileAt.of(p, Exprs.add(first, tt));
     // Rows: O[i, q] = sum over r of A^T[i, r] M[r, q].
@@ -411,12 +541,11 @@ public final class NchwcWinogradConv {
         ? new Stmt.If(Exprs.and(Exprs.lt(at.th(), index(op.outHeight() / m)), Exprs.lt(at.tw(), index(op.outWidth() / m))),
             fullTile(ctx, p, s, slot, mb, at), Optional.of(edgeTile(ctx, p, s, slot, mb, at)))
         : fullTile(ctx, p, s, slot, mb, at);
-    return new Stmt.For(mb, op.y().dim(1), LoopKind.PARALLEL,
-        new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, stores)));
+    return new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, stores));
   }
 
   /** Columns of a tile inside Y: {@code y[i, j] = act(sum over q of A^T[j, q] O[i, q] + bias + z)}. */
-  private static Stmt fullTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Var mb, TileAt at) {
+  private static Stmt fullTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr mb, TileAt at) {
     int a = p.alpha();
     int m = p.m();
     Var i = ctx.var("i");
@@ -435,7 +564,7 @@ public final class NchwcWinogradConv {
    * outputs inside Y from there with the epilogue. (One guarded store per column unrolled
    * with the epilogue made the method too large for C1, so it ran interpreted until C2.)
    */
-  private static Stmt edgeTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Var mb, TileAt at) {
+  private static Stmt edgeTile(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr mb, TileAt at) {
     int a = p.alpha();
     int m = p.m();
     NchwcConvOperands op = p.op();
@@ -461,7 +590,7 @@ public final class NchwcWinogradConv {
     return Stmt.Block.of(whole, inY);
   }
 
-  private static List<Expr> loadRow(LoweringContext ctx, Scratch s, Var slot, Var mb, Var i, Var l, int a,
+  private static List<Expr> loadRow(LoweringContext ctx, Scratch s, Var slot, Expr mb, Var i, Var l, int a,
       List<Stmt> body) {
     List<Expr> row = new ArrayList<>();
     for (int q = 0; q < a; q++) {
@@ -472,7 +601,7 @@ public final class NchwcWinogradConv {
     return row;
   }
 
-  private static Stmt outputStore(Plan p, Scratch s, Var mb, TileAt at, Expr i, Expr j, Var l, Expr value) {
+  private static Stmt outputStore(Plan p, Scratch s, Expr mb, TileAt at, Expr i, Expr j, Var l, Expr value) {
     NchwcConvOperands op = p.op();
     int m = p.m();
     if (s.bias().isPresent()) {

@@ -173,6 +173,94 @@ class NchwcWinogradConvTest {
     }
   }
 
+  /**
+   * The kernel's variants ({@code -Dkiln.winograd.split}, {@code -Dkiln.winograd.borderPerBlock})
+   * compute the same: output channel blocks even (2, 4: the GEMMs split by column groups) and odd
+   * (3: by positions), partial tiles, pads, batch 2, chunks.
+   */
+  @Test
+  void theSplitAndBorderVariantsMatchTheReference() {
+    List<Case> cases = List.of(
+        new Case("C 20 M 32 9x7 pad 1 residual relu batch 2", 2, 20, 32, 9, 7, new long[] {1, 1, 1, 1}, true, true, 0),
+        new Case("C 16 M 64 6x6 pads 0,1,2,0", 1, 16, 64, 6, 6, new long[] {0, 1, 2, 0}, false, true, 0),
+        new Case("C 9 M 40 5x8 pad 1 (3 blocks)", 1, 9, 40, 5, 8, new long[] {1, 1, 1, 1}, true, false, 0),
+        new Case("C 7 M 17 10x9 pad 2, 4 tiles a chunk", 1, 7, 17, 10, 9, new long[] {2, 2, 2, 2}, true, true, 4));
+    for (String split : List.of("columns", "positions")) {
+      for (String perBlock : List.of("true", "false")) {
+        withProperties(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, split,
+            NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, perBlock), () -> {
+              for (WinogradConv.Tile tile : WinogradConv.Tile.values()) {
+                for (Case c : cases) {
+                  check(c, tile);
+                }
+              }
+            });
+      }
+    }
+  }
+
+  /**
+   * With all tiles in one chunk and an even number of output blocks the kernel is two parallel
+   * loops (bordered copy and input transform; GEMMs and output transform), not eight (four
+   * border fills, the copy, the input transform, the GEMMs, the output transform).
+   */
+  @Test
+  void oneChunkIsTwoParallelLoops() {
+    assertEquals(2, parallelLoops(Map.of()));
+    assertEquals(3, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions")));
+    assertEquals(8, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions",
+        NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false")));
+  }
+
+  @Test
+  void aBadSplitIsAClearError() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "rows")));
+    assertTrue(e.getMessage().contains("kiln.winograd.split=rows is not columns or positions"), e.getMessage());
+  }
+
+  /** Parallel loops of more than one iteration in the kernel of a 32 -> 64 @8x8 F(4x4) conv. */
+  private static int parallelLoops(Map<String, String> properties) {
+    Random r = new Random(5);
+    NchwcConvOperands op = NchwcTestOperands.operands(1, 32, 64, 8, 8, 3, 1,
+        Optional.of(finite(new long[] {64, 32, 3, 3}, r)));
+    int[] count = {0};
+    withProperties(properties, () -> count[0] = parallelLoops(
+        NchwcWinogradConv.lower(TestLowering.context("NchwcConv"), op, WinogradConv.Tile.F4)));
+    return count[0];
+  }
+
+  private static int parallelLoops(dev.kiln.ir.loop.Stmt s) {
+    return switch (s) {
+      case dev.kiln.ir.loop.Stmt.For f -> (f.kind() == dev.kiln.ir.loop.LoopKind.PARALLEL && f.extent() > 1 ? 1 : 0)
+          + parallelLoops(f.body());
+      case dev.kiln.ir.loop.Stmt.Block b -> b.stmts().stream().mapToInt(NchwcWinogradConvTest::parallelLoops).sum();
+      case dev.kiln.ir.loop.Stmt.If i -> parallelLoops(i.then()) + i.otherwise().map(NchwcWinogradConvTest::parallelLoops)
+          .orElse(0);
+      default -> 0;
+    };
+  }
+
+  /** Runs {@code body} with the system properties set, then restores them. */
+  static void withProperties(Map<String, String> properties, Runnable body) {
+    Map<String, String> old = new LinkedHashMap<>();
+    properties.forEach((k, v) -> {
+      old.put(k, System.getProperty(k));
+      System.setProperty(k, v);
+    });
+    try {
+      body.run();
+    } finally {
+      old.forEach((k, v) -> {
+        if (v == null) {
+          System.clearProperty(k);
+        } else {
+          System.setProperty(k, v);
+        }
+      });
+    }
+  }
+
   private static Value node(GraphBuilder b, String op, List<Value> in, Attributes a) {
     List<Optional<TensorType>> types = new ArrayList<>();
     in.forEach(v -> types.add(Optional.of(v.type())));
