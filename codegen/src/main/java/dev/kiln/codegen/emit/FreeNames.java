@@ -77,6 +77,10 @@ record FreeNames(List<Buffer> buffers, List<Var> vars, List<Local> locals) {
           });
           expr(mm.epilogue());
         }
+        case Stmt.Attention at -> {
+          stmt(at.scores());
+          stmt(at.output());
+        }
         case Stmt.BlockedConv cv -> {
           buffers.add(cv.x());
           buffers.add(cv.w());

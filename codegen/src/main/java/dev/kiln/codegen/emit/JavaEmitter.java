@@ -63,6 +63,7 @@ public final class JavaEmitter {
     GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
     ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), options.effectiveGemm().l1(),
         methodNames);
+    AttentionGenerator attention = new AttentionGenerator(options.effectiveGemm().lanes(), methodNames);
     ParallelBodies bodies = new ParallelBodies(methodNames);
     boolean vectors = false;
     for (int k = 0; k < program.kernels().size(); k++) {
@@ -73,7 +74,7 @@ public final class JavaEmitter {
           .addJavadoc("$L", "Kernel " + CommentText.escape(kernel.name()) + ": "
               + CommentText.escape(kernel.source()) + ".\n");
       KernelEmitter emitter = new KernelEmitter(kernel, layout, inlined, options, notes, method, gemm,
-          conv, packedWeights, bodies);
+          attention, conv, packedWeights, bodies);
       method.addCode(emitter.body());
       vectors |= emitter.usedVectors();
       kernels.add(method.build());
@@ -97,11 +98,13 @@ public final class JavaEmitter {
     }
     gemm.fields().forEach(type::addField);
     conv.fields().forEach(type::addField);
+    attention.fields().forEach(type::addField);
     type.addMethod(run.build());
     kernels.forEach(type::addMethod);
     bodies.methods().forEach(type::addMethod);
     gemm.methods().forEach(type::addMethod);
     conv.methods().forEach(type::addMethod);
+    attention.methods().forEach(type::addMethod);
     String source = JavaFile.builder(options.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")

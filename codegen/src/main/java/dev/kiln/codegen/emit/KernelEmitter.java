@@ -54,6 +54,7 @@ final class KernelEmitter {
   private final VectorLoops vector;
   private final String frame;
   private final GemmGenerator gemm;
+  private final AttentionGenerator attention;
   private final java.util.Set<Buffer> packedWeights;
   private final ConvGenerator conv;
   private final Map<Buffer, Tensor> inlined;
@@ -63,9 +64,9 @@ final class KernelEmitter {
   private int nextName;
 
   KernelEmitter(Kernel kernel, FrameLayout layout, Map<Buffer, Tensor> inlined, EmitOptions options,
-      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, ConvGenerator conv,
-      java.util.Set<Buffer> packedWeights, ParallelBodies bodies) {
-    this(kernel, inlined, options, notes, gemm, conv, packedWeights, bodies);
+      List<String> notes, MethodSpec.Builder method, GemmGenerator gemm, AttentionGenerator attention,
+      ConvGenerator conv, java.util.Set<Buffer> packedWeights, ParallelBodies bodies) {
+    this(kernel, inlined, options, notes, gemm, attention, conv, packedWeights, bodies);
     method.addParameter(FRAME, frame);
     java.util.Set<Buffer> matrices = new java.util.HashSet<>();
     StmtWalk.matmulBuffers(kernel.body(), matrices);
@@ -86,10 +87,12 @@ final class KernelEmitter {
 
   /** An emitter of one method of the kernel without buffers bound yet (they are parameters). */
   private KernelEmitter(Kernel kernel, Map<Buffer, Tensor> inlined, EmitOptions options, List<String> notes,
-      GemmGenerator gemm, ConvGenerator conv, java.util.Set<Buffer> packedWeights, ParallelBodies bodies) {
+      GemmGenerator gemm, AttentionGenerator attention, ConvGenerator conv,
+      java.util.Set<Buffer> packedWeights, ParallelBodies bodies) {
     this.kernel = kernel;
     this.inlined = inlined;
     this.gemm = gemm;
+    this.attention = attention;
     this.conv = conv;
     this.packedWeights = packedWeights;
     this.bodies = bodies;
@@ -171,7 +174,106 @@ final class KernelEmitter {
           scalar.expr(a.value(), env));
       case Stmt.Matmul mm -> matmul(mm, env, code);
       case Stmt.BlockedConv cv -> blockedConv(cv, code);
+      case Stmt.Attention at -> attention(at, env, code);
     }
+  }
+
+  /**
+   * The attention intrinsic: a call of the generated fused attention ({@link AttentionGenerator})
+   * when it can take it, else its three steps as plain code (the two matmuls as matmuls, the
+   * softmax rows scalar, in the reference order).
+   */
+  private void attention(Stmt.Attention at, Env env, CodeBlock.Builder code) {
+    checkBuffer(at.output().c().buffer());
+    Optional<AttentionGenerator.Spec> spec = attentionSpec(at);
+    if (spec.isPresent()) {
+      String method = attention.generate(spec.get());
+      code.beginControlFlow("");
+      List<String> args = new ArrayList<>();
+      List<MatrixOperand> operands = new ArrayList<>(List.of(at.scores().a(), at.scores().b(),
+          at.output().b(), at.output().c()));
+      at.scores().addends().forEach(x -> operands.add(x.operand()));
+      for (MatrixOperand x : operands) {
+        args.add(arrays.get(x.buffer()));
+        args.add(operandBase(x, env, code));
+      }
+      code.addStatement("$L($L, $L.parallel())", method, String.join(", ", args), frame);
+      code.endControlFlow();
+      return;
+    }
+    matmul(at.scores(), env, code);
+    code.beginControlFlow("");
+    String s = operandBase(at.scores().c(), env, code);
+    String p = operandBase(at.output().a(), env, code);
+    String sa = arrays.get(at.scores().c().buffer());
+    String pa = arrays.get(at.output().a().buffer());
+    long n = at.scores().n();
+    String i = fresh("i");
+    String j = fresh("i");
+    String max = fresh("t");
+    String sum = fresh("t");
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", i, i, at.scores().m(), i);
+    code.addStatement("float $L = Float.NEGATIVE_INFINITY", max);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", j, j, n, j);
+    code.addStatement("$L = Math.max($L, $L[$L + $L * $L + $L])", max, max, sa, s, i, n, j);
+    code.endControlFlow();
+    code.addStatement("float $L = 0f", sum);
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", j, j, n, j);
+    code.addStatement("final float e = (float) Math.exp($L[$L + $L * $L + $L] - $L)", sa, s, i, n, j, max);
+    code.addStatement("$L[$L + $L * $L + $L] = e", pa, p, i, n, j);
+    code.addStatement("$L += e", sum);
+    code.endControlFlow();
+    code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", j, j, n, j);
+    code.addStatement("$L[$L + $L * $L + $L] /= $L", pa, p, i, n, j, sum);
+    code.endControlFlow();
+    code.endControlFlow();
+    code.endControlFlow();
+    matmul(at.output(), env, code);
+  }
+
+  /**
+   * What the attention generator needs, when it can take this statement: f32 throughout, q and
+   * v and the output with unit column stride, the scores' addends scalars (a scale), a plain
+   * output epilogue, and rows of the scores and of the output a whole number of vectors.
+   */
+  private Optional<AttentionGenerator.Spec> attentionSpec(Stmt.Attention at) {
+    Stmt.Matmul s = at.scores();
+    Stmt.Matmul o = at.output();
+    int lanes = options.effectiveGemm().lanes();
+    if (!options.vectorize() || lanes <= 1 || !options.effectiveGemm().enabled()
+        || s.acc().type() != DType.F32 || o.acc().type() != DType.F32 || !o.plainEpilogue()
+        || s.m() > Integer.MAX_VALUE || s.n() > Integer.MAX_VALUE || s.k() > Integer.MAX_VALUE
+        || o.n() > Integer.MAX_VALUE || s.m() == 0 || s.n() == 0 || s.k() == 0 || o.n() == 0
+        || s.n() % lanes != 0 || o.n() % lanes != 0
+        || s.a().colStride() != 1 || o.b().colStride() != 1 || o.c().colStride() != 1) {
+      return Optional.empty();
+    }
+    for (MatrixOperand x : at.reads()) {
+      if (x.buffer().dtype() != DType.F32 || !arrays.containsKey(x.buffer())
+          || x.buffer().equals(o.c().buffer())) {
+        return Optional.empty();
+      }
+    }
+    for (Stmt.Addend x : s.addends()) {
+      if (x.operand().rowStride() != 0 || x.operand().colStride() != 0) {
+        return Optional.empty();
+      }
+    }
+    Optional<CodeBlock> scoreEpilogue = Optional.of(CodeBlock.of("$L", "acc"));
+    if (!s.plainEpilogue()) {
+      Map<Local, String> names = new java.util.HashMap<>();
+      names.put(s.acc(), "acc");
+      for (int x = 0; x < s.addends().size(); x++) {
+        names.put(s.addends().get(x).local(), "x" + x);
+      }
+      scoreEpilogue = vector.epilogue(s.epilogue(), names, AttentionGenerator.S);
+      if (scoreEpilogue.isEmpty()) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(new AttentionGenerator.Spec((int) s.m(), (int) s.n(), (int) s.k(), (int) o.n(),
+        s.a().rowStride(), s.b().rowStride(), s.b().colStride(), o.b().rowStride(), o.c().rowStride(),
+        s.addends().size(), scoreEpilogue.get().toString()));
   }
 
   /** The epilogue expression of an intrinsic, as the generators ask for it. */
@@ -505,7 +607,7 @@ final class KernelEmitter {
     List<Buffer> buffers = free.buffers().stream().filter(arrays::containsKey).toList();
     List<Var> vars = free.vars().stream().filter(visibleVars::containsKey).toList();
     List<Local> locals = free.locals().stream().filter(visibleLocals::containsKey).toList();
-    KernelEmitter body = new KernelEmitter(kernel, inlined, options, notes, gemm, conv, packedWeights, bodies);
+    KernelEmitter body = new KernelEmitter(kernel, inlined, options, notes, gemm, attention, conv, packedWeights, bodies);
     List<ParameterSpec> parameters = new ArrayList<>();
     List<String> args = new ArrayList<>();
     for (int k = 0; k < buffers.size(); k++) {

@@ -26,6 +26,7 @@ final class StmtWalk {
       case Stmt.Let l -> { }
       case Stmt.Matmul mm -> { }
       case Stmt.BlockedConv cv -> { }
+      case Stmt.Attention at -> { }
     }
   }
 
@@ -45,6 +46,10 @@ final class StmtWalk {
       case Stmt.BlockedConv cv -> {
         out.addAll(cv.reads());
         out.add(cv.y());
+      }
+      case Stmt.Attention at -> {
+        matmulBuffers(at.scores(), out);
+        matmulBuffers(at.output(), out);
       }
       default -> { }
     }

@@ -211,6 +211,9 @@ final class VectorLoops {
       case Stmt.BlockedConv cv -> {
         return Optional.of("its body holds a blocked_conv intrinsic");
       }
+      case Stmt.Attention at -> {
+        return Optional.of("its body holds an attention intrinsic");
+      }
     }
   }
 

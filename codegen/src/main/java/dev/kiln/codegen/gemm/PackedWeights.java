@@ -200,6 +200,10 @@ public final class PackedWeights {
         out.addAll(cv.reads());
         out.add(cv.y());
       }
+      case Stmt.Attention at -> {
+        uses(at.scores(), out);
+        uses(at.output(), out);
+      }
     }
   }
 

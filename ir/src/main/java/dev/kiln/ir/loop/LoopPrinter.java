@@ -84,6 +84,14 @@ public final class LoopPrinter {
       case Stmt.Let l -> indent(depth).append("let ").append(l.local()).append(": ")
           .append(l.local().type().text()).append(" = ").append(l.init()).append('\n');
       case Stmt.Assign a -> indent(depth).append(a.local()).append(" = ").append(a.value()).append('\n');
+      case Stmt.Attention at -> {
+        indent(depth).append("attention {\n");
+        stmt(at.scores(), depth + 1);
+        indent(depth + 1).append("softmax rows ").append(at.output().a()).append(" = ")
+            .append(at.scores().c()).append('\n');
+        stmt(at.output(), depth + 1);
+        indent(depth).append("}\n");
+      }
       case Stmt.Matmul mm -> {
         indent(depth).append("matmul ").append(mm.m()).append('x').append(mm.n()).append('x')
             .append(mm.k()).append(' ').append(mm.c()).append(" = ").append(mm.a()).append(" * ")

@@ -101,6 +101,7 @@ public final class LoopVerifier {
       case Stmt.Assign a -> { }
       case Stmt.Matmul mm -> written.add(mm.c().buffer());
       case Stmt.BlockedConv cv -> written.add(cv.y());
+      case Stmt.Attention at -> at.writes().forEach(x -> written.add(x.buffer()));
     }
   }
 
@@ -170,6 +171,26 @@ public final class LoopVerifier {
         }
         case Stmt.Matmul mm -> matmul(mm);
         case Stmt.BlockedConv cv -> blockedConv(cv);
+        case Stmt.Attention at -> attention(at);
+      }
+    }
+
+    /**
+     * Both matmuls as matmuls, and the intermediates (scores, probabilities) scratch buffers that
+     * no operand of the statement reads from outside.
+     */
+    void attention(Stmt.Attention at) {
+      matmul(at.scores());
+      matmul(at.output());
+      for (MatrixOperand x : List.of(at.scores().c(), at.output().a())) {
+        if (x.buffer().role() != BufferRole.SCRATCH) {
+          error("attention intermediate " + x + " is not a scratch buffer");
+        }
+        for (MatrixOperand r : at.reads()) {
+          if (r.buffer().equals(x.buffer())) {
+            error("attention reads its intermediate " + x.buffer() + " as " + r);
+          }
+        }
       }
     }
 

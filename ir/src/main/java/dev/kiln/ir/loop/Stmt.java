@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /** A loop-IR statement. Immutable; structural equality. */
 public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, Stmt.Let, Stmt.Assign,
-    Stmt.Matmul, Stmt.BlockedConv {
+    Stmt.Matmul, Stmt.BlockedConv, Stmt.Attention {
 
   /** {@code for var in 0..extent}: loops are normalized to start at 0 with step 1. */
   record For(Var var, long extent, LoopKind kind, Stmt body) implements Stmt {
@@ -122,6 +122,47 @@ public sealed interface Stmt permits Stmt.For, Stmt.Store, Stmt.Block, Stmt.If, 
     /** Whether the epilogue is just the accumulator. */
     public boolean plainEpilogue() {
       return addends.isEmpty() && epilogue.equals(acc);
+    }
+  }
+
+  /**
+   * Scaled dot-product attention of one head, three steps in one statement: for every
+   * {@code i < m},
+   * <pre>  scores.c(i, p) = scores' epilogue of sum over t of q(i, t) * k(t, p)     (p < n: the scores matmul)
+   *   output.a(i, p) = softmax over p of scores.c(i, p)                       (max, exp(x - max), sum, divide)
+   *   output.c(i, j) = output's epilogue of sum over p of output.a(i, p) * v(p, j)  (j < dv: the output matmul)</pre>
+   * with the softmax as the Softmax lowering computes it (f32, in this order). The two matmuls
+   * are ordinary {@link Matmul}s whose intermediate matrices (the scores {@code scores.c} and the
+   * probabilities {@code output.a}, {@code m x n} each with rows contiguous) belong to the
+   * statement: no other kernel reads them, so compiled code keeps a block of rows of them in
+   * cache (the fused attention of {@code fuse-attention}) and need not write them at all.
+   */
+  record Attention(Matmul scores, Matmul output) implements Stmt {
+    public Attention {
+      checkArgument(output.m() == scores.m() && output.k() == scores.n(),
+          "attention: scores %sx%s and output %sx%sx%s do not chain", scores.m(), scores.n(),
+          output.m(), output.n(), output.k());
+      checkArgument(scores.c().colStride() == 1 && scores.c().rowStride() == scores.n()
+          && output.a().colStride() == 1 && output.a().rowStride() == scores.n(),
+          "attention: scores %s and probabilities %s must be rows of %s contiguous elements",
+          scores.c(), output.a(), scores.n());
+      checkArgument(scores.c().buffer().dtype() == dev.kiln.ir.type.DType.F32
+          && output.a().buffer().dtype() == dev.kiln.ir.type.DType.F32,
+          "attention: scores and probabilities must be f32");
+    }
+
+    /** The buffers the statement reads from outside: q, k, v and the epilogues' addends. */
+    public List<MatrixOperand> reads() {
+      ImmutableList.Builder<MatrixOperand> r = ImmutableList.builder();
+      r.addAll(scores.reads());
+      r.add(output.b());
+      output.addends().forEach(x -> r.add(x.operand()));
+      return r.build();
+    }
+
+    /** The buffers it writes: its two intermediates and the output. */
+    public List<MatrixOperand> writes() {
+      return List.of(scores.c(), output.a(), output.c());
     }
   }
 

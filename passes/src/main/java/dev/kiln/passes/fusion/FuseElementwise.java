@@ -192,6 +192,7 @@ public final class FuseElementwise implements Pass {
       case Stmt.Matmul mm -> (mm.reads().stream().anyMatch(x -> x.buffer().name().equals(b.name()))
           ? 2 : 0) + loads(mm.epilogue(), b);
       case Stmt.BlockedConv cv -> cv.reads().stream().anyMatch(x -> x.name().equals(b.name())) ? 2 : 0;
+      case Stmt.Attention at -> loads(at.scores(), b) + loads(at.output(), b);
     };
   }
 

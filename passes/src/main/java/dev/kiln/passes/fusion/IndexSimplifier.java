@@ -46,6 +46,7 @@ final class IndexSimplifier {
       case Stmt.Assign a -> new Stmt.Assign(a.local(), expr(a.value(), extents));
       case Stmt.Matmul mm -> mm;
       case Stmt.BlockedConv bc -> bc;
+      case Stmt.Attention at -> at;
     };
   }
 

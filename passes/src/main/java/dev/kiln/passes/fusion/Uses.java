@@ -37,6 +37,10 @@ final class Uses {
             || operandsOf(mm).stream().anyMatch(x -> reads(x.offset(), b));
         yield elsewhere || (asOutput ? inputs : mm.c().buffer().equals(b));
       }
+      // Attention runs after fold-copies-into-matmul: every buffer it touches is a use outside a matmul.
+      case Stmt.Attention at -> at.reads().stream().anyMatch(x -> x.buffer().equals(b) || reads(x.offset(), b))
+          || at.writes().stream().anyMatch(x -> x.buffer().equals(b) || reads(x.offset(), b))
+          || reads(at.scores().epilogue(), b) || reads(at.output().epilogue(), b);
       // A blocked convolution is no matmul: every buffer it touches is a use outside one.
       case Stmt.BlockedConv bc -> bc.x().equals(b) || bc.w().equals(b) || bc.y().equals(b)
           || bc.addends().stream().anyMatch(x -> x.buffer().equals(b)) || reads(bc.epilogue(), b);
@@ -80,6 +84,10 @@ final class Uses {
       case Stmt.Matmul mm -> {
         names.add(mm.acc().name());
         mm.addends().forEach(x -> names.add(x.local().name()));
+      }
+      case Stmt.Attention at -> {
+        collectLocals(at.scores(), names);
+        collectLocals(at.output(), names);
       }
       default -> { }
     }

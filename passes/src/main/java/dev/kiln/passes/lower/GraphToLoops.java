@@ -231,6 +231,10 @@ public final class GraphToLoops {
         seen.add(cv.y());
         seen.addAll(cv.reads());
       }
+      case Stmt.Attention at -> {
+        collect(at.scores(), seen);
+        collect(at.output(), seen);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.kiln.passes.pipeline;
 
 import dev.kiln.passes.fusion.FoldCopiesIntoMatmul;
+import dev.kiln.passes.fusion.FuseAttention;
 import dev.kiln.passes.fusion.FuseElementwise;
 import dev.kiln.passes.graph.GraphPasses;
 import dev.kiln.passes.pipeline.stages.BindShapesPass;
@@ -24,7 +25,7 @@ public final class StandardPasses {
       // stages
       .add(BindShapesPass.INFO, LowerGraphToLoopsPass.INFO)
       // loop IR
-      .add(FuseElementwise.INFO, FoldCopiesIntoMatmul.INFO, SchedulePass.INFO, PlanMemoryPass.INFO)
+      .add(FuseElementwise.INFO, FoldCopiesIntoMatmul.INFO, FuseAttention.INFO, SchedulePass.INFO, PlanMemoryPass.INFO)
       .build();
 
   /** The named pipelines; later ones may name earlier ones. */
@@ -38,7 +39,7 @@ public final class StandardPasses {
       new NamedPipeline("O2", "graph clean-up, then O1",
           "bind-shapes,graph-cleanup,lower-graph-to-loops,schedule,plan-memory"),
       new NamedPipeline("O3", "graph clean-up, fusion and the NCHWc layout, then O1",
-          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,assign-layout,lower-graph-to-loops,fuse-elementwise,fold-copies-into-matmul,schedule,plan-memory"));
+          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,assign-layout,lower-graph-to-loops,fuse-elementwise,fold-copies-into-matmul,fuse-attention,schedule,plan-memory"));
 
   private static final PassRegistry REGISTRY = build();
 

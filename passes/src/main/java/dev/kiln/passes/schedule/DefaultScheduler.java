@@ -45,7 +45,8 @@ public final class DefaultScheduler implements ScheduleFunction {
   public Schedule schedule(Kernel kernel) {
     Schedule s = Schedule.of(kernel);
     boolean[] intrinsic = {false};
-    Loops.forEachStmt(kernel.body(), x -> intrinsic[0] |= x instanceof Stmt.Matmul || x instanceof Stmt.BlockedConv);
+    Loops.forEachStmt(kernel.body(), x -> intrinsic[0] |= x instanceof Stmt.Matmul || x instanceof Stmt.BlockedConv
+        || x instanceof Stmt.Attention);
     if (intrinsic[0]) {
       return s; // code generation blocks, vectorizes and parallelizes matmul intrinsics itself
     }

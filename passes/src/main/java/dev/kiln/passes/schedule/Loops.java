@@ -84,6 +84,10 @@ final class Loops {
         forEachStmt(i.then(), action);
         i.otherwise().ifPresent(o -> forEachStmt(o, action));
       }
+      case Stmt.Attention at -> {
+        forEachStmt(at.scores(), action);
+        forEachStmt(at.output(), action);
+      }
       default -> { }
     }
   }
@@ -106,6 +110,11 @@ final class Loops {
         yield all;
       }
       case Stmt.BlockedConv cv -> List.of();
+      case Stmt.Attention at -> {
+        List<Expr> all = new ArrayList<>(ownExprs(at.scores()));
+        all.addAll(ownExprs(at.output()));
+        yield all;
+      }
       default -> List.of();
     };
   }
@@ -224,6 +233,8 @@ final class Loops {
           mm.epilogue());
       // No expressions of its own: whole buffers, an epilogue over its own locals.
       case Stmt.BlockedConv cv -> cv;
+      case Stmt.Attention at -> new Stmt.Attention((Stmt.Matmul) mapExprs(at.scores(), f),
+          (Stmt.Matmul) mapExprs(at.output(), f));
     };
   }
 

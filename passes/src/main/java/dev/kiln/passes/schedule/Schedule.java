@@ -492,7 +492,7 @@ public final class Schedule {
     // The dependence analysis sees loads and stores, not the region a matmul intrinsic writes:
     // loops around one are the GEMM generator's to schedule, not these primitives'.
     Loops.forEachStmt(kernel.body(), x -> {
-      if (x instanceof Stmt.Matmul) {
+      if (x instanceof Stmt.Matmul || x instanceof Stmt.Attention) {
         throw fail(call, ScheduleError.HOLDS_INTRINSIC, precondition,
             "the kernel holds a matmul intrinsic, which code generation schedules itself");
       }

@@ -3,6 +3,7 @@ package dev.kiln.runtime.loop;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.ConvGeometry;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Intrinsic;
 import dev.kiln.ir.loop.IntrinsicMath;
 import dev.kiln.ir.loop.Kernel;
 import dev.kiln.ir.loop.Local;
@@ -136,7 +137,40 @@ public final class LoopInterpreter {
       case Stmt.Assign a -> assign(a.local(), a.value());
       case Stmt.Matmul mm -> matmul(mm);
       case Stmt.BlockedConv cv -> blockedConv(cv);
+      case Stmt.Attention at -> attention(at);
     }
+  }
+
+  /**
+   * The reference of the attention statement: the scores matmul, then per row the f32 softmax
+   * as the Softmax lowering computes it (max, exp(x - max) into the probabilities, their sum in
+   * order, each divided by it), then the output matmul.
+   */
+  private void attention(Stmt.Attention at) {
+    matmul(at.scores());
+    double[] s = reals.get(at.scores().c().buffer());
+    double[] p = reals.get(at.output().a().buffer());
+    long so = integer(at.scores().c().offset());
+    long po = integer(at.output().a().offset());
+    long n = at.scores().n();
+    for (long i = 0; i < at.scores().m(); i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (long j = 0; j < n; j++) {
+        double x = s[(int) (so + i * n + j)];
+        max = Double.isNaN(x) || Double.isNaN(max) ? Double.NaN : Math.max(max, x);
+      }
+      double sum = 0;
+      for (long j = 0; j < n; j++) {
+        double e = round(DType.F32, IntrinsicMath.apply(Intrinsic.EXP,
+            arithmeticRound(DType.F32, s[(int) (so + i * n + j)] - max)));
+        p[(int) (po + i * n + j)] = e;
+        sum = arithmeticRound(DType.F32, sum + e);
+      }
+      for (long j = 0; j < n; j++) {
+        p[(int) (po + i * n + j)] = round(DType.F32, p[(int) (po + i * n + j)] / sum);
+      }
+    }
+    matmul(at.output());
   }
 
   /**

@@ -179,6 +179,7 @@ public final class FusedLowerings {
       case Stmt.Assign a -> a;
       case Stmt.Matmul mm -> mm; // not reached: a matmul core takes the epilogue itself (intoMatmul)
       case Stmt.BlockedConv cv -> cv; // not reached: blocked convolutions take their epilogue themselves
+      case Stmt.Attention at -> at; // not reached: made after lowering (fuse-attention)
     };
   }
 
@@ -223,6 +224,10 @@ public final class FusedLowerings {
             stores += 2;
           }
           loads |= cv.reads().stream().anyMatch(x -> x.name().equals(buffer.name()));
+        }
+        case Stmt.Attention at -> {
+          visit(at.scores());
+          visit(at.output());
         }
       }
     }
