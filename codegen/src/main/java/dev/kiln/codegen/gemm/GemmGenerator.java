@@ -50,6 +50,8 @@ public final class GemmGenerator {
   static final ClassName MATH = ClassName.get(Math.class);
   static final ClassName ATOMIC_INT = ClassName.get(java.util.concurrent.atomic.AtomicInteger.class);
   static final ClassName RANGE_CLAIMS = ClassName.get(dev.kiln.runtime.compiled.RangeClaims.class);
+  /** The diagnostic time line ({@code -Dkiln.parallelTrace=true}); its hooks fold away when off. */
+  static final ClassName TRACE = ClassName.get(dev.kiln.runtime.compiled.ParallelTrace.class);
   static final String S = "GEMM_SPECIES";
   static final String POOL = "GEMM_SCRATCH";
   /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
@@ -497,8 +499,13 @@ public final class GemmGenerator {
         + "w = next == null ? w + 1 : next.getAndIncrement())");
     b.addStatement("final int i0 = w / colBlocks * rb");
     b.addStatement("final int q0 = w % colBlocks * cb");
+    b.addStatement("final long tw = $T.ON ? $T.nanoTime() : 0L", TRACE, System.class);
+    b.addStatement("final long tc = $T.ON ? $T.cpu() : 0L", TRACE, TRACE);
     b.addStatement("$L(a, ao, ap, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
         tile, addendArguments(spec), MATH, spec.m(), MATH);
+    b.beginControlFlow("if ($T.ON)", TRACE);
+    b.addStatement("$T.tile(i0, q0, tw, tc)", TRACE);
+    b.endControlFlow();
     b.endControlFlow();
     if (edges) {
       b.addStatement("$L(tile)", give);
@@ -587,6 +594,8 @@ public final class GemmGenerator {
     int nr = p.nr();
     int k = spec.k();
     CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("final long tw = $T.ON ? $T.nanoTime() : 0L", TRACE, System.class);
+    b.addStatement("final long tc = $T.ON ? $T.cpu() : 0L", TRACE, TRACE);
     b.beginControlFlow("for (int x = lo; x < hi; x++)");
     b.beginControlFlow("if (x < aPanels)");
     b.addStatement("final int i = (x + $L) * $L", aFirst, mr);
@@ -649,6 +658,9 @@ public final class GemmGenerator {
       }
     }
     b.endControlFlow();
+    b.endControlFlow();
+    b.beginControlFlow("if ($T.ON)", TRACE);
+    b.addStatement("$T.pack(lo, hi, tw, tc)", TRACE);
     b.endControlFlow();
     methods.add(MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)

@@ -98,6 +98,7 @@ public final class ExecutableProgram {
       for (int i = 0; i < slots.size(); i++) {
         FrameLayout.Slot slot = slots.get(i);
         Buffer b = slot.buffer();
+        long traced = ParallelTrace.ON ? System.nanoTime() : 0;
         switch (b.role()) {
           case INPUT -> {
             Tensor t = inputs.get(b.name());
@@ -119,6 +120,9 @@ public final class ExecutableProgram {
             arrays[i] = arena.scratch().get(slot.storage());
             offsets[i] = slot.arenaOffset();
           }
+        }
+        if (ParallelTrace.ON && (b.role() == BufferRole.INPUT || b.role() == BufferRole.OUTPUT)) {
+          ParallelTrace.record(ParallelTrace.Kind.SLOT, i, b.size(), traced, -1);
         }
       }
       Frame frame = new Frame(arrays, offsets, executor);
