@@ -67,7 +67,9 @@ public final class GemmPlacement {
   }
 
   static void run(String[] args, PrintStream out) throws Throwable {
-    if (args.length >= 4 && args[0].equals("model")) {
+    if (args.length >= 4 && args[0].equals("trace")) {
+      trace(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), out);
+    } else if (args.length >= 4 && args[0].equals("model")) {
       model(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), out);
     } else if (args.length >= 5 && args[0].equals("gemm") && (args.length - 5) % 3 == 0) {
       int[][] placements = new int[(args.length - 5) / 3][];
@@ -83,7 +85,100 @@ public final class GemmPlacement {
           Integer.parseInt(args[4]), placements, out);
     } else {
       throw new IllegalArgumentException("usage: gemm M K N THREADS [aOff bOff cOff]... | "
-          + "model SPEC|FILE.onnx THREADS ROUNDS; got " + Arrays.toString(args));
+          + "model SPEC|FILE.onnx THREADS ROUNDS | trace SPEC|FILE.onnx THREADS RUNS; got " + Arrays.toString(args));
+    }
+  }
+
+  // ---- trace: the per-thread time line of Model.run ----
+
+  /*
+   * Prints, for RUNS runs of the model after a settling warm-up, who ran what when: the split
+   * loops, their chunks, the GEMMs' packing calls and tiles, each on its thread, in microseconds
+   * from the run's start, with the thread CPU time of each piece (a piece whose CPU time is well
+   * below its wall time was descheduled; one whose CPU time grows on 2 threads against 1 is
+   * slowed by what the threads share). Needs -Dkiln.parallelTrace=true.
+   */
+  private static void trace(String spec, int threads, int runs, PrintStream out) throws IOException {
+    if (!dev.kiln.runtime.compiled.ParallelTrace.ON) {
+      throw new IllegalArgumentException("trace needs the JVM flag -Dkiln.parallelTrace=true");
+    }
+    Path file = SyntheticModels.isSpec(spec) ? SyntheticModels.writeOnnx(spec, Files.createTempDirectory("kiln-trace"))
+        : Path.of(spec);
+    Model model = Kiln.load(file, ModelOptions.defaults().withThreads(threads).withOptimizationLevel(3));
+    Map<String, Tensor> inputs = ModelInputs.of(model.inputs(), file, 0).tensors();
+    var warm = dev.kiln.runtime.compiled.WarmUp.run(() -> model.run(inputs), 20, 2_000_000_000L, 30_000_000_000L);
+    out.printf("%s, %d threads: warm-up %d runs, %.1f s, %s%n", spec, threads, warm.runs(), warm.nanos() / 1e9,
+        warm.settled() ? "settled" : "NOT settled");
+    java.util.List<TracedRun> traced = new java.util.ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      dev.kiln.runtime.compiled.ParallelTrace.reset();
+      long t0 = System.nanoTime();
+      model.run(inputs);
+      long t1 = System.nanoTime();
+      traced.add(new TracedRun(t0, t1, dev.kiln.runtime.compiled.ParallelTrace.events()));
+    }
+    out.println("per run: wall ms | per thread: first piece starts (us from run start), tiles, tile ms (wall / cpu),"
+        + " pack ms, last piece ends (us)");
+    for (TracedRun t : traced) {
+      out.printf("%8.3f ms |%s%n", (t.end - t.start) / 1e6, t.summary());
+    }
+    java.util.List<TracedRun> sorted = new java.util.ArrayList<>(traced);
+    sorted.sort(java.util.Comparator.comparingLong(t -> t.end - t.start));
+    TracedRun median = sorted.get(sorted.size() / 2);
+    out.printf("time line of the median run (%.3f ms), us from its start:%n", (median.end - median.start) / 1e6);
+    out.print(median.timeLine());
+  }
+
+  /** One traced run: its wall-clock bounds and the events recorded in it. */
+  private record TracedRun(long start, long end, java.util.List<dev.kiln.runtime.compiled.ParallelTrace.Event> events) {
+    private java.util.Map<String, java.util.List<dev.kiln.runtime.compiled.ParallelTrace.Event>> byThread() {
+      java.util.Map<String, java.util.List<dev.kiln.runtime.compiled.ParallelTrace.Event>> m = new java.util.TreeMap<>();
+      for (var e : events) {
+        if (e.kind() != dev.kiln.runtime.compiled.ParallelTrace.Kind.LOOP) {
+          m.computeIfAbsent(e.thread(), x -> new java.util.ArrayList<>()).add(e);
+        }
+      }
+      return m;
+    }
+
+    String summary() {
+      StringBuilder s = new StringBuilder();
+      for (var entry : byThread().entrySet()) {
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        long tileWall = 0;
+        long tileCpu = 0;
+        long packWall = 0;
+        int tiles = 0;
+        for (var e : entry.getValue()) {
+          first = Math.min(first, e.start());
+          last = Math.max(last, e.end());
+          switch (e.kind()) {
+            case TILE -> {
+              tiles++;
+              tileWall += e.nanos();
+              tileCpu += e.cpu();
+            }
+            case PACK -> packWall += e.nanos();
+            default -> { }
+          }
+        }
+        s.append(String.format(" %s: %6.0f, %2d, %6.3f / %6.3f, %5.3f, %6.0f |", entry.getKey(), (first - start) / 1e3,
+            tiles, tileWall / 1e6, tileCpu / 1e6, packWall / 1e6, (last - start) / 1e3));
+      }
+      return s.toString();
+    }
+
+    String timeLine() {
+      StringBuilder s = new StringBuilder();
+      var all = new java.util.ArrayList<>(events);
+      all.sort(java.util.Comparator.comparingLong(dev.kiln.runtime.compiled.ParallelTrace.Event::start));
+      for (var e : all) {
+        s.append(String.format("  %-14s %-5s a=%-5d b=%-5d %8.1f .. %8.1f  wall %8.1f  cpu %8.1f%n", e.thread(),
+            e.kind(), e.a(), e.b(), (e.start() - start) / 1e3, (e.end() - start) / 1e3, e.nanos() / 1e3,
+            e.cpu() / 1e3));
+      }
+      return s.toString();
     }
   }
 

@@ -35,6 +35,14 @@ class GemmPlacementTest {
   }
 
   @Test
+  void traceNeedsItsJvmFlag() {
+    // The tests' JVM runs without -Dkiln.parallelTrace=true: the hooks are off, nothing to print.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> run("trace", "matmul:16x16x16", "2", "3"));
+    assertTrue(e.getMessage().contains("-Dkiln.parallelTrace=true"), e.getMessage());
+  }
+
+  @Test
   void wrongArgumentsSayTheUsage() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run("gemm", "1", "2"));
     assertTrue(e.getMessage().startsWith("usage: gemm M K N THREADS"), e.getMessage());

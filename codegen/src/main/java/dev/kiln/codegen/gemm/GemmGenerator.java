@@ -50,6 +50,8 @@ public final class GemmGenerator {
   static final ClassName MATH = ClassName.get(Math.class);
   static final ClassName ATOMIC_INT = ClassName.get(java.util.concurrent.atomic.AtomicInteger.class);
   static final ClassName RANGE_CLAIMS = ClassName.get(dev.kiln.runtime.compiled.RangeClaims.class);
+  /** The diagnostic time line ({@code -Dkiln.parallelTrace=true}); its hooks fold away when off. */
+  static final ClassName TRACE = ClassName.get(dev.kiln.runtime.compiled.ParallelTrace.class);
   static final String S = "GEMM_SPECIES";
   static final String POOL = "GEMM_SCRATCH";
   /** Below this many flops a GEMM runs on the calling thread: forking would cost more. */
@@ -62,6 +64,11 @@ public final class GemmGenerator {
    * loop's measured nanoseconds (20 µs with parked workers, 6 µs with hot ones), not by flops.
    */
   static final long GEMV_PARALLEL_FLOATS = 1L << 15;
+  /**
+   * Whether tiles of whole rows pack their own rows of A ({@code -Dkiln.gemm.packPerTile=false}
+   * for the A/B against packing A whole first, as before session 7).
+   */
+  static final boolean PACK_PER_TILE = !"false".equals(System.getProperty("kiln.gemm.packPerTile"));
 
   private final GemmParams p;
   private final NameAllocator methodNames;
@@ -412,32 +419,26 @@ public final class GemmGenerator {
     int aFirst = directA ? m / mr : 0;
     int aRows = (rowPanels - aFirst) * mr;
     String pack = packMethod(spec, aFirst, aRows);
-    String tile = tileMethod(spec, epi, aFirst, aRows, directA);
-    String items = itemsMethod(spec, tile, edges);
+    String tile = tileMethod(spec, epi, aFirst, aRows, directA, false);
+    String items = itemsMethod(spec, tile, edges, 0);
+    // A packed per tile (below): when the tiles are whole rows of C (colBlocks == 1, decided at
+    // run time) and B is one column block, so that each row block of A is packed exactly once.
+    boolean perTileA = PACK_PER_TILE && !directA && (spec.packedB() || ncBlock >= n);
+    int tileAFloats = Math.min(p.kc(), k) * rowBlock1;
+    String itemsPerTile = perTileA
+        ? itemsMethod(spec, tileMethod(spec, epi, aFirst, aRows, directA, true), edges, tileAFloats) : null;
     String entry = methodNames.newName("gemm");
     String xs = addendArguments(spec);
 
     MethodSpec.Builder em = entryMethod(entry, spec);
     CodeBlock.Builder d = CodeBlock.builder();
     d.addStatement("final int t = $L", parallel(spec) ? "par.threads()" : "1");
-    d.addStatement("final float[] ap = $L($L)", take, Math.max(1, (long) aRows * k));
+    d.addStatement("float[] ap = null");
     d.addStatement("final float[] bp = $L", spec.packedB() ? "b" : take + "(" + (long) k * ncBlock + ")");
     d.beginControlFlow("for (int jc = 0; jc < $L; jc += $L)", n, ncBlock);
     d.addStatement("final int jc0 = jc");
     d.addStatement("final int nc = $T.min($L, $L - jc)", MATH, ncBlock, n);
     d.addStatement("final int np = (nc + $L) / $L", nr - 1, nr);
-    // A's panels with the first column block, B's of every block (unless B is prepacked).
-    d.addStatement("final int aPanels = jc == 0 ? $L : 0", rowPanels - aFirst);
-    d.addStatement("final int packs = aPanels + $L", spec.packedB() ? "0" : "np");
-    // Packing a few thousand panels' elements takes less than waking a worker: on this thread.
-    d.addStatement("final long packFloats = (long) packs * $L", (long) k * Math.max(mr, spec.packedB() ? mr : nr));
-    d.beginControlFlow("if (t > 1 && packs > 1 && packFloats >= $L)", PARALLEL_PACK_FLOATS);
-    d.addStatement("par.forRange(packs, ($T) (lo, hi) -> $L(a, ao, b, bo, ap, bp, jc0, nc, aPanels, lo, hi))",
-        RANGE_TASK, pack);
-    d.nextControlFlow("else");
-    d.addStatement("$L(a, ao, b, bo, ap, bp, jc0, nc, aPanels, 0, packs)", pack);
-    d.endControlFlow();
-    d.addStatement("final int bbase = $L", spec.packedB() ? "bo + jc / " + nr + " * " + panelStride : "0");
     // The tiles: on one thread, rows by mc and every column; on t threads at least 4t tiles
     // (rows first, down to 8 row panels, then columns, down to 2 column panels). Narrow columns
     // cost no extra traffic when a row block is all of M (MLP batch 64: B is read once either
@@ -458,17 +459,40 @@ public final class GemmGenerator {
     d.endControlFlow();
     d.addStatement("final int colBlocks = (np + cb - 1) / cb");
     d.addStatement("final int count = ($L + rb - 1) / rb * colBlocks", m);
-    String args = "a, ao, ap, bp, bbase, c, co" + xs + ", jc0, nc, np, rb0, cb0, colBlocks, count";
+    d.addStatement("final boolean perTile = $L", perTileA ? "colBlocks == 1" : "false");
+    d.beginControlFlow("if (!perTile && ap == null)");
+    d.addStatement("ap = $L($L)", take, Math.max(1, (long) aRows * k));
+    d.endControlFlow();
+    d.addStatement("final float[] apj = ap");
+    // A's panels with the first column block (unless packed per tile), B's of every block
+    // (unless B is prepacked).
+    d.addStatement("final int aPanels = jc == 0 && !perTile ? $L : 0", rowPanels - aFirst);
+    d.addStatement("final int packs = aPanels + $L", spec.packedB() ? "0" : "np");
+    // Packing a few thousand panels' elements takes less than waking a worker: on this thread.
+    d.addStatement("final long packFloats = (long) packs * $L", (long) k * Math.max(mr, spec.packedB() ? mr : nr));
+    d.beginControlFlow("if (t > 1 && packs > 1 && packFloats >= $L)", PARALLEL_PACK_FLOATS);
+    d.addStatement("par.forRange(packs, ($T) (lo, hi) -> $L(a, ao, b, bo, apj, bp, jc0, nc, aPanels, lo, hi))",
+        RANGE_TASK, pack);
+    d.nextControlFlow("else if (packs > 0)");
+    d.addStatement("$L(a, ao, b, bo, apj, bp, jc0, nc, aPanels, 0, packs)", pack);
+    d.endControlFlow();
+    d.addStatement("final int bbase = $L", spec.packedB() ? "bo + jc / " + nr + " * " + panelStride : "0");
+    String args = "a, ao, apj, bp, bbase, c, co" + xs + ", jc0, nc, np, rb0, cb0, colBlocks, count";
     d.addStatement("final int rb0 = rb");
     d.addStatement("final int cb0 = cb");
-    d.beginControlFlow("if (t > 1 && count > 1)");
-    d.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
-    d.addStatement("par.forRange(t, ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, items, args);
-    d.nextControlFlow("else");
-    d.addStatement("$L($L, null)", items, args);
+    if (perTileA) {
+      d.beginControlFlow("if (perTile)");
+      tiles(d, itemsPerTile, args);
+      d.nextControlFlow("else");
+      tiles(d, items, args);
+      d.endControlFlow();
+    } else {
+      tiles(d, items, args);
+    }
     d.endControlFlow();
-    d.endControlFlow();
+    d.beginControlFlow("if (ap != null)");
     d.addStatement("$L(ap)", give);
+    d.endControlFlow();
     if (!spec.packedB()) {
       d.addStatement("$L(bp)", give);
     }
@@ -476,11 +500,21 @@ public final class GemmGenerator {
     return entry;
   }
 
+  /** The tiles of one column block: shared by the threads through a counter, or in order on this one. */
+  private static void tiles(CodeBlock.Builder d, String items, String args) {
+    d.beginControlFlow("if (t > 1 && count > 1)");
+    d.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
+    d.addStatement("par.forRange(t, ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, items, args);
+    d.nextControlFlow("else");
+    d.addStatement("$L($L, null)", items, args);
+    d.endControlFlow();
+  }
+
   /**
    * Tiles {@code [0, count)} of one column block, in order, or those not yet taken from
    * {@code next} when it is shared by several threads.
    */
-  private String itemsMethod(GemmSpec spec, String tile, boolean edges) {
+  private String itemsMethod(GemmSpec spec, String tile, boolean edges, int tileAFloats) {
     String name = methodNames.newName("gemmTiles");
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
@@ -493,22 +527,38 @@ public final class GemmGenerator {
         .addParameter(int.class, "count").addParameter(ATOMIC_INT, "next");
     CodeBlock.Builder b = CodeBlock.builder();
     b.addStatement("final float[] tile = $L", edges ? take + "(" + p.mr() * p.nr() + ")" : "null");
+    if (tileAFloats > 0) {
+      // A packed per tile: this thread's own block of packed A, a K block of a tile's rows.
+      b.addStatement("final float[] at = $L($L)", take, tileAFloats);
+    }
     b.beginControlFlow("for (int w = next == null ? 0 : next.getAndIncrement(); w < count; "
         + "w = next == null ? w + 1 : next.getAndIncrement())");
     b.addStatement("final int i0 = w / colBlocks * rb");
     b.addStatement("final int q0 = w % colBlocks * cb");
-    b.addStatement("$L(a, ao, ap, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
-        tile, addendArguments(spec), MATH, spec.m(), MATH);
+    b.addStatement("final long tw = $T.ON ? $T.nanoTime() : 0L", TRACE, System.class);
+    b.addStatement("final long tc = $T.ON ? $T.cpu() : 0L", TRACE, TRACE);
+    b.addStatement("$L(a, ao, $L, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
+        tile, tileAFloats > 0 ? "at" : "ap", addendArguments(spec), MATH, spec.m(), MATH);
+    b.beginControlFlow("if ($T.ON)", TRACE);
+    b.addStatement("$T.tile(i0, q0, tw, tc)", TRACE);
+    b.endControlFlow();
     b.endControlFlow();
     if (edges) {
       b.addStatement("$L(tile)", give);
+    }
+    if (tileAFloats > 0) {
+      b.addStatement("$L(at)", give);
     }
     methods.add(m.addCode(b.build()).build());
     return name;
   }
 
-  /** One tile: rows [i0, i1) x column panels [q0, q1) of the column block at jc, every K block. */
-  private String tileMethod(GemmSpec spec, String epi, int aFirst, int aRows, boolean directA) {
+  /**
+   * One tile: rows [i0, i1) x column panels [q0, q1) of the column block at jc, every K block;
+   * with {@code perTile}, A's rows of each K block packed first into {@code ap} (the thread's
+   * block, {@code ap[(i - i0) * kc + p * mr + r]}), else read from A packed whole.
+   */
+  private String tileMethod(GemmSpec spec, String epi, int aFirst, int aRows, boolean directA, boolean perTile) {
     int mr = p.mr();
     int nr = p.nr();
     int k = spec.k();
@@ -528,7 +578,11 @@ public final class GemmGenerator {
     b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
     b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
     b.addStatement("final boolean first = pc == 0");
-    b.addStatement("final int abase = pc * $L", aRows);
+    if (perTile) {
+      b.addStatement("$L(a, ao, ap, i0, i1, pc, kc)", packRows(spec));
+    } else {
+      b.addStatement("final int abase = pc * $L", aRows);
+    }
     b.beginControlFlow("for (int q = q0; q < q1; q++)");
     b.addStatement("final int j = q * $L", nr);
     b.addStatement("final int cols = $T.min($L, nc - j)", MATH, nr);
@@ -541,6 +595,8 @@ public final class GemmGenerator {
       b.nextControlFlow("else");
       product(b, spec, micro(false, k), "ap, abase + (i - " + aFirst * mr + ") * kc");
       b.endControlFlow();
+    } else if (perTile) {
+      product(b, spec, micro(false, k), "ap, (i - i0) * kc");
     } else {
       product(b, spec, micro(false, k), "ap, abase + i * kc");
     }
@@ -587,6 +643,8 @@ public final class GemmGenerator {
     int nr = p.nr();
     int k = spec.k();
     CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("final long tw = $T.ON ? $T.nanoTime() : 0L", TRACE, System.class);
+    b.addStatement("final long tc = $T.ON ? $T.cpu() : 0L", TRACE, TRACE);
     b.beginControlFlow("for (int x = lo; x < hi; x++)");
     b.beginControlFlow("if (x < aPanels)");
     b.addStatement("final int i = (x + $L) * $L", aFirst, mr);
@@ -594,30 +652,7 @@ public final class GemmGenerator {
     b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
     b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
     b.addStatement("final int d = pc * $L + (i - $L) * kc", aRows, aFirst * mr);
-    if (spec.aColStride() == 1) {
-      b.beginControlFlow("if (rows == $L)", mr);
-      b.addStatement("$L(a, ao + i * $L + pc, $L, ap, d, kc)", packPanelA, spec.aRowStride(), spec.aRowStride());
-      b.addStatement("continue");
-      b.endControlFlow();
-    }
-    b.beginControlFlow("if (rows < $L)", mr);
-    b.addStatement("$T.fill(ap, d, d + kc * $L, 0f)", java.util.Arrays.class, mr);
-    b.endControlFlow();
-    if (spec.aRowStride() == 1 && spec.aColStride() != 1) {
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("final int s = ao + i + (pc + p) * $L", spec.aColStride());
-      b.beginControlFlow("for (int r = 0; r < rows; r++)");
-      b.addStatement("ap[d + p * $L + r] = a[s + r]", mr);
-      b.endControlFlow();
-      b.endControlFlow();
-    } else {
-      b.beginControlFlow("for (int r = 0; r < rows; r++)");
-      b.addStatement("final int s = ao + (i + r) * $L + pc * $L", spec.aRowStride(), spec.aColStride());
-      b.beginControlFlow("for (int p = 0; p < kc; p++)");
-      b.addStatement("ap[d + p * $L + r] = a[s + p * $L]", mr, spec.aColStride());
-      b.endControlFlow();
-      b.endControlFlow();
-    }
+    packPanel(b, spec);
     b.endControlFlow();
     if (!spec.packedB()) {
       b.nextControlFlow("else");
@@ -650,6 +685,9 @@ public final class GemmGenerator {
     }
     b.endControlFlow();
     b.endControlFlow();
+    b.beginControlFlow("if ($T.ON)", TRACE);
+    b.addStatement("$T.pack(lo, hi, tw, tc)", TRACE);
+    b.endControlFlow();
     methods.add(MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(float[].class, "a").addParameter(int.class, "ao")
@@ -659,6 +697,75 @@ public final class GemmGenerator {
         .addParameter(int.class, "lo").addParameter(int.class, "hi")
         .addCode(b.build()).build());
     return name;
+  }
+
+  /**
+   * Code packing one row panel of A: rows {@code [i, i + rows)} of the K block {@code [pc, pc +
+   * kc)} into {@code ap[d + p * mr + r]}, zero-padded below {@code rows}.
+   */
+  private void packPanel(CodeBlock.Builder b, GemmSpec spec) {
+    int mr = p.mr();
+    if (spec.aColStride() == 1) {
+      b.beginControlFlow("if (rows == $L)", mr);
+      b.addStatement("$L(a, ao + i * $L + pc, $L, ap, d, kc)", packPanelA, spec.aRowStride(), spec.aRowStride());
+      b.nextControlFlow("else");
+    } else {
+      b.beginControlFlow("");
+    }
+    b.beginControlFlow("if (rows < $L)", mr);
+    b.addStatement("$T.fill(ap, d, d + kc * $L, 0f)", java.util.Arrays.class, mr);
+    b.endControlFlow();
+    if (spec.aRowStride() == 1 && spec.aColStride() != 1) {
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("final int s = ao + i + (pc + p) * $L", spec.aColStride());
+      b.beginControlFlow("for (int r = 0; r < rows; r++)");
+      b.addStatement("ap[d + p * $L + r] = a[s + r]", mr);
+      b.endControlFlow();
+      b.endControlFlow();
+    } else {
+      b.beginControlFlow("for (int r = 0; r < rows; r++)");
+      b.addStatement("final int s = ao + (i + r) * $L + pc * $L", spec.aRowStride(), spec.aColStride());
+      b.beginControlFlow("for (int p = 0; p < kc; p++)");
+      b.addStatement("ap[d + p * $L + r] = a[s + p * $L]", mr, spec.aColStride());
+      b.endControlFlow();
+      b.endControlFlow();
+    }
+    b.endControlFlow();
+  }
+
+  /** Names of the per-tile A packing methods, by spec (one per GEMM). */
+  private final Map<GemmSpec, String> packRows = new java.util.HashMap<>();
+
+  /**
+   * The method packing rows {@code [i0, i1)} of A ({@code i0} a multiple of mr) of one K block
+   * into {@code ap[(i - i0) * kc + p * mr + r]}: a tile's block of A, packed by the thread that
+   * runs the tile.
+   */
+  private String packRows(GemmSpec spec) {
+    return packRows.computeIfAbsent(spec, x -> {
+      String name = methodNames.newName("gemmPackRows");
+      int mr = p.mr();
+      CodeBlock.Builder b = CodeBlock.builder();
+      b.addStatement("final long tw = $T.ON ? $T.nanoTime() : 0L", TRACE, System.class);
+      b.addStatement("final long tc = $T.ON ? $T.cpu() : 0L", TRACE, TRACE);
+      b.beginControlFlow("for (int i = i0; i < i1; i += $L)", mr);
+      b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
+      b.addStatement("final int d = (i - i0) * kc");
+      packPanel(b, spec);
+      b.endControlFlow();
+      b.beginControlFlow("if ($T.ON)", TRACE);
+      b.addStatement("$T.pack(i0, i1, tw, tc)", TRACE);
+      b.endControlFlow();
+      methods.add(MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("Rows [i0, i1) of A, K block [pc, pc + kc), packed into ap from 0.\n")
+          .addParameter(float[].class, "a").addParameter(int.class, "ao")
+          .addParameter(float[].class, "ap")
+          .addParameter(int.class, "i0").addParameter(int.class, "i1")
+          .addParameter(int.class, "pc").addParameter(int.class, "kc")
+          .addCode(b.build()).build());
+      return name;
+    });
   }
 
   private MethodSpec.Builder entryMethod(String name, GemmSpec spec) {

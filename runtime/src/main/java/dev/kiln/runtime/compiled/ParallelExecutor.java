@@ -144,12 +144,16 @@ public final class ParallelExecutor implements AutoCloseable {
 
     void runChunk(int c) {
       long start = System.nanoTime();
+      long cpu = ParallelTrace.ON ? ParallelTrace.cpu() : 0;
       try {
         task.run((int) ((long) extent * c / chunks), (int) ((long) extent * (c + 1) / chunks));
       } catch (RuntimeException | Error e) {
         failure.compareAndSet(null, e);
       }
       work.addAndGet(System.nanoTime() - start);
+      if (ParallelTrace.ON) {
+        ParallelTrace.record(ParallelTrace.Kind.CHUNK, id, c, start, cpu);
+      }
     }
   }
 
@@ -288,6 +292,9 @@ public final class ParallelExecutor implements AutoCloseable {
       busy.set(false);
     }
     sizes.record(extent, loop.work().get());
+    if (ParallelTrace.ON) {
+      ParallelTrace.record(ParallelTrace.Kind.LOOP, loop.id(), extent, loop.published(), -1);
+    }
     if (KernelProfiler.on()) {
       KernelProfiler.loopSplit(loop.helped(), Math.max(0, loop.workerStart().get() - loop.published()),
           joinWait, callerExtra);
