@@ -55,8 +55,19 @@ public final class FuseAttention implements Pass {
   /** Loop spaces larger than this are not evaluated point by point (compile time). */
   static final int MAX_POINTS = 1 << 16;
 
+  /**
+   * {@code -Dkiln.fuseAttention=false} leaves every program unchanged (A/B measurements against
+   * the three kernels, docs/performance.md).
+   */
+  static boolean enabled() {
+    return !"false".equals(System.getProperty("kiln.fuseAttention"));
+  }
+
   @Override
   public Ir run(Ir input, PassContext context) {
+    if (!enabled()) {
+      return input;
+    }
     LoopProgram program = input.program();
     List<Kernel> kernels = new ArrayList<>(program.kernels());
     boolean changed = false;
