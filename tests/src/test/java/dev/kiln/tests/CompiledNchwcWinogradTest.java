@@ -16,6 +16,7 @@ import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.ir.type.DType;
 import dev.kiln.ir.type.TensorType;
 import dev.kiln.passes.lower.nn.ConvLowerings;
+import dev.kiln.passes.lower.nn.NchwcWinogradConv;
 import dev.kiln.passes.lower.nn.WinogradConv;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Winograd on the blocked layout, differentially: {@code Relu(Conv(x, w) + b + z)} at -O3 (where
  * assign-layout makes it an NchwcConv with a residual and NchwcWinogradConv computes it), compiled
- * with 1 and 2 threads, F(2x2) and F(4x4) forced and the cost model's own choice, against the
+ * with 1, 2 and 3 threads, F(2x2) and F(4x4) forced and the cost model's own choice, against the
  * reference interpreter on the unoptimized graph: 20 input channels and 18 outputs (partial
  * blocks), odd sizes (partial tiles), batch 2, asymmetric pads.
  *
@@ -54,16 +55,34 @@ class CompiledNchwcWinogradTest {
     List<DynamicTest> tests = new ArrayList<>();
     for (Shape s : shapes) {
       for (String algorithm : List.of("", "WINOGRAD_F2", "WINOGRAD_F4")) {
-        for (int threads : new int[] {1, 2}) {
+        for (int threads : new int[] {1, 2, 3}) {
           String name = (algorithm.isEmpty() ? "cost model" : algorithm) + ", " + threads + " threads, " + s.name();
-          tests.add(DynamicTest.dynamicTest(name, () -> check(name, s, algorithm, threads)));
+          tests.add(DynamicTest.dynamicTest(name, () -> check(name, s, algorithm, threads, Map.of())));
         }
       }
     }
     return tests.stream();
   }
 
-  private static void check(String name, Shape s, String algorithm, int threads) {
+  /**
+   * The kernel's A/B variants (GEMMs split by positions, the bordered copy as nests of its own)
+   * compiled on 2 and 3 threads: the same results within the same bound.
+   */
+  @TestFactory
+  Stream<DynamicTest> theOldSplitAndBorderVariantsMatchTheReference() {
+    Shape s = new Shape("batch 2, 10x9, pads 1,2,1,0", 2, 10, 9, new long[] {1, 2, 1, 0});
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map<String, String> properties : List.of(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions"),
+        Map.of(NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false"))) {
+      for (int threads : new int[] {2, 3}) {
+        String name = properties + ", WINOGRAD_F4, " + threads + " threads, " + s.name();
+        tests.add(DynamicTest.dynamicTest(name, () -> check(name, s, "WINOGRAD_F4", threads, properties)));
+      }
+    }
+    return tests.stream();
+  }
+
+  private static void check(String name, Shape s, String algorithm, int threads, Map<String, String> properties) {
     Random rnd = new Random(name.hashCode());
     Tensor w = CompiledConvTest.uniform(new long[] {M, C, 3, 3}, rnd);
     Tensor bias = CompiledConvTest.uniform(new long[] {M}, rnd);
@@ -75,6 +94,11 @@ class CompiledNchwcWinogradTest {
     in.put("z", CompiledConvTest.uniform(new long[] {s.n(), M, oh, ow}, rnd));
     Tensor expected = new ReferenceInterpreter(g, OpRegistry.standard()).run(in).get("y");
     String old = System.getProperty(ConvLowerings.FORCE_PROPERTY);
+    Map<String, String> oldProperties = new LinkedHashMap<>();
+    properties.forEach((k, v) -> {
+      oldProperties.put(k, System.getProperty(k));
+      System.setProperty(k, v);
+    });
     Tensor actual;
     if (!algorithm.isEmpty()) {
       System.setProperty(ConvLowerings.FORCE_PROPERTY, algorithm);
@@ -84,6 +108,13 @@ class CompiledNchwcWinogradTest {
           .withOptimizationLevel(3);
       actual = Kiln.fromGraph(g, options).run(in).get("y");
     } finally {
+      oldProperties.forEach((k, v) -> {
+        if (v == null) {
+          System.clearProperty(k);
+        } else {
+          System.setProperty(k, v);
+        }
+      });
       if (old == null) {
         System.clearProperty(ConvLowerings.FORCE_PROPERTY);
       } else {

@@ -29,8 +29,9 @@ import java.util.Optional;
  * {@code TB} tiles at a time (by default one chunk of all tiles, see {@link #tilesPerChunk});
  * chunks run in parallel, each with its own slice of the scratch buffers:
  * <ol>
- *   <li>once, before the chunks: the input copied into a zero-bordered plane
- *       {@code P[n, cb, TH * m + 2, TW * m + 2, b]} (every tile reads inside it, no conditional);
+ *   <li>the input copied into a zero-bordered plane {@code P[n, cb, TH * m + 2, TW * m + 2, b]}
+ *       (every tile reads inside it, no conditional): with one chunk per channel block inside the
+ *       input transform's parallel loop, else once before the chunks;
  *   <li>the input transform {@code V = B^T d B} of each tile and channel block, separably through
  *       a per-tile row stage {@code E}, into {@code V[slot, pos, tile, c]} (row-major per
  *       position: tiles by channels, a GEMM operand as it is);
@@ -38,8 +39,9 @@ import java.util.Optional;
  *       {@code M[pos] (tiles x Mp) = V[pos] (tiles x C) * U[pos] (C x Mp)}, U the weights
  *       transformed at compile time, {@code Mp} = M rounded up to the block, with zero columns
  *       past M (so the pad lanes of the products are 0); U's offsets are constants, so code
- *       generation packs U into GEMM panels at compile time. The positions are split into a
- *       parallel loop of groups (used when one chunk holds all tiles);
+ *       generation packs U into GEMM panels at compile time. Split over two groups of output
+ *       columns together with the output transform ({@link #columnGroups}), else a parallel
+ *       loop over groups of positions;
  *   <li>the output transform {@code A^T M A}, separably, with bias, residual and activation,
  *       stored into Y's blocks; a tile crossing the bottom or right edge stores only its outputs
  *       inside Y.
