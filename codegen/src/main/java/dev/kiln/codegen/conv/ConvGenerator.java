@@ -89,7 +89,8 @@ public final class ConvGenerator {
    * the kernel cache key: without it a cached class from the other setting would be reused.
    */
   public static String cacheKeyPart() {
-    return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS;
+    return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS
+        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS;
   }
 
   /**

@@ -38,6 +38,15 @@ import javax.lang.model.element.Modifier;
  * per group is balanced for the same reason (6 blocks: 3 + 3).
  */
 final class PointwiseConv {
+  /**
+   * Whether a group narrower than the others ({@link #widths}) runs what is left of a range in
+   * one microkernel of the ranges' step rather than one pixel at a time: true, or
+   * {@code -Dkiln.conv.pointwiseRemainder=false} (A/B). A one-pixel microkernel loads V weight
+   * vectors for V fmas (load-bound); the narrower group has a wider P (2 blocks: 12 pixels) than
+   * the ranges' step (4 blocks: 6), so 160 output channels (4 + 4 + 2 blocks) at 7² ran 6 of each
+   * 18-pixel range of their last group one pixel at a time.
+   */
+  static final boolean REMAINDER_KERNELS = !"false".equals(System.getProperty("kiln.conv.pointwiseRemainder"));
   private final ConvSpec spec;
   private final Optional<CodeBlock> vectorEpilogue;
   private final Map<Local, String> names;
@@ -160,16 +169,32 @@ final class PointwiseConv {
     return name;
   }
 
-  /** Pixels [q0, q1) of {@code vv} blocks: P at a time, then the remainder one at a time. */
+  /** Pixels [q0, q1) of {@code vv} blocks: microkernels of {@link #widths} pixels, then one at a time. */
   private void pixels(CodeBlock.Builder c, int vv, boolean masked) {
-    int p = ConvGenerator.pixels(vv);
     c.addStatement("int q = q0");
-    c.beginControlFlow("for (; q + $L <= q1; q += $L)", p, p);
-    call(c, micro(p, vv, masked));
-    c.endControlFlow();
+    for (int p : widths(ConvGenerator.pixels(vv), step, REMAINDER_KERNELS)) {
+      c.beginControlFlow("for (; q + $L <= q1; q += $L)", p, p);
+      call(c, micro(p, vv, masked));
+      c.endControlFlow();
+    }
     c.beginControlFlow("for (; q < q1; q++)");
     call(c, micro(1, vv, masked));
     c.endControlFlow();
+  }
+
+  /**
+   * The microkernel widths of a group whose own width is {@code p} pixels, in ranges that are
+   * multiples of {@code step} pixels (the full groups' width) but for the last: {@code p}; or,
+   * for a narrower group ({@code p > step}), {@code p} rounded down to a multiple of
+   * {@code step} and then {@code step}, so that what is left of a range is one narrower
+   * microkernel rather than up to {@code p - 1} single pixels (at most one extra method).
+   */
+  static List<Integer> widths(int p, int step, boolean remainderKernels) {
+    if (!remainderKernels || p <= step) {
+      return List.of(p);
+    }
+    int whole = p / step * step;
+    return whole == step ? List.of(step) : List.of(whole, step);
   }
 
   private void call(CodeBlock.Builder c, String micro) {

@@ -198,6 +198,43 @@ class ConvDifferentialTest {
   }
 
   @Test
+  void pointwiseNarrowLastGroupRunsTheRestOfARangeInOneStepWideMicrokernel() {
+    // Groups narrower than the others (160 = 4 + 4 + 2 blocks: P = 12 against ranges of 6-pixel
+    // steps; 260 = 4 x 4 + 1 partial block: P = 14 -> 12 and 6; 80 = 3 + 2: P = 12 -> 8), on 1,
+    // 2 and 3 threads, planes not a multiple of any microkernel, odd input channels (a tail-lane
+    // loop), every epilogue kind that the pointwise kernel takes, and the switch off (A/B).
+    List<Case> cases = List.of(
+        new Case(1, 960, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU),
+        new Case(1, 576, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        new Case(2, 45, 160, 5, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.SIGMOID_BIAS),
+        new Case(1, 100, 260, 13, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.RESIDUAL),
+        new Case(1, 33, 80, 19, 19, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.TANH),
+        new Case(1, 192, 160, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.PLAIN));
+    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2),
+        ParallelExecutor.withThreads(3));
+    try {
+      check(cases, machineParams(), executors);
+    } finally {
+      executors.forEach(ParallelExecutor::close);
+    }
+    LoopProgram p = program(cases.subList(0, 1), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    // The 2-block group: 12-pixel microkernels, then one 6-pixel one (was: 6 single pixels).
+    assertTrue(source.contains("convPoint12x2") && source.contains("convPoint6x2"), source);
+  }
+
+  @Test
+  void pointwiseMicrokernelWidthsOfANarrowGroup() {
+    assertEquals(List.of(6), PointwiseConv.widths(6, 6, true));
+    assertEquals(List.of(12, 6), PointwiseConv.widths(12, 6, true));
+    assertEquals(List.of(12, 6), PointwiseConv.widths(14, 6, true));
+    assertEquals(List.of(8), PointwiseConv.widths(12, 8, true));
+    assertEquals(List.of(6), PointwiseConv.widths(8, 6, true));
+    assertEquals(List.of(12), PointwiseConv.widths(12, 6, false));
+    assertEquals(List.of(14), PointwiseConv.widths(14, 14, true));
+  }
+
+  @Test
   void concurrentRunsOfOnePointwiseProgramOnOneExecutorAgreeWithASerialRun() throws Exception {
     // Runs that find the executor busy run their loops on the caller, with the pixel ranges of
     // the executor's thread count: every output element is summed in the same order anyway.

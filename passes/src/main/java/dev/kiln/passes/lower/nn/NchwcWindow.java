@@ -322,7 +322,7 @@ final class NchwcWindow {
       Var i = ctx.var("oh");
       Expr oh = Exprs.add(i, index(oh0));
       List<Stmt> segments = new ArrayList<>();
-      int u = widest.length() >= 2L * unroll ? unroll : 1;
+      int u = outputsPerIteration(widest.length(), unroll);
       segments.addAll(columns(ctx, y, n, cb, oh, l, new Run(oh0, oh1, kh0, kh1), widest, u,
           mayRecompute, hoisted, taps));
       long sides = out[1] - widest.length();
@@ -479,6 +479,25 @@ final class NchwcWindow {
           new Run(c.begin + done, c.end, c.tapBegin, c.tapEnd), 1, false, hoisted, taps));
     }
     return loops;
+  }
+
+  /**
+   * Outputs of an interior run of {@code width} columns computed per iteration: {@code unroll}
+   * when the run holds two groups of them; a narrower run (7 columns at 7², 6 at a stride-2 7²)
+   * as one group of its whole width when {@code unroll > 1} (every distinct load of the row read
+   * once: 27 loads for 7 outputs of a 3x3 window instead of 63), or with
+   * {@code -Dkiln.nchwc.wholeRow=false} one output at a time (A/B). {@link #clippedRows} retries
+   * with a smaller {@code unroll} when the spelled loads exceed {@link #MAX_SPELLED_LOADS}.
+   */
+  static int outputsPerIteration(long width, int unroll) {
+    if (width >= 2L * unroll) {
+      return unroll;
+    }
+    return unroll > 1 && width >= 2 && wholeRow() ? (int) width : 1;
+  }
+
+  private static boolean wholeRow() {
+    return !"false".equals(System.getProperty("kiln.nchwc.wholeRow"));
   }
 
   /** {@code e} with each f32 load replaced by a local, declared in {@code lets} on its first use. */
