@@ -18,8 +18,9 @@ import javax.lang.model.element.Modifier;
  * <pre>
  *   S[R x n] = epilogue(Q[R rows] K^T)     R x 2 vectors of accumulators per column panel, into an
  *                                          L1 block (K^T packed once per call, d-major)
- *   softmax of each row of S in place      max, exp(x - max) and its sum, times 1 / sum
- *   O[R rows] = S V                        R x 2 vectors of accumulators, V read in place
+ *   softmax numerators of S in place       max and exp(x - max) with its sum, the R rows interleaved
+ *   O[R rows] = (S V) / sum                R x 2 vectors of accumulators, V read in place, each
+ *                                          output row times 1 / its sum
  * </pre>
  *
  * so the scores and probabilities never leave L1 and are never written to memory (the
@@ -27,7 +28,7 @@ import javax.lang.model.element.Modifier;
  * chunk packing K^T for itself; inside a parallel loop (a head per iteration) the executor runs
  * the split serially. Rows past m in the last block read the last row (so every accumulator row
  * is defined) and are not stored. The sums are reassociated (vectors of partial sums) and the
- * softmax divides by multiplying with the reciprocal, so results agree with the reference within
+ * softmax's division is a multiplication of each output row by the reciprocal of its sum, so results agree with the reference within
  * a tolerance, not bit for bit.
  */
 public final class AttentionGenerator {
@@ -159,30 +160,39 @@ public final class AttentionGenerator {
     // Scores: panels of 2 vectors, then at most one of 1 vector (n is a whole number of vectors).
     scorePanels(b, sp, 2);
     scorePanels(b, sp, 1);
-    // Softmax per row, in place.
-    b.append("  for (int r = 0; r < ").append(r).append("; r++) {\n");
-    b.append("    final int so = r * ").append(n).append(";\n");
-    b.append("    jdk.incubator.vector.FloatVector mx = jdk.incubator.vector.FloatVector.broadcast(")
-        .append(S).append(", Float.NEGATIVE_INFINITY);\n");
-    b.append("    for (int j = 0; j < ").append(n).append("; j += ").append(lanes).append(") {\n");
-    b.append("      mx = mx.max(jdk.incubator.vector.FloatVector.fromArray(").append(S).append(", s, so + j));\n");
-    b.append("    }\n");
-    b.append("    final jdk.incubator.vector.FloatVector mv = jdk.incubator.vector.FloatVector.broadcast(")
-        .append(S).append(", mx.reduceLanes(jdk.incubator.vector.VectorOperators.MAX));\n");
-    b.append("    jdk.incubator.vector.FloatVector sum = jdk.incubator.vector.FloatVector.zero(").append(S).append(");\n");
-    b.append("    for (int j = 0; j < ").append(n).append("; j += ").append(lanes).append(") {\n");
-    b.append("      final jdk.incubator.vector.FloatVector e = jdk.incubator.vector.FloatVector.fromArray(")
-        .append(S).append(", s, so + j).sub(mv).lanewise(jdk.incubator.vector.VectorOperators.EXP);\n");
-    b.append("      e.intoArray(s, so + j);\n");
-    b.append("      sum = sum.add(e);\n");
-    b.append("    }\n");
-    b.append("    final jdk.incubator.vector.FloatVector inv = jdk.incubator.vector.FloatVector.broadcast(")
-        .append(S).append(", 1f / sum.reduceLanes(jdk.incubator.vector.VectorOperators.ADD));\n");
-    b.append("    for (int j = 0; j < ").append(n).append("; j += ").append(lanes).append(") {\n");
-    b.append("      jdk.incubator.vector.FloatVector.fromArray(").append(S)
-        .append(", s, so + j).mul(inv).intoArray(s, so + j);\n");
-    b.append("    }\n");
+    // Softmax of the block's rows, the rows interleaved (independent chains overlap): the max,
+    // then exp(x - max) in place with its sum; the division by the sum is left to the output
+    // (O = (E V) / sum, each output row scaled once instead of each probability).
+    String fv = "jdk.incubator.vector.FloatVector";
+    for (int i = 0; i < r; i++) {
+      b.append("  ").append(fv).append(" mx").append(i).append(" = ").append(fv).append(".broadcast(")
+          .append(S).append(", Float.NEGATIVE_INFINITY);\n");
+    }
+    b.append("  for (int j = 0; j < ").append(n).append("; j += ").append(lanes).append(") {\n");
+    for (int i = 0; i < r; i++) {
+      b.append("    mx").append(i).append(" = mx").append(i).append(".max(").append(fv).append(".fromArray(")
+          .append(S).append(", s, ").append(i * n).append(" + j));\n");
+    }
     b.append("  }\n");
+    for (int i = 0; i < r; i++) {
+      b.append("  final float max").append(i).append(" = mx").append(i)
+          .append(".reduceLanes(jdk.incubator.vector.VectorOperators.MAX);\n");
+    }
+    // exp is a call that clobbers every vector register: one row at a time, so that only its max
+    // and sum live across the calls.
+    for (int i = 0; i < r; i++) {
+      b.append("  final float inv").append(i).append(";\n");
+      b.append("  {\n    final ").append(fv).append(" mv = ").append(fv).append(".broadcast(")
+          .append(S).append(", max").append(i).append(");\n");
+      b.append("    ").append(fv).append(" sum = ").append(fv).append(".zero(").append(S).append(");\n");
+      b.append("    for (int j = ").append(i * n).append("; j < ").append((i + 1) * n).append("; j += ")
+          .append(lanes).append(") {\n");
+      b.append("      final ").append(fv).append(" e = ").append(fv).append(".fromArray(").append(S)
+          .append(", s, j).sub(mv).lanewise(jdk.incubator.vector.VectorOperators.EXP);\n");
+      b.append("      e.intoArray(s, j);\n");
+      b.append("      sum = sum.add(e);\n    }\n");
+      b.append("    inv").append(i).append(" = 1f / sum.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);\n  }\n");
+    }
     outputPanels(b, sp, 2);
     outputPanels(b, sp, 1);
     b.append("}\n");
@@ -268,8 +278,8 @@ public final class AttentionGenerator {
       b.append("      final int ob = oo + (i0 + ").append(i).append(") * ").append(sp.ldo())
           .append(" + c0;\n");
       for (int c = 0; c < w; c++) {
-        b.append("      c").append(i).append('_').append(c).append(".intoArray(o, ob + ")
-            .append(c * lanes).append(");\n");
+        b.append("      c").append(i).append('_').append(c).append(".mul(inv").append(i)
+            .append(").intoArray(o, ob + ").append(c * lanes).append(");\n");
       }
       b.append("    }\n");
     }
