@@ -171,6 +171,7 @@ public final class BenchMain implements Callable<Integer> {
     if (profile) {
       BenchReport.printProfile(out, bench.kernelTimes(), profileTop, bench.profiledMillisPerRun(),
           bench.loopCounts());
+      BenchReport.printSplitSpans(out, bench.splitSpans());
     }
     return succeeded(result) ? OK : FAILED;
   }

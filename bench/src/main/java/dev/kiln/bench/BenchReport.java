@@ -247,4 +247,28 @@ final class BenchReport {
       }
     }
   }
+
+  /**
+   * The split loops' time line (kiln bench --profile at 2 threads and more): where the caller's
+   * and the workers' chunks ran, in µs from each loop's publication, on average and for the last
+   * few loops (a chunk {@code c[s-e]} on the caller, {@code w[s-e]} on a worker).
+   */
+  static void printSplitSpans(PrintWriter out, dev.kiln.runtime.compiled.KernelProfiler.SplitSpans spans) {
+    if (spans == null || spans.loops() == 0) {
+      return;
+    }
+    out.printf(Locale.ROOT, "profile: split loops' time line (us from publication, mean): caller %.1f to %.1f; "
+            + "worker %.1f to %.1f in the %d of %d loops it ran a chunk of; in chunks: caller %.3f ms, workers %.3f ms%n",
+        spans.callerStart() / 1e3, spans.callerEnd() / 1e3, spans.workerStart() / 1e3, spans.workerEnd() / 1e3,
+        spans.workerLoops(), spans.loops(), spans.callerBusyNanos() / 1e6, spans.workerBusyNanos() / 1e6);
+    StringBuilder last = new StringBuilder("profile: the last split loops' chunks (us):");
+    for (long[] s : spans.recent()) {
+      last.append(" |");
+      for (int c = 0; c + 2 < s.length; c += 3) {
+        last.append(String.format(Locale.ROOT, " %s[%.1f-%.1f]", s[c + 2] == 1 ? "w" : "c", s[c] / 1e3,
+            s[c + 1] / 1e3));
+      }
+    }
+    out.println(last);
+  }
 }

@@ -32,6 +32,7 @@ final class ModelBench {
   /** Wall-clock nanoseconds of the profiled runs, whole (kernels and everything around them). */
   private long profiledNanos;
   private KernelProfiler.LoopCounts loopCounts = new KernelProfiler.LoopCounts(0, 0, 0, 0);
+  private KernelProfiler.SplitSpans splitSpans;
 
   /** @param scratch a directory for ONNX files made on the way (synthetic or .kiln models) */
   ModelBench(BenchSettings settings, Path scratch) {
@@ -59,6 +60,11 @@ final class ModelBench {
   }
 
   /** The parallel loops of the profiled runs: split or run on the caller, and why. */
+  /** The split loops' time line of the profiled runs (null without --profile). */
+  KernelProfiler.SplitSpans splitSpans() {
+    return splitSpans;
+  }
+
   KernelProfiler.LoopCounts loopCounts() {
     return loopCounts;
   }
@@ -149,6 +155,7 @@ final class ModelBench {
       } finally {
         profiledNanos = System.nanoTime() - start;
         loopCounts = KernelProfiler.loopCounts();
+        splitSpans = KernelProfiler.splitSpans();
         kernelTimes = KernelProfiler.stop();
       }
     }
