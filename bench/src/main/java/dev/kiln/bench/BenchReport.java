@@ -258,13 +258,16 @@ final class BenchReport {
       return;
     }
     out.printf(Locale.ROOT, "profile: split loops' time line (us from publication, mean): caller %.1f to %.1f; "
-            + "worker %.1f to %.1f in the %d of %d loops it ran a chunk of; in chunks: caller %.3f ms, workers %.3f ms%n",
+            + "worker %.1f to %.1f in the %d of %d loops it ran a chunk of; in chunks per loop: caller %.1f us "
+            + "(CPU %.1f), workers %.1f us (CPU %.1f)%n",
         spans.callerStart() / 1e3, spans.callerEnd() / 1e3, spans.workerStart() / 1e3, spans.workerEnd() / 1e3,
-        spans.workerLoops(), spans.loops(), spans.callerBusyNanos() / 1e6, spans.workerBusyNanos() / 1e6);
+        spans.workerLoops(), spans.loops(), spans.callerBusyNanos() / 1e3 / spans.loops(),
+        spans.callerCpuNanos() / 1e3 / spans.loops(), spans.workerBusyNanos() / 1e3 / spans.loops(),
+        spans.workerCpuNanos() / 1e3 / spans.loops());
     StringBuilder last = new StringBuilder("profile: the last split loops' chunks (us):");
     for (long[] s : spans.recent()) {
       last.append(" |");
-      for (int c = 0; c + 2 < s.length; c += 3) {
+      for (int c = 0; c + 3 < s.length; c += 4) {
         last.append(String.format(Locale.ROOT, " %s[%.1f-%.1f]", s[c + 2] == 1 ? "w" : "c", s[c] / 1e3,
             s[c + 1] / 1e3));
       }

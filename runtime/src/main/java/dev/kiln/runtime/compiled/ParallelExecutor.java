@@ -143,6 +143,7 @@ public final class ParallelExecutor implements AutoCloseable {
     }
 
     void runChunk(int c, boolean worker) {
+      long cpu = spans == null ? 0 : KernelProfiler.threadCpuNanos();
       long start = System.nanoTime();
       try {
         task.run((int) ((long) extent * c / chunks), (int) ((long) extent * (c + 1) / chunks));
@@ -152,10 +153,12 @@ public final class ParallelExecutor implements AutoCloseable {
       long end = System.nanoTime();
       work.addAndGet(end - start);
       if (spans != null) {
-        // Profiling: when each chunk ran and on which side (read by the caller after the join).
-        spans[3 * c] = start - published;
-        spans[3 * c + 1] = end - published;
-        spans[3 * c + 2] = worker ? 1 : 0;
+        // Profiling: when each chunk ran, on which side, and the thread's CPU time in it (read by
+        // the caller after the join).
+        spans[4 * c] = start - published;
+        spans[4 * c + 1] = end - published;
+        spans[4 * c + 2] = worker ? 1 : 0;
+        spans[4 * c + 3] = KernelProfiler.threadCpuNanos() - cpu;
       }
     }
   }
@@ -275,7 +278,7 @@ public final class ParallelExecutor implements AutoCloseable {
     }
     Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
         new AtomicReference<>(), Thread.currentThread(), new AtomicLong(), new AtomicLong(),
-        System.nanoTime(), KernelProfiler.on() ? new long[3 * chunks] : null);
+        System.nanoTime(), KernelProfiler.on() ? new long[4 * chunks] : null);
     long joinWait = 0;
     int callerExtra = 0;
     try {
