@@ -173,6 +173,7 @@ public final class BenchMain implements Callable<Integer> {
     if (profile) {
       BenchReport.printProfile(out, bench.kernelTimes(), profileTop, bench.profiledMillisPerRun(),
           bench.loopCounts());
+      BenchReport.printSplitSpans(out, bench.splitSpans());
       BenchReport.printNodeComparison(out, bench.kernelTimes(), bench.ortNodeTimes(),
           bench.modelGraph(), bench.ortProfileProblem(), profileTop);
     }

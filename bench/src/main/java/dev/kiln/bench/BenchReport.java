@@ -286,4 +286,31 @@ final class BenchReport {
     out.printf(Locale.ROOT, "profile: per run, Kiln's kernels %s ms, ONNX Runtime's nodes %s ms (profiled runs; "
         + "each engine's profiler adds its own cost)%n", millis(kiln), millis(ort));
   }
+
+  /**
+   * The split loops' time line (kiln bench --profile at 2 threads and more): where the caller's
+   * and the workers' chunks ran, in µs from each loop's publication, on average and for the last
+   * few loops (a chunk {@code c[s-e]} on the caller, {@code w[s-e]} on a worker).
+   */
+  static void printSplitSpans(PrintWriter out, dev.kiln.runtime.compiled.KernelProfiler.SplitSpans spans) {
+    if (spans == null || spans.loops() == 0) {
+      return;
+    }
+    out.printf(Locale.ROOT, "profile: split loops' time line (us from publication, mean): caller %.1f to %.1f; "
+            + "worker %.1f to %.1f in the %d of %d loops it ran a chunk of; in chunks per loop: caller %.1f us "
+            + "(CPU %.1f), workers %.1f us (CPU %.1f)%n",
+        spans.callerStart() / 1e3, spans.callerEnd() / 1e3, spans.workerStart() / 1e3, spans.workerEnd() / 1e3,
+        spans.workerLoops(), spans.loops(), spans.callerBusyNanos() / 1e3 / spans.loops(),
+        spans.callerCpuNanos() / 1e3 / spans.loops(), spans.workerBusyNanos() / 1e3 / spans.loops(),
+        spans.workerCpuNanos() / 1e3 / spans.loops());
+    StringBuilder last = new StringBuilder("profile: the last split loops' chunks (us):");
+    for (long[] s : spans.recent()) {
+      last.append(" |");
+      for (int c = 0; c + 3 < s.length; c += 4) {
+        last.append(String.format(Locale.ROOT, " %s[%.1f-%.1f]", s[c + 2] == 1 ? "w" : "c", s[c] / 1e3,
+            s[c + 1] / 1e3));
+      }
+    }
+    out.println(last);
+  }
 }

@@ -35,6 +35,7 @@ final class ModelBench {
   private List<OrtProfile.NodeTime> ortNodeTimes = List.of();
   private String ortProfileProblem = "";
   private dev.kiln.ir.graph.Graph modelGraph;
+  private KernelProfiler.SplitSpans splitSpans;
 
   /** @param scratch a directory for ONNX files made on the way (synthetic or .kiln models) */
   ModelBench(BenchSettings settings, Path scratch) {
@@ -62,6 +63,11 @@ final class ModelBench {
   }
 
   /** The parallel loops of the profiled runs: split or run on the caller, and why. */
+  /** The split loops' time line of the profiled runs (null without --profile). */
+  KernelProfiler.SplitSpans splitSpans() {
+    return splitSpans;
+  }
+
   KernelProfiler.LoopCounts loopCounts() {
     return loopCounts;
   }
@@ -172,6 +178,7 @@ final class ModelBench {
       } finally {
         profiledNanos = System.nanoTime() - start;
         loopCounts = KernelProfiler.loopCounts();
+        splitSpans = KernelProfiler.splitSpans();
         kernelTimes = KernelProfiler.stop();
       }
     }

@@ -415,12 +415,14 @@ public final class GemmGenerator {
     // 0.6 cycles per element against N / 16 cycles of fmas; 128 x 32 x 1024 ran at 100 GFLOP/s
     // packed, 210 read in place): A is read in place (unit stride along K), all but a last
     // partial row panel, which is still packed. Wider B reuses each packed panel enough.
-    boolean directA = spec.aColStride() == 1 && n <= 4 * nr;
+    boolean directA = spec.aColStride() == 1 && (n <= 4 * nr || smallDirectA(spec));
     int aFirst = directA ? m / mr : 0;
     int aRows = (rowPanels - aFirst) * mr;
     String pack = packMethod(spec, aFirst, aRows);
     String tile = tileMethod(spec, epi, aFirst, aRows, directA, false);
     String items = itemsMethod(spec, tile, edges, 0);
+    boolean claimTiles = m <= CLAIMED_TILE_ROWS;
+    String claimed = claimTiles ? claimedItemsMethod(spec, tile, edges) : null;
     // A packed per tile (below): when the tiles are whole rows of C (colBlocks == 1, decided at
     // run time) and B is one column block, so that each row block of A is packed exactly once.
     boolean perTileA = PACK_PER_TILE && !directA && (spec.packedB() || ncBlock >= n);
@@ -482,12 +484,12 @@ public final class GemmGenerator {
     d.addStatement("final int cb0 = cb");
     if (perTileA) {
       d.beginControlFlow("if (perTile)");
-      tiles(d, itemsPerTile, args);
+      tiles(d, itemsPerTile, null, args);
       d.nextControlFlow("else");
-      tiles(d, items, args);
+      tiles(d, items, claimed, args);
       d.endControlFlow();
     } else {
-      tiles(d, items, args);
+      tiles(d, items, claimed, args);
     }
     d.endControlFlow();
     d.beginControlFlow("if (ap != null)");
@@ -500,11 +502,19 @@ public final class GemmGenerator {
     return entry;
   }
 
-  /** The tiles of one column block: shared by the threads through a counter, or in order on this one. */
-  private static void tiles(CodeBlock.Builder d, String items, String args) {
+  /**
+   * The tiles of one column block: claimed by region ({@code claimed}, few rows), shared by the
+   * threads through a counter, or in order on this one.
+   */
+  private static void tiles(CodeBlock.Builder d, String items, String claimed, String args) {
     d.beginControlFlow("if (t > 1 && count > 1)");
-    d.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
-    d.addStatement("par.forRange(t, ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, items, args);
+    if (claimed != null) {
+      d.addStatement("final $T claims = new $T(count, t, 1)", RANGE_CLAIMS, RANGE_CLAIMS);
+      d.addStatement("par.forRange(t, ($T) (lo, hi) -> $L($L, claims, lo, hi))", RANGE_TASK, claimed, args);
+    } else {
+      d.addStatement("final $T next = new $T()", ATOMIC_INT, ATOMIC_INT);
+      d.addStatement("par.forRange(t, ($T) (lo, hi) -> $L($L, next))", RANGE_TASK, items, args);
+    }
     d.nextControlFlow("else");
     d.addStatement("$L($L, null)", items, args);
     d.endControlFlow();
@@ -548,6 +558,69 @@ public final class GemmGenerator {
     }
     if (tileAFloats > 0) {
       b.addStatement("$L(at)", give);
+    }
+    methods.add(m.addCode(b.build()).build());
+    return name;
+  }
+
+  /*
+   * Why GEMMs of few rows (M <= 128: MLP batch 64, the transformer's projections of 128 tokens)
+   * claim their tiles by region, columns first, rather than from one shared counter: their tiles
+   * are one or two row blocks by 4 to 8 column blocks, so with a shared counter which thread
+   * computes which columns changes from one run to the next, and each core reads B (constant
+   * weights, 1.6 MB for 784 x 512) from wherever the last run left it. With one region of
+   * columns per thread a core reads the same half of B every run (0.8 MB, or 0.5 MB for
+   * 512 x 512, within its 1 MB L2), and a late worker still costs only what it has not done:
+   * the caller, done with its own region, claims the rest of the worker's.
+   */
+
+  /** Rows up to which the tiles of a split GEMM are claimed by region ({@link #claimedItemsMethod}). */
+  static final int CLAIMED_TILE_ROWS = 128;
+
+  /**
+   * Why A is read in place for M <= 64 (one row block of the split): packing it was a serial
+   * step before the tiles (below {@link #PARALLEL_PACK_FLOATS} for 64 x 784), so a worker had to
+   * wait for it, and then read packed A from the caller's core; in place, each core reads A from
+   * memory or the shared L3 itself. On one thread it is as fast as packed (64 x 784 x 512, thread
+   * CPU time: 0.278 ms both). Not when A's rows are a multiple of 4 KiB apart: the microkernel's
+   * 8 rows would then fall in one L1 set.
+   */
+  private boolean smallDirectA(GemmSpec spec) {
+    return spec.m() <= 8 * p.mr() && spec.n() <= 4096 && spec.aRowStride() % 1024 != 0;
+  }
+
+  /**
+   * The tiles of one column block claimed from {@code claims} for the threads {@code [lo, hi)}
+   * (their home regions), numbered columns first ({@code w / rowBlocks} the column block), so
+   * that a thread's region is a range of columns.
+   */
+  private String claimedItemsMethod(GemmSpec spec, String tile, boolean edges) {
+    String name = methodNames.newName("gemmTilesClaimed");
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(float[].class, "a").addParameter(int.class, "ao")
+        .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
+        .addParameter(float[].class, "c").addParameter(int.class, "co");
+    addendParameters(m, spec);
+    m.addParameter(int.class, "jc").addParameter(int.class, "nc").addParameter(int.class, "np")
+        .addParameter(int.class, "rb").addParameter(int.class, "cb").addParameter(int.class, "colBlocks")
+        .addParameter(int.class, "count").addParameter(RANGE_CLAIMS, "claims")
+        .addParameter(int.class, "lo").addParameter(int.class, "hi");
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("final int rowBlocks = count / colBlocks");
+    b.addStatement("final float[] tile = $L", edges ? take + "(" + p.mr() * p.nr() + ")" : "null");
+    b.beginControlFlow("for (int h = lo; h < hi; h++)");
+    b.beginControlFlow("for (long g; (g = claims.claim(h)) >= 0; )");
+    b.beginControlFlow("for (int w = (int) (g >>> 32); w < (int) g; w++)");
+    b.addStatement("final int i0 = w % rowBlocks * rb");
+    b.addStatement("final int q0 = w / rowBlocks * cb");
+    b.addStatement("$L(a, ao, ap, bp, bbase, c, co$L, jc, nc, i0, $T.min($L, i0 + rb), q0, $T.min(np, q0 + cb), tile)",
+        tile, addendArguments(spec), MATH, spec.m(), MATH);
+    b.endControlFlow();
+    b.endControlFlow();
+    b.endControlFlow();
+    if (edges) {
+      b.addStatement("$L(tile)", give);
     }
     methods.add(m.addCode(b.build()).build());
     return name;

@@ -168,12 +168,15 @@ class GemmDifferentialTest {
     LoopProgram p = program(cases, false);
     String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
         EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS)).source();
-    // In place (N <= 4 panels): depths 12 and 16; packed: 12, 16 and the K-blocked one (40, 57).
-    assertEquals(2, count(source, "private static void gemmMicroDirect"), source);
-    assertEquals(5, count(source, "private static void gemmMicro"), source);
+    // In place (N <= 4 panels, or M <= 64 rows): depths 12 and 16 and the K-blocked one (40,
+    // 57); packed (the last partial row panel of 17, 33 and 9 rows, transposed A): 12, 16 and the
+    // K-blocked one.
+    assertEquals(3, count(source, "private static void gemmMicroDirect"), source);
+    assertEquals(6, count(source, "private static void gemmMicro"), source);
     assertTrue(source.contains("p < 12; p++") && source.contains("p < 16; p++") && source.contains("p < kc; p++"),
         source);
-    assertEquals(1, count(source, "if (accumulate)"), source);
+    // Only the two K-blocked ones accumulate into C.
+    assertEquals(2, count(source, "if (accumulate)"), source);
     check(cases, SMALL_BLOCKS);
   }
 
@@ -259,6 +262,41 @@ class GemmDifferentialTest {
         }
       }
     }
+  }
+
+  /**
+   * Split GEMMs of at most 128 rows (MLP batch 64, the transformer's projections) claim their
+   * tiles by region, columns first, and read A in place up to 64 rows (not when A's rows are
+   * 4 KiB apart, nor transposed): ragged M, N and K on 1, 2 and 3 threads, constant and input B,
+   * several epilogues, each element computed once and right; and with small blocks, several K,
+   * row and column blocks.
+   */
+  @Test
+  void smallMTilesClaimedByRegionOnOneTwoAndThreeThreads() {
+    GemmParams machine = EmitOptions.defaults().withVectorize(true).gemm();
+    List<Case> cases = List.of(
+        new Case(1, 8, 300, 900, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 17, 257, 500, false, false, false, Epilogue.RELU),
+        new Case(1, 63, 161, 250, false, false, true, Epilogue.RESIDUAL),
+        new Case(1, 64, 200, 170, false, true, true, Epilogue.SIGMOID_BIAS),
+        new Case(1, 65, 161, 201, false, false, true, Epilogue.PLAIN),
+        new Case(1, 128, 96, 180, false, false, true, Epilogue.BIAS_ROW),
+        new Case(1, 100, 130, 170, true, false, false, Epilogue.ALPHA_BETA),
+        new Case(1, 40, 160, 1024, false, false, true, Epilogue.TANH),
+        new Case(2, 129, 161, 240, false, false, false, Epilogue.PLAIN));
+    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2),
+        ParallelExecutor.withThreads(3));
+    check(cases, machine, executors);
+    check(cases.subList(0, 6), SMALL_BLOCKS, executors);
+
+    LoopProgram p = program(List.of(cases.get(3), cases.get(7), cases.get(8)), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
+        EmitOptions.defaults().withVectorize(true).withGemm(machine)).source();
+    // 64 rows: claimed tiles, A in place; 40 x 1024: claimed, A packed (rows 4 KiB apart);
+    // 129 rows: the shared counter.
+    assertEquals(2, count(source, "par.forRange(t, (RangeTask) (lo, hi) -> gemmTilesClaimed"), source);
+    assertEquals(1, count(source, "final AtomicInteger next = new AtomicInteger()"), source);
+    assertEquals(1, count(source, "private static void gemmMicroDirect"), source);
   }
 
   private static int count(String s, String what) {

@@ -52,6 +52,16 @@ public final class KernelProfiler {
   private static final LongAdder JOIN_WAIT = new LongAdder();
   private static final LongAdder CALLER_EXTRA = new LongAdder();
   private static final LongAdder TOO_SMALL_NANOS = new LongAdder();
+  /** The last {@link #RECENT} split loops' chunk spans, oldest first (see {@link #loopSpans}). */
+  private static final java.util.ArrayDeque<long[]> RECENT_SPANS = new java.util.ArrayDeque<>();
+  private static final int RECENT = 8;
+  /**
+   * Sums over the split loops of: the caller's first start and last end, and (of the loops a
+   * worker ran a chunk of) the workers' first start and last end, in ns from publication; the
+   * loops a worker ran a chunk of; the caller's and the workers' time in chunks, wall clock and
+   * CPU.
+   */
+  private static final long[] SPAN_SUMS = new long[9];
   private static final Map<ExecutableProgram, long[]> TOTALS = new ConcurrentHashMap<>();
   private static final Map<ExecutableProgram, long[]> RUNS = new ConcurrentHashMap<>();
 
@@ -63,6 +73,10 @@ public final class KernelProfiler {
     RUNS.clear();
     for (LongAdder a : new LongAdder[] {SPLIT, HELPED, TOO_SMALL, NESTED, WORKER_LATE, JOIN_WAIT, CALLER_EXTRA, TOO_SMALL_NANOS}) {
       a.reset();
+    }
+    synchronized (SPAN_SUMS) {
+      RECENT_SPANS.clear();
+      java.util.Arrays.fill(SPAN_SUMS, 0);
     }
     on = true;
   }
@@ -108,6 +122,11 @@ public final class KernelProfiler {
     return on;
   }
 
+  /** The calling thread's CPU time, ns (profiling only: about a microsecond per call). */
+  static long threadCpuNanos() {
+    return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+  }
+
   /** The parallel loops counted since {@link #start} (while on). */
   public static LoopCounts loopCounts() {
     return new LoopCounts(SPLIT.sum(), HELPED.sum(), TOO_SMALL.sum(), NESTED.sum(), WORKER_LATE.sum(),
@@ -122,6 +141,76 @@ public final class KernelProfiler {
     }
     JOIN_WAIT.add(joinWaitNanos);
     CALLER_EXTRA.add(callerExtraChunks);
+  }
+
+  /**
+   * Where the threads' time went in the split loops, per loop on average (ns from the loop's
+   * publication): the caller's chunks from {@code callerStart} to {@code callerEnd}; in the loops
+   * a worker ran a chunk of ({@code workerLoops}), the workers' from {@code workerStart} to
+   * {@code workerEnd}; time in chunks, caller and workers, summed over all loops, by the wall clock
+   * and by the threads' CPU time (less than the wall clock when a thread was descheduled in a
+   * chunk; their sum against one thread's time says what the split cost in efficiency).
+   * {@code recent}: the last few loops' chunks as {@code {start, end, 1 if a worker ran it, CPU
+   * time}}.
+   */
+  public record SplitSpans(long loops, double callerStart, double callerEnd, long workerLoops, double workerStart,
+      double workerEnd, long callerBusyNanos, long workerBusyNanos, long callerCpuNanos, long workerCpuNanos,
+      List<long[]> recent) {}
+
+  /** The split loops' spans since {@link #start}. */
+  public static SplitSpans splitSpans() {
+    synchronized (SPAN_SUMS) {
+      long n = SPLIT.sum();
+      double loops = Math.max(1, n);
+      double w = Math.max(1, SPAN_SUMS[4]);
+      return new SplitSpans(n, SPAN_SUMS[0] / loops, SPAN_SUMS[1] / loops, SPAN_SUMS[4], SPAN_SUMS[2] / w,
+          SPAN_SUMS[3] / w, SPAN_SUMS[5], SPAN_SUMS[6], SPAN_SUMS[7], SPAN_SUMS[8], List.copyOf(RECENT_SPANS));
+    }
+  }
+
+  /**
+   * One split loop's chunks: {@code {start, end, 1 if a worker ran it, CPU time}} per chunk, ns
+   * (start and end from publication).
+   */
+  static void loopSpans(long[] spans) {
+    long cs = Long.MAX_VALUE;
+    long ce = 0;
+    long ws = Long.MAX_VALUE;
+    long we = 0;
+    long cb = 0;
+    long wb = 0;
+    long cc = 0;
+    long wc = 0;
+    for (int c = 0; c + 3 < spans.length; c += 4) {
+      if (spans[c + 2] == 0) {
+        cs = Math.min(cs, spans[c]);
+        ce = Math.max(ce, spans[c + 1]);
+        cb += spans[c + 1] - spans[c];
+        cc += spans[c + 3];
+      } else {
+        ws = Math.min(ws, spans[c]);
+        we = Math.max(we, spans[c + 1]);
+        wb += spans[c + 1] - spans[c];
+        wc += spans[c + 3];
+      }
+    }
+    synchronized (SPAN_SUMS) {
+      SPAN_SUMS[0] += cs == Long.MAX_VALUE ? 0 : cs;
+      SPAN_SUMS[1] += ce;
+      if (ws != Long.MAX_VALUE) {
+        SPAN_SUMS[2] += ws;
+        SPAN_SUMS[3] += we;
+        SPAN_SUMS[4]++;
+      }
+      SPAN_SUMS[5] += cb;
+      SPAN_SUMS[6] += wb;
+      SPAN_SUMS[7] += cc;
+      SPAN_SUMS[8] += wc;
+      if (RECENT_SPANS.size() == RECENT) {
+        RECENT_SPANS.removeFirst();
+      }
+      RECENT_SPANS.addLast(spans);
+    }
   }
 
   static void loopOnCaller(boolean tooSmall, long nanos) {

@@ -118,7 +118,7 @@ public final class ParallelExecutor implements AutoCloseable {
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
   private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
       AtomicInteger pending, AtomicReference<Throwable> failure, Thread caller,
-      AtomicLong work, AtomicLong workerStart, long published) {
+      AtomicLong work, AtomicLong workerStart, long published, long[] spans) {
     /**
      * Runs chunks not yet taken by anyone; returns how many this thread ran, negated when it
      * finished the last one (so that a worker knows to wake the caller).
@@ -130,7 +130,7 @@ public final class ParallelExecutor implements AutoCloseable {
         if (worker && ran == 0) {
           workerStart.compareAndSet(0, System.nanoTime());
         }
-        runChunk(c);
+        runChunk(c, worker);
         ran++;
         last = pending.decrementAndGet() == 0;
       }
@@ -142,17 +142,27 @@ public final class ParallelExecutor implements AutoCloseable {
       return workerStart.get() != 0;
     }
 
-    void runChunk(int c) {
+    void runChunk(int c, boolean worker) {
+      long cpu = spans == null ? 0 : KernelProfiler.threadCpuNanos();
       long start = System.nanoTime();
-      long cpu = ParallelTrace.ON ? ParallelTrace.cpu() : 0;
+      long traceCpu = ParallelTrace.ON ? ParallelTrace.cpu() : 0;
       try {
         task.run((int) ((long) extent * c / chunks), (int) ((long) extent * (c + 1) / chunks));
       } catch (RuntimeException | Error e) {
         failure.compareAndSet(null, e);
       }
-      work.addAndGet(System.nanoTime() - start);
+      long end = System.nanoTime();
+      work.addAndGet(end - start);
       if (ParallelTrace.ON) {
-        ParallelTrace.record(ParallelTrace.Kind.CHUNK, id, c, start, cpu);
+        ParallelTrace.record(ParallelTrace.Kind.CHUNK, id, c, start, traceCpu);
+      }
+      if (spans != null) {
+        // Profiling: when each chunk ran, on which side, and the thread's CPU time in it (read by
+        // the caller after the join).
+        spans[4 * c] = start - published;
+        spans[4 * c + 1] = end - published;
+        spans[4 * c + 2] = worker ? 1 : 0;
+        spans[4 * c + 3] = KernelProfiler.threadCpuNanos() - cpu;
       }
     }
   }
@@ -272,7 +282,7 @@ public final class ParallelExecutor implements AutoCloseable {
     }
     Loop loop = new Loop(++loops, task, extent, chunks, new AtomicInteger(1), new AtomicInteger(chunks - 1),
         new AtomicReference<>(), Thread.currentThread(), new AtomicLong(), new AtomicLong(),
-        System.nanoTime());
+        System.nanoTime(), KernelProfiler.on() ? new long[4 * chunks] : null);
     long joinWait = 0;
     int callerExtra = 0;
     try {
@@ -282,7 +292,7 @@ public final class ParallelExecutor implements AutoCloseable {
           LockSupport.unpark(workers[i]);
         }
       }
-      loop.runChunk(0);
+      loop.runChunk(0, false);
       // Chunks no worker has started yet run here: the caller never waits for a worker that is
       // not running (descheduled on a busy machine, or still waking up).
       callerExtra = Math.abs(loop.runChunks(false));
@@ -298,6 +308,9 @@ public final class ParallelExecutor implements AutoCloseable {
     if (KernelProfiler.on()) {
       KernelProfiler.loopSplit(loop.helped(), Math.max(0, loop.workerStart().get() - loop.published()),
           joinWait, callerExtra);
+      if (loop.spans() != null) {
+        KernelProfiler.loopSpans(loop.spans());
+      }
     }
     // Failures are rethrown as they were thrown, message and stack trace.
     Throwable t = loop.failure().get();

@@ -302,6 +302,20 @@ class ParallelExecutorTest {
       assertTrue(counts.joinWaitNanos() >= 0 && counts.workerLateNanos() >= 0);
       assertTrue(counts.helped() > 0 || counts.workerLateNanos() == 0);
       assertEquals(2, counts.callerExtraChunks() + counts.helped(), "each loop's second chunk ran once");
+      // The time line: every chunk of both split loops, in order within a thread, after publication.
+      KernelProfiler.SplitSpans spans = KernelProfiler.splitSpans();
+      assertEquals(2, spans.loops());
+      assertEquals(counts.helped(), spans.workerLoops());
+      assertEquals(2, spans.recent().size());
+      for (long[] loop : spans.recent()) {
+        assertEquals(2 * 4, loop.length, "start, end, side and CPU time of each of the two chunks");
+        for (int c = 0; c < loop.length; c += 4) {
+          assertTrue(loop[c] >= 0 && loop[c + 1] >= loop[c] && loop[c + 3] >= 0, java.util.Arrays.toString(loop));
+        }
+      }
+      assertTrue(spans.callerEnd() >= spans.callerStart() && spans.callerBusyNanos() > 0);
+      assertTrue(spans.workerLoops() > 0 || (spans.workerBusyNanos() == 0 && spans.workerCpuNanos() == 0));
+      assertTrue(spans.callerCpuNanos() >= 0);
     } finally {
       KernelProfiler.stop();
       executor.close();
