@@ -49,7 +49,7 @@ public final class FuseAttention implements Pass {
   public static final String NAME = "fuse-attention";
 
   public static final PassInfo INFO = new PassInfo(NAME,
-      "fuse attention's scores matmul, softmax and output matmul into one kernel per model (loop IR)",
+      "fuse attention's scores matmul, softmax and output matmul into one kernel (loop IR)",
       IrLevel.LOOPS, IrLevel.LOOPS, ImmutableList.of(), options -> new FuseAttention());
 
   /** Loop spaces larger than this are not evaluated point by point (compile time). */
