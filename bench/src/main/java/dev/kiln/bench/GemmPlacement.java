@@ -47,6 +47,12 @@ import javax.lang.model.element.Modifier;
  *       ({@code Kiln.load} at -O3, {@code Model.run}, a fresh output each run), ROUNDS rounds of 20
  *       runs, each round's p10 and median with the process's GC count and minor page faults so
  *       far. This is what showed slow rounds to be rounds of page faults.
+ *   <li>{@code trace SPEC|FILE.onnx THREADS RUNS} (JVM flag {@code -Dkiln.parallelTrace=true}):
+ *       the model as above after a settling warm-up, RUNS runs each with its per-thread summary
+ *       and the median run's time line of {@link dev.kiln.runtime.compiled.ParallelTrace}: split
+ *       loops and chunks, GEMM packing and tiles, output allocations and input copies, in µs
+ *       from the run's start, wall and thread CPU time (docs/performance.md, "The 2-thread
+ *       GEMM's time line").
  * </ul>
  *
  * <pre>

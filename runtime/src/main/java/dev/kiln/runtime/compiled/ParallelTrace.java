@@ -45,13 +45,21 @@ public final class ParallelTrace {
   private static final int CAPACITY = 1 << 14;
   private static final Event[] EVENTS = new Event[CAPACITY];
   private static final AtomicInteger NEXT = new AtomicInteger();
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private ParallelTrace() {}
 
+  /**
+   * The thread bean, in a class of its own: loaded only when a CPU time is asked for (trace on),
+   * so that generated code reading {@link #ON} runs on a runtime image without
+   * {@code java.management} (an artifact on a jlinked image).
+   */
+  private static final class Threads {
+    static final ThreadMXBean BEAN = ManagementFactory.getThreadMXBean();
+  }
+
   /** The calling thread's CPU time in ns (for {@link #record}'s {@code cpuStart}). */
   public static long cpu() {
-    return THREADS.getCurrentThreadCpuTime();
+    return Threads.BEAN.getCurrentThreadCpuTime();
   }
 
   /**
