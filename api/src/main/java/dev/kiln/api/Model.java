@@ -13,6 +13,7 @@ import dev.kiln.runtime.artifact.ArtifactModel;
 import dev.kiln.ir.type.Shape;
 import dev.kiln.ir.type.TensorType;
 import java.util.Optional;
+import dev.kiln.runtime.compiled.OutputDestinations;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -174,6 +175,45 @@ public final class Model {
       return artifact.run(inputs);
     }
     return compiled != null ? compiled.run(inputs) : interpreter.run(inputs);
+  }
+
+  /**
+   * Runs the model on named inputs and writes each output into the caller's memory, named by
+   * output: what a service that answers many requests calls so that a run allocates nothing. The
+   * destinations hold little-endian tensor storage (an f32 output is its floats in row-major
+   * order), each exactly the output's size: its shape follows from the inputs' shapes (the
+   * same as {@link #run} returns for them). With the compiled engine, or an artifact, a segment
+   * over a Java array of the output's storage type and exactly its length
+   * ({@code MemorySegment.ofArray(new float[n])} for an f32 output of n elements) is written by
+   * the kernels themselves; any other writable segment (off-heap, a slice) receives a copy. The
+   * interpreter engine computes the outputs as {@link #run} does and copies them in. On a failed
+   * run the destinations' contents are unspecified.
+   *
+   * @throws dev.kiln.runtime.interpreter.RunException when an input is wrong (as {@link #run}), or
+   *     a destination is missing, names no output, has another size than its output, is
+   *     read-only, or overlaps another destination (every problem at once)
+   */
+  public void runInto(Map<String, Tensor> inputs, Map<String, java.lang.foreign.MemorySegment> outputs) {
+    if (artifact != null) {
+      artifact.runInto(inputs, outputs);
+    } else if (compiled != null) {
+      compiled.runInto(inputs, outputs);
+    } else {
+      copyInto(interpreter.run(inputs), outputs);
+    }
+  }
+
+  /** The interpreter's outputs into the destinations, checked as the compiled engine checks them. */
+  private static void copyInto(Map<String, Tensor> results, Map<String, java.lang.foreign.MemorySegment> into) {
+    List<String> names = List.copyOf(results.keySet());
+    List<java.lang.foreign.MemorySegment> destinations = OutputDestinations.inOrder(into, names);
+    List<Tensor> tensors = List.copyOf(results.values());
+    OutputDestinations.check(destinations, names, tensors.stream().map(t -> t.type().toString()).toList(),
+        tensors.stream().map(t -> t.data().byteSize()).toList());
+    for (int j = 0; j < names.size(); j++) {
+      java.lang.foreign.MemorySegment.copy(tensors.get(j).data(), 0, destinations.get(j), 0,
+          destinations.get(j).byteSize());
+    }
   }
 
   /**

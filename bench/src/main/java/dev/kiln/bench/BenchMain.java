@@ -69,11 +69,13 @@ public final class BenchMain implements Callable<Integer> {
 
   @Option(names = "--profile",
       description = "After the timed runs, run Kiln --runs times more timing each kernel "
-          + "(wall clock) and print the kernels that took the most time, with their share.")
+          + "(wall clock) and print the kernels that took the most time, with their share; "
+          + "then run ONNX Runtime with its own profiler and print each Kiln kernel beside the "
+          + "ONNX Runtime nodes that compute the same nodes of the model.")
   boolean profile;
 
   @Option(names = "--profile-top", paramLabel = "N", defaultValue = "15",
-      description = "How many kernels --profile prints (default 15).")
+      description = "How many kernels (and rows beside ONNX Runtime) --profile prints (default 15).")
   int profileTop;
 
   /** The options that make the {@link BenchSettings}: threads, warm-up, runs, level, engine, ... */
@@ -171,6 +173,8 @@ public final class BenchMain implements Callable<Integer> {
     if (profile) {
       BenchReport.printProfile(out, bench.kernelTimes(), profileTop, bench.profiledMillisPerRun(),
           bench.loopCounts());
+      BenchReport.printNodeComparison(out, bench.kernelTimes(), bench.ortNodeTimes(),
+          bench.modelGraph(), bench.ortProfileProblem(), profileTop);
     }
     return succeeded(result) ? OK : FAILED;
   }

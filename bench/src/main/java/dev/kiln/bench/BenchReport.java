@@ -247,4 +247,43 @@ final class BenchReport {
       }
     }
   }
+
+  /**
+   * {@code --profile}, beside ONNX Runtime: each Kiln kernel with the ONNX Runtime nodes that
+   * compute the same nodes of the model ({@link NodeComparison}), the {@code top} rows with the
+   * most time of either engine, then both engines' totals.
+   */
+  static void printNodeComparison(PrintWriter out, List<dev.kiln.runtime.compiled.KernelProfiler.KernelTime> kernels,
+      List<OrtProfile.NodeTime> ortNodes, dev.kiln.ir.graph.Graph model, String problem, int top) {
+    if (ortNodes.isEmpty()) {
+      out.println("profile: no per-node times of ONNX Runtime" + (problem.isEmpty() ? "" : ": " + problem));
+      return;
+    }
+    if (kernels.isEmpty()) {
+      return;
+    }
+    List<NodeComparison.Row> rows = NodeComparison.rows(kernels, ortNodes, model);
+    double kiln = rows.stream().mapToDouble(NodeComparison.Row::kilnMillis).sum();
+    double ort = rows.stream().mapToDouble(NodeComparison.Row::ortMillis).sum();
+    out.printf(Locale.ROOT, "profile: beside ONNX Runtime's own profile (its nodes matched to Kiln's kernels "
+        + "by node name; %d nodes, %s ms per run in nodes); the top %d:%n",
+        ortNodes.size(), millis(ort), Math.min(top, rows.size()));
+    MarkdownTable table = new MarkdownTable(
+        List.of("Kiln ms", "ORT ms", "Kiln / ORT", "kernel", "Kiln computes", "ONNX Runtime nodes"));
+    for (NodeComparison.Row r : rows.subList(0, Math.min(top, rows.size()))) {
+      String ratio = r.kernel() == null || r.ortNodes().isEmpty() ? "—"
+          : String.format(Locale.ROOT, "%.2f", r.kilnMillis() / Math.max(1e-9, r.ortMillis()));
+      table.addRow(List.of(
+          r.kernel() == null ? "—" : millis(r.kilnMillis()),
+          r.ortNodes().isEmpty() ? "—" : millis(r.ortMillis()),
+          ratio,
+          r.kernel() == null ? "—" : String.valueOf(r.kernel().index()),
+          r.kernel() == null ? "(no kernel names these nodes)" : r.kernel().source(),
+          r.ortNodes().isEmpty() ? "—" : String.join(", ", r.ortNodes().stream()
+              .map(n -> n.op() + " '" + n.name() + "'").toList())));
+    }
+    out.print(table.render());
+    out.printf(Locale.ROOT, "profile: per run, Kiln's kernels %s ms, ONNX Runtime's nodes %s ms (profiled runs; "
+        + "each engine's profiler adds its own cost)%n", millis(kiln), millis(ort));
+  }
 }

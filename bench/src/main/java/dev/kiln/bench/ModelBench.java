@@ -32,6 +32,9 @@ final class ModelBench {
   /** Wall-clock nanoseconds of the profiled runs, whole (kernels and everything around them). */
   private long profiledNanos;
   private KernelProfiler.LoopCounts loopCounts = new KernelProfiler.LoopCounts(0, 0, 0, 0);
+  private List<OrtProfile.NodeTime> ortNodeTimes = List.of();
+  private String ortProfileProblem = "";
+  private dev.kiln.ir.graph.Graph modelGraph;
 
   /** @param scratch a directory for ONNX files made on the way (synthetic or .kiln models) */
   ModelBench(BenchSettings settings, Path scratch) {
@@ -61,6 +64,25 @@ final class ModelBench {
   /** The parallel loops of the profiled runs: split or run on the caller, and why. */
   KernelProfiler.LoopCounts loopCounts() {
     return loopCounts;
+  }
+
+  /**
+   * ONNX Runtime's per-node times of the last model, from its own profiler, run after its timed
+   * runs in a session of its own; empty without profile, or when that failed
+   * ({@link #ortProfileProblem}).
+   */
+  List<OrtProfile.NodeTime> ortNodeTimes() {
+    return ortNodeTimes;
+  }
+
+  /** The last model's graph as read (before Kiln's passes), or null if Kiln could not load it. */
+  dev.kiln.ir.graph.Graph modelGraph() {
+    return modelGraph;
+  }
+
+  /** Why ONNX Runtime's profile is missing, or empty. */
+  String ortProfileProblem() {
+    return ortProfileProblem;
   }
 
   /** Benchmarks a model file (.onnx or .kiln) or a synthetic model spec ({@link SyntheticModels}). */
@@ -113,6 +135,7 @@ final class ModelBench {
     }
     ModelInputs inputs = inputValues == null ? new ModelInputs(Map.of(), "none")
         : ModelInputs.of(inputValues, file, settings.seed());
+    modelGraph = kilnModel == null ? null : kilnModel.graph();
     OptionalLong flops = kilnModel == null ? OptionalLong.empty() : Flops.ofSingleOp(kilnModel.graph());
 
     EngineRunner kiln = kilnModel == null ? null : new KilnRunner(kilnModel, inputs.tensors());
@@ -183,12 +206,43 @@ final class ModelBench {
 
       EngineResult ortResult = ortOut == null ? EngineResult.failed(ortName, ortFailure)
           : timed(ort, ortFirst);
+      ortNodeTimes = List.of();
+      ortProfileProblem = "";
+      if (profile && ortResult.succeeded()) {
+        // A session of its own: the profiler's bookkeeping must not touch the timed runs.
+        ort.close();
+        ort = null;
+        profileOrt(onnxFile, inputs.tensors());
+      }
       return new BenchResult(displayName, inputs.source(), settings, flops, kilnResult, ortResult,
           agreements, agreementProblem);
     } finally {
       if (ort != null) {
         ort.close();
       }
+    }
+  }
+
+  /**
+   * Runs ONNX Runtime with its profiler on: a warm-up, then {@code runs} runs whose per-node
+   * times are kept. A failure leaves a reason, never an exception: the timings stand without it.
+   */
+  private void profileOrt(Path onnxFile, Map<String, Tensor> inputs) {
+    int warmup = Math.max(10, settings.warmup());
+    int runs = Math.max(1, settings.runs());
+    try (OrtRunner profiled = OrtRunner.open(onnxFile, settings.threads(), inputs,
+        scratch.resolve("ort-profile"))) {
+      for (int i = 0; i < warmup + runs; i++) {
+        profiled.runOnce();
+      }
+      Path trace = profiled.endProfiling();
+      try {
+        ortNodeTimes = OrtProfile.nodeTimes(Files.readString(trace), runs);
+      } finally {
+        Files.deleteIfExists(trace);
+      }
+    } catch (OrtException | IOException | RuntimeException e) {
+      ortProfileProblem = "ONNX Runtime's profile: " + describe(e);
     }
   }
 

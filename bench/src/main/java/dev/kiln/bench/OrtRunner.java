@@ -48,9 +48,22 @@ final class OrtRunner implements EngineRunner {
    * differ (Kiln's importer may rename a value) and the counts match.
    */
   static OrtRunner open(Path onnxFile, int threads, Map<String, Tensor> inputs) throws OrtException {
+    return open(onnxFile, threads, inputs, null);
+  }
+
+  /**
+   * As {@link #open(Path, int, Map)}, with ONNX Runtime's profiler on when {@code profilePrefix}
+   * is not null: it writes a trace of every run to {@code <profilePrefix>_<date>.json}
+   * ({@link #endProfiling}).
+   */
+  static OrtRunner open(Path onnxFile, int threads, Map<String, Tensor> inputs, Path profilePrefix)
+      throws OrtException {
     OrtEnvironment env = environment();
     OrtSession session;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      if (profilePrefix != null) {
+        options.enableProfiling(profilePrefix.toString());
+      }
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
@@ -129,6 +142,11 @@ final class OrtRunner implements EngineRunner {
   @Override
   public void runOnce() throws OrtException {
     session.run(inputs).close();
+  }
+
+  /** Stops the profiler ({@link #open(Path, int, Map, Path)}) and returns the trace file. */
+  Path endProfiling() throws OrtException {
+    return Path.of(session.endProfiling());
   }
 
   @Override

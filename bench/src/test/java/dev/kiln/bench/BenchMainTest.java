@@ -187,6 +187,30 @@ class BenchMainTest {
     assertTrue(r.out().contains("Conv node"), r.out());
     assertTrue(r.out().contains("ms per run in all (mean), "), r.out());
     assertTrue(r.out().contains(" ms outside kernels"), r.out());
+    assertTrue(r.out().contains("profile: beside ONNX Runtime's own profile"), r.out());
+  }
+
+  @Test
+  void profilePutsOrtNodesBesideTheKernelsThatComputeTheSameNodes() throws IOException {
+    Path model = dir.resolve("named.onnx");
+    GraphBuilder b = Graph.builder("named");
+    Value x = b.input("x", TensorType.of(DType.F32, 8, 16));
+    Value w = b.constant("w", Tensor.ofFloats(new long[] {16, 16}, new float[256]));
+    Value mm = new Value("mm_out", TensorType.of(DType.F32, 8, 16));
+    Value y = new Value("y", TensorType.of(DType.F32, 8, 16));
+    b.addNode(dev.kiln.ir.graph.Node.of("MatMul", List.of(x, w), List.of(mm), Attributes.EMPTY)
+        .withName("the_matmul"));
+    b.addNode(dev.kiln.ir.graph.Node.of("Relu", mm, y).withName("the_relu"));
+    b.output(y);
+    OnnxModels.write(new KilnModel(b.build(), Optional.empty()), model);
+
+    Run r = bench(model.toString(), "--warmup", "1", "--runs", "3", "--profile");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("profile: beside ONNX Runtime's own profile"), r.out());
+    // The Kiln kernel that names the matmul has ONNX Runtime's matmul beside it, with a ratio.
+    assertTrue(r.out().lines().anyMatch(l -> l.contains("node 'the_matmul'") && l.contains("MatMul 'the_matmul'")),
+        r.out());
+    assertTrue(r.out().contains("profile: per run, Kiln's kernels "), r.out());
   }
 
   @Test

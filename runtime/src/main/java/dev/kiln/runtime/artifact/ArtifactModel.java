@@ -82,23 +82,52 @@ public final class ArtifactModel {
    */
   public Map<String, Tensor> run(Map<String, Tensor> given) {
     checkInputs(given);
-    Map<String, Tensor> byBuffer = new HashMap<>();
-    for (int i = 0; i < inputBuffers.size(); i++) {
-      byBuffer.put(inputBuffers.get(i), given.get(manifest.inputs().get(i).name()));
-    }
     List<Tensor> results;
     try {
-      results = new ArrayList<>(program.run(byBuffer, executor).values());
+      results = new ArrayList<>(program.run(byBuffer(given), executor).values());
     } catch (LinkageError e) {
-      throw new ArtifactException(source.toString(), "its code does not link against this runtime "
-          + "(compiled by Kiln " + manifest.kilnVersion() + "; this is Kiln "
-          + KilnVersion.current() + "): " + e, e);
+      throw doesNotLink(e);
     }
     Map<String, Tensor> named = new LinkedHashMap<>();
     for (int i = 0; i < manifest.outputs().size(); i++) {
       named.put(manifest.outputs().get(i).name(), results.get(i));
     }
     return named;
+  }
+
+  /**
+   * Runs on named inputs and writes each output into the caller's segment, named by output, as
+   * {@link dev.kiln.runtime.compiled.CompiledModel#runInto} does.
+   *
+   * @throws RunException when an input or a destination is wrong (every problem at once)
+   */
+  public void runInto(Map<String, Tensor> given, Map<String, java.lang.foreign.MemorySegment> into) {
+    checkInputs(given);
+    List<String> names = manifest.outputs().stream().map(ArtifactManifest.TensorSpec::name).toList();
+    List<java.lang.foreign.MemorySegment> destinations =
+        dev.kiln.runtime.compiled.OutputDestinations.inOrder(into, names);
+    program.checkDestinations(destinations, names);
+    try {
+      program.runInto(byBuffer(given), executor, destinations);
+    } catch (LinkageError e) {
+      throw doesNotLink(e);
+    }
+  }
+
+  /** The inputs by the program's input buffer names. */
+  private Map<String, Tensor> byBuffer(Map<String, Tensor> given) {
+    Map<String, Tensor> byBuffer = new HashMap<>();
+    for (int i = 0; i < inputBuffers.size(); i++) {
+      byBuffer.put(inputBuffers.get(i), given.get(manifest.inputs().get(i).name()));
+    }
+    return byBuffer;
+  }
+
+  /** An artifact compiled by another Kiln whose generated code calls what this runtime lacks. */
+  private ArtifactException doesNotLink(LinkageError e) {
+    return new ArtifactException(source.toString(), "its code does not link against this runtime "
+        + "(compiled by Kiln " + manifest.kilnVersion() + "; this is Kiln "
+        + KilnVersion.current() + "): " + e, e);
   }
 
   private void checkInputs(Map<String, Tensor> given) {

@@ -138,6 +138,43 @@ public final class CompiledModel {
    */
   public Map<String, Tensor> run(Map<String, Tensor> given) {
     DimBindings bindings = new DimBindings();
+    ExecutableProgram program = programFor(given, bindings);
+    List<Tensor> results = new ArrayList<>(program.run(byBuffer(program, given), executor).values());
+    Map<String, Tensor> named = new LinkedHashMap<>();
+    for (int i = 0; i < outputs.size(); i++) {
+      Value out = outputs.get(i);
+      Tensor t = results.get(i);
+      Optional<String> misfit = bindings.match("%" + out.name(), out.type(), t);
+      if (misfit.isPresent()) {
+        throw new RunException("graph output %" + out.name() + " " + misfit.get());
+      }
+      named.put(out.name(), t);
+    }
+    return named;
+  }
+
+  /**
+   * Runs on named inputs and writes each output into the caller's segment, named by output
+   * ({@link ExecutableProgram#runInto}: nothing is allocated per run, and a segment over a
+   * {@code float[]} of exactly an f32 output's size is written by the kernels themselves). The
+   * outputs' shapes follow from the inputs' (the same as {@link #run} returns); on a failed run
+   * the destinations' contents are unspecified.
+   *
+   * @throws RunException when an input is wrong (as {@link #run}), or a destination is missing,
+   *     unknown, of another size than its output, read-only, or overlaps another (every problem
+   *     at once)
+   */
+  public void runInto(Map<String, Tensor> given, Map<String, java.lang.foreign.MemorySegment> into) {
+    DimBindings bindings = new DimBindings();
+    ExecutableProgram program = programFor(given, bindings);
+    List<String> names = outputs.stream().map(Value::name).toList();
+    List<java.lang.foreign.MemorySegment> destinations = OutputDestinations.inOrder(into, names);
+    program.checkDestinations(destinations, names);
+    program.runInto(byBuffer(program, given), executor, destinations);
+  }
+
+  /** The program for these inputs (checked first), compiled on the first run with their shapes. */
+  private ExecutableProgram programFor(Map<String, Tensor> given, DimBindings bindings) {
     checkInputs(given, bindings);
     Map<String, Tensor> values = new LinkedHashMap<>();
     specializedOn.keySet().forEach(name -> values.put(name, given.get(name)));
@@ -162,23 +199,16 @@ public final class CompiledModel {
         last = new LastProgram(shapes.values().toArray(long[][]::new), program);
       }
     }
+    return program;
+  }
+
+  private Map<String, Tensor> byBuffer(ExecutableProgram program, Map<String, Tensor> given) {
     List<Buffer> programInputs = program.inputBuffers();
     Map<String, Tensor> byBuffer = new HashMap<>();
     for (int i = 0; i < inputs.size(); i++) {
       byBuffer.put(programInputs.get(i).name(), given.get(inputs.get(i).name()));
     }
-    List<Tensor> results = new ArrayList<>(program.run(byBuffer, executor).values());
-    Map<String, Tensor> named = new LinkedHashMap<>();
-    for (int i = 0; i < outputs.size(); i++) {
-      Value out = outputs.get(i);
-      Tensor t = results.get(i);
-      Optional<String> misfit = bindings.match("%" + out.name(), out.type(), t);
-      if (misfit.isPresent()) {
-        throw new RunException("graph output %" + out.name() + " " + misfit.get());
-      }
-      named.put(out.name(), t);
-    }
-    return named;
+    return byBuffer;
   }
 
   /**

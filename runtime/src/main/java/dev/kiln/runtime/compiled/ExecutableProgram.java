@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * or an index out of range (read from an input, as Gather's) in a kernel is the user's data at
  * fault: a {@link RunException} naming the kernel's node. Thread-safe: concurrent runs
  * each take their own arenas (scratch, and the arrays inputs are copied into) from the pool, and
- * outputs are fresh arrays every run, which the output tensors wrap without a copy.
+ * outputs are fresh arrays every run, which the output tensors wrap without a copy; or, with
+ * {@link #runInto}, the caller's memory.
  */
 public final class ExecutableProgram {
   private final CompiledProgram program;
@@ -27,6 +28,7 @@ public final class ExecutableProgram {
   private final ConcurrentLinkedQueue<RunArena> arenas = new ConcurrentLinkedQueue<>();
   private final List<String> kernelSources;
   private final List<Buffer> inputBuffers;
+  private final List<Buffer> outputBuffers;
   /**
    * Whether the last run split a parallel loop (or another run on the executor did meanwhile):
    * if not, the next run does not wake the workers. Racy between concurrent runs: a hint.
@@ -39,9 +41,10 @@ public final class ExecutableProgram {
   /**
    * What one run at a time owns: the scratch arenas by storage, and the arrays the inputs are
    * copied into (by slot; allocated on the first run, reused after: a run allocates nothing but
-   * its outputs).
+   * its outputs), and for {@link #runInto} the arrays outputs are computed in when the caller's
+   * memory cannot be written directly (by slot, likewise).
    */
-  private record RunArena(Map<Storage, Object> scratch, Object[] inputs) {}
+  private record RunArena(Map<Storage, Object> scratch, Object[] inputs, Object[] outputs) {}
 
   /** Without kernel sources: a failing run names no node ("a kernel"). */
   public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants) {
@@ -60,6 +63,8 @@ public final class ExecutableProgram {
     this.kernelSources = List.copyOf(kernelSources);
     this.inputBuffers = layout.slots().stream().map(FrameLayout.Slot::buffer)
         .filter(b -> b.role() == BufferRole.INPUT).toList();
+    this.outputBuffers = layout.slots().stream().map(FrameLayout.Slot::buffer)
+        .filter(b -> b.role() == BufferRole.OUTPUT).toList();
     this.constants = new LinkedHashMap<>();
     for (FrameLayout.Slot slot : layout.slots()) {
       if (slot.buffer().role() == BufferRole.CONSTANT) {
@@ -81,15 +86,68 @@ public final class ExecutableProgram {
     return inputBuffers;
   }
 
+  /** The output buffers, in slot order (the order of {@link #run}'s outputs). */
+  public List<Buffer> outputBuffers() {
+    return outputBuffers;
+  }
+
   /**
    * Runs on inputs given by input buffer name (already checked against the buffers' types and
    * shapes) and returns the outputs by output buffer name, in order.
    */
   public Map<String, Tensor> run(Map<String, Tensor> inputs, ParallelExecutor executor) {
+    Object[] arrays = execute(inputs, executor, null);
+    List<FrameLayout.Slot> slots = layout.slots();
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (int i = 0; i < slots.size(); i++) {
+      Buffer b = slots.get(i).buffer();
+      if (b.role() == BufferRole.OUTPUT) {
+        // A fresh array each run that nothing else keeps: the tensor may own it.
+        out.put(b.name(), ADOPT_OUTPUTS ? adopt(b, arrays[i]) : toTensor(b, arrays[i]));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs as {@link #run}, writing the outputs into the caller's memory instead of new arrays:
+   * output {@code j} ({@link #outputBuffers} order) into {@code into.get(j)}, as little-endian
+   * tensor storage. A segment over a Java array of the output's storage type (a {@code float[]}
+   * for f32), exactly its size, is written by the kernels themselves; any other segment receives a
+   * copy from an array this program keeps for the purpose. Either way the run allocates nothing.
+   *
+   * @param into one writable segment per output, each exactly the output's size in bytes, none
+   *     overlapping another ({@link #checkDestinations})
+   */
+  public void runInto(Map<String, Tensor> inputs, ParallelExecutor executor, List<MemorySegment> into) {
+    if (into.size() != outputBuffers.size()) {
+      throw new IllegalArgumentException(into.size() + " destinations for " + outputBuffers.size() + " outputs");
+    }
+    execute(inputs, executor, into);
+  }
+
+  /**
+   * Checks {@code into} as the destinations of this program's outputs ({@link #runInto}), each
+   * problem naming the output as {@code names} does (the model's output names, in order).
+   *
+   * @throws RunException with every problem ({@link OutputDestinations#check})
+   */
+  public void checkDestinations(List<MemorySegment> into, List<String> names) {
+    OutputDestinations.check(into, names,
+        outputBuffers.stream().map(b -> b.dtype().text() + Arrays.toString(b.shapeArray())).toList(),
+        outputBuffers.stream().map(b -> (long) b.size() * Storage.of(b.dtype()).elementBytes()).toList());
+  }
+
+  /**
+   * One run; returns the slots' arrays. With {@code into}, output slots are the caller's arrays
+   * (when they can be written directly) or the arena's, copied out after the run.
+   */
+  private Object[] execute(Map<String, Tensor> inputs, ParallelExecutor executor, List<MemorySegment> into) {
     List<FrameLayout.Slot> slots = layout.slots();
     Object[] arrays = new Object[slots.size()];
     int[] offsets = new int[slots.size()];
     RunArena arena = takeArena();
+    int output = 0;
     // Wakes the executor's workers now, so that they are up by the first parallel loop (their
     // wake-up overlaps the input copies), unless the last run split no loop.
     long splitBefore = executor.loopsSplit();
@@ -113,7 +171,22 @@ public final class ExecutableProgram {
             MemorySegment.copy(t.data(), slot.storage().tensorLayout(), 0, copy, 0, b.size());
             arrays[i] = copy;
           }
-          case OUTPUT -> arrays[i] = slot.storage().allocate(b.size());
+          case OUTPUT -> {
+            if (into == null) {
+              arrays[i] = slot.storage().allocate(b.size());
+            } else {
+              Object direct = writableArray(into.get(output), slot.storage(), b.size());
+              if (direct == null) {
+                direct = arena.outputs()[i];
+                if (direct == null) {
+                  direct = slot.storage().allocate(b.size());
+                  arena.outputs()[i] = direct;
+                }
+              }
+              arrays[i] = direct;
+            }
+            output++;
+          }
           case CONSTANT -> arrays[i] = constants.get(b);
           case SCRATCH -> {
             arrays[i] = arena.scratch().get(slot.storage());
@@ -139,20 +212,42 @@ public final class ExecutableProgram {
         throw new RunException(kernelOf(frame) + ": an index read from the data is out of range ("
             + e.getMessage() + ")");
       }
+      if (into != null) {
+        // Copied out before the arena goes back to the pool: another run may take it next.
+        int j = 0;
+        for (int i = 0; i < slots.size(); i++) {
+          FrameLayout.Slot slot = slots.get(i);
+          if (slot.buffer().role() == BufferRole.OUTPUT) {
+            MemorySegment d = into.get(j++);
+            if (arrays[i] == arena.outputs()[i]) {
+              MemorySegment.copy(arrays[i], 0, d, slot.storage().tensorLayout(), 0, slot.buffer().size());
+            }
+          }
+        }
+      }
     } finally {
       executor.endRun();
       splitsLoops = executor.loopsSplit() != splitBefore;
       arenas.add(arena);
     }
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (int i = 0; i < slots.size(); i++) {
-      Buffer b = slots.get(i).buffer();
-      if (b.role() == BufferRole.OUTPUT) {
-        // A fresh array each run that nothing else keeps: the tensor may own it.
-        out.put(b.name(), ADOPT_OUTPUTS ? adopt(b, arrays[i]) : toTensor(b, arrays[i]));
-      }
+    return arrays;
+  }
+
+  /**
+   * The Java array under {@code d} when the kernels can write it as the output itself: a heap
+   * segment over a whole array of the storage type, {@code length} elements, on a little-endian
+   * host (where the array's bytes are the tensor's). Else null.
+   */
+  private static Object writableArray(MemorySegment d, Storage storage, int length) {
+    if (!ADOPT_OUTPUTS || d.isNative() || d.isReadOnly() || d.address() != 0) {
+      return null;
     }
-    return out;
+    Object base = d.heapBase().orElse(null);
+    if (base == null || base.getClass() != storage.arrayClass()
+        || java.lang.reflect.Array.getLength(base) != length) {
+      return null;
+    }
+    return base;
   }
 
   /** The program's generated class, for profiles. */
@@ -177,7 +272,7 @@ public final class ExecutableProgram {
     }
     Map<Storage, Object> fresh = new EnumMap<>(Storage.class);
     layout.arenaElements().forEach((s, n) -> fresh.put(s, s.allocate(n)));
-    return new RunArena(fresh, new Object[layout.slots().size()]);
+    return new RunArena(fresh, new Object[layout.slots().size()], new Object[layout.slots().size()]);
   }
 
   /** A tensor over the array itself (its bytes are little-endian tensor storage on this host). */

@@ -11,6 +11,7 @@ import dev.kiln.ir.type.DType;
 import dev.kiln.runtime.interpreter.ReferenceInterpreter;
 import dev.kiln.runtime.interpreter.RunException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,11 +72,11 @@ record NodeTestCase(String name, Path dir) {
       long t0 = System.nanoTime();
       Outcome outcome;
       if (!r.compiled()) {
-        outcome = run(model, new ReferenceInterpreter(model.graph(), OpRegistry.standard())::run);
+        outcome = run(model, new ReferenceInterpreter(model.graph(), OpRegistry.standard())::run, null);
       } else {
         try {
           dev.kiln.api.Model compiledModel = Kiln.fromGraph(model.graph(), r.options());
-          outcome = run(model, compiledModel::run);
+          outcome = run(model, compiledModel::run, compiledModel::runInto);
         } catch (RuntimeException e) {
           outcome = new Outcome(Status.FAILED, "compile: " + firstLine(e.toString()));
         }
@@ -86,8 +87,13 @@ record NodeTestCase(String name, Path dir) {
     return outcomes;
   }
 
+  /**
+   * @param into when not null, each data set also runs through it ({@code Model.runInto}) into
+   *     destinations full of garbage, and must give run's outputs bit for bit
+   */
   private Outcome run(KilnModel model, java.util.function.Function<Map<String, Tensor>,
-      Map<String, Tensor>> engine) {
+      Map<String, Tensor>> engine,
+      java.util.function.BiConsumer<Map<String, Tensor>, Map<String, MemorySegment>> into) {
     for (Path dataSet : dataSets()) {
       List<Tensor> inputs;
       List<Tensor> expected;
@@ -117,6 +123,12 @@ record NodeTestCase(String name, Path dir) {
       } catch (RuntimeException e) {
         return new Outcome(Status.FAILED, "run: " + firstLine(e.toString()));
       }
+      if (into != null) {
+        Optional<String> problem = runInto(into, feed, results);
+        if (problem.isPresent()) {
+          return new Outcome(Status.FAILED, dataSet.getFileName() + " " + problem.get());
+        }
+      }
       List<Tensor> actual = new ArrayList<>(results.values());
       if (actual.size() != expected.size()) {
         return new Outcome(Status.FAILED, actual.size() + " outputs, expected " + expected.size());
@@ -132,6 +144,42 @@ record NodeTestCase(String name, Path dir) {
       }
     }
     return Outcome.PASS;
+  }
+
+  /**
+   * Runs again into destinations that held garbage: a Java array of the output's storage type
+   * where the kernels can write it directly (f32, f64, i32, i64), an off-heap segment (copied
+   * into) for the others. Empty if the outputs equal {@code expected} byte for byte.
+   */
+  private static Optional<String> runInto(
+      java.util.function.BiConsumer<Map<String, Tensor>, Map<String, MemorySegment>> into,
+      Map<String, Tensor> feed, Map<String, Tensor> expected) {
+    Map<String, MemorySegment> destinations = new java.util.LinkedHashMap<>();
+    expected.forEach((name, t) -> {
+      int n = Math.toIntExact(t.size());
+      MemorySegment d = switch (t.dtype()) {
+        case F32 -> MemorySegment.ofArray(new float[n]);
+        case F64 -> MemorySegment.ofArray(new double[n]);
+        case I32 -> MemorySegment.ofArray(new int[n]);
+        case I64 -> MemorySegment.ofArray(new long[n]);
+        default -> java.lang.foreign.Arena.ofAuto().allocate(Math.max(1, t.data().byteSize()))
+            .asSlice(0, t.data().byteSize());
+      };
+      d.fill((byte) 0x7f);
+      destinations.put(name, d);
+    });
+    try {
+      into.accept(feed, destinations);
+    } catch (RuntimeException e) {
+      return Optional.of("runInto: " + firstLine(e.toString()));
+    }
+    for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+      long at = e.getValue().data().mismatch(destinations.get(e.getKey()));
+      if (at >= 0) {
+        return Optional.of("runInto: output %" + e.getKey() + " differs from run's at byte " + at);
+      }
+    }
+    return Optional.empty();
   }
 
   /**
