@@ -41,6 +41,8 @@ class DepthwiseWholeRowTest {
         depthwise("24 ch at 7x7, residual and relu", 24, 7, 7, "pads = [1, 1, 1, 1]",
             "%a = Add(%d, %x)\n%y = Relu(%a)\n"),
         depthwise("16 ch at 6x5", 16, 6, 5, "pads = [1, 1, 1, 1]", null),
+        depthwise("40 ch at 14x14, relu6", 40, 14, 14, "pads = [1, 1, 1, 1]", "%y = Clip(%d, %lo, %hi)\n"),
+        depthwise("24 ch at 9x12, residual", 24, 9, 12, "pads = [1, 1, 1, 1]", "%y = Add(%d, %x)\n"),
         depthwise("9 ch at 4x3, no padding", 9, 4, 3, "pads = [0, 0, 0, 0]", null),
         depthwise("5 ch 5x5 pad 2 at 7x9", 5, 7, 9, "pads = [2, 2, 2, 2]", null));
   }

@@ -9,7 +9,11 @@ class NchwcWindowOutputsPerIterationTest {
   @Test
   void runsOfTwoGroupsOrMoreTakeTheUnroll() {
     assertEquals(4, NchwcWindow.outputsPerIteration(8, 4));
+    assertEquals(4, NchwcWindow.outputsPerIteration(13, 4));
     assertEquals(4, NchwcWindow.outputsPerIteration(14, 4));
+    assertEquals(4, NchwcWindow.outputsPerIteration(16, 4));
+    assertEquals(4, NchwcWindow.outputsPerIteration(28, 4));
+    assertEquals(4, NchwcWindow.outputsPerIteration(56, 4));
     assertEquals(2, NchwcWindow.outputsPerIteration(7, 2));
   }
 
@@ -36,6 +40,7 @@ class NchwcWindowOutputsPerIterationTest {
       System.setProperty("kiln.nchwc.wholeRow", "false");
       assertEquals(1, NchwcWindow.outputsPerIteration(7, 4));
       assertEquals(4, NchwcWindow.outputsPerIteration(8, 4));
+      assertEquals(4, NchwcWindow.outputsPerIteration(14, 4));
     } finally {
       if (before == null) {
         System.clearProperty("kiln.nchwc.wholeRow");
