@@ -67,10 +67,16 @@ public final class ParallelExecutor implements AutoCloseable {
   static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 200);
   /** ...busy for the first part of a wait, yielding the core for the rest. */
   static final long YIELD_AFTER_NANOS = 20_000;
-  /** Waits without spinning after a worker spun and still came late for a loop. */
-  static final int COLD_WAITS = 64;
-  /** A spinning worker that sees a loop this long after it was published was off its core. */
-  static final long LATE_NANOS = 5_000;
+  /**
+   * Waits without spinning after a worker spun and still came late for a loop: system property
+   * {@code kiln.coldWaits}, default 64 (0: never stop spinning for lateness).
+   */
+  static final int COLD_WAITS = Math.max(0, Integer.getInteger("kiln.coldWaits", 64));
+  /**
+   * A spinning worker that sees a loop this long after it was published was off its core: system
+   * property {@code kiln.lateMicros}, default 5.
+   */
+  static final long LATE_NANOS = micros("kiln.lateMicros", 5);
   /**
    * The least work, measured, that a loop is split for: system property
    * {@code kiln.minParallelMicros}, default 20. A hand-off to a parked worker costs its wake-up
