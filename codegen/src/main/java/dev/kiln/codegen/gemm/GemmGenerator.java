@@ -521,20 +521,29 @@ public final class GemmGenerator {
   }
 
   /**
-   * Tiles {@code [0, count)} of one column block, in order, or those not yet taken from
-   * {@code next} when it is shared by several threads.
+   * A method over the tiles of one column block: the operands, packed A and B, C, the addends,
+   * the block ({@code jc}, {@code nc}, {@code np}) and its tiling ({@code rb x cb}, {@code count}
+   * tiles); the caller adds how the tiles are shared.
    */
-  private String itemsMethod(GemmSpec spec, String tile, boolean edges, int tileAFloats) {
-    String name = methodNames.newName("gemmTiles");
+  private MethodSpec.Builder tilesMethod(String name, GemmSpec spec) {
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(float[].class, "a").addParameter(int.class, "ao")
         .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
         .addParameter(float[].class, "c").addParameter(int.class, "co");
     addendParameters(m, spec);
-    m.addParameter(int.class, "jc").addParameter(int.class, "nc").addParameter(int.class, "np")
+    return m.addParameter(int.class, "jc").addParameter(int.class, "nc").addParameter(int.class, "np")
         .addParameter(int.class, "rb").addParameter(int.class, "cb").addParameter(int.class, "colBlocks")
-        .addParameter(int.class, "count").addParameter(ATOMIC_INT, "next");
+        .addParameter(int.class, "count");
+  }
+
+  /**
+   * Tiles {@code [0, count)} of one column block, in order, or those not yet taken from
+   * {@code next} when it is shared by several threads.
+   */
+  private String itemsMethod(GemmSpec spec, String tile, boolean edges, int tileAFloats) {
+    String name = methodNames.newName("gemmTiles");
+    MethodSpec.Builder m = tilesMethod(name, spec).addParameter(ATOMIC_INT, "next");
     CodeBlock.Builder b = CodeBlock.builder();
     b.addStatement("final float[] tile = $L", edges ? take + "(" + p.mr() * p.nr() + ")" : "null");
     if (tileAFloats > 0) {
@@ -596,15 +605,7 @@ public final class GemmGenerator {
    */
   private String claimedItemsMethod(GemmSpec spec, String tile, boolean edges) {
     String name = methodNames.newName("gemmTilesClaimed");
-    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(float[].class, "a").addParameter(int.class, "ao")
-        .addParameter(float[].class, "ap").addParameter(float[].class, "bp").addParameter(int.class, "bbase")
-        .addParameter(float[].class, "c").addParameter(int.class, "co");
-    addendParameters(m, spec);
-    m.addParameter(int.class, "jc").addParameter(int.class, "nc").addParameter(int.class, "np")
-        .addParameter(int.class, "rb").addParameter(int.class, "cb").addParameter(int.class, "colBlocks")
-        .addParameter(int.class, "count").addParameter(RANGE_CLAIMS, "claims")
+    MethodSpec.Builder m = tilesMethod(name, spec).addParameter(RANGE_CLAIMS, "claims")
         .addParameter(int.class, "lo").addParameter(int.class, "hi");
     CodeBlock.Builder b = CodeBlock.builder();
     b.addStatement("final int rowBlocks = count / colBlocks");
