@@ -39,9 +39,9 @@ import java.util.Optional;
  *       {@code M[pos] (tiles x Mp) = V[pos] (tiles x C) * U[pos] (C x Mp)}, U the weights
  *       transformed at compile time, {@code Mp} = M rounded up to the block, with zero columns
  *       past M (so the pad lanes of the products are 0); U's offsets are constants, so code
- *       generation packs U into GEMM panels at compile time. Split over two groups of output
- *       columns together with the output transform ({@link #columnGroups}), else a parallel
- *       loop over groups of positions;
+ *       generation packs U into GEMM panels at compile time. A parallel loop over groups of
+ *       positions (or, for A/B, over two groups of output columns together with the output
+ *       transform: {@link #columnGroups});
  *   <li>the output transform {@code A^T M A}, separably, with bias, residual and activation,
  *       stored into Y's blocks; a tile crossing the bottom or right edge stores only its outputs
  *       inside Y.
@@ -246,21 +246,28 @@ public final class NchwcWinogradConv {
   public static final String BORDER_PER_BLOCK_PROPERTY = "kiln.winograd.borderPerBlock";
 
   /**
-   * The system property choosing how the GEMMs are split between threads: {@code columns} (the
-   * default) or {@code positions} (A/B), see {@link #columnGroups}.
+   * The system property choosing how the GEMMs are split between threads: {@code positions} (the
+   * default) or {@code columns} (A/B), see {@link #columnGroups}.
    */
   public static final String SPLIT_PROPERTY = "kiln.winograd.split";
 
   /**
-   * Output column groups of the products: 2 when Y has an even number of channel blocks (and
-   * {@link #SPLIT_PROPERTY} is not {@code positions}), else 1 (the old split over positions).
-   * With groups, each iteration of one parallel loop runs every position's GEMM for its half of
-   * the output channels and then the output transform of those channels' blocks: one fork and
-   * join per kernel instead of two, and the output transform reads the products its own core
-   * wrote. Each group reads all of V (A of its GEMMs) and half of U.
+   * Output column groups of the products: 1 (the GEMMs split over groups of positions, the
+   * output transform over output blocks: the default), or with {@link #SPLIT_PROPERTY} {@code
+   * columns} 2 when Y has an even number of channel blocks. With two groups each iteration of
+   * one parallel loop runs every position's GEMM for its half of the output channels and then
+   * the output transform of those channels' blocks (one fork and join instead of two).
+   *
+   * <p>Why positions is the default: with column groups the two threads write the two halves of
+   * every row of M (a row is 64 to 256 floats, and a float[]'s start is only 8-byte aligned, so
+   * the halves share a cache line in most processes), and each GEMM reads all of V, written by
+   * both cores in the input transform. On 2 threads that made the 64@56² layer 1.12 to 1.32 ms
+   * against 0.88 to 0.90 split by positions (3 alternating pairs of processes, `kiln bench
+   * conv_r18_conv2_3x3_64x56.onnx --threads 2`), and ResNet-18 14.5 to 16.2 ms against 12.4 to
+   * 12.6 (session 8); on 1 thread the two are the same within noise.
    */
   static long columnGroups(Plan p) {
-    String split = System.getProperty(SPLIT_PROPERTY, "columns").trim();
+    String split = System.getProperty(SPLIT_PROPERTY, "positions").trim();
     if (!split.equals("columns") && !split.equals("positions")) {
       throw new IllegalArgumentException("-D" + SPLIT_PROPERTY + "=" + split + " is not columns or positions");
     }

@@ -200,13 +200,15 @@ class NchwcWinogradConvTest {
   }
 
   /**
-   * With all tiles in one chunk and an even number of output blocks the kernel is two parallel
-   * loops (bordered copy and input transform; GEMMs and output transform), not eight (four
-   * border fills, the copy, the input transform, the GEMMs, the output transform).
+   * With all tiles in one chunk the kernel is three parallel loops (bordered copy and input
+   * transform; GEMMs over groups of positions; output transform), two with the GEMMs split by
+   * column groups (GEMMs and output transform together), eight with the bordered copy as nests
+   * of its own (four border fills, the copy, the input transform, the GEMMs, the output transform).
    */
   @Test
-  void oneChunkIsTwoParallelLoops() {
-    assertEquals(2, parallelLoops(Map.of()));
+  void oneChunkIsThreeParallelLoops() {
+    assertEquals(3, parallelLoops(Map.of()));
+    assertEquals(2, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "columns")));
     assertEquals(3, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions")));
     assertEquals(8, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions",
         NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false")));
