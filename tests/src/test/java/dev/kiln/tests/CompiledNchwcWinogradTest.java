@@ -65,15 +65,17 @@ class CompiledNchwcWinogradTest {
   }
 
   /**
-   * The kernel's A/B variants (GEMMs split by output column groups, the bordered copy as nests of its own)
-   * compiled on 2 and 3 threads: the same results within the same bound.
+   * The kernel's A/B variants (GEMMs split by output column groups, the bordered copy as nests of
+   * its own, the input transform over input blocks) compiled on 2 and 3 threads: the same results
+   * within the same bound.
    */
   @TestFactory
   Stream<DynamicTest> theSplitAndBorderVariantsMatchTheReference() {
     Shape s = new Shape("batch 2, 10x9, pads 1,2,1,0", 2, 10, 9, new long[] {1, 2, 1, 0});
     List<DynamicTest> tests = new ArrayList<>();
     for (Map<String, String> properties : List.of(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "columns"),
-        Map.of(NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false"))) {
+        Map.of(NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false"),
+        Map.of(NchwcWinogradConv.TRANSFORM_SPLIT_PROPERTY, "blocks"))) {
       for (int threads : new int[] {2, 3}) {
         String name = properties + ", WINOGRAD_F4, " + threads + " threads, " + s.name();
         tests.add(DynamicTest.dynamicTest(name, () -> check(name, s, "WINOGRAD_F4", threads, properties)));

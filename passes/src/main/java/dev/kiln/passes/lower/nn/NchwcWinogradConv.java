@@ -205,7 +205,7 @@ public final class NchwcWinogradConv {
     }
     Scratch s = new Scratch(
         padded, u, bias,
-        ctx.scratch("rows", DType.F32, p.slots(), p.x().dim(1), p.alpha(), p.alpha(), op.block()),
+        ctx.scratch("rows", DType.F32, p.slots(), rowsRegions(p), p.alpha(), p.alpha(), op.block()),
         ctx.scratch("v", DType.F32, p.slots(), p.positions(), p.perChunk(), p.inPadded()),
         ctx.scratch("m", DType.F32, p.slots(), p.positions(), p.perChunk(), p.outPadded()),
         ctx.scratch("cols", DType.F32, p.slots(), op.y().dim(1), p.m(), p.alpha(), op.block()),
@@ -414,13 +414,80 @@ public final class NchwcWinogradConv {
     return new Stmt.For(ctx.var("once"), 1, LoopKind.PARALLEL, body);
   }
 
+  /**
+   * The system property choosing how the input transform is split between threads: {@code
+   * tiles} (the default: ranges of tiles, every channel block of a tile on one thread) or {@code
+   * blocks} (A/B: one iteration per input channel block).
+   */
+  public static final String TRANSFORM_SPLIT_PROPERTY = "kiln.winograd.transformSplit";
+
+  /** Tile ranges of the input transform's parallel loop (at most), with {@link #TRANSFORM_SPLIT_PROPERTY} tiles. */
+  static final long TILE_RANGES = 8;
+
+  /**
+   * Whether the input transform's parallel loop is over ranges of tiles rather than input channel
+   * blocks. Why: V's rows (one per position and tile) hold every channel, a block's 16 floats
+   * side by side; split by blocks, the two threads write the two halves of every row, and since a
+   * float[]'s start is only 8-byte aligned, the halves share a cache line in most processes (a
+   * line moving between the cores 7056 times per 64@56² layer). Split by tiles, a thread writes
+   * whole rows, and the bordered planes are made first in a loop over blocks of their own.
+   */
+  static boolean transformByTiles() {
+    String split = System.getProperty(TRANSFORM_SPLIT_PROPERTY, "tiles").trim();
+    if (!split.equals("tiles") && !split.equals("blocks")) {
+      throw new IllegalArgumentException("-D" + TRANSFORM_SPLIT_PROPERTY + "=" + split + " is not tiles or blocks");
+    }
+    return split.equals("tiles");
+  }
+
+  /** Regions of the row stage's scratch: one per tile range, or per channel block. */
+  private static long rowsRegions(Plan p) {
+    return transformByTiles() ? Math.min(TILE_RANGES, p.perChunk()) : p.x().dim(1);
+  }
+
   private static Stmt inputTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+    if (!transformByTiles()) {
+      return inputTransformByBlocks(ctx, p, s, slot, first, count);
+    }
+    // R ranges of `per` tiles (the last one shorter: a guard per tile), each on one thread, every
+    // channel block of its tiles; the row stage's scratch is the range's own.
+    long ranges = Math.min(TILE_RANGES, count);
+    long per = Math.ceilDiv(count, ranges);
+    ranges = Math.ceilDiv(count, per);
+    Var r = ctx.var("range");
+    Var t = ctx.var("t");
+    Var cb = ctx.var("cb");
+    Expr tt = Exprs.add(Exprs.mul(r, index(per)), t);
+    Stmt perBlock = new Stmt.For(cb, p.x().dim(1), LoopKind.SERIAL, tileTransform(ctx, p, s, slot, first, tt, cb, r));
+    Stmt body = count % per == 0 ? perBlock
+        : Stmt.If.of(Exprs.lt(tt, index(count)), perBlock);
+    Stmt transform = new Stmt.For(r, ranges, LoopKind.PARALLEL, new Stmt.For(t, per, LoopKind.SERIAL, body));
+    if (!s.planePerBlock()) {
+      return transform;
+    }
+    Var pb = ctx.var("cb");
+    return Stmt.Block.of(new Stmt.For(pb, p.x().dim(1), LoopKind.PARALLEL, plane(ctx, p, s.padded(), pb)), transform);
+  }
+
+  /** The input transform as one parallel loop over input channel blocks (A/B, see {@link #transformByTiles}). */
+  private static Stmt inputTransformByBlocks(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, long count) {
+    Var cb = ctx.var("cb");
+    Var tt = ctx.var("tt");
+    Stmt tiles = new Stmt.For(tt, count, LoopKind.SERIAL, tileTransform(ctx, p, s, slot, first, tt, cb, cb));
+    return new Stmt.For(cb, p.x().dim(1), LoopKind.PARALLEL,
+        s.planePerBlock() ? Stmt.Block.of(plane(ctx, p, s.padded(), cb), tiles) : tiles);
+  }
+
+  /**
+   * The input transform of tile {@code first + tt}, channel block {@code cb}, through the row
+   * stage's scratch region {@code region}.
+   */
+  private static Stmt tileTransform(LoweringContext ctx, Plan p, Scratch s, Var slot, Expr first, Expr tt, Var cb,
+      Expr region) {
     WinogradConv.Tile tile = p.tile();
     int a = p.alpha();
     int m = p.m();
     long b = p.op().block();
-    Var cb = ctx.var("cb");
-    Var tt = ctx.var("tt");
     TileAt at = TileAt.of(p, Exprs.add(first, tt));
     // Rows: E[i, q] = sum over k of B^T[q, k] d[i, k].
     Var i = ctx.var("i");
@@ -434,7 +501,7 @@ public final class NchwcWinogradConv {
       d.add(e);
     }
     for (int q = 0; q < a; q++) {
-      rowBody.add(Nests.store(s.rows(), List.of(slot, cb, i, index(q), l1), WinogradConv.combination(tile.bt[q], d)));
+      rowBody.add(Nests.store(s.rows(), List.of(slot, region, i, index(q), l1), WinogradConv.combination(tile.bt[q], d)));
     }
     Stmt rows = new Stmt.For(i, a, LoopKind.SERIAL, new Stmt.For(l1, b, LoopKind.VECTORIZED, Stmt.Block.of(rowBody)));
     // Columns: V[p, q] = sum over i of B^T[p, i] E[i, q].
@@ -444,7 +511,7 @@ public final class NchwcWinogradConv {
     List<Expr> e = new ArrayList<>();
     for (int k = 0; k < a; k++) {
       Local x = ctx.local("e", DType.F32);
-      colBody.add(new Stmt.Let(x, Exprs.load(s.rows(), slot, cb, index(k), q, l2)));
+      colBody.add(new Stmt.Let(x, Exprs.load(s.rows(), slot, region, index(k), q, l2)));
       e.add(x);
     }
     Expr channel = Exprs.add(Exprs.mul(cb, index(b)), l2);
@@ -453,9 +520,7 @@ public final class NchwcWinogradConv {
           WinogradConv.combination(tile.bt[r], e)));
     }
     Stmt cols = new Stmt.For(q, a, LoopKind.SERIAL, new Stmt.For(l2, b, LoopKind.VECTORIZED, Stmt.Block.of(colBody)));
-    Stmt tiles = new Stmt.For(tt, count, LoopKind.SERIAL, Stmt.Block.of(rows, cols));
-    return new Stmt.For(cb, p.x().dim(1), LoopKind.PARALLEL,
-        s.planePerBlock() ? Stmt.Block.of(plane(ctx, p, s.padded(), cb), tiles) : tiles);
+    return Stmt.Block.of(rows, cols);
   }
 
   /**

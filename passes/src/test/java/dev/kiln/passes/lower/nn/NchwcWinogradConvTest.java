@@ -174,9 +174,10 @@ class NchwcWinogradConvTest {
   }
 
   /**
-   * The kernel's variants ({@code -Dkiln.winograd.split}, {@code -Dkiln.winograd.borderPerBlock})
-   * compute the same: output channel blocks even (2, 4: the GEMMs split by column groups) and odd
-   * (3: by positions), partial tiles, pads, batch 2, chunks.
+   * The kernel's variants ({@code -Dkiln.winograd.split}, {@code -Dkiln.winograd.borderPerBlock},
+   * {@code -Dkiln.winograd.transformSplit}) compute the same: output channel blocks even (2, 4:
+   * the GEMMs split by column groups) and odd (3: by positions), partial tiles (and tile ranges
+   * of unequal length), pads, batch 2, chunks.
    */
   @Test
   void theSplitAndBorderVariantsMatchTheReference() {
@@ -187,31 +188,38 @@ class NchwcWinogradConvTest {
         new Case("C 7 M 17 10x9 pad 2, 4 tiles a chunk", 1, 7, 17, 10, 9, new long[] {2, 2, 2, 2}, true, true, 4));
     for (String split : List.of("columns", "positions")) {
       for (String perBlock : List.of("true", "false")) {
-        withProperties(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, split,
-            NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, perBlock), () -> {
-              for (WinogradConv.Tile tile : WinogradConv.Tile.values()) {
-                for (Case c : cases) {
-                  check(c, tile);
+        for (String transform : List.of("tiles", "blocks")) {
+          withProperties(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, split,
+              NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, perBlock,
+              NchwcWinogradConv.TRANSFORM_SPLIT_PROPERTY, transform), () -> {
+                for (WinogradConv.Tile tile : WinogradConv.Tile.values()) {
+                  for (Case c : cases) {
+                    check(c, tile);
+                  }
                 }
-              }
-            });
+              });
+        }
       }
     }
   }
 
   /**
-   * With all tiles in one chunk the kernel is three parallel loops (bordered copy and input
-   * transform; GEMMs over groups of positions; output transform), two with the GEMMs split by
-   * column groups (GEMMs and output transform together), eight with the bordered copy as nests
-   * of its own (four border fills, the copy, the input transform, the GEMMs, the output transform).
+   * With all tiles in one chunk the kernel is four parallel loops (the bordered planes over input
+   * blocks; the input transform over ranges of tiles; the GEMMs over groups of positions; the
+   * output transform over output blocks); three with the transform over input blocks (each
+   * block's planes made inside it), two when the GEMMs are also split by column groups (GEMMs
+   * and output transform together), eight with the bordered copy as nests of its own before the
+   * chunks (four border fills, the copy, the input transform, the GEMMs, the output transform).
    */
   @Test
-  void oneChunkIsThreeParallelLoops() {
-    assertEquals(3, parallelLoops(Map.of()));
-    assertEquals(2, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "columns")));
-    assertEquals(3, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions")));
-    assertEquals(8, parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "positions",
+  void oneChunkIsFourParallelLoops() {
+    assertEquals(4, parallelLoops(Map.of()));
+    assertEquals(3, parallelLoops(Map.of(NchwcWinogradConv.TRANSFORM_SPLIT_PROPERTY, "blocks")));
+    assertEquals(2, parallelLoops(Map.of(NchwcWinogradConv.TRANSFORM_SPLIT_PROPERTY, "blocks",
+        NchwcWinogradConv.SPLIT_PROPERTY, "columns")));
+    assertEquals(8, parallelLoops(Map.of(NchwcWinogradConv.TRANSFORM_SPLIT_PROPERTY, "blocks",
         NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false")));
+    assertEquals(8, parallelLoops(Map.of(NchwcWinogradConv.BORDER_PER_BLOCK_PROPERTY, "false")));
   }
 
   @Test
@@ -219,6 +227,9 @@ class NchwcWinogradConvTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> parallelLoops(Map.of(NchwcWinogradConv.SPLIT_PROPERTY, "rows")));
     assertTrue(e.getMessage().contains("kiln.winograd.split=rows is not columns or positions"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> parallelLoops(Map.of(NchwcWinogradConv.TRANSFORM_SPLIT_PROPERTY, "rows")));
+    assertTrue(e.getMessage().contains("kiln.winograd.transformSplit=rows is not tiles or blocks"), e.getMessage());
   }
 
   /** Parallel loops of more than one iteration in the kernel of a 32 -> 64 @8x8 F(4x4) conv. */
