@@ -30,11 +30,13 @@ import java.util.Optional;
  * chunks run in parallel, each with its own slice of the scratch buffers:
  * <ol>
  *   <li>the input copied into a zero-bordered plane {@code P[n, cb, TH * m + 2, TW * m + 2, b]}
- *       (every tile reads inside it, no conditional): with one chunk per channel block inside the
- *       input transform's parallel loop, else once before the chunks;
+ *       (every tile reads inside it, no conditional): with one chunk, a parallel loop over channel
+ *       blocks just before the input transform (or, with the transform split by blocks, inside
+ *       its iterations), else once before the chunks;
  *   <li>the input transform {@code V = B^T d B} of each tile and channel block, separably through
  *       a per-tile row stage {@code E}, into {@code V[slot, pos, tile, c]} (row-major per
- *       position: tiles by channels, a GEMM operand as it is);
+ *       position: tiles by channels, a GEMM operand as it is); a parallel loop over ranges of
+ *       tiles ({@link #transformByTiles});
  *   <li>per transform position {@code pos}, one generated GEMM
  *       {@code M[pos] (tiles x Mp) = V[pos] (tiles x C) * U[pos] (C x Mp)}, U the weights
  *       transformed at compile time, {@code Mp} = M rounded up to the block, with zero columns
