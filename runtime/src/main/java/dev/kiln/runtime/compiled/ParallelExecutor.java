@@ -74,9 +74,16 @@ public final class ParallelExecutor implements AutoCloseable {
   static final int COLD_WAITS = Math.max(0, Integer.getInteger("kiln.coldWaits", 64));
   /**
    * A spinning worker that sees a loop this long after it was published was off its core: system
-   * property {@code kiln.lateMicros}, default 5.
+   * property {@code kiln.lateMicros}, default 200. A thread that a machine busier than its cores
+   * took off its core comes back after a scheduler slice (milliseconds); this VM's ordinary
+   * hiccups are 5 to 100 µs ({@code HandOffLatency}, bench module: p99 75 to 94 µs on a quiet
+   * machine). With 5 (sessions 5 to 7) the rule tripped on those hiccups and kept the worker
+   * parked most of the time: its start after publication p50 17 to 19 µs against 2.5 to 2.7 with
+   * 200; 5 alternating pairs of processes on 2 threads (session 8) gave ResNet-18 1.17 against
+   * 1.27x ONNX Runtime (median), the transformer layer 1.10 against 1.22, MobileNetV2 1.36 against
+   * 1.45.
    */
-  static final long LATE_NANOS = micros("kiln.lateMicros", 5);
+  static final long LATE_NANOS = micros("kiln.lateMicros", 200);
   /**
    * The least work, measured, that a loop is split for: system property
    * {@code kiln.minParallelMicros}, default 20. A hand-off to a parked worker costs its wake-up
