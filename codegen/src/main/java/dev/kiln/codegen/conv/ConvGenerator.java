@@ -30,8 +30,9 @@ import javax.lang.model.element.Modifier;
  *   border pixels (some kw outside the image): one pixel at a time, taps clipped
  *   interior pixels, P at a time:  microkernel P x V
  *     P x V FloatVector accumulators (one vector = b output channels)
- *     for each input-channel block of a chunk, kh, kw, input lane l:
- *       load the V weight vectors of (l, kh, kw), broadcast x of each pixel at lane l, fma
+ *     for each input-channel block of a chunk, step t = (kh, kw, input lane l) in one loop:
+ *       load the V weight vectors of step t, broadcast x of each pixel at its offset, fma
+ *       (the input offset of step t from a static table; the weights of step t at t * b)
  *   (the rows of a task run chunk by chunk: a chunk's weights stay in L1 over all its rows)
  *   after the last chunk: epilogue (bias, residual, activation) on each finished row in L1;
  *   pad lanes stay 0
@@ -40,7 +41,10 @@ import javax.lang.model.element.Modifier;
  * The weights are read packed ({@link PackedConvLayout}): packed at compile time when constant
  * ({@link PackedConvWeights}), else by a generated loop on every run into pooled scratch. Padding
  * needs no copy of the input: rows of taps outside the image are skipped, and only the few border
- * pixels run a kernel with clipped taps. The vector length must equal the block b.
+ * pixels run a kernel with clipped taps (loops kh, kw, lane). A padded convolution narrower than
+ * {@link #BORDERED_MAX_WIDTH} reads a zero-bordered copy instead and runs its microkernels over the
+ * pixels of all its rows as one sequence ({@link One#plane}). The vector length must equal the
+ * block b.
  */
 public final class ConvGenerator {
   static final ClassName FV = ClassName.get("jdk.incubator.vector", "FloatVector");
@@ -90,7 +94,7 @@ public final class ConvGenerator {
    */
   public static String cacheKeyPart() {
     return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS
-        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS;
+        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE + ",flatTaps=" + FLAT_TAPS;
   }
 
   /**
@@ -101,6 +105,22 @@ public final class ConvGenerator {
   static final String BORDERED = System.getProperty("kiln.conv.bordered", "auto");
   /** Output-channel blocks per microkernel forced by {@code -Dkiln.conv.blocks=V} (0: chosen). */
   static final int FORCED_BLOCKS = Integer.getInteger("kiln.conv.blocks", 0);
+  /**
+   * When a bordered convolution runs microkernels over the pixels of several rows at once
+   * ({@link One#plane}): {@code auto} (the default) when its rows are narrower than two
+   * microkernels, {@code true} always (bordered convolutions), {@code false} never; for measuring.
+   */
+  static final String PLANE = System.getProperty("kiln.conv.plane", "auto");
+  /**
+   * Whether a microkernel with every kw tap runs its taps and input lanes as one loop
+   * ({@code -Dkiln.conv.flatTaps}, default true; false: the loops kh, kw, lane). C2 keeps the
+   * accumulators in registers within one loop but stores and reloads most of them on every exit
+   * and entry of the nested kw and lane loops (seen in the disassembly: 24 zmm spills per 16
+   * lane steps of a 6 x 4 block).
+   */
+  static final boolean FLAT_TAPS = !"false".equals(System.getProperty("kiln.conv.flatTaps"));
+  /** Input-channel blocks per chunk forced by {@code -Dkiln.conv.chunk=C} (0: chosen). */
+  static final int FORCED_CHUNK = Integer.getInteger("kiln.conv.chunk", 0);
   /**
    * Up to this output width a padded convolution reads a bordered copy: its two border pixels
    * per row (each a one-pixel microkernel, load-bound) are 2/7 of a 7-wide row, 1/7 at 14.
@@ -113,6 +133,8 @@ public final class ConvGenerator {
   private final int laneUnroll;
   private final NameAllocator methodNames;
   private final List<MethodSpec> methods = new ArrayList<>();
+  /** The tap offset tables of the flat microkernels ({@link #FLAT_TAPS}). */
+  private final List<FieldSpec> tables = new ArrayList<>();
   private String take;
   private String give;
 
@@ -156,7 +178,11 @@ public final class ConvGenerator {
     if (take == null) {
       return List.of();
     }
-    return List.of(dev.kiln.codegen.emit.SpeciesField.of(S, lanes), dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
+    List<FieldSpec> fields = new ArrayList<>();
+    fields.add(dev.kiln.codegen.emit.SpeciesField.of(S, lanes));
+    fields.add(dev.kiln.codegen.emit.ScratchPoolCode.field(POOL));
+    fields.addAll(tables);
+    return fields;
   }
 
   /** Pixels per microkernel for {@code v} blocks: P x V accumulators plus V weights and a broadcast fit 32 registers. */
@@ -270,7 +296,18 @@ public final class ConvGenerator {
     final int rowTasks;
     /** Input-channel blocks per pass over a task's rows: their weights stay in L1. */
     final int chunk;
+    /**
+     * Whether the microkernels run over the task's pixels as one sequence, row after row, rather
+     * than row by row: a bordered input (no clipped taps) whose rows are narrower than two
+     * microkernels. A 7-wide row of 512@7^2 is otherwise a 4- and a 3-pixel microkernel (16 and 12
+     * of the 24 accumulators a 4-block microkernel holds, one weight load per 4 and 3 fmas); as one
+     * sequence its 49 pixels are 9 microkernels of 5 and 6. Each start column is a microkernel of
+     * its own (the input offsets of its pixels, wrapping to the next row, are literals).
+     */
+    final boolean plane;
     final Map<String, String> micros = new HashMap<>();
+    /** The field of this convolution's tap offsets ({@link #tapTable}), once made. */
+    String taps;
 
     One(ConvSpec spec, EpilogueCode epilogue) {
       this.spec = spec;
@@ -308,7 +345,9 @@ public final class ConvGenerator {
       // An NCHW input (one lane per input block) has few channels: all of them in one pass, since
       // every further pass reloads and stores the output rows (3 passes over ResNet's conv1
       // output, 3.2 MB, cost more than its 37 KB of weights missing L1).
-      this.chunk = bi == 1 ? cb : (int) Math.max(1, Math.min(cb, l1 * 2 / 3 / chunkBytes));
+      this.chunk = FORCED_CHUNK > 0 ? Math.min(FORCED_CHUNK, cb)
+          : bi == 1 ? cb : (int) Math.max(1, Math.min(cb, l1 * 2 / 3 / chunkBytes));
+      this.plane = bordered && !"false".equals(PLANE);
     }
 
     String entry() {
@@ -508,6 +547,16 @@ public final class ConvGenerator {
       c.addStatement("final boolean first = icb == 0");
       c.addStatement("final boolean last = icb + icbN == $L", cb);
       c.addStatement("final int wc = wg + icb * $L", (long) kh * kw * bi * b);
+      if (plane) {
+        c.addStatement("final int xr = xo + n * $L + icb * $L + oh0 * $L", inImage, (long) inH * inW * bi,
+            g.strideH() * inRow);
+        c.addStatement("final int yr = yg + oh0 * $L", outRow);
+        byGroupWidth(c, groups, v, vLast, lastLanes < b, this::planeRows);
+        c.endControlFlow();
+        c.endControlFlow();
+        methods.add(m.addCode(c.build()).build());
+        return name;
+      }
       c.beginControlFlow("for (int oh = oh0; oh < oh1; oh++)");
       c.addStatement("final int ih0 = oh * $L - $L", g.strideH(), padT);
       c.addStatement("final int khLo = ih0 >= 0 ? 0 : (-ih0 + $L) / $L", g.dilationH() - 1, g.dilationH());
@@ -529,6 +578,61 @@ public final class ConvGenerator {
       c.endControlFlow();
       methods.add(m.addCode(c.build()).build());
       return name;
+    }
+
+    /**
+     * The rows [oh0, oh1) of {@code vv} blocks as one sequence of pixels ({@link #plane}): near-equal
+     * microkernels over it, then, after the last chunk, the epilogue row by row. A task has
+     * {@link #rowsPerTask} rows but the last one of an image may have fewer: a sequence for each.
+     */
+    private void planeRows(CodeBlock.Builder c, int vv, boolean masked) {
+      int lastRows = spec.outHeight() - (rowTasks - 1) * rowsPerTask;
+      if (lastRows != rowsPerTask) {
+        c.beginControlFlow("if (oh1 - oh0 == $L)", rowsPerTask);
+        pieces(c, rowsPerTask * spec.outWidth(), vv, masked);
+        c.nextControlFlow("else");
+        pieces(c, lastRows * spec.outWidth(), vv, masked);
+        c.endControlFlow();
+      } else {
+        pieces(c, rowsPerTask * spec.outWidth(), vv, masked);
+      }
+      c.beginControlFlow("if (last)");
+      c.beginControlFlow("for (int oh = oh0; oh < oh1; oh++)");
+      StringBuilder addends = new StringBuilder();
+      for (int a = 0; a < spec.addends().size(); a++) {
+        addends.append(", x").append(a).append(", xg").append(a);
+        if (!spec.addends().get(a).perChannel()) {
+          addends.append(" + oh * ").append(spec.outWidth() * (long) b);
+        }
+      }
+      c.addStatement("$L(y, yg + oh * $L$L)", epilogueMethod(vv, masked), (long) spec.outWidth() * b, addends);
+      c.endControlFlow();
+      c.endControlFlow();
+    }
+
+    /** Microkernels over {@code count} pixels from the task's first, at most P each, near-equal. */
+    private void pieces(CodeBlock.Builder c, int count, int vv, boolean masked) {
+      int p = pixels(vv);
+      int n = (count + p - 1) / p;
+      int base = count / n;
+      int wide = count % n;
+      int at = 0;
+      for (int k = 0; k < n; k++) {
+        int len = k < wide ? base + 1 : base;
+        long[] offsets = new long[len];
+        for (int i = 0; i < len; i++) {
+          offsets[i] = pixelOffset(at + i) - pixelOffset(at);
+        }
+        c.addStatement("$L(x, xr + $L, w, wc, y, yr + $L, 0, $L, 0, $L, icbN, first)", micro(offsets, vv, FLAT_TAPS),
+            pixelOffset(at), (long) at * b, kh, kw);
+        at += len;
+      }
+    }
+
+    /** The input offset of the task's pixel {@code k} (row-major) from its first one's. */
+    private long pixelOffset(int k) {
+      int ow = spec.outWidth();
+      return (long) (k / ow) * g.strideH() * inW * bi + (long) (k % ow) * g.strideW() * bi;
     }
 
     /** One output row of {@code vv} blocks: left border, interior P at a time, right border. */
@@ -649,7 +753,7 @@ public final class ConvGenerator {
 
     /** A pixel with some kw taps outside the image: the one-pixel kernel over the clipped taps. */
     private void border(CodeBlock.Builder c, int vv, boolean masked) {
-      String micro = micro(1, vv, masked);
+      String micro = micro(new long[] {0}, vv, false);
       c.addStatement("final int iw0 = ow * $L - $L", g.strideW(), padL);
       c.addStatement("final int kwLo = iw0 >= 0 ? 0 : (-iw0 + $L) / $L", g.dilationW() - 1, g.dilationW());
       c.addStatement("final int kwHi = $T.min($L, ($L - iw0 + $L) / $L)", MATH, kw, inW,
@@ -671,9 +775,41 @@ public final class ConvGenerator {
           ow, b, kwLo, kwHi);
     }
 
-    /** The p x vv register block (memoized per convolution). */
+    /** The p x vv register block over p pixels of one row (memoized per convolution). */
     private String micro(int p, int vv, boolean masked) {
-      String key = p + "x" + vv;
+      long[] offsets = new long[p];
+      for (int i = 0; i < p; i++) {
+        offsets[i] = (long) i * g.strideW() * bi;
+      }
+      return micro(offsets, vv, FLAT_TAPS);
+    }
+
+    /**
+     * The static table of the input offset of step t = (kh * KW + kw) * bi + l of a flat
+     * microkernel from its pixel's first input (the weights of step t are at t * b).
+     */
+    private String tapTable() {
+      if (taps == null) {
+        taps = methodNames.newName("convTaps");
+        StringBuilder init = new StringBuilder();
+        for (int t = 0; t < kh * kw * bi; t++) {
+          long off = (long) (t / (kw * bi)) * g.dilationH() * inW * bi + (long) ((t / bi) % kw) * g.dilationW() * bi
+              + t % bi;
+          init.append(t == 0 ? "" : ", ").append(off);
+        }
+        tables.add(FieldSpec.builder(int[].class, taps, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .initializer("{$L}", init).build());
+      }
+      return taps;
+    }
+
+    /**
+     * The register block of vv output blocks over pixels whose inputs are at {@code offsets}
+     * from the first's and whose outputs follow each other (memoized per convolution).
+     */
+    private String micro(long[] offsets, int vv, boolean flat) {
+      int p = offsets.length;
+      String key = java.util.Arrays.toString(offsets) + "x" + vv + (flat ? "f" : "");
       String known = micros.get(key);
       if (known != null) {
         return known;
@@ -693,6 +829,25 @@ public final class ConvGenerator {
       c.beginControlFlow("for (int icb = 0; icb < icbN; icb++)");
       c.addStatement("final int xc = xi + icb * $L", imagePlane);
       c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * bi * b);
+      if (flat) {
+        // Every kw tap (interior pixels): the taps of rows [khLo, khHi) are steps
+        // [khLo * KW * bi, khHi * KW * bi), their weights contiguous, one loop.
+        String table = tapTable();
+        c.beginControlFlow("for (int t = khLo * $L, tEnd = khHi * $L; t < tEnd; t++)", kw * bi, kw * bi);
+        c.addStatement("final int xk = xc + $L[t]", table);
+        c.addStatement("final int wk = wc + t * $L", b);
+        for (int j = 0; j < vv; j++) {
+          c.addStatement("final $T w$L = $T.fromArray($L, w, wk + $L)", FV, j, FV, S, j * wBlock);
+        }
+        for (int i = 0; i < p; i++) {
+          c.addStatement("final $T a$L = $T.broadcast($L, x[xk + $L])", FV, i, FV, S, offsets[i]);
+          for (int j = 0; j < vv; j++) {
+            c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
+          }
+        }
+        c.endControlFlow();
+        c.endControlFlow();
+      } else {
       c.beginControlFlow("for (int kh = khLo; kh < khHi; kh++)");
       c.addStatement("final int xh = xc + kh * $L", g.dilationH() * inW * bi);
       c.addStatement("final int wh = wc + kh * $L", (long) kw * bi * b);
@@ -713,8 +868,7 @@ public final class ConvGenerator {
               j * wBlock);
         }
         for (int i = 0; i < p; i++) {
-          c.addStatement("final $T a$L = $T.broadcast($L, x[xk + l + $L])", FV, i, FV, S,
-              i * g.strideW() * bi + u);
+          c.addStatement("final $T a$L = $T.broadcast($L, x[xk + l + $L])", FV, i, FV, S, offsets[i] + u);
           for (int j = 0; j < vv; j++) {
             c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
           }
@@ -725,6 +879,7 @@ public final class ConvGenerator {
       c.endControlFlow();
       c.endControlFlow();
       c.endControlFlow();
+      }
       for (int i = 0; i < p; i++) {
         for (int j = 0; j < vv; j++) {
           c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);

@@ -335,6 +335,34 @@ class ConvDifferentialTest {
   }
 
   @Test
+  void interiorMicrokernelsRunTheirTapsAsOneLoop() {
+    // Every kw tap: steps t = (kh * 3 + kw) * 16 + lane in one loop over [khLo * 48, khHi * 48),
+    // the input offset of step t from the static table (row kh = 1 starts 56 * 16 = 896 floats on).
+    LoopProgram p = program(List.of(conv(64, 64, 56, 3, 1, 1, Epilogue.BIAS)), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("for (int t = khLo * 48, tEnd = khHi * 48; t < tEnd; t++)"), source);
+    assertTrue(source.matches("(?s).*static final int\\[\\] convTaps = \\{0, 1, 2, .*, 47, 896, 897, .*"), source);
+    // The border pixels (kw clipped) keep the loops kh, kw, lane.
+    assertTrue(source.contains("for (int kw = kwLo; kw < kwHi; kw++)"), source);
+  }
+
+  @Test
+  void borderedMicrokernelsRunOverRowsAsOneSequence() {
+    // 512@7^2 reads a 9-wide bordered copy: its 49 pixels per task in 9 microkernels of 5 and 6
+    // pixels, those that cross a row end with input offsets that jump a row (9 * 16 floats from
+    // the row's first pixel); no row loop inside a chunk.
+    LoopProgram p = program(List.of(conv(512, 512, 7, 3, 1, 1, Epilogue.BIAS_RESIDUAL_RELU)), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("convBorder") && !source.contains("final int ih0"), source);
+    // (The same calls in both branches of the group width: 8 groups of 4 blocks, the last one too.)
+    long calls = source.lines().map(String::trim).filter(l -> l.matches("convMicro\\w*\\(x, xr \\+ \\d+, .*"))
+        .distinct().count();
+    assertEquals(9, calls, source);
+    // The piece from pixel 6: (0, 6), then (1, 0) .. (1, 4): offsets 0, then 3 * 16 = 48 on.
+    assertTrue(source.contains("x[xk + 0]") && source.contains("x[xk + 48]"), source);
+  }
+
+  @Test
   void borderedCopyOnlyWhereNarrowAndPadded() {
     // 28 columns and more keep the clipped border pixels (the copy costs more than they do);
     // unpadded layers need no copy; an NCHW input never takes it.

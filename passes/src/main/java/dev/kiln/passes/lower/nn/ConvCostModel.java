@@ -84,7 +84,11 @@ final class ConvCostModel {
 
   // ---- NCHWc: direct (NchwcDirectConv) or Winograd (NchwcWinogradConv) ----------------------
 
-  /** ns per multiply-add of the blocked direct convolution's microkernel. */
+  /**
+   * ns per multiply-add of the blocked direct convolution's microkernel: 97 per ns since its taps
+   * run as one loop (session 9, ConvBench p10 at 1 thread: 64@56^2 1.14 ms, 128@28^2 1.23, the
+   * stride-2 64@56^2 -> 128 0.59; 80 before, when C2 spilled the accumulators between the loops).
+   */
   static final double NCHWC_DIRECT_NS = 1 / 80.0;
   /** ns per multiply-add of Winograd's per-position GEMMs on the blocked layout. */
   static final double NCHWC_GEMM_NS = 1 / 43.0;
