@@ -55,7 +55,7 @@ public final class ParallelExecutor implements AutoCloseable {
   static final long SPIN_NANOS = micros("kiln.workerSpinMicros", 100);
   /**
    * How long a worker waits hot for the next loop while a model run is on ({@link #beginRun}):
-   * system property {@code kiln.runSpinMicros}, default 200. A run's loops come back to back (a
+   * system property {@code kiln.runSpinMicros}, default 5000. A run's loops come back to back (a
    * GEMM's packing and blocks, an MLP's layers), and a worker parked between them costs each a
    * wake-up (5 µs on an idle core in the fork harness, more in a VM whose other vCPU has halted),
    * one that spins ~1 µs. A serial stretch longer than this parks the worker; the next loop wakes
@@ -63,8 +63,17 @@ public final class ParallelExecutor implements AutoCloseable {
    * comes (one woken from sleep is scheduled at once): a worker that finds a loop while spinning
    * but more than {@link #LATE_NANOS} after it was published (it was off its core) stops
    * spinning for the next {@link #COLD_WAITS} waits.
+   *
+   * <p>5000 µs (200 until session 9): a worker that parks lets its vCPU halt, and waking a halted
+   * vCPU of this VM took from 15 µs to the whole of the caller's chunk (a ResNet-18 run had 15 of
+   * its 53 split loops with no worker under {@code --profile}); the gaps between a ResNet-18 run's
+   * loops (the slower chunk's tail, serial set-up) reach past 1 ms. Alternating processes, ResNet-18
+   * on 2 threads (session 9): Kiln / ONNX Runtime 0.95, 0.94, 0.88 with 5000 against 1.18, 1.03,
+   * 1.07 with 200 and 1.16, 1.06, 1.11 with 1000. The cost is bounded by the run: a spinning worker
+   * holds its core only while a run is on (then {@link #SPIN_NANOS}), and one that comes late for
+   * a loop (its core taken by other threads) stops spinning ({@link #LATE_NANOS}).
    */
-  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 200);
+  static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 5000);
   /** ...busy for the first part of a wait, yielding the core for the rest. */
   static final long YIELD_AFTER_NANOS = 20_000;
   /**
