@@ -94,7 +94,8 @@ public final class ConvGenerator {
    */
   public static String cacheKeyPart() {
     return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS
-        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE + ",flatTaps=" + FLAT_TAPS;
+        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE
+        + ",flatTaps=" + FLAT_TAPS;
   }
 
   /**
@@ -106,11 +107,10 @@ public final class ConvGenerator {
   /** Output-channel blocks per microkernel forced by {@code -Dkiln.conv.blocks=V} (0: chosen). */
   static final int FORCED_BLOCKS = Integer.getInteger("kiln.conv.blocks", 0);
   /**
-   * When a bordered convolution runs microkernels over the pixels of several rows at once
-   * ({@link One#plane}): {@code auto} (the default) when its rows are narrower than two
-   * microkernels, {@code true} always (bordered convolutions), {@code false} never; for measuring.
+   * Whether a bordered convolution runs its microkernels over the pixels of a task's rows as one
+   * sequence ({@link One#plane}): true, or {@code -Dkiln.conv.plane=false} (row by row; A/B).
    */
-  static final String PLANE = System.getProperty("kiln.conv.plane", "auto");
+  static final boolean PLANE = !"false".equals(System.getProperty("kiln.conv.plane"));
   /**
    * Whether a microkernel with every kw tap runs its taps and input lanes as one loop
    * ({@code -Dkiln.conv.flatTaps}, default true; false: the loops kh, kw, lane). C2 keeps the
@@ -298,11 +298,11 @@ public final class ConvGenerator {
     final int chunk;
     /**
      * Whether the microkernels run over the task's pixels as one sequence, row after row, rather
-     * than row by row: a bordered input (no clipped taps) whose rows are narrower than two
-     * microkernels. A 7-wide row of 512@7^2 is otherwise a 4- and a 3-pixel microkernel (16 and 12
-     * of the 24 accumulators a 4-block microkernel holds, one weight load per 4 and 3 fmas); as one
-     * sequence its 49 pixels are 9 microkernels of 5 and 6. Each start column is a microkernel of
-     * its own (the input offsets of its pixels, wrapping to the next row, are literals).
+     * than row by row: a bordered input (no clipped pixel; {@link #PLANE}). A 7-wide row of
+     * 512@7^2 is otherwise a 4- and a 3-pixel microkernel (16 and 12 of the 24 accumulators a
+     * 4-block microkernel holds); as one sequence its 49 pixels are 9 microkernels of 6 and 5
+     * (ConvBench: 1.34 -> 1.18 ms; 256@14^2 1.15 -> 1.08). Each start column is a microkernel of
+     * its own (the input offsets of its pixels, jumping to the next row, are literals).
      */
     final boolean plane;
     final Map<String, String> micros = new HashMap<>();
@@ -347,7 +347,7 @@ public final class ConvGenerator {
       // output, 3.2 MB, cost more than its 37 KB of weights missing L1).
       this.chunk = FORCED_CHUNK > 0 ? Math.min(FORCED_CHUNK, cb)
           : bi == 1 ? cb : (int) Math.max(1, Math.min(cb, l1 * 2 / 3 / chunkBytes));
-      this.plane = bordered && !"false".equals(PLANE);
+      this.plane = bordered && PLANE;
     }
 
     String entry() {
@@ -655,7 +655,7 @@ public final class ConvGenerator {
           if (part[1] == 0) {
             continue;
           }
-          String micro = micro(part[0], vv, masked);
+          String micro = rowMicro(part[0], vv);
           int end = at + part[0] * part[1];
           if (part[1] == 1) {
             c.beginControlFlow("");
@@ -775,8 +775,8 @@ public final class ConvGenerator {
           ow, b, kwLo, kwHi);
     }
 
-    /** The p x vv register block over p pixels of one row (memoized per convolution). */
-    private String micro(int p, int vv, boolean masked) {
+    /** The p x vv register block over p pixels of one row, every kw tap (memoized per convolution). */
+    private String rowMicro(int p, int vv) {
       long[] offsets = new long[p];
       for (int i = 0; i < p; i++) {
         offsets[i] = (long) i * g.strideW() * bi;
@@ -830,24 +830,58 @@ public final class ConvGenerator {
       c.addStatement("final int xc = xi + icb * $L", imagePlane);
       c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * bi * b);
       if (flat) {
-        // Every kw tap (interior pixels): the taps of rows [khLo, khHi) are steps
-        // [khLo * KW * bi, khHi * KW * bi), their weights contiguous, one loop.
-        String table = tapTable();
-        c.beginControlFlow("for (int t = khLo * $L, tEnd = khHi * $L; t < tEnd; t++)", kw * bi, kw * bi);
-        c.addStatement("final int xk = xc + $L[t]", table);
-        c.addStatement("final int wk = wc + t * $L", b);
-        for (int j = 0; j < vv; j++) {
-          c.addStatement("final $T w$L = $T.fromArray($L, w, wk + $L)", FV, j, FV, S, j * wBlock);
-        }
-        for (int i = 0; i < p; i++) {
-          c.addStatement("final $T a$L = $T.broadcast($L, x[xk + $L])", FV, i, FV, S, offsets[i]);
-          for (int j = 0; j < vv; j++) {
-            c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
-          }
-        }
-        c.endControlFlow();
-        c.endControlFlow();
+        flatSteps(c, offsets, vv, wBlock);
       } else {
+        nestedSteps(c, offsets, vv, wBlock);
+      }
+      c.endControlFlow();
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < vv; j++) {
+          c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);
+        }
+      }
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addJavadoc("$L pixels x $L output blocks, taps kh in [khLo, khHi), $L, icbN input\n"
+              + "blocks; the first chunk starts the sums.\n", p, vv,
+              flat ? "every kw tap (kwLo and kwHi unused), one loop over the steps" : "kw in [kwLo, kwHi)")
+          .addParameter(float[].class, "x").addParameter(int.class, "xi")
+          .addParameter(float[].class, "w").addParameter(int.class, "wi")
+          .addParameter(float[].class, "y").addParameter(int.class, "yi")
+          .addParameter(int.class, "khLo").addParameter(int.class, "khHi")
+          .addParameter(int.class, "kwLo").addParameter(int.class, "kwHi")
+          .addParameter(int.class, "icbN").addParameter(boolean.class, "first");
+      methods.add(m.addCode(c.build()).build());
+      return name;
+    }
+
+    /**
+     * One input block's steps t = (kh, kw, lane) of the rows kh in [khLo, khHi) as one loop,
+     * every kw tap: the weights of step t at {@code wc + t * b}, its input at {@code xc + table[t]}.
+     */
+    private void flatSteps(CodeBlock.Builder c, long[] offsets, int vv, long wBlock) {
+      int p = offsets.length;
+      // Every kw tap (interior pixels): the taps of rows [khLo, khHi) are steps
+      // [khLo * KW * bi, khHi * KW * bi), their weights contiguous, one loop.
+      String table = tapTable();
+      c.beginControlFlow("for (int t = khLo * $L, tEnd = khHi * $L; t < tEnd; t++)", kw * bi, kw * bi);
+      c.addStatement("final int xk = xc + $L[t]", table);
+      c.addStatement("final int wk = wc + t * $L", b);
+      for (int j = 0; j < vv; j++) {
+        c.addStatement("final $T w$L = $T.fromArray($L, w, wk + $L)", FV, j, FV, S, j * wBlock);
+      }
+      for (int i = 0; i < p; i++) {
+        c.addStatement("final $T a$L = $T.broadcast($L, x[xk + $L])", FV, i, FV, S, offsets[i]);
+        for (int j = 0; j < vv; j++) {
+          c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
+        }
+      }
+      c.endControlFlow();
+    }
+
+    /** One input block's taps as the loops kh, kw, lane (kw clipped: the border pixels). */
+    private void nestedSteps(CodeBlock.Builder c, long[] offsets, int vv, long wBlock) {
+      int p = offsets.length;
       c.beginControlFlow("for (int kh = khLo; kh < khHi; kh++)");
       c.addStatement("final int xh = xc + kh * $L", g.dilationH() * inW * bi);
       c.addStatement("final int wh = wc + kh * $L", (long) kw * bi * b);
@@ -878,25 +912,6 @@ public final class ConvGenerator {
       c.endControlFlow();
       c.endControlFlow();
       c.endControlFlow();
-      c.endControlFlow();
-      }
-      for (int i = 0; i < p; i++) {
-        for (int j = 0; j < vv; j++) {
-          c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);
-        }
-      }
-      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
-          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-          .addJavadoc("$L pixels x $L output blocks, taps kh in [khLo, khHi), kw in [kwLo, kwHi), icbN input\n"
-              + "blocks; the first chunk starts the sums.\n", p, vv)
-          .addParameter(float[].class, "x").addParameter(int.class, "xi")
-          .addParameter(float[].class, "w").addParameter(int.class, "wi")
-          .addParameter(float[].class, "y").addParameter(int.class, "yi")
-          .addParameter(int.class, "khLo").addParameter(int.class, "khHi")
-          .addParameter(int.class, "kwLo").addParameter(int.class, "kwHi")
-          .addParameter(int.class, "icbN").addParameter(boolean.class, "first");
-      methods.add(m.addCode(c.build()).build());
-      return name;
     }
   }
 }
