@@ -589,12 +589,12 @@ public final class ConvGenerator {
       int lastRows = spec.outHeight() - (rowTasks - 1) * rowsPerTask;
       if (lastRows != rowsPerTask) {
         c.beginControlFlow("if (oh1 - oh0 == $L)", rowsPerTask);
-        pieces(c, rowsPerTask * spec.outWidth(), vv, masked);
+        pieces(c, rowsPerTask * spec.outWidth(), vv);
         c.nextControlFlow("else");
-        pieces(c, lastRows * spec.outWidth(), vv, masked);
+        pieces(c, lastRows * spec.outWidth(), vv);
         c.endControlFlow();
       } else {
-        pieces(c, rowsPerTask * spec.outWidth(), vv, masked);
+        pieces(c, rowsPerTask * spec.outWidth(), vv);
       }
       c.beginControlFlow("if (last)");
       c.beginControlFlow("for (int oh = oh0; oh < oh1; oh++)");
@@ -611,7 +611,7 @@ public final class ConvGenerator {
     }
 
     /** Microkernels over {@code count} pixels from the task's first, at most P each, near-equal. */
-    private void pieces(CodeBlock.Builder c, int count, int vv, boolean masked) {
+    private void pieces(CodeBlock.Builder c, int count, int vv) {
       int p = pixels(vv);
       int n = (count + p - 1) / p;
       int base = count / n;
