@@ -95,7 +95,7 @@ public final class ConvGenerator {
   public static String cacheKeyPart() {
     return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS
         + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE
-        + ",flatTaps=" + FLAT_TAPS;
+        + ",flatTaps=" + FLAT_TAPS + ",chunkSteps=" + CHUNK_STEPS;
   }
 
   /**
@@ -119,6 +119,12 @@ public final class ConvGenerator {
    * lane steps of a 6 x 4 block).
    */
   static final boolean FLAT_TAPS = !"false".equals(System.getProperty("kiln.conv.flatTaps"));
+  /**
+   * Whether a flat microkernel over a chunk of several input blocks runs all their steps as one
+   * loop when every kh tap is inside the image ({@code -Dkiln.conv.chunkSteps}, default true;
+   * false: a loop per block around its steps, which C2 spilled between).
+   */
+  static final boolean CHUNK_STEPS = !"false".equals(System.getProperty("kiln.conv.chunkSteps"));
   /** Input-channel blocks per chunk forced by {@code -Dkiln.conv.chunk=C} (0: chosen). */
   static final int FORCED_CHUNK = Integer.getInteger("kiln.conv.chunk", 0);
   /**
@@ -785,17 +791,21 @@ public final class ConvGenerator {
     }
 
     /**
-     * The static table of the input offset of step t = (kh * KW + kw) * bi + l of a flat
-     * microkernel from its pixel's first input (the weights of step t are at t * b).
+     * The static table of the input offset of step s = icb * T + (kh * KW + kw) * bi + l (T =
+     * KH * KW * bi steps per input block, icb < {@link #chunk}) of a flat microkernel from its
+     * pixel's first input; the weights of step s are at s * b.
      */
     private String tapTable() {
       if (taps == null) {
         taps = methodNames.newName("convTaps");
         StringBuilder init = new StringBuilder();
-        for (int t = 0; t < kh * kw * bi; t++) {
-          long off = (long) (t / (kw * bi)) * g.dilationH() * inW * bi + (long) ((t / bi) % kw) * g.dilationW() * bi
-              + t % bi;
-          init.append(t == 0 ? "" : ", ").append(off);
+        int steps = kh * kw * bi;
+        long imagePlane = (long) inH * inW * bi;
+        for (int s = 0; s < chunk * steps; s++) {
+          int t = s % steps;
+          long off = s / steps * imagePlane + (long) (t / (kw * bi)) * g.dilationH() * inW * bi
+              + (long) ((t / bi) % kw) * g.dilationW() * bi + t % bi;
+          init.append(s == 0 ? "" : ", ").append(off);
         }
         tables.add(FieldSpec.builder(int[].class, taps, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer("{$L}", init).build());
@@ -826,6 +836,18 @@ public final class ConvGenerator {
               j * outPlane + (long) i * b);
         }
       }
+      boolean allSteps = flat && chunk > 1 && CHUNK_STEPS;
+      if (allSteps) {
+        // Every tap of every input block of the chunk (rows kh all inside the image): one loop
+        // over the chunk's steps, not a loop per block around the loop over its steps (C2 moved
+        // the accumulators through the stack between the two: the first convolution of an image
+        // network, 3 input channels of 9 or 49 steps each).
+        c.beginControlFlow("if (khLo == 0 && khHi == $L)", kh);
+        c.beginControlFlow("for (int s = 0, sEnd = icbN * $L; s < sEnd; s++)", kh * kw * bi);
+        step(c, "xi + " + tapTable() + "[s]", "wi + s * " + b, offsets, vv, wBlock);
+        c.endControlFlow();
+        c.nextControlFlow("else");
+      }
       c.beginControlFlow("for (int icb = 0; icb < icbN; icb++)");
       c.addStatement("final int xc = xi + icb * $L", imagePlane);
       c.addStatement("final int wc = wi + icb * $L", (long) kh * kw * bi * b);
@@ -835,6 +857,9 @@ public final class ConvGenerator {
         nestedSteps(c, offsets, vv, wBlock);
       }
       c.endControlFlow();
+      if (allSteps) {
+        c.endControlFlow();
+      }
       for (int i = 0; i < p; i++) {
         for (int j = 0; j < vv; j++) {
           c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);
@@ -860,23 +885,26 @@ public final class ConvGenerator {
      * every kw tap: the weights of step t at {@code wc + t * b}, its input at {@code xc + table[t]}.
      */
     private void flatSteps(CodeBlock.Builder c, long[] offsets, int vv, long wBlock) {
-      int p = offsets.length;
       // Every kw tap (interior pixels): the taps of rows [khLo, khHi) are steps
       // [khLo * KW * bi, khHi * KW * bi), their weights contiguous, one loop.
-      String table = tapTable();
       c.beginControlFlow("for (int t = khLo * $L, tEnd = khHi * $L; t < tEnd; t++)", kw * bi, kw * bi);
-      c.addStatement("final int xk = xc + $L[t]", table);
-      c.addStatement("final int wk = wc + t * $L", b);
+      step(c, "xc + " + tapTable() + "[t]", "wc + t * " + b, offsets, vv, wBlock);
+      c.endControlFlow();
+    }
+
+    /** One step: V weight vectors at {@code wk}, a broadcast of x at {@code xk} + each pixel's offset, the fmas. */
+    private void step(CodeBlock.Builder c, String xk, String wk, long[] offsets, int vv, long wBlock) {
+      c.addStatement("final int xk = $L", xk);
+      c.addStatement("final int wk = $L", wk);
       for (int j = 0; j < vv; j++) {
         c.addStatement("final $T w$L = $T.fromArray($L, w, wk + $L)", FV, j, FV, S, j * wBlock);
       }
-      for (int i = 0; i < p; i++) {
+      for (int i = 0; i < offsets.length; i++) {
         c.addStatement("final $T a$L = $T.broadcast($L, x[xk + $L])", FV, i, FV, S, offsets[i]);
         for (int j = 0; j < vv; j++) {
           c.addStatement("c$L_$L = a$L.fma(w$L, c$L_$L)", i, j, i, j, i, j);
         }
       }
-      c.endControlFlow();
     }
 
     /** One input block's taps as the loops kh, kw, lane (kw clipped: the border pixels). */

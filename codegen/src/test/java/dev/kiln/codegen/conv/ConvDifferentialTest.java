@@ -347,6 +347,18 @@ class ConvDifferentialTest {
   }
 
   @Test
+  void allStepsOfAChunkAreOneLoopWhenEveryRowIsInside() {
+    // An NCHW input (3 channels, one lane each) is one chunk of 3 blocks of 9 steps: rows with
+    // every kh tap run the 27 steps as one loop (the table's second channel starts a plane,
+    // 12 * 12 floats, on); rows with clipped taps keep a loop per channel.
+    LoopProgram p = program(List.of(conv(3, 32, 12, 3, 1, 1, Epilogue.BIAS).nchw()), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    assertTrue(source.contains("for (int s = 0, sEnd = icbN * 9; s < sEnd; s++)"), source);
+    assertTrue(source.matches("(?s).*convTaps = \\{0, 1, 2, 12, 13, 14, 24, 25, 26, 144, 145, .*"), source);
+    assertTrue(source.contains("for (int t = khLo * 3, tEnd = khHi * 3; t < tEnd; t++)"), source);
+  }
+
+  @Test
   void borderedMicrokernelsRunOverRowsAsOneSequence() {
     // 512@7^2 reads a 9-wide bordered copy: its 49 pixels per task in 9 microkernels of 5 and 6
     // pixels, those that cross a row end with input offsets that jump a row (9 * 16 floats from
