@@ -66,15 +66,14 @@ public final class ParallelExecutor implements AutoCloseable {
    *
    * <p>5000 µs (200 until session 9): a worker that parks lets its vCPU halt, and waking a halted
    * vCPU of this VM took from 15 µs to the whole of the caller's chunk (a ResNet-18 run had 15 of
-   * its 53 split loops with no worker under {@code --profile}); some gaps between a run's loops
-   * (the slower chunk's tail, serial set-up) seem to pass 1 ms (1000 µs did not help; not measured
-   * directly). Alternating processes on 2 threads (session 9), Kiln / ONNX Runtime: the
-   * transformer layer, medians of six pairs, 1.085 with 5000 against 1.21 with 200 (the last four
-   * pairs all better with 5000); ResNet-18, ten pairs, 1.015 against 1.035 (the first three 0.95,
-   * 0.94, 0.88 against 1.18, 1.03, 1.07, later ones even); MobileNetV2 even. The cost is bounded
-   * by the run: a spinning worker holds its core only while a run is on (then
-   * {@link #SPIN_NANOS}), and one that comes late for a loop (its core taken by other threads)
-   * stops spinning ({@link #LATE_NANOS}).
+   * its 53 split loops with no worker under {@code --profile}; the transformer layer, traced, 6 of
+   * 8 with 200 µs and 3 of 6 with 5000: docs/performance.md, "What the time lines say").
+   * Alternating processes on 2 threads (session 9), Kiln / ONNX Runtime: the transformer layer,
+   * medians of six pairs, 1.085 with 5000 against 1.21 with 200 (the last four pairs all better
+   * with 5000); ResNet-18, ten pairs, 1.015 against 1.035 (its worker never waits 200 µs between
+   * chunks, traced); MobileNetV2 even. The cost is bounded by the run: a spinning worker holds its
+   * core only while a run is on (then {@link #SPIN_NANOS}), and one that comes late for a loop
+   * (its core taken by other threads) stops spinning ({@link #LATE_NANOS}).
    */
   static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 5000);
   /** ...busy for the first part of a wait, yielding the core for the rest. */
