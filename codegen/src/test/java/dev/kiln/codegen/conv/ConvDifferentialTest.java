@@ -164,7 +164,7 @@ class ConvDifferentialTest {
         new Case(1, 70, 9, 4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, false, Epilogue.SIGMOID_BIAS)),
         new GemmParams(8, 6, 2, 2, 24, 24, 48));
     LoopProgram p = program(cases.subList(0, 3), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("convPoints") && source.contains("convPointEpilogue"), source);
   }
 
@@ -193,7 +193,7 @@ class ConvDifferentialTest {
       executors.forEach(ParallelExecutor::close);
     }
     LoopProgram p = program(cases, false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("convPoints") && source.contains("BalancedSplit.parts("), source);
   }
 
@@ -218,7 +218,7 @@ class ConvDifferentialTest {
       executors.forEach(ParallelExecutor::close);
     }
     LoopProgram p = program(cases.subList(0, 1), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     // The 2-block group: 12-pixel microkernels, then one 6-pixel one (was: 6 single pixels).
     assertTrue(source.contains("convPoint12x2") && source.contains("convPoint6x2"), source);
   }
@@ -330,7 +330,7 @@ class ConvDifferentialTest {
     cases.add(new Case(1, 16, 16, 2, 3, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16, true, Epilogue.PLAIN));
     check(cases, machineParams());
     LoopProgram p = program(cases.subList(9, 11), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("convBorder") && !source.contains("kwLo = iw0"), source);
   }
 
@@ -339,7 +339,7 @@ class ConvDifferentialTest {
     // Every kw tap: steps t = (kh * 3 + kw) * 16 + lane in one loop over [khLo * 48, khHi * 48),
     // the input offset of step t from the static table (row kh = 1 starts 56 * 16 = 896 floats on).
     LoopProgram p = program(List.of(conv(64, 64, 56, 3, 1, 1, Epilogue.BIAS)), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("for (int t = khLo * 48, tEnd = khHi * 48; t < tEnd; t++)"), source);
     assertTrue(source.matches("(?s).*static final int\\[\\] convTaps = \\{0, 1, 2, .*, 47, 896, 897, .*"), source);
     // The border pixels (kw clipped) keep the loops kh, kw, lane.
@@ -352,7 +352,7 @@ class ConvDifferentialTest {
     // every kh tap run the 27 steps as one loop (the table's second channel starts a plane,
     // 12 * 12 floats, on); rows with clipped taps keep a loop per channel.
     LoopProgram p = program(List.of(conv(3, 32, 12, 3, 1, 1, Epilogue.BIAS).nchw()), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("for (int s = 0, sEnd = icbN * 9; s < sEnd; s++)"), source);
     assertTrue(source.matches("(?s).*convTaps = \\{0, 1, 2, 12, 13, 14, 24, 25, 26, 144, 145, .*"), source);
     assertTrue(source.contains("for (int t = khLo * 3, tEnd = khHi * 3; t < tEnd; t++)"), source);
@@ -364,7 +364,7 @@ class ConvDifferentialTest {
     // pixels, those that cross a row end with input offsets that jump a row (9 * 16 floats from
     // the row's first pixel); no row loop inside a chunk.
     LoopProgram p = program(List.of(conv(512, 512, 7, 3, 1, 1, Epilogue.BIAS_RESIDUAL_RELU)), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("convBorder") && !source.contains("final int ih0"), source);
     // (The same calls in both branches of the group width: 8 groups of 4 blocks, the last one too.)
     long calls = source.lines().map(String::trim).filter(l -> l.matches("convMicro\\w*\\(x, xr \\+ \\d+, .*"))
@@ -381,7 +381,7 @@ class ConvDifferentialTest {
     for (Case c : List.of(conv(16, 16, 28, 3, 1, 1, Epilogue.BIAS), conv(16, 16, 9, 3, 1, 0, Epilogue.BIAS),
         conv(3, 16, 12, 3, 1, 1, Epilogue.BIAS).nchw())) {
       LoopProgram p = program(List.of(c), false);
-      String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+      String source = emittedSource(p);
       assertFalse(source.contains("convBorder"), c + ":\n" + source);
     }
   }
@@ -425,11 +425,16 @@ class ConvDifferentialTest {
     Case c = conv(16, 32, 6, 3, 1, 1, Epilogue.BIAS);
     LoopProgram p = program(List.of(new Case(1, 16, 32, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, false,
         Epilogue.PLAIN)), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    String source = emittedSource(p);
     assertTrue(source.contains("convPack") && source.contains(".fma("), source);
   }
 
   // ---- machinery ----
+
+  /** The Java source emitted for {@code p} with this machine's GEMM parameters. */
+  static String emittedSource(LoopProgram p) {
+    return JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+  }
 
   static GemmParams machineParams() {
     return EmitOptions.defaults().withVectorize(true).gemm();
