@@ -133,6 +133,12 @@ public final class GemmPlacement {
     TracedRun median = sorted.get(sorted.size() / 2);
     out.printf("time line of the median run (%.3f ms), us from its start:%n", (median.end - median.start) / 1e6);
     out.print(median.timeLine());
+    if (Boolean.getBoolean("kiln.traceAllRuns")) {
+      for (TracedRun t : traced) {
+        out.printf("time line of a run (%.3f ms):%n", (t.end - t.start) / 1e6);
+        out.print(t.timeLine());
+      }
+    }
   }
 
   /** One traced run: its wall-clock bounds and the events recorded in it. */

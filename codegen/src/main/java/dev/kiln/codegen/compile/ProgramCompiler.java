@@ -118,6 +118,7 @@ public final class ProgramCompiler {
         .part("options", options.toString())
         .part("vector.float.lanes", floatLanes(options))
         .part("conv", ConvGenerator.cacheKeyPart())
+        .part("gemm", dev.kiln.codegen.gemm.GemmGenerator.cacheKeyPart())
         .part("packed", packed.stream().map(b -> b.name().length() + ":" + b.name()).sorted()
             .collect(java.util.stream.Collectors.joining(",")))
         .build();

@@ -69,6 +69,27 @@ public final class GemmGenerator {
    * for the A/B against packing A whole first, as before session 7).
    */
   static final boolean PACK_PER_TILE = !"false".equals(System.getProperty("kiln.gemm.packPerTile"));
+  /** Tiles per thread the split aims at (measuring: {@code -Dkiln.gemm.tilesPerThread=N}). */
+  static final int TILES_PER_THREAD = Math.max(1, Integer.getInteger("kiln.gemm.tilesPerThread", 4));
+  /** Fewest rows of a tile on several threads (measuring; 0: 8 row panels). */
+  static final int MIN_TILE_ROWS = Integer.getInteger("kiln.gemm.minTileRows", 0);
+  /** A read in place: auto, true (whenever its columns are unit stride), false (measuring). */
+  static final String DIRECT_A = System.getProperty("kiln.gemm.directA", "auto");
+  /**
+   * Rows up to which A is read in place whatever B's width (measuring; 0: the default, 8 row
+   * panels). 128 was tried in session 10: the synthetic 128 x 256 x 1024 ran 12 % faster on one
+   * thread, the transformer layer 5 % slower, so the default stayed.
+   */
+  static final int DIRECT_A_ROWS = Integer.getInteger("kiln.gemm.directARows", 0);
+
+  /**
+   * The generator's switches that change the emitted source without showing in the loop IR, for
+   * the kernel cache key.
+   */
+  public static String cacheKeyPart() {
+    return "packPerTile=" + PACK_PER_TILE + ",tilesPerThread=" + TILES_PER_THREAD + ",minTileRows=" + MIN_TILE_ROWS
+        + ",directA=" + DIRECT_A + ",directARows=" + DIRECT_A_ROWS;
+  }
 
   private final GemmParams p;
   private final NameAllocator methodNames;
@@ -409,13 +430,17 @@ public final class GemmGenerator {
     long panelStride = (long) k * nr;
     // Row block of a tile on one thread: packed A of mc x kc stays in L2 while the B panels pass.
     int rowBlock1 = Math.min(p.mc(), mPad);
-    int minRows = Math.min(rowBlock1, 8 * mr);
+    int minRows = Math.min(rowBlock1, MIN_TILE_ROWS > 0 ? roundUp(MIN_TILE_ROWS, mr) : 8 * mr);
     boolean edges = m % mr != 0 || n % nr != 0;
     // With B this narrow (4 panels at most), packing A costs a large share of the product (about
     // 0.6 cycles per element against N / 16 cycles of fmas; 128 x 32 x 1024 ran at 100 GFLOP/s
     // packed, 210 read in place): A is read in place (unit stride along K), all but a last
     // partial row panel, which is still packed. Wider B reuses each packed panel enough.
-    boolean directA = spec.aColStride() == 1 && (n <= 4 * nr || smallDirectA(spec));
+    boolean directA = spec.aColStride() == 1 && switch (DIRECT_A) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> n <= 4 * nr || smallDirectA(spec);
+    };
     int aFirst = directA ? m / mr : 0;
     int aRows = (rowPanels - aFirst) * mr;
     String pack = packMethod(spec, aFirst, aRows);
@@ -449,7 +474,7 @@ public final class GemmGenerator {
     d.addStatement("int rb = $L", rowBlock1);
     d.addStatement("int cb = np");
     d.beginControlFlow("if (t > 1)");
-    d.addStatement("final int want = 4 * t");
+    d.addStatement("final int want = $L * t", TILES_PER_THREAD);
     d.addStatement("rb = $T.min($L, $T.max($L, (($L + want - 1) / want + $L) / $L * $L))", MATH, rowBlock1, MATH,
         minRows, m, mr - 1, mr, mr);
     d.addStatement("final int rowBlocks = ($L + rb - 1) / rb", m);
@@ -595,7 +620,8 @@ public final class GemmGenerator {
    * 8 rows would then fall in one L1 set.
    */
   private boolean smallDirectA(GemmSpec spec) {
-    return spec.m() <= 8 * p.mr() && spec.n() <= 4096 && spec.aRowStride() % 1024 != 0;
+    return spec.m() <= (DIRECT_A_ROWS > 0 ? DIRECT_A_ROWS : 8 * p.mr()) && spec.n() <= 4096
+        && spec.aRowStride() % 1024 != 0;
   }
 
   /**

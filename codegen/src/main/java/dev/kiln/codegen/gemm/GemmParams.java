@@ -51,19 +51,25 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
    * fills half of L2; {@code nc} so that packed B fills half of L3.
    */
   public static GemmParams of(int lanes, CacheSizes caches) {
+    // For measuring only, each overridable by a system property (kiln.gemm.mr, .nrVectors, .kc,
+    // .mc, .unroll); they are part of toString(), so of the kernel cache key. Session 10 on 1024³,
+    // 1 thread (Zen 5, fp32 peak ~225 GFLOP/s): 12 x 2, 14 x 2, 6 x 4, 4 x 4 vectors, kc 128 / 384,
+    // mc 128 / 256 and unroll 2 all within the noise of 8 x 2 (12.2 to 13.5 ms), unroll 4 slower.
     if (lanes == 0) {
       return NONE;
     }
-    int mr = lanes >= 16 ? 8 : 6;
-    int nrVectors = 2;
+    int mr = Integer.getInteger("kiln.gemm.mr", lanes >= 16 ? 8 : 6);
+    int nrVectors = Integer.getInteger("kiln.gemm.nrVectors", 2);
     int nr = lanes * nrVectors;
     int kc = (int) Math.max(32, Math.min(1024, caches.l1() * 2 / 3 / (4L * nr)));
+    kc = Integer.getInteger("kiln.gemm.kc", kc);
     kc -= kc % 8;
     int mc = (int) Math.max(mr, Math.min(4096, caches.l2() / 2 / (4L * kc)));
+    mc = Integer.getInteger("kiln.gemm.mc", mc);
     mc -= mc % mr;
     int nc = (int) Math.max(nr, Math.min(1 << 16, caches.l3() / 2 / (4L * kc)));
     nc -= nc % nr;
-    return new GemmParams(lanes, mr, nrVectors, 1, kc, mc, nc, caches.l1());
+    return new GemmParams(lanes, mr, nrVectors, Integer.getInteger("kiln.gemm.unroll", 1), kc, mc, nc, caches.l1());
   }
 
   /** The text in cache keys and emit options. */

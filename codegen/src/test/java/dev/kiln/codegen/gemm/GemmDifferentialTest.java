@@ -67,6 +67,21 @@ class GemmDifferentialTest {
   private static final List<ParallelExecutor> EXECUTORS = List.of(ParallelExecutor.serial(),
       ParallelExecutor.withThreads(3));
 
+  /**
+   * The generator's measuring switches ({@code -Dkiln.gemm.packPerTile}, {@code .tilesPerThread},
+   * {@code .directA}...) change the emitted source without showing in the loop IR: they must be
+   * in the kernel cache key, or a class compiled under one setting is reused under another.
+   */
+  @Test
+  void cacheKeyCarriesTheGeneratorsSwitches() {
+    LoopProgram p = program(List.of(new Case(1, 130, 70, 300, false, false, true, Epilogue.PLAIN)), false);
+    EmitOptions options = EmitOptions.defaults().withVectorize(true);
+    var key = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(1)), options).key(p);
+    assertEquals(GemmGenerator.cacheKeyPart(), key.parts().get("gemm"));
+    assertTrue(GemmGenerator.cacheKeyPart().contains("packPerTile=true"), GemmGenerator.cacheKeyPart());
+    assertTrue(GemmGenerator.cacheKeyPart().contains("tilesPerThread=4"), GemmGenerator.cacheKeyPart());
+  }
+
   @Test
   void edgeShapesPlain() {
     List<Case> cases = new ArrayList<>();

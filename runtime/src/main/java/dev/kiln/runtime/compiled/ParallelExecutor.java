@@ -76,8 +76,13 @@ public final class ParallelExecutor implements AutoCloseable {
    * (its core taken by other threads) stops spinning ({@link #LATE_NANOS}).
    */
   static final long RUN_SPIN_NANOS = micros("kiln.runSpinMicros", 5000);
-  /** ...busy for the first part of a wait, yielding the core for the rest. */
-  static final long YIELD_AFTER_NANOS = 20_000;
+  /**
+   * ...busy for the first part of a wait, yielding the core for the rest: system property
+   * {@code kiln.yieldAfterMicros}, default 20. 5000 (never yield within a run) was tried in
+   * session 10 against the worker that misses whole runs of a 2-thread GEMM: the same share of
+   * runs without the worker either way (22 and 22 of 41 against 27 and 5 of 41).
+   */
+  static final long YIELD_AFTER_NANOS = micros("kiln.yieldAfterMicros", 20);
   /**
    * Waits without spinning after a worker spun and still came late for a loop: system property
    * {@code kiln.coldWaits}, default 64 (0: never stop spinning for lateness).
@@ -405,6 +410,8 @@ public final class ParallelExecutor implements AutoCloseable {
     private long seen;
     /** Waits left without spinning, after spinning came late (only this thread uses it). */
     private int coldWaits;
+    /** How often this wait read {@link #current} (trace on only; the WAIT event's {@code b}). */
+    private int polls;
 
     Worker(int index) {
       super("kiln-worker-" + index);
@@ -420,7 +427,12 @@ public final class ParallelExecutor implements AutoCloseable {
 
     /** Runs chunks of the next loop; a method of its own so no local keeps the loop afterwards. */
     private void runNext() {
+      long waitFrom = ParallelTrace.ON ? System.nanoTime() : 0;
       Loop loop = awaitLoop(seen);
+      if (ParallelTrace.ON) {
+        ParallelTrace.record(ParallelTrace.Kind.WAIT, loop == null ? -1 : loop.id(), polls, waitFrom, -1);
+        polls = 0;
+      }
       if (loop != null) {
         seen = loop.id();
         if (loop.runChunks(true) < 0) {
@@ -444,6 +456,9 @@ public final class ParallelExecutor implements AutoCloseable {
         long start = System.nanoTime();
         for (long now = start; spin && hot(start, now); now = System.nanoTime()) {
           Loop next = newLoop(seen);
+          if (ParallelTrace.ON) {
+            polls++;
+          }
           if (next != null) {
             if (System.nanoTime() - next.published() > LATE_NANOS) {
               // Spinning and still late (off its core: the machine is busier than its cores):
@@ -465,8 +480,12 @@ public final class ParallelExecutor implements AutoCloseable {
         // one published after it finds parked set and unparks this thread.
         Loop next = newLoop(seen);
         if (next == null && runsBegun.get() == runs && !closed) {
+          long parkedAt = ParallelTrace.ON ? System.nanoTime() : 0;
           LockSupport.park(this);
           next = newLoop(seen);
+          if (ParallelTrace.ON) {
+            ParallelTrace.record(ParallelTrace.Kind.PARK, next != null ? 1 : 0, spin ? 0 : 1, parkedAt, -1);
+          }
         }
         parked = false;
         if (next != null) {

@@ -29,7 +29,14 @@ public final class ParallelTrace {
     /** A GEMM tile: {@code a} = its first row, {@code b} = its first column panel. */
     TILE,
     /** A run's input copy or output allocation ({@code a} = frame slot, {@code b} = elements). */
-    SLOT
+    SLOT,
+    /**
+     * A worker parked ({@code a} = 1 when a loop was waiting when it woke, {@code b} = 1 when it
+     * had stopped spinning for lateness); the event spans the park.
+     */
+    PARK,
+    /** A worker's wait for its next loop ({@code a} = the loop's id, or -1), from its last chunk on. */
+    WAIT
   }
 
   /**
