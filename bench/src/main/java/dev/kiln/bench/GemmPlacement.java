@@ -51,8 +51,10 @@ import javax.lang.model.element.Modifier;
  *       the model as above after a settling warm-up, RUNS runs each with its per-thread summary
  *       and the median run's time line of {@link dev.kiln.runtime.compiled.ParallelTrace}: split
  *       loops and chunks, GEMM packing and tiles, output allocations and input copies, in µs
- *       from the run's start, wall and thread CPU time (docs/performance.md, "The 2-thread
- *       GEMM's time line").
+ *       from the run's start, wall and thread CPU time, and the processor each ended on
+ *       (docs/performance.md, "The 2-thread GEMM's time line"); workers' waits (WAIT, with how
+ *       often they looked) and parks (PARK) are events too. {@code -Dkiln.traceAllRuns=true}
+ *       prints every run's time line, not only the median's.
  * </ul>
  *
  * <pre>
@@ -113,8 +115,9 @@ public final class GemmPlacement {
     Model model = Kiln.load(file, ModelOptions.defaults().withThreads(threads).withOptimizationLevel(3));
     Map<String, Tensor> inputs = ModelInputs.of(model.inputs(), file, 0).tensors();
     var warm = dev.kiln.runtime.compiled.WarmUp.run(() -> model.run(inputs), 20, 2_000_000_000L, 30_000_000_000L);
-    out.printf("%s, %d threads: warm-up %d runs, %.1f s, %s%n", spec, threads, warm.runs(), warm.nanos() / 1e9,
-        warm.settled() ? "settled" : "NOT settled");
+    out.printf("%s, %d threads: warm-up %d runs, %.1f s, %s; workers moved off the caller's processor %d times%n", spec,
+        threads, warm.runs(), warm.nanos() / 1e9, warm.settled() ? "settled" : "NOT settled",
+        dev.kiln.runtime.compiled.Processors.moves());
     java.util.List<TracedRun> traced = new java.util.ArrayList<>();
     for (int r = 0; r < runs; r++) {
       dev.kiln.runtime.compiled.ParallelTrace.reset();
@@ -186,9 +189,9 @@ public final class GemmPlacement {
       var all = new java.util.ArrayList<>(events);
       all.sort(java.util.Comparator.comparingLong(dev.kiln.runtime.compiled.ParallelTrace.Event::start));
       for (var e : all) {
-        s.append(String.format("  %-14s %-5s a=%-5d b=%-5d %8.1f .. %8.1f  wall %8.1f  cpu %8.1f%n", e.thread(),
+        s.append(String.format("  %-14s %-5s a=%-5d b=%-5d %8.1f .. %8.1f  wall %8.1f  cpu %8.1f  on %d%n", e.thread(),
             e.kind(), e.a(), e.b(), (e.start() - start) / 1e3, (e.end() - start) / 1e3, e.nanos() / 1e3,
-            e.cpu() / 1e3));
+            e.cpu() / 1e3, e.core()));
       }
       return s.toString();
     }

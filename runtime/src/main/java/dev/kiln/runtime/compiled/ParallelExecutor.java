@@ -101,6 +101,25 @@ public final class ParallelExecutor implements AutoCloseable {
    */
   static final long LATE_NANOS = micros("kiln.lateMicros", 200);
   /**
+   * How long the thread that split a loop waits for a worker's chunk busy: system property
+   * {@code kiln.callerSpinMicros}, default 20; then yielding until {@code kiln.callerYieldMicros}
+   * (default 200); then parked 50 µs at a time (for measuring: session 10 tried 2000 / 5000
+   * and still saw 2-thread runs of 2 to 6 ms with every chunk done in the first 0.3).
+   */
+  static final long CALLER_SPIN_NANOS = micros("kiln.callerSpinMicros", 20);
+  static final long CALLER_YIELD_NANOS = micros("kiln.callerYieldMicros", 200);
+  /**
+   * Whether a worker that finds itself on the processor of the thread that split the loop moves
+   * itself off it ({@link Processors#leave}): system property {@code kiln.workerAffinity},
+   * default false (an experiment). Session 10 traced 2-thread GEMMs whose worker sat queued on
+   * the caller's processor for milliseconds while the other idled (docs/performance.md, "The
+   * second thread's lottery"); with the move on, no traced run had the two on one processor
+   * (2 to 5 moves per process, in the warm-up), but {@code kiln bench} medians were no better
+   * (128 x 1024 x 256: Kiln / ORT 2.20, 1.96, 1.46 against 1.80, 1.72, 2.07 off; the
+   * transformer layer 1.18, 1.35, 1.57 against 1.13, 1.18, 1.25): the other stalls remain.
+   */
+  static final boolean WORKER_AFFINITY = Boolean.getBoolean("kiln.workerAffinity");
+  /**
    * The least work, measured, that a loop is split for: system property
    * {@code kiln.minParallelMicros}, default 20. A hand-off to a parked worker costs its wake-up
    * on the caller's side (the unpark) and the worker's, plus the caller's wait for the last chunk
@@ -143,6 +162,13 @@ public final class ParallelExecutor implements AutoCloseable {
    */
   private volatile long loops;
   private volatile boolean closed;
+  /**
+   * The processor of the thread that last began a run or split a loop, -1 unknown: a worker on
+   * the same one moves off ({@link #WORKER_AFFINITY}).
+   */
+  private volatile int callerProcessor = -1;
+  /** How often a worker moved off the caller's processor (for tests and the profile). */
+  private final AtomicLong moves = new AtomicLong();
 
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
   private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
@@ -254,6 +280,9 @@ public final class ParallelExecutor implements AutoCloseable {
     if (workers.length == 0) {
       return;
     }
+    if (WORKER_AFFINITY) {
+      callerProcessor = Processors.current();
+    }
     activeRuns.incrementAndGet();
     runsBegun.incrementAndGet();
     if (!wakeWorkers) {
@@ -315,6 +344,9 @@ public final class ParallelExecutor implements AutoCloseable {
     long joinWait = 0;
     int callerExtra = 0;
     try {
+      if (WORKER_AFFINITY) {
+        callerProcessor = Processors.current();
+      }
       current = loop;
       for (int i = 0; i < chunks - 1; i++) {
         if (workers[i].parked) {
@@ -360,9 +392,9 @@ public final class ParallelExecutor implements AutoCloseable {
     while (loop.pending().get() > 0) {
       // A chunk in progress on a worker: wait for it, briefly busy, then yielding, then parked.
       long waited = System.nanoTime() - start;
-      if (waited < 20_000) {
+      if (waited < CALLER_SPIN_NANOS) {
         Thread.onSpinWait();
-      } else if (waited < 200_000) {
+      } else if (waited < CALLER_YIELD_NANOS) {
         Thread.yield();
       } else {
         LockSupport.parkNanos(this, 50_000);
@@ -379,6 +411,11 @@ public final class ParallelExecutor implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** How often a worker moved itself off the caller's processor so far. */
+  long moves() {
+    return moves.get();
   }
 
   /** How many workers are parked now (for tests: workers park between runs). */
@@ -413,6 +450,11 @@ public final class ParallelExecutor implements AutoCloseable {
     /** How often this wait read {@link #current} (trace on only; the WAIT event's {@code b}). */
     private int polls;
 
+    /** The processors this worker may run on as it started (null: unknown, never moves). */
+    private long[] allowed;
+    /** The caller's processor this worker last moved off (its affinity excludes it), or -1. */
+    private int awayFrom = -1;
+
     Worker(int index) {
       super("kiln-worker-" + index);
       setDaemon(true);
@@ -420,6 +462,7 @@ public final class ParallelExecutor implements AutoCloseable {
 
     @Override
     public void run() {
+      allowed = WORKER_AFFINITY ? Processors.allowed() : null;
       while (!closed) {
         runNext();
       }
@@ -460,6 +503,7 @@ public final class ParallelExecutor implements AutoCloseable {
             polls++;
           }
           if (next != null) {
+            leaveCallersProcessor();
             if (System.nanoTime() - next.published() > LATE_NANOS) {
               // Spinning and still late (off its core: the machine is busier than its cores):
               // park at once for a while, a thread woken from sleep is scheduled sooner.
@@ -473,6 +517,9 @@ public final class ParallelExecutor implements AutoCloseable {
             Thread.onSpinWait();
           } else {
             Thread.yield();
+            // Back from a yield: if that was a wait behind the caller on its processor (the
+            // kernel left this thread queued there), move off.
+            leaveCallersProcessor();
           }
         }
         parked = true;
@@ -489,10 +536,30 @@ public final class ParallelExecutor implements AutoCloseable {
         }
         parked = false;
         if (next != null) {
+          leaveCallersProcessor();
           return next;
         }
       }
       return null;
+    }
+
+    /**
+     * Moves this worker off the caller's processor if it is on it (woken or queued there while
+     * another processor idles: see {@link Processors}); a no-op once it has left that one.
+     */
+    private void leaveCallersProcessor() {
+      int caller = callerProcessor;
+      if (allowed == null || caller < 0 || caller == awayFrom || Processors.current() != caller) {
+        return;
+      }
+      long start = ParallelTrace.ON ? System.nanoTime() : 0;
+      if (Processors.leave(caller, allowed)) {
+        awayFrom = caller;
+        moves.incrementAndGet();
+        if (ParallelTrace.ON) {
+          ParallelTrace.record(ParallelTrace.Kind.MOVE, caller, 0, start, -1);
+        }
+      }
     }
 
     /** Whether a wait that began at {@code start} is still to be spent hot at {@code now}. */

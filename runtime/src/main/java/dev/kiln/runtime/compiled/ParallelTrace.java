@@ -35,15 +35,21 @@ public final class ParallelTrace {
      * had stopped spinning for lateness); the event spans the park.
      */
     PARK,
-    /** A worker's wait for its next loop ({@code a} = the loop's id, or -1), from its last chunk on. */
-    WAIT
+    /**
+     * A worker's wait for its next loop ({@code a} = the loop's id, or -1; {@code b} = how often
+     * it looked), from its last chunk on.
+     */
+    WAIT,
+    /** A worker moved itself off the caller's processor ({@code a}; {@link Processors#leave}). */
+    MOVE
   }
 
   /**
    * One event: on {@code thread}, wall-clock {@code [start, end)} in {@link System#nanoTime}
-   * terms, {@code cpu} ns of the thread's CPU time in between (-1 when not measured).
+   * terms, {@code cpu} ns of the thread's CPU time in between (-1 when not measured), and the
+   * processor the thread was on when it ended ({@link Processors#current}; -1 where unknown).
    */
-  public record Event(Kind kind, String thread, long a, long b, long start, long end, long cpu) {
+  public record Event(Kind kind, String thread, long a, long b, long start, long end, long cpu, int core) {
     public long nanos() {
       return end - start;
     }
@@ -78,7 +84,7 @@ public final class ParallelTrace {
     long cpu = cpuStart < 0 ? -1 : cpu() - cpuStart;
     int i = NEXT.getAndIncrement();
     if (i < CAPACITY) {
-      EVENTS[i] = new Event(kind, Thread.currentThread().getName(), a, b, start, end, cpu);
+      EVENTS[i] = new Event(kind, Thread.currentThread().getName(), a, b, start, end, cpu, Processors.current());
     }
   }
 

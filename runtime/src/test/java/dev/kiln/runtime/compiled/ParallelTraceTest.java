@@ -23,6 +23,8 @@ class ParallelTraceTest {
     assertEquals(128, tile.a());
     assertEquals(4, tile.b());
     assertTrue(tile.end() >= tile.start() && tile.nanos() >= 0 && tile.cpu() >= 0, tile.toString());
+    // The processor it ended on, where the C library tells it.
+    assertEquals(Processors.current() >= 0, tile.core() >= 0, tile.toString());
     ParallelTrace.Event pack = events.get(1);
     assertEquals(ParallelTrace.Kind.PACK, pack.kind());
     assertEquals("trace-test-thread", pack.thread());
