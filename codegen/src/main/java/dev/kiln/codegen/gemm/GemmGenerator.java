@@ -69,9 +69,9 @@ public final class GemmGenerator {
    * for the A/B against packing A whole first, as before session 7).
    */
   static final boolean PACK_PER_TILE = !"false".equals(System.getProperty("kiln.gemm.packPerTile"));
-  /** Tiles per thread the split aims at (measuring: {@code -Dkiln.gemm.tilesPerThread=N}). */
-  static final int TILES_PER_THREAD = Math.max(1, Integer.getInteger("kiln.gemm.tilesPerThread", 4));
-  /** Fewest rows of a tile on several threads (measuring; 0: 8 row panels). */
+  /** Tiles per thread the split aims at (measuring: {@code -Dkiln.gemm.tilesPerThread=N}; 0: chosen). */
+  static final int TILES_PER_THREAD = Math.max(0, Integer.getInteger("kiln.gemm.tilesPerThread", 0));
+  /** Fewest rows of a tile on several threads (measuring; 0: chosen). */
   static final int MIN_TILE_ROWS = Integer.getInteger("kiln.gemm.minTileRows", 0);
   /** A read in place: auto, true (whenever its columns are unit stride), false (measuring). */
   static final String DIRECT_A = System.getProperty("kiln.gemm.directA", "auto");
@@ -430,7 +430,7 @@ public final class GemmGenerator {
     long panelStride = (long) k * nr;
     // Row block of a tile on one thread: packed A of mc x kc stays in L2 while the B panels pass.
     int rowBlock1 = Math.min(p.mc(), mPad);
-    int minRows = Math.min(rowBlock1, MIN_TILE_ROWS > 0 ? roundUp(MIN_TILE_ROWS, mr) : 8 * mr);
+    boolean claimTiles = m <= CLAIMED_TILE_ROWS;
     boolean edges = m % mr != 0 || n % nr != 0;
     // With B this narrow (4 panels at most), packing A costs a large share of the product (about
     // 0.6 cycles per element against N / 16 cycles of fmas; 128 x 32 x 1024 ran at 100 GFLOP/s
@@ -443,10 +443,21 @@ public final class GemmGenerator {
     };
     int aFirst = directA ? m / mr : 0;
     int aRows = (rowPanels - aFirst) * mr;
+    // Few rows (claimed tiles), packed A and B of 5 to 8 panels: on several threads, tiles of
+    // whole rows, at least 4 row panels high, 2 per thread, so that each tile packs its own rows
+    // of A (perTileA below) and the GEMM forks once. Split by columns as wider B is, A was packed
+    // whole first, a parallel loop of its own (45 to 65 µs of a 0.3 ms 128 x 1024 x 256 on 2
+    // threads, docs/performance.md, session 10); with whole rows each thread reads all of B
+    // instead of half, which at 8 panels or fewer costs less. kiln bench p10, 2 threads, two
+    // processes each: 128 x 1024 x 256 0.280 / 0.274 ms against 0.323 / 0.314, 128 x 256 x 256
+    // 0.070 / 0.078 against 0.107 / 0.091; at 24 and 32 panels (128 x 256 x 768 and x 1024) the
+    // same or slower, and at 96 (128 x 768 x 3072) 1.3 to 2x slower.
+    boolean rowTiles = claimTiles && !directA && n > 4 * nr && n <= 8 * nr;
+    int minRows = Math.min(rowBlock1, MIN_TILE_ROWS > 0 ? roundUp(MIN_TILE_ROWS, mr) : (rowTiles ? 4 : 8) * mr);
+    int tilesPerThread = TILES_PER_THREAD > 0 ? TILES_PER_THREAD : rowTiles ? 2 : 4;
     String pack = packMethod(spec, aFirst, aRows);
     String tile = tileMethod(spec, epi, aFirst, aRows, directA, false);
     String items = itemsMethod(spec, tile, edges, 0);
-    boolean claimTiles = m <= CLAIMED_TILE_ROWS;
     String claimed = claimTiles ? claimedItemsMethod(spec, tile, edges) : null;
     // A packed per tile (below): when the tiles are whole rows of C (colBlocks == 1, decided at
     // run time) and B is one column block, so that each row block of A is packed exactly once.
@@ -474,7 +485,7 @@ public final class GemmGenerator {
     d.addStatement("int rb = $L", rowBlock1);
     d.addStatement("int cb = np");
     d.beginControlFlow("if (t > 1)");
-    d.addStatement("final int want = $L * t", TILES_PER_THREAD);
+    d.addStatement("final int want = $L * t", tilesPerThread);
     d.addStatement("rb = $T.min($L, $T.max($L, (($L + want - 1) / want + $L) / $L * $L))", MATH, rowBlock1, MATH,
         minRows, m, mr - 1, mr, mr);
     d.addStatement("final int rowBlocks = ($L + rb - 1) / rb", m);
