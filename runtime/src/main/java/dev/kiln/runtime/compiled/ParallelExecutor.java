@@ -101,6 +101,16 @@ public final class ParallelExecutor implements AutoCloseable {
    */
   static final long LATE_NANOS = micros("kiln.lateMicros", 200);
   /**
+   * How many of the last 8 loops a spinning worker found must have been late before it stops
+   * spinning ({@link LateLoops}): system property {@code kiln.lateOf8}, default 3 (1 until
+   * session 10: the first late loop). Alternating pairs on 2 threads (session 10,
+   * docs/performance.md "The second thread's lottery"), Kiln / ONNX Runtime with 3 against 1:
+   * the transformer layer 1.04 1.41 1.05 1.24 1.09 1.09 against 1.50 1.73 1.32 1.11 0.97 1.10;
+   * ResNet-18 1.19 1.18 1.16 against 1.24 1.19 1.22; MobileNetV2 1.08 1.15 1.12 against 1.10 1.12
+   * 1.35.
+   */
+  static final int LATE_OF_8 = Math.max(1, Math.min(8, Integer.getInteger("kiln.lateOf8", 3)));
+  /**
    * How long the thread that split a loop waits for a worker's chunk busy: system property
    * {@code kiln.callerSpinMicros}, default 20; then yielding until {@code kiln.callerYieldMicros}
    * (default 200); then parked 50 µs at a time (for measuring: session 10 tried 2000 / 5000
@@ -447,6 +457,8 @@ public final class ParallelExecutor implements AutoCloseable {
     private long seen;
     /** Waits left without spinning, after spinning came late (only this thread uses it). */
     private int coldWaits;
+    /** Which of the last loops found while spinning were late. */
+    private final LateLoops lateLoops = new LateLoops(LATE_OF_8);
     /** How often this wait read {@link #current} (trace on only; the WAIT event's {@code b}). */
     private int polls;
 
@@ -504,9 +516,10 @@ public final class ParallelExecutor implements AutoCloseable {
           }
           if (next != null) {
             leaveCallersProcessor();
-            if (System.nanoTime() - next.published() > LATE_NANOS) {
-              // Spinning and still late (off its core: the machine is busier than its cores):
-              // park at once for a while, a thread woken from sleep is scheduled sooner.
+            if (lateLoops.found(System.nanoTime() - next.published() > LATE_NANOS)) {
+              // Spinning and still late, again and again (off its core: the machine is busier
+              // than its cores): park at once for a while, a thread woken from sleep is
+              // scheduled sooner.
               coldWaits = COLD_WAITS;
             }
             return next;
