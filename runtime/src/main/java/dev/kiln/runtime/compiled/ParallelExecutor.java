@@ -105,7 +105,8 @@ public final class ParallelExecutor implements AutoCloseable {
    * spinning ({@link LateLoops}): system property {@code kiln.lateOf8}, default 3 (1 until
    * session 10: the first late loop). Alternating pairs on 2 threads (session 10,
    * docs/performance.md "The second thread's lottery"), Kiln / ONNX Runtime with 3 against 1:
-   * the transformer layer 1.04 1.41 1.05 1.24 1.09 1.09 against 1.50 1.73 1.32 1.11 0.97 1.10;
+   * the transformer layer 1.04 1.41 1.05 1.24 1.09 1.09 1.04 1.29 1.01 1.28 against 1.50 1.73 1.32
+   * 1.11 0.97 1.10 1.02 1.28 1.00 1.28 (the gain in the first three, a slow phase of the machine);
    * ResNet-18 1.19 1.18 1.16 against 1.24 1.19 1.22; MobileNetV2 1.08 1.15 1.12 against 1.10 1.12
    * 1.35.
    */
