@@ -259,23 +259,12 @@ class GemmDifferentialTest {
       check(cases, params, executors);
       LoopProgram p = program(cases, false);
       EmitOptions options = EmitOptions.defaults().withVectorize(true).withGemm(params);
-      EmittedProgram emitted = JavaEmitter.emit(p, FrameLayout.unplanned(p), options);
       // Constant B is prepacked when compiled (one column block: its tiles pack A per tile).
       PackedWeights.Result packed = PackedWeights.pack(p, options.effectiveGemm());
       String source = JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()), options,
           packed.packed()).source();
       assertTrue(source.contains("gemmPackRows(a, ao, ap, i0, i1, pc, kc)"), source);
-      ProgramCompiler compiler = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)), options);
-      var executable = compiler.compile(p, emitted.layout()).executable();
-      Map<String, Tensor> in = inputs(p, 3);
-      Map<String, Tensor> serial = executable.run(in, executors.get(0));
-      for (ParallelExecutor ex : executors.subList(1, executors.size())) {
-        Map<String, Tensor> parallel = executable.run(in, ex);
-        for (int c = 0; c < cases.size(); c++) {
-          assertTrue(java.util.Arrays.equals(serial.get("c" + c).toFloatArray(), parallel.get("c" + c).toFloatArray()),
-              cases.get(c) + " with " + params + " on " + ex.threads() + " threads differs from 1 thread");
-        }
-      }
+      assertSameBitsOnEveryExecutor(cases, p, options, executors, 3);
     }
   }
 
@@ -338,16 +327,25 @@ class GemmDifferentialTest {
     String source = JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()), options,
         packed.packed()).source();
     assertEquals(cases.size(), count(source, "final int want = 2 * t"), source);
+    assertSameBitsOnEveryExecutor(cases, p, options, executors, 5);
+  }
+
+  /**
+   * Compiles {@code p} (one kernel per case) and runs it on each executor: every output bit for
+   * bit what the first executor (1 thread) gives, whatever the split.
+   */
+  private static void assertSameBitsOnEveryExecutor(List<Case> cases, LoopProgram p, EmitOptions options,
+      List<ParallelExecutor> executors, long seed) {
     EmittedProgram emitted = JavaEmitter.emit(p, FrameLayout.unplanned(p), options);
     var executable = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)), options)
         .compile(p, emitted.layout()).executable();
-    Map<String, Tensor> in = inputs(p, 5);
+    Map<String, Tensor> in = inputs(p, seed);
     Map<String, Tensor> serial = executable.run(in, executors.get(0));
     for (ParallelExecutor ex : executors.subList(1, executors.size())) {
       Map<String, Tensor> parallel = executable.run(in, ex);
       for (int c = 0; c < cases.size(); c++) {
         assertTrue(java.util.Arrays.equals(serial.get("c" + c).toFloatArray(), parallel.get("c" + c).toFloatArray()),
-            cases.get(c) + " on " + ex.threads() + " threads differs from 1 thread");
+            cases.get(c) + " with " + options.gemm() + " on " + ex.threads() + " threads differs from 1 thread");
       }
     }
   }
