@@ -178,8 +178,6 @@ public final class ParallelExecutor implements AutoCloseable {
    * the same one moves off ({@link #WORKER_AFFINITY}).
    */
   private volatile int callerProcessor = -1;
-  /** How often a worker moved off the caller's processor (for tests and the profile). */
-  private final AtomicLong moves = new AtomicLong();
 
   /** One parallel loop, published whole to the workers (a volatile write of {@link #current}). */
   private record Loop(long id, RangeTask task, int extent, int chunks, AtomicInteger next,
@@ -424,11 +422,6 @@ public final class ParallelExecutor implements AutoCloseable {
     return true;
   }
 
-  /** How often a worker moved itself off the caller's processor so far. */
-  long moves() {
-    return moves.get();
-  }
-
   /** How many workers are parked now (for tests: workers park between runs). */
   int parkedWorkers() {
     int n = 0;
@@ -569,7 +562,6 @@ public final class ParallelExecutor implements AutoCloseable {
       long start = ParallelTrace.ON ? System.nanoTime() : 0;
       if (Processors.leave(caller, allowed)) {
         awayFrom = caller;
-        moves.incrementAndGet();
         if (ParallelTrace.ON) {
           ParallelTrace.record(ParallelTrace.Kind.MOVE, caller, 0, start, -1);
         }
