@@ -23,9 +23,10 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The small-image stride-1 depthwise kernel whose zero-bordered copy is made per channel block
- * inside its parallel loop ({@code -Dkiln.nchwc.borderPerBlock}, on by default), compiled at -O3
- * on 1 and 2 threads, with the switch on and off, against the reference interpreter: a partial
+ * The small-image stride-1 depthwise kernels, split by bands of rows (the default) and by
+ * channel blocks with the zero-bordered copy made per channel block inside the parallel loop
+ * ({@code -Dkiln.nchwc.borderPerBlock}) or separately, compiled at -O3 on 1, 2 and 3 threads,
+ * against the reference interpreter: a partial
  * last block, several blocks, widths not a multiple of the 4 outputs per iteration, asymmetric
  * pads, a 5x5, batch 1 and 2, a residual, and MobileNetV2's expand 1x1 -> depthwise pair.
  */
@@ -37,6 +38,9 @@ class DepthwiseBorderPerBlockTest {
     return List.of(
         depthwise("20 ch at 7x9, relu6", 20, 7, 9, "pads = [1, 1, 1, 1]", "%y = Clip(%d, %lo, %hi)\n"),
         depthwise("33 ch at 14x13", 33, 14, 13, "pads = [1, 1, 1, 1]", null),
+        // Bands of several rows (56 interior rows: 8 bands of 7), and at stride 2.
+        depthwise("16 ch at 58x9, relu6", 16, 58, 9, "pads = [1, 1, 1, 1]", "%y = Clip(%d, %lo, %hi)\n"),
+        depthwise("24 ch at 37x20 stride 2", 24, 37, 20, "pads = [1, 1, 1, 1], strides = [2, 2]", null),
         depthwise("8 ch at 5x3, pads [0, 1, 1, 0]", 8, 5, 3, "pads = [0, 1, 1, 0]", null),
         depthwise("17 ch 5x5 pad 2 at 6x11", 17, 6, 11, "pads = [2, 2, 2, 2]", null),
         depthwise("24 ch at 7x7, residual and relu", 24, 7, 7, "pads = [1, 1, 1, 1]",
@@ -49,11 +53,16 @@ class DepthwiseBorderPerBlockTest {
                 + "%y = Clip(%d, %lo, %hi)\n", true));
   }
 
+  /**
+   * The split by bands of rows (the default: no bordered copy; its bands split between the
+   * threads at run time, the border rows with the first and last), and by channel blocks with the
+   * copy per block and separately.
+   */
   @TestFactory
-  Stream<DynamicTest> perBlockAndSeparateCopiesComputeAsTheInterpreter() {
-    return cases().stream().flatMap(c -> Stream.of("true", "false").flatMap(perBlock -> Stream.of(1, 2).map(
-        threads -> DynamicTest.dynamicTest(c.name() + ", borderPerBlock " + perBlock + ", " + threads + " threads",
-            () -> check(c, perBlock, threads)))));
+  Stream<DynamicTest> rowBandsAndPerBlockAndSeparateCopiesComputeAsTheInterpreter() {
+    return cases().stream().flatMap(c -> Stream.of("rows", "true", "false").flatMap(perBlock -> Stream.of(1, 2, 3).map(
+        threads -> DynamicTest.dynamicTest(c.name() + ", " + (perBlock.equals("rows") ? "split by rows"
+            : "borderPerBlock " + perBlock) + ", " + threads + " threads", () -> check(c, perBlock, threads)))));
   }
 
   private static void check(BlockedLayoutDifferentialTest.Case c, String perBlock, int threads) {
@@ -61,7 +70,10 @@ class DepthwiseBorderPerBlockTest {
     String before = System.getProperty("kiln.nchwc.borderPerBlock");
     try {
       Files.writeString(file, model(c));
-      System.setProperty("kiln.nchwc.borderPerBlock", perBlock);
+      if (!perBlock.equals("rows")) {
+        System.setProperty("kiln.nchwc.depthwiseSplit", "blocks");
+        System.setProperty("kiln.nchwc.borderPerBlock", perBlock);
+      }
       Model reference = Kiln.load(file, ModelOptions.defaults().withEngine(ModelOptions.Engine.INTERPRETER));
       Model optimized = Kiln.load(file, compiled(threads).withOptimizationLevel(3));
       for (long n : new long[] {1, 2}) {
@@ -71,6 +83,7 @@ class DepthwiseBorderPerBlockTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
+      System.clearProperty("kiln.nchwc.depthwiseSplit");
       if (before == null) {
         System.clearProperty("kiln.nchwc.borderPerBlock");
       } else {

@@ -62,6 +62,16 @@ class NchwcLoweringTest {
         .findFirst().orElseThrow(() -> new AssertionError("no kernel of " + op + " in\n" + p));
   }
 
+  /** Runs {@code body} with {@code -Dkiln.nchwc.depthwiseSplit=split}, then restores the default. */
+  private static void withSplit(String split, Runnable body) {
+    System.setProperty("kiln.nchwc.depthwiseSplit", split);
+    try {
+      body.run();
+    } finally {
+      System.clearProperty("kiln.nchwc.depthwiseSplit");
+    }
+  }
+
   @Test
   void depthwiseAtStrideOneAndTwoReadsXInPlaceInOneParallelLoop() {
     Random r = new Random(1);
@@ -70,16 +80,23 @@ class NchwcLoweringTest {
         Graph g = conv(c, c, 9, 3, Attributes.builder().put("group", c).putInts("pads", 1, 1, 1, 1)
             .putInts("strides", stride, stride).put("activation", "Clip")
             .putFloats("activation_params", 0f, 6f), r);
-        LoopProgram p = Differential.check("depthwise stride " + stride + " C " + c, g, r, false);
-        String kernel = kernelOf(p, "NchwcConv");
-        // Narrow padded stride-1 layers take the bordered copy, the others the clipped nest.
-        assertEquals(stride == 1, kernel.contains("bordered"), kernel);
+        // By default split by bands of rows, X read in place, whatever the width.
+        String byRows = kernelOf(Differential.check("depthwise stride " + stride + " C " + c, g, r, false),
+            "NchwcConv");
+        assertFalse(byRows.contains("bordered"), byRows);
+        assertEquals(1, byRows.split("parallel for", -1).length - 1, byRows);
+        assertTrue(byRows.matches("(?s).*parallel for band\\d* in 0\\.\\." + (stride == 1 ? 7 : 3) + " \\{.*"), byRows);
+        String[] kernel = new String[1];
+        withSplit("blocks", () -> kernel[0] = kernelOf(Differential.check("depthwise by blocks, stride " + stride
+            + " C " + c, g, r, false), "NchwcConv"));
+        // By blocks, narrow padded stride-1 layers take the bordered copy, the others the clipped nest.
+        assertEquals(stride == 1, kernel[0].contains("bordered"), kernel[0]);
         if (stride == 2) {
-          assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
+          assertEquals(1, kernel[0].split("parallel for", -1).length - 1, kernel[0]);
         }
         // Constant weights and bias are packed at compile time: constants, not per-run copies.
-        assertTrue(kernel.matches("(?s).*const %\\S*packed_w.*const %\\S*packed_b.*")
-            || kernel.matches("(?s).*const %\\S*packed_b.*const %\\S*packed_w.*"), kernel);
+        assertTrue(byRows.matches("(?s).*const %\\S*packed_w.*const %\\S*packed_b.*")
+            || byRows.matches("(?s).*const %\\S*packed_b.*const %\\S*packed_w.*"), byRows);
       }
     }
   }
@@ -93,9 +110,15 @@ class NchwcLoweringTest {
         {5, 2, 3, 1, 1, 1, 1, 1, 1}, {33, 12, 3, 2, 1, 1, 1, 1, 1}, {3, 6, 3, 3, 1, 0, 0, 0, 0},
         {18, 11, 1, 1, 1, 0, 0, 0, 0}, {7, 4, 5, 1, 1, 4, 4, 4, 4}};
     try {
-      // Clipped (X in place) at every width, then the bordered copy for every padded stride-1 one.
-      for (String minWidth : new String[] {"0", "1000"}) {
-        System.setProperty("kiln.nchwc.clippedMinWidth", minWidth);
+      // By rows (the default, X in place whatever the width); by blocks clipped (X in place) at
+      // every width, then the bordered copy for every padded stride-1 one.
+      for (String minWidth : new String[] {"rows", "0", "1000"}) {
+        if (minWidth.equals("rows")) {
+          System.clearProperty("kiln.nchwc.depthwiseSplit");
+        } else {
+          System.setProperty("kiln.nchwc.depthwiseSplit", "blocks");
+          System.setProperty("kiln.nchwc.clippedMinWidth", minWidth);
+        }
         for (int unroll : new int[] {1, 2, 4}) {
           System.setProperty("kiln.nchwc.unroll", Integer.toString(unroll));
           for (long[] g : geometries) {
@@ -110,12 +133,14 @@ class NchwcLoweringTest {
             if (!kernel.contains("bordered")) {
               assertEquals(1, kernel.split("parallel for", -1).length - 1, kernel);
             }
+            assertEquals(minWidth.equals("rows"), kernel.matches("(?s).*parallel for band\\d* in .*"), kernel);
           }
         }
       }
     } finally {
       System.clearProperty("kiln.nchwc.unroll");
       System.clearProperty("kiln.nchwc.clippedMinWidth");
+      System.clearProperty("kiln.nchwc.depthwiseSplit");
     }
   }
 
@@ -128,6 +153,7 @@ class NchwcLoweringTest {
         {20, 7, 3, 1, 1, 1, 1, 1}, {33, 14, 3, 1, 1, 1, 1, 1}, {8, 9, 3, 1, 0, 1, 1, 0},
         {17, 10, 5, 1, 2, 2, 2, 2}, {16, 9, 3, 2, 2, 2, 2, 2}, {5, 2, 3, 1, 1, 1, 1, 1}};
     try {
+      System.setProperty("kiln.nchwc.depthwiseSplit", "blocks");
       for (String perBlock : new String[] {"true", "false"}) {
         System.setProperty("kiln.nchwc.borderPerBlock", perBlock);
         for (int unroll : new int[] {1, 4}) {
@@ -151,6 +177,7 @@ class NchwcLoweringTest {
     } finally {
       System.clearProperty("kiln.nchwc.borderPerBlock");
       System.clearProperty("kiln.nchwc.unroll");
+      System.clearProperty("kiln.nchwc.depthwiseSplit");
     }
   }
 
