@@ -485,7 +485,16 @@ public final class GemmGenerator {
     d.addStatement("int rb = $L", rowBlock1);
     d.addStatement("int cb = np");
     d.beginControlFlow("if (t > 1)");
-    d.addStatement("final int want = $L * t", tilesPerThread);
+    if (TILES_PER_THREAD == 0 && m >= 2 * rowBlock1) {
+      // Rows enough for a tile of mc rows (packed A's L2 block) per thread: tiles of mc rows.
+      // Every tile streams all of B from L3, and on 2 threads four tiles per thread of a
+      // quarter of the rows each ran 10-15 % slower per thread than one of mc rows (1024³:
+      // 7.6-7.9 ms against 6.7-7.4, GemmPlacement trace and kiln bench medians, alternating
+      // processes), though on one thread tiles of 128 rows cost nothing (11.7 ms against 11.4-11.9).
+      d.addStatement("final int want = $L >= $L * t ? t : $L * t", m, rowBlock1, tilesPerThread);
+    } else {
+      d.addStatement("final int want = $L * t", tilesPerThread);
+    }
     d.addStatement("rb = $T.min($L, $T.max($L, (($L + want - 1) / want + $L) / $L * $L))", MATH, rowBlock1, MATH,
         minRows, m, mr - 1, mr, mr);
     d.addStatement("final int rowBlocks = ($L + rb - 1) / rb", m);
