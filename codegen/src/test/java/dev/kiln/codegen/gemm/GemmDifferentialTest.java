@@ -253,18 +253,14 @@ class GemmDifferentialTest {
         new Case(1, 131, 161, 129, false, true, true, Epilogue.RESIDUAL),
         new Case(2, 77, 300, 200, false, false, false, Epilogue.PLAIN),
         new Case(1, 1031, 167, 70, false, false, true, Epilogue.BIAS_ROW));
-    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2),
-        ParallelExecutor.withThreads(3));
     for (GemmParams params : List.of(EmitOptions.defaults().withVectorize(true).gemm(), SMALL_BLOCKS, EIGHT_LANES)) {
-      check(cases, params, executors);
+      check(cases, params, ONE_TWO_THREE);
       LoopProgram p = program(cases, false);
       EmitOptions options = EmitOptions.defaults().withVectorize(true).withGemm(params);
       // Constant B is prepacked when compiled (one column block: its tiles pack A per tile).
-      PackedWeights.Result packed = PackedWeights.pack(p, options.effectiveGemm());
-      String source = JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()), options,
-          packed.packed()).source();
+      String source = packedSource(p, options);
       assertTrue(source.contains("gemmPackRows(a, ao, ap, i0, i1, pc, kc)"), source);
-      assertSameBitsOnEveryExecutor(cases, p, options, executors, 3);
+      assertSameBitsOnEveryExecutor(cases, p, options, ONE_TWO_THREE, 3);
     }
   }
 
@@ -318,16 +314,12 @@ class GemmDifferentialTest {
         new Case(1, 100, 200, 300, false, false, true, Epilogue.BIAS_COL),
         new Case(1, 77, 161, 250, false, false, false, Epilogue.RELU),
         new Case(1, 128, 250, 64, false, true, true, Epilogue.PLAIN));
-    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2),
-        ParallelExecutor.withThreads(3));
-    check(cases, machine, executors);
+    check(cases, machine, ONE_TWO_THREE);
     LoopProgram p = program(cases, false);
     EmitOptions options = EmitOptions.defaults().withVectorize(true).withGemm(machine);
-    PackedWeights.Result packed = PackedWeights.pack(p, options.effectiveGemm());
-    String source = JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()), options,
-        packed.packed()).source();
+    String source = packedSource(p, options);
     assertEquals(cases.size(), count(source, "final int want = 2 * t"), source);
-    assertSameBitsOnEveryExecutor(cases, p, options, executors, 5);
+    assertSameBitsOnEveryExecutor(cases, p, options, ONE_TWO_THREE, 5);
   }
 
   /**
@@ -346,18 +338,25 @@ class GemmDifferentialTest {
         new Case(1, 2 * mc, 200, 150, false, false, true, Epilogue.BIAS_COL),
         new Case(1, 3 * mc + 5, 130, 257, false, false, false, Epilogue.RELU),
         new Case(1, 6 * mc - 1, 96, 300, false, true, true, Epilogue.RESIDUAL));
-    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2),
-        ParallelExecutor.withThreads(3));
-    check(cases, params, executors);
+    check(cases, params, ONE_TWO_THREE);
     LoopProgram p = program(cases, false);
     EmitOptions options = EmitOptions.defaults().withVectorize(true).withGemm(params);
-    PackedWeights.Result packed = PackedWeights.pack(p, options.effectiveGemm());
-    String source = JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()), options,
-        packed.packed()).source();
+    String source = packedSource(p, options);
     for (Case c : cases) {
       assertTrue(source.contains("final int want = " + c.m() + " >= " + mc + " * t ? t : "), c + "\n" + source);
     }
-    assertSameBitsOnEveryExecutor(cases, p, options, executors, 7);
+    assertSameBitsOnEveryExecutor(cases, p, options, ONE_TWO_THREE, 7);
+  }
+
+  /** Executors of 1, 2 and 3 threads, for the splits' bit-identity checks. */
+  private static final List<ParallelExecutor> ONE_TWO_THREE = List.of(ParallelExecutor.serial(),
+      ParallelExecutor.withThreads(2), ParallelExecutor.withThreads(3));
+
+  /** The generated source of {@code p} with its constant B packed, as a model compiles it. */
+  private static String packedSource(LoopProgram p, EmitOptions options) {
+    PackedWeights.Result packed = PackedWeights.pack(p, options.effectiveGemm());
+    return JavaEmitter.emit(packed.program(), FrameLayout.unplanned(packed.program()), options, packed.packed())
+        .source();
   }
 
   /**

@@ -315,12 +315,7 @@ final class NchwcWindow {
     Expr n = nc.get(0);
     Expr cb = nc.get(1);
     Hoisted hoisted = new Hoisted(ctx, java.util.Set.of(block, l), y);
-    Run interior = null;
-    for (Run r : runs(0)) {
-      if (r.tapBegin == 0 && r.tapEnd == kernel[0] && (interior == null || r.length() > interior.length())) {
-        interior = r;
-      }
-    }
+    Run interior = interiorRows();
     List<Stmt> lane = new ArrayList<>();
     long bands;
     if (interior == null) {
@@ -371,6 +366,17 @@ final class NchwcWindow {
         LoopKind.SERIAL, new Stmt.For(l, y.dim(4), LoopKind.VECTORIZED, Stmt.Block.of(body))));
   }
 
+  /** The longest run of output rows that sees every vertical tap (the first of equals), or null. */
+  private Run interiorRows() {
+    Run interior = null;
+    for (Run r : runs(0)) {
+      if (r.tapBegin == 0 && r.tapEnd == kernel[0] && (interior == null || r.length() > interior.length())) {
+        interior = r;
+      }
+    }
+    return interior;
+  }
+
   /** Output rows {@code [from, to)}, every column, by the generic path. */
   private Stmt borderRows(LoweringContext ctx, Buffer y, Expr n, Expr cb, Var l, long from, long to,
       Hoisted hoisted, Taps taps) {
@@ -404,18 +410,11 @@ final class NchwcWindow {
     // Loads that depend on the channel block and lane only (weights, bias): one local each at the
     // top of the lane loop, read by every output of the block.
     Hoisted hoisted = new Hoisted(ctx, java.util.Set.of(block, l), y);
-    long oh0 = 0;
-    long oh1 = 0;
-    long kh0 = 0;
-    long kh1 = 0;
-    for (Run r : runs(0)) {
-      if (r.tapBegin == 0 && r.tapEnd == kernel[0] && r.length() > oh1 - oh0) {
-        oh0 = r.begin;
-        oh1 = r.end;
-        kh0 = r.tapBegin;
-        kh1 = r.tapEnd;
-      }
-    }
+    Run interior = interiorRows();
+    long oh0 = interior == null ? 0 : interior.begin;
+    long oh1 = interior == null ? 0 : interior.end;
+    long kh0 = interior == null ? 0 : interior.tapBegin;
+    long kh1 = interior == null ? 0 : interior.tapEnd;
     List<Run> colRuns = runs(1);
     Run widest = colRuns.stream().max(java.util.Comparator.comparingLong(Run::length)).orElseThrow();
     List<Stmt> parts = new ArrayList<>();
