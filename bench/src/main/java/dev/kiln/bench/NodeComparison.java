@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * the kernel of its nearest named producer. An ONNX Runtime node names a model node, or a model
  * value ({@code /layer1/relu/Relu_output_0_nchwc}: its NCHWc rewrite names nodes after the value
  * they define), or carries a fused node's name and a suffix ({@code /linear1/MatMul/MatMulAddFusion}:
- * the longest {@code /}-prefix that names a node counts). What neither side can place stays a row
+ * the longest {@code /}-prefix that names a node counts) or a prefix ({@code fused /net.0/Gemm}: a
+ * Gemm with its activation fused). What neither side can place stays a row
  * of its own (ONNX Runtime's layout reorders, a {@code SkipLayerNormalization} it named itself):
  * its time is shown, never dropped.
  */
@@ -45,6 +46,9 @@ final class NodeComparison {
 
   /** A node name in a kernel's description, as {@code Node.describe()} quotes it. */
   private static final Pattern NODE_NAME = Pattern.compile("node '(.*?)'(?= \\+ | \\(|$)");
+
+  /** What ONNX Runtime puts before the name of a Gemm it fused an activation into. */
+  private static final String FUSED_PREFIX = "fused ";
 
   /** What ONNX Runtime's NCHWc rewrite appends to the value a node it made defines. */
   private static final String NCHWC_SUFFIX = "_nchwc";
@@ -126,6 +130,14 @@ final class NodeComparison {
       Map<String, String> producerOfValue) {
     String name = ortName.endsWith(NCHWC_SUFFIX)
         ? ortName.substring(0, ortName.length() - NCHWC_SUFFIX.length()) : ortName;
+    // A Gemm with its activation fused (ONNX Runtime's FusedGemm) is named "fused " + the Gemm's
+    // name; tried as written first, in case a model names a node so itself.
+    if (!kernelOfNode.containsKey(name) && name.startsWith(FUSED_PREFIX)) {
+      Integer k = kernelOf(name.substring(FUSED_PREFIX.length()), kernelOfNode, producerOfValue);
+      if (k != null) {
+        return k;
+      }
+    }
     while (!name.isEmpty()) {
       Integer k = kernelOfNode.get(name);
       if (k == null && producerOfValue.containsKey(name)) {

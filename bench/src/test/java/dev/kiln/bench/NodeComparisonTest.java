@@ -53,6 +53,24 @@ class NodeComparisonTest {
   }
 
   @Test
+  void aGemmWithItsActivationFusedIsNamedFusedAndTheGemm() {
+    KernelTime gemm = kernel(0, "FusedGemm node '/net/net.0/Gemm'", 0.3);
+    KernelTime last = kernel(1, "Gemm node '/net/net.4/Gemm'", 0.02);
+    List<NodeComparison.Row> rows = NodeComparison.rows(List.of(gemm, last), List.of(
+        new OrtProfile.NodeTime("fused /net/net.0/Gemm", "FusedGemm", 280),
+        new OrtProfile.NodeTime("/net/net.4/Gemm", "Gemm", 12),
+        new OrtProfile.NodeTime("fused /other/Gemm", "FusedGemm", 5)));
+
+    assertEquals(3, rows.size());
+    assertEquals(gemm, rows.get(0).kernel());
+    assertEquals(0.28, rows.get(0).ortMillis(), 1e-9);
+    assertEquals(last, rows.get(1).kernel());
+    assertEquals(0.012, rows.get(1).ortMillis(), 1e-9);
+    // "fused " before a name no kernel has: a row of its own, as any unplaced node.
+    assertNull(rows.get(2).kernel());
+  }
+
+  @Test
   void aPrefixMatchesOnlyWholeNameSegments() {
     KernelTime k = kernel(0, "MatMul node '/a/Mat'", 1.0);
     List<NodeComparison.Row> rows = NodeComparison.rows(List.of(k),
