@@ -15,6 +15,7 @@ import dev.kiln.passes.shape.CompileTimeInputs;
 import dev.kiln.runtime.compiled.CompiledProgram;
 import dev.kiln.runtime.interpreter.RunException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,17 @@ public final class ArtifactCompiler {
    */
   public static ArtifactSummary compile(Model model, Map<String, long[]> shapes, Path output)
       throws IOException {
+    return compile(model, shapes, output, null);
+  }
+
+  /**
+   * As {@link #compile(Model, Map, Path)}, and also writes the generated Java source of the
+   * artifact's class to {@code javaSource} (when not null): what a compiler engineer reads to see
+   * what a kernel became. The source is the one the class was compiled from, also when the class
+   * came from the kernel cache (the emitter is deterministic and runs again).
+   */
+  public static ArtifactSummary compile(Model model, Map<String, long[]> shapes, Path output,
+      Path javaSource) throws IOException {
     if (model.artifact().isPresent()) {
       throw new IllegalArgumentException(model.artifact().get().source()
           + " is already a compiled artifact; compile the model it was made from");
@@ -79,7 +91,11 @@ public final class ArtifactCompiler {
         report.program().constants(),
         specs(graph.inputs(), report.program().inputs()),
         specs(graph.outputs(), report.program().outputs()));
-    return ArtifactWriter.write(output, contents);
+    ArtifactSummary summary = ArtifactWriter.write(output, contents);
+    if (javaSource != null) {
+      Files.writeString(javaSource, report.result().source().source());
+    }
+    return summary;
   }
 
   private static ImmutableList<ArtifactManifest.TensorSpec> specs(List<Value> values,

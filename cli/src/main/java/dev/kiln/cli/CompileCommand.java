@@ -52,6 +52,11 @@ final class CompileCommand implements Callable<Integer> {
       description = "The whole shape of an input, e.g. --input-shape x=1,3,224,224 (repeat per input).")
   List<String> inputShapes = new ArrayList<>();
 
+  @Option(names = "--emit-java", paramLabel = "FILE.java",
+      description = "Also write the generated Java source of the artifact's class to FILE.java "
+          + "(replaced if it exists): the kernels as code generation made them.")
+  Path javaSource;
+
   @picocli.CommandLine.Mixin
   PassFlags passFlags = new PassFlags();
 
@@ -69,6 +74,17 @@ final class CompileCommand implements Callable<Integer> {
     if (parent != null && !Files.isDirectory(parent)) {
       throw new UserException("cannot write " + output + ": no such directory " + parent);
     }
+    if (javaSource != null) {
+      Path sourceParent = javaSource.toAbsolutePath().getParent();
+      if (sourceParent != null && !Files.isDirectory(sourceParent)) {
+        throw new UserException("cannot write --emit-java " + javaSource + ": no such directory "
+            + sourceParent);
+      }
+      if (Files.isDirectory(javaSource)) {
+        throw new UserException("--emit-java " + javaSource + " is a directory; give a file name "
+            + "such as KilnProgram.java");
+      }
+    }
     Model model = Kiln.load(file, passFlags.applyTo(dev.kiln.api.ModelOptions.defaults(), spec.commandLine().getErr()));
     InputShapes shapes;
     try {
@@ -77,7 +93,7 @@ final class CompileCommand implements Callable<Integer> {
       throw new UserException(e.getMessage());
     }
     shapes.notes().forEach(n -> out.println("note: " + n));
-    ArtifactSummary s = ArtifactCompiler.compile(model, shapes.shapes(), output);
+    ArtifactSummary s = ArtifactCompiler.compile(model, shapes.shapes(), output, javaSource);
     ArtifactManifest m = s.manifest();
     out.println("wrote " + output + " (" + bytes(s.fileBytes()) + "): " + s.classes()
         + (s.classes() == 1 ? " class (" : " classes (") + bytes(s.classBytes()) + "), "
@@ -86,6 +102,9 @@ final class CompileCommand implements Callable<Integer> {
     out.println("  compiled for " + String.join(", ", m.inputs().stream()
         .map(t -> t.name() + ": " + t.concreteType()).toList()) + " -> " + String.join(", ",
         m.outputs().stream().map(t -> t.name() + ": " + t.concreteType()).toList()));
+    if (javaSource != null) {
+      out.println("  generated source written to " + javaSource);
+    }
     out.println("  Kiln " + m.kilnVersion() + ", " + m.codegenVersion() + ", JDK " + m.javaVersion()
         + (m.usesVectorApi() ? ", Vector API" : ""));
     out.flush();

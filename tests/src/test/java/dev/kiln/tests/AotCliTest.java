@@ -52,6 +52,41 @@ class AotCliTest {
     }
   }
 
+  /**
+   * {@code --emit-java} writes the generated class's source beside the artifact; the second
+   * compile of the same model takes the class from the kernel cache and still writes the same
+   * source (emitted again).
+   */
+  @Test
+  void emitJavaWritesTheGeneratedSource() throws IOException {
+    Path first = tmp.resolve("first.java");
+    KilnCli.Result c = KilnCli.kiln("compile", "examples/mlp/mlp.kiln", "-o",
+        tmp.resolve("a.jar").toString(), "--dim", "N=2", "--emit-java", first.toString());
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("  generated source written to " + first + "\n"), c.out());
+    String source = Files.readString(first);
+    assertTrue(source.contains("package dev.kiln.generated;"), source);
+    assertTrue(source.contains("implements CompiledProgram"), source);
+    assertTrue(source.contains("private static void kernel0(Frame frame)"), source);
+
+    Path second = tmp.resolve("second.java");
+    KilnCli.Result again = KilnCli.kiln("compile", "examples/mlp/mlp.kiln", "-o",
+        tmp.resolve("b.jar").toString(), "--dim", "N=2", "--emit-java", second.toString());
+    assertEquals(0, again.code(), again.err());
+    assertEquals(source, Files.readString(second));
+
+    KilnCli.Result dir = KilnCli.kiln("compile", "examples/mlp/mlp.kiln", "-o",
+        tmp.resolve("c.jar").toString(), "--emit-java", tmp.toString());
+    assertEquals(1, dir.code());
+    assertEquals("kiln: error: --emit-java " + tmp + " is a directory; give a file name such as "
+        + "KilnProgram.java\n", dir.err());
+    KilnCli.Result missing = KilnCli.kiln("compile", "examples/mlp/mlp.kiln", "-o",
+        tmp.resolve("d.jar").toString(), "--emit-java", tmp.resolve("no/x.java").toString());
+    assertEquals(1, missing.code());
+    assertEquals("kiln: error: cannot write --emit-java " + tmp.resolve("no/x.java")
+        + ": no such directory " + tmp.resolve("no") + "\n", missing.err());
+  }
+
   @Test
   void unspecifiedSymbolicDimsAreOneWithANote() {
     Path jar = tmp.resolve("cnn.jar");

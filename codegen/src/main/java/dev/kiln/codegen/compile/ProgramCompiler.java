@@ -49,10 +49,18 @@ public final class ProgramCompiler {
    *     ({@link PackedWeights}); its constants are the executable's (and an artifact's)
    */
   public record Result(ExecutableProgram executable, CompiledUnit unit, EmittedProgram emitted,
-      LoopProgram program) {
+      LoopProgram program, java.util.function.Supplier<EmittedProgram> emitter) {
     /** The emitted source and notes; null when the class came from a cache (emitter not run). */
     public EmittedProgram emittedOrNull() {
       return emitted;
+    }
+
+    /**
+     * The emitted source and notes, emitting them again when the class came from a cache (the
+     * emitter is deterministic, so this is the source the class was compiled from).
+     */
+    public EmittedProgram source() {
+      return emitted != null ? emitted : emitter.get();
     }
   }
 
@@ -66,8 +74,10 @@ public final class ProgramCompiler {
     FrameLayout layout = packing.packed().isEmpty() ? inputLayout : relayout(program, inputLayout);
     CacheKey key = key(program, packing.packed());
     AtomicReference<EmittedProgram> emitted = new AtomicReference<>();
+    java.util.function.Supplier<EmittedProgram> emitter =
+        () -> JavaEmitter.emit(program, layout, options, packing.packed());
     CompiledUnit unit = jit.compile(key, () -> {
-      EmittedProgram e = JavaEmitter.emit(program, layout, options, packing.packed());
+      EmittedProgram e = emitter.get();
       emitted.set(e);
       return Map.of(e.className(), e.source());
     });
@@ -79,7 +89,8 @@ public final class ProgramCompiler {
       throw new CodegenException("cannot instantiate generated class " + options.qualifiedClassName(), e);
     }
     return new Result(new ExecutableProgram(instance, layout, program.constants(),
-        program.kernels().stream().map(k -> k.source()).toList()), unit, emitted.get(), program);
+        program.kernels().stream().map(k -> k.source()).toList()), unit, emitted.get(), program,
+        emitter);
   }
 
   /** {@code layout}'s scratch places for {@code program}, whose constants changed. */
