@@ -215,8 +215,9 @@ public final class GemmGenerator {
   }
 
   /**
-   * Which microkernel a GEMM calls: A packed or read in place ({@code direct}), and its depth when
-   * the GEMM's K is one K block ({@code depth = K <= kc}), else 0 (any depth up to kc, passed).
+   * Which microkernel a GEMM calls: A packed or read in place ({@code direct}, with the stride
+   * {@code lda} of A's rows, else 0), and its depth when the GEMM's K is one K block
+   * ({@code depth = K <= kc}), else 0 (any depth up to kc, passed).
    *
    * <p>Why not one microkernel for the whole class (as before): C2 compiles it on the profile of
    * whichever GEMMs ran first (their trip counts, the accumulate branch never taken), and the next
@@ -226,14 +227,25 @@ public final class GemmGenerator {
    * branch (a single K block never accumulates into C), so nothing in its profile differs between
    * the GEMMs that share it.
    */
-  record MicroKey(boolean direct, int depth) {}
+  record MicroKey(boolean direct, int depth, int lda) {}
 
-  /** The microkernel for a GEMM of depth {@code k} (generated on first use). */
-  private String micro(boolean direct, int k) {
-    MicroKey key = new MicroKey(direct, k <= p.kc() ? k : 0);
+  /**
+   * The microkernel for a GEMM of depth {@code k}: A read in place ({@code direct}) with rows
+   * {@code lda} apart, or packed ({@code lda} then unused).
+   *
+   * <p>Why the row stride is a literal of the in-place kernel (one kernel per stride): with it a
+   * parameter, C2 kept the 8 row offsets {@code r * lda} in registers and computed each row's
+   * address with an {@code lea} every step, which with the B index and the loop bound left no
+   * register free: the B base was reloaded from the stack and one index spilled to an xmm
+   * register, about 42 instructions per step for 16 fmas (64 x 784 x 512's kernel, disassembled
+   * with hsdis). With literal offsets each broadcast folds its row into the address's
+   * displacement, as the packed kernel's rows do (about 30 instructions per step).
+   */
+  private String micro(int k, boolean direct, long lda) {
+    MicroKey key = new MicroKey(direct, k <= p.kc() ? k : 0, direct ? Math.toIntExact(lda) : 0);
     return micros.computeIfAbsent(key, x -> {
-      String name = methodNames.newName(direct ? "gemmMicroDirect" : "gemmMicro");
-      methods.add(microkernel(name, x.direct(), x.depth()));
+      String name = methodNames.newName(x.direct() ? "gemmMicroDirect" : "gemmMicro");
+      methods.add(microkernel(name, x.direct(), x.depth(), x.lda()));
       return name;
     });
   }
@@ -242,9 +254,10 @@ public final class GemmGenerator {
    * {@code c[ci + r * ldc + j] (+)= sum over p < kc of ap[ai + p * mr + r] * bp[bi + p * nr + j]}
    * for the whole {@code mr x nr} tile, accumulators in registers. With {@code depth > 0} the
    * depth is that literal ({@code kc} is then always equal to it) and C is never accumulated into
-   * ({@code accumulate} is always false).
+   * ({@code accumulate} is always false). With A read in place ({@code direct}), row r of the
+   * block is {@code ap[ai + p + r * lda]}, {@code lda} a literal.
    */
-  private MethodSpec microkernel(String name, boolean direct, int depth) {
+  private MethodSpec microkernel(String name, boolean direct, int depth, int lda) {
     int mr = p.mr();
     int nv = p.nrVectors();
     int lanes = p.lanes();
@@ -259,12 +272,12 @@ public final class GemmGenerator {
     if (p.unroll() > 1) {
       b.beginControlFlow("for (; p + $L <= $L; p += $L)", p.unroll(), bound, p.unroll());
       for (int u = 0; u < p.unroll(); u++) {
-        microStep(b, mr, nv, lanes, u, direct);
+        microStep(b, mr, nv, lanes, u, direct, lda);
       }
       b.endControlFlow();
     }
     b.beginControlFlow("for (; p < $L; p++)", bound);
-    microStep(b, mr, nv, lanes, 0, direct);
+    microStep(b, mr, nv, lanes, 0, direct, lda);
     b.endControlFlow();
     if (depth == 0) {
       b.beginControlFlow("if (accumulate)");
@@ -285,8 +298,8 @@ public final class GemmGenerator {
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC);
     String over = depth > 0 ? "depth " + depth + " (kc), never accumulated into C" : "depth kc";
     if (direct) {
-      m.addJavadoc("The $L x $L register block over $L, A read in place (rows lda apart).\n", mr, p.nr(), over)
-          .addParameter(float[].class, "ap").addParameter(int.class, "ai").addParameter(int.class, "lda");
+      m.addJavadoc("The $L x $L register block over $L, A read in place (rows $L apart).\n", mr, p.nr(), over, lda)
+          .addParameter(float[].class, "ap").addParameter(int.class, "ai");
     } else {
       m.addJavadoc("The $L x $L register block over packed panels, $L.\n", mr, p.nr(), over)
           .addParameter(float[].class, "ap").addParameter(int.class, "ai");
@@ -304,7 +317,7 @@ public final class GemmGenerator {
    * Every index is affine in the loop variable p (not a pointer bumped each step), so that C2's
    * range-check elimination proves the whole loop's loads in bounds once, before the loop.
    */
-  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes, int u, boolean direct) {
+  private void microStep(CodeBlock.Builder b, int mr, int nv, int lanes, int u, boolean direct, int lda) {
     b.beginControlFlow("");
     b.addStatement("final int pb = bi + (p + $L) * $L", u, p.nr());
     b.addStatement("final int pa = ai + (p + $L)$L", u, direct ? "" : " * " + mr);
@@ -313,7 +326,8 @@ public final class GemmGenerator {
     }
     for (int r = 0; r < mr; r++) {
       if (direct) {
-        b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, r == 0 ? "0" : r + " * lda");
+        // A row of A exists in the array, so its offset fits an int.
+        b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, Math.multiplyExact(r, lda));
       } else {
         b.addStatement("$T a$L = $T.broadcast($L, ap[pa + $L])", FV, r, FV, S, r);
       }
@@ -711,14 +725,14 @@ public final class GemmGenerator {
     b.addStatement("final int ci = co + i * $L + jc + j", spec.cRowStride());
     if (directA) {
       b.beginControlFlow("if (i + $L <= $L)", mr, spec.m());
-      product(b, spec, micro(true, k), "a, ao + i * " + spec.aRowStride() + " + pc, " + spec.aRowStride());
+      product(b, spec, micro(k, true, spec.aRowStride()), "a, ao + i * " + spec.aRowStride() + " + pc");
       b.nextControlFlow("else");
-      product(b, spec, micro(false, k), "ap, abase + (i - " + aFirst * mr + ") * kc");
+      product(b, spec, micro(k, false, 0), "ap, abase + (i - " + aFirst * mr + ") * kc");
       b.endControlFlow();
     } else if (perTile) {
-      product(b, spec, micro(false, k), "ap, (i - i0) * kc");
+      product(b, spec, micro(k, false, 0), "ap, (i - i0) * kc");
     } else {
-      product(b, spec, micro(false, k), "ap, abase + i * kc");
+      product(b, spec, micro(k, false, 0), "ap, abase + i * kc");
     }
     if (epi != null) {
       b.beginControlFlow("if (pc + kc == $L)", k);

@@ -183,15 +183,17 @@ class GemmDifferentialTest {
     LoopProgram p = program(cases, false);
     String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
         EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS)).source();
-    // In place (N <= 4 panels, or M <= 64 rows): depths 12 and 16 and the K-blocked one (40,
-    // 57); packed (the last partial row panel of 17, 33 and 9 rows, transposed A): 12, 16 and the
-    // K-blocked one.
-    assertEquals(3, count(source, "private static void gemmMicroDirect"), source);
-    assertEquals(6, count(source, "private static void gemmMicro"), source);
+    // In place (N <= 4 panels, or M <= 64 rows), one per depth and row stride of A: depths 12
+    // and 16 (rows 12 and 16 apart) and two K-blocked ones (rows 40 and 57 apart, a literal in
+    // each: row 7 of the block at 7 x 40 and 7 x 57); packed (the last partial row panel of 17, 33
+    // and 9 rows, transposed A): 12, 16 and the K-blocked one.
+    assertEquals(4, count(source, "private static void gemmMicroDirect"), source);
+    assertEquals(7, count(source, "private static void gemmMicro"), source);
+    assertTrue(source.contains("ap[pa + 280]") && source.contains("ap[pa + 399]"), source);
     assertTrue(source.contains("p < 12; p++") && source.contains("p < 16; p++") && source.contains("p < kc; p++"),
         source);
-    // Only the two K-blocked ones accumulate into C.
-    assertEquals(2, count(source, "if (accumulate)"), source);
+    // Only the K-blocked ones (two in place, one packed) accumulate into C.
+    assertEquals(3, count(source, "if (accumulate)"), source);
     check(cases, SMALL_BLOCKS);
   }
 
