@@ -78,6 +78,14 @@ public final class BenchMain implements Callable<Integer> {
       description = "How many kernels (and rows beside ONNX Runtime) --profile prints (default 15).")
   int profileTop;
 
+  @Option(names = "--interleave", paramLabel = "BLOCKS", defaultValue = "0",
+      description = "Time the engines in BLOCKS alternating blocks of --runs runs each (Kiln's, "
+          + "then ONNX Runtime's, BLOCKS times) instead of one after the other, and print Kiln / "
+          + "ONNX Runtime per block: a shared machine's slow and fast phases then fall on both. "
+          + "One thread only (--threads 1): ONNX Runtime's idle workers spin on the cores that "
+          + "Kiln's runs on more threads need.")
+  int interleave;
+
   /** The options that make the {@link BenchSettings}: threads, warm-up, runs, level, engine, ... */
   @CommandLine.Mixin SettingsOptions settingsOptions = new SettingsOptions();
 
@@ -135,6 +143,17 @@ public final class BenchMain implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usageError(e.getMessage());
     }
+    if (interleave < 0) {
+      throw usageError("--interleave takes a number of blocks, at least 1, got " + interleave);
+    }
+    if (interleave > 0 && (compareLevels || allDirectory != null)) {
+      throw usageError("--interleave times one MODEL; it does not go with --all or --compare-levels");
+    }
+    if (interleave > 0 && settings.threads() != 1) {
+      throw usageError("--interleave needs --threads 1 (got " + settings.threads() + "): beside Kiln's "
+          + "runs ONNX Runtime's session would be open, and its idle intra-op workers spin on the "
+          + "cores Kiln's threads need");
+    }
     for (String m : models) {
       if (SyntheticModels.isSpec(m)) {
         try {
@@ -161,7 +180,7 @@ public final class BenchMain implements Callable<Integer> {
     if (!SyntheticModels.isSpec(model) && !Files.isRegularFile(Path.of(model))) {
       throw new UserException("no such file: " + model);
     }
-    ModelBench bench = new ModelBench(settings, scratch, profile);
+    ModelBench bench = new ModelBench(settings, scratch, profile, interleave);
     BenchResult result = bench.run(model);
     BenchReport.printSettings(out, settings);
     Optional<FmaPeak> peak = Optional.empty();
@@ -170,6 +189,9 @@ public final class BenchMain implements Callable<Integer> {
       BenchReport.printPeak(out, peak.get());
     }
     BenchReport.printOne(out, result, peak);
+    if (interleave > 0) {
+      BenchReport.printBlockRatios(out, bench.blockRatios(), interleave, settings.runs());
+    }
     if (profile) {
       BenchReport.printProfile(out, bench.kernelTimes(), profileTop, bench.profiledMillisPerRun(),
           bench.loopCounts());

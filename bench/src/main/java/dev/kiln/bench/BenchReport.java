@@ -27,6 +27,24 @@ final class BenchReport {
         s.warmup(), seconds(s.warmupSeconds()), seconds(s.maxWarmupSeconds()));
   }
 
+  /**
+   * The interleaved timing's blocks: how many, and Kiln / ONNX Runtime per block (the median, the
+   * range and each block's, in order), or why there are none.
+   */
+  static void printBlockRatios(PrintWriter out, List<Double> ratios, int blocks, int runs) {
+    if (ratios.isEmpty()) {
+      out.printf(Locale.ROOT, "interleaved: not timed in blocks (an engine did not run)%n");
+      return;
+    }
+    List<Double> sorted = ratios.stream().sorted().toList();
+    double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+        : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+    out.printf(Locale.ROOT, "interleaved: %d blocks of %d runs per engine (Kiln's, then ONNX Runtime's; "
+        + "%d timed runs each); Kiln / ONNX Runtime per block: median %s, %s to %s%n",
+        blocks, runs, (long) blocks * runs, ratio(median), ratio(sorted.getFirst()), ratio(sorted.getLast()));
+    out.println("  per block: " + String.join(" ", ratios.stream().map(BenchReport::ratio).toList()));
+  }
+
   /** An engine's warm-up: {@code 12.3 s, 830 runs, settled}; empty when it did not run. */
   static String warmUpCell(EngineResult e, BenchSettings s) {
     return e.timed().map(t -> String.format(Locale.ROOT, "%.1f s, %d runs, %s", t.warmUp().nanos() / 1e9,

@@ -28,6 +28,8 @@ final class ModelBench {
   private final BenchSettings settings;
   private final Path scratch;
   private final boolean profile;
+  private final int interleaveBlocks;
+  private List<Double> blockRatios = List.of();
   private List<KernelProfiler.KernelTime> kernelTimes = List.of();
   /** Wall-clock nanoseconds of the profiled runs, whole (kernels and everything around them). */
   private long profiledNanos;
@@ -47,9 +49,28 @@ final class ModelBench {
    *     {@link KernelProfiler} on ({@link #kernelTimes})
    */
   ModelBench(BenchSettings settings, Path scratch, boolean profile) {
+    this(settings, scratch, profile, 0);
+  }
+
+  /**
+   * @param interleaveBlocks when above 0, both engines are timed in that many alternating blocks
+   *     of {@code runs} runs each ({@link Timing#measureInBlocks}), ONNX Runtime's session open
+   *     beside Kiln's runs (so only on one thread: its idle intra-op workers would spin on the
+   *     cores Kiln's runs need)
+   */
+  ModelBench(BenchSettings settings, Path scratch, boolean profile, int interleaveBlocks) {
     this.settings = settings;
     this.scratch = scratch;
     this.profile = profile;
+    this.interleaveBlocks = interleaveBlocks;
+  }
+
+  /**
+   * Kiln's median over ONNX Runtime's in each block of the last model's interleaved timing, in
+   * block order; empty when not interleaved or an engine did not run.
+   */
+  List<Double> blockRatios() {
+    return blockRatios;
   }
 
   /** The kernel times of the last model's profiled runs, longest first; empty without profile. */
@@ -163,8 +184,21 @@ final class ModelBench {
         kilnFailure = "cannot run: " + describe(e);
       }
     }
-    EngineResult kilnResult = kilnOut == null ? EngineResult.failed(kilnName, kilnFailure)
-        : timed(kiln, kilnFirst);
+    blockRatios = List.of();
+    EngineResult kilnResult = null;
+    EngineResult interleavedOrt = null;
+    OrtStart ort = null;
+    if (interleaveBlocks > 0 && kilnOut != null && ortFailure == null && onnxFile != null) {
+      ort = startOrt(onnxFile, inputs.tensors());
+      if (ort.outputs() != null) {
+        EngineResult[] both = timedInBlocks(kiln, kilnFirst, ort.runner(), ort.firstMillis());
+        kilnResult = both[0];
+        interleavedOrt = both[1];
+      }
+    }
+    if (kilnResult == null) {
+      kilnResult = kilnOut == null ? EngineResult.failed(kilnName, kilnFailure) : timed(kiln, kilnFirst);
+    }
     kernelTimes = List.of();
     if (profile && kilnOut != null && kilnResult.succeeded()) {
       KernelProfiler.start();
@@ -182,25 +216,14 @@ final class ModelBench {
         kernelTimes = KernelProfiler.stop();
       }
     }
-    EngineRunner ort = null;
-    if (ortFailure == null && onnxFile != null) {
-      try {
-        ort = OrtRunner.open(onnxFile, settings.threads(), inputs.tensors());
-      } catch (OrtException | RuntimeException e) {
-        ortFailure = "cannot load: " + describe(e);
-      }
+    if (ort == null && ortFailure == null && onnxFile != null) {
+      ort = startOrt(onnxFile, inputs.tensors());
     }
     try {
-      Map<String, Tensor> ortOut = null;
-      double ortFirst = Double.NaN;
-      if (ort != null) {
-        long start = System.nanoTime();
-        try {
-          ortOut = ort.outputs();
-          ortFirst = (System.nanoTime() - start) / 1e6;
-        } catch (Exception e) {
-          ortFailure = "cannot run: " + describe(e);
-        }
+      Map<String, Tensor> ortOut = ort == null ? null : ort.outputs();
+      double ortFirst = ort == null ? Double.NaN : ort.firstMillis();
+      if (ort != null && ort.failure() != null) {
+        ortFailure = ort.failure();
       }
 
       List<Agreement> agreements = new ArrayList<>();
@@ -212,22 +235,66 @@ final class ModelBench {
       }
 
       EngineResult ortResult = ortOut == null ? EngineResult.failed(ortName, ortFailure)
-          : timed(ort, ortFirst);
+          : interleavedOrt != null ? interleavedOrt : timed(ort.runner(), ortFirst);
       ortNodeTimes = List.of();
       ortProfileProblem = "";
       if (profile && ortResult.succeeded()) {
         // A session of its own: the profiler's bookkeeping must not touch the timed runs.
-        ort.close();
+        ort.runner().close();
         ort = null;
         profileOrt(onnxFile, inputs.tensors());
       }
       return new BenchResult(displayName, inputs.source(), settings, flops, kilnResult, ortResult,
           agreements, agreementProblem);
     } finally {
-      if (ort != null) {
-        ort.close();
+      if (ort != null && ort.runner() != null) {
+        ort.runner().close();
       }
     }
+  }
+
+  /**
+   * ONNX Runtime's session with the inputs bound, and its first run: the runner (null when it
+   * could not load), the outputs and the first run's milliseconds (null and NaN when it did not
+   * run), or why not.
+   */
+  private record OrtStart(OrtRunner runner, Map<String, Tensor> outputs, double firstMillis,
+      String failure) {}
+
+  private OrtStart startOrt(Path onnxFile, Map<String, Tensor> inputs) {
+    OrtRunner runner;
+    try {
+      runner = OrtRunner.open(onnxFile, settings.threads(), inputs);
+    } catch (OrtException | RuntimeException e) {
+      return new OrtStart(null, null, Double.NaN, "cannot load: " + describe(e));
+    }
+    long start = System.nanoTime();
+    try {
+      Map<String, Tensor> outputs = runner.outputs();
+      return new OrtStart(runner, outputs, (System.nanoTime() - start) / 1e6, null);
+    } catch (Exception e) {
+      return new OrtStart(runner, null, Double.NaN, "cannot run: " + describe(e));
+    }
+  }
+
+  /** Kiln and ONNX Runtime timed in alternating blocks; sets {@link #blockRatios}. */
+  private EngineResult[] timedInBlocks(EngineRunner kiln, double kilnFirst, EngineRunner ort,
+      double ortFirst) {
+    Timing.Blocks blocks;
+    try {
+      blocks = Timing.measureInBlocks(List.of(kiln, ort), settings, interleaveBlocks);
+    } catch (Exception e) {
+      // Which engine failed is unknown here: each is timed again on its own, which says.
+      return new EngineResult[] {timed(kiln, kilnFirst), timed(ort, ortFirst)};
+    }
+    List<Double> ratios = new ArrayList<>();
+    for (int b = 0; b < interleaveBlocks; b++) {
+      ratios.add(blocks.blockMedians()[0][b] / blocks.blockMedians()[1][b]);
+    }
+    blockRatios = List.copyOf(ratios);
+    return new EngineResult[] {
+        EngineResult.ran(kiln.name(), blocks.timed().get(0), kilnFirst),
+        EngineResult.ran(ort.name(), blocks.timed().get(1), ortFirst)};
   }
 
   /**

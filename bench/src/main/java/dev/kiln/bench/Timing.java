@@ -43,6 +43,47 @@ final class Timing {
     return timed;
   }
 
+  /**
+   * Times several engines in blocks: all warm up, then {@code blocks} times each engine makes
+   * {@code settings.runs()} timed runs in a row, in turn. The machine's slow and fast phases
+   * (seconds long on a shared host) then fall on every engine alike, and each block keeps its
+   * engine's caches warm as back-to-back runs in a service do (alternating single runs would
+   * leave each engine the other's caches). Each engine's {@link TimedRuns} holds all its blocks'
+   * runs; {@code blockMedians[k][b]} is engine k's median in block b.
+   */
+  static Blocks measureInBlocks(List<? extends EngineRunner> runners, BenchSettings settings,
+      int blocks) throws Exception {
+    List<WarmUp> warmUps = new ArrayList<>();
+    for (EngineRunner r : runners) {
+      warmUps.add(warmUp(r, settings));
+    }
+    long compileStart = WarmUp.jitCompileMillis().orElse(-1);
+    int runs = settings.runs();
+    long[][] samples = new long[runners.size()][blocks * runs];
+    double[][] blockMedians = new double[runners.size()][blocks];
+    for (int b = 0; b < blocks; b++) {
+      for (int k = 0; k < runners.size(); k++) {
+        long[] block = new long[runs];
+        for (int i = 0; i < runs; i++) {
+          long start = System.nanoTime();
+          runners.get(k).runOnce();
+          block[i] = System.nanoTime() - start;
+        }
+        System.arraycopy(block, 0, samples[k], b * runs, runs);
+        blockMedians[k][b] = LatencyStats.of(block).medianMillis();
+      }
+    }
+    long compileMillis = compileStart < 0 ? -1 : WarmUp.jitCompileMillis().orElseThrow() - compileStart;
+    List<TimedRuns> timed = new ArrayList<>();
+    for (int k = 0; k < runners.size(); k++) {
+      timed.add(new TimedRuns(warmUps.get(k), LatencyStats.of(samples[k]), compileMillis));
+    }
+    return new Blocks(timed, blockMedians);
+  }
+
+  /** What {@link #measureInBlocks} measured: per engine, all runs and each block's median. */
+  record Blocks(List<TimedRuns> timed, double[][] blockMedians) {}
+
   /** {@link BenchSettings#warmUp} on an engine, whose failure is rethrown as it was. */
   private static WarmUp warmUp(EngineRunner runner, BenchSettings settings) throws Exception {
     try {

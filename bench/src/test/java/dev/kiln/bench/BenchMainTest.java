@@ -235,6 +235,33 @@ class BenchMainTest {
     assertTrue(top.err().contains("--profile-top must be at least 1, got 0"), top.err());
   }
 
+  /**
+   * --interleave times both engines in alternating blocks of --runs runs and prints each block's
+   * ratio; on more than one thread, with --all or with a negative count it is a usage error.
+   */
+  @Test
+  void interleaveTimesTheEnginesInAlternatingBlocks() {
+    Run r = bench("matmul:8x16x4", "--warmup", "1", "--runs", "3", "--interleave", "4");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("cosine 1.0000000: agree"), r.out());
+    assertTrue(r.out().contains("interleaved: 4 blocks of 3 runs per engine (Kiln's, then ONNX "
+        + "Runtime's; 12 timed runs each); Kiln / ONNX Runtime per block: median "), r.out());
+    String perBlock = r.out().lines().filter(l -> l.startsWith("  per block: ")).findFirst()
+        .orElseThrow(() -> new AssertionError(r.out()));
+    assertEquals(4, perBlock.substring("  per block: ".length()).split(" ").length, perBlock);
+
+    Run twoThreads = bench("matmul:8x16x4", "--threads", "2", "--interleave", "4");
+    assertEquals(2, twoThreads.code());
+    assertTrue(twoThreads.err().contains("--interleave needs --threads 1 (got 2)"), twoThreads.err());
+    Run negative = bench("matmul:8x16x4", "--interleave", "-1");
+    assertEquals(2, negative.code());
+    assertTrue(negative.err().contains("--interleave takes a number of blocks, at least 1, got -1"),
+        negative.err());
+    Run all = bench("--all", dir.toString(), "--interleave", "2");
+    assertEquals(2, all.code());
+    assertTrue(all.err().contains("--interleave times one MODEL"), all.err());
+  }
+
   @Test
   void anUnknownEngineIsAUsageError() {
     Run r = bench("matmul:2x2x2", "--engine", "fast");
