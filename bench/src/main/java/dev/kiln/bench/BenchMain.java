@@ -82,8 +82,8 @@ public final class BenchMain implements Callable<Integer> {
       description = "Time the engines in BLOCKS alternating blocks of --runs runs each (Kiln's, "
           + "then ONNX Runtime's, BLOCKS times) instead of one after the other, and print Kiln / "
           + "ONNX Runtime per block: a shared machine's slow and fast phases then fall on both. "
-          + "One thread only (--threads 1): ONNX Runtime's idle workers spin on the cores that "
-          + "Kiln's runs on more threads need.")
+          + "On several threads each block is followed by a pause of 100 ms, for the idle "
+          + "workers of the engine that ran to stop spinning on the other's cores.")
   int interleave;
 
   /** The options that make the {@link BenchSettings}: threads, warm-up, runs, level, engine, ... */
@@ -149,11 +149,7 @@ public final class BenchMain implements Callable<Integer> {
     if (interleave > 0 && (compareLevels || allDirectory != null)) {
       throw usageError("--interleave times one MODEL; it does not go with --all or --compare-levels");
     }
-    if (interleave > 0 && settings.threads() != 1) {
-      throw usageError("--interleave needs --threads 1 (got " + settings.threads() + "): beside Kiln's "
-          + "runs ONNX Runtime's session would be open, and its idle intra-op workers spin on the "
-          + "cores Kiln's threads need");
-    }
+
     for (String m : models) {
       if (SyntheticModels.isSpec(m)) {
         try {

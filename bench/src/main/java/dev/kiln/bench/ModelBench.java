@@ -55,8 +55,7 @@ final class ModelBench {
   /**
    * @param interleaveBlocks when above 0, both engines are timed in that many alternating blocks
    *     of {@code runs} runs each ({@link Timing#measureInBlocks}), ONNX Runtime's session open
-   *     beside Kiln's runs (so only on one thread: its idle intra-op workers would spin on the
-   *     cores Kiln's runs need)
+   *     beside Kiln's runs
    */
   ModelBench(BenchSettings settings, Path scratch, boolean profile, int interleaveBlocks) {
     this.settings = settings;
@@ -172,6 +171,7 @@ final class ModelBench {
     // between runs, and in this process they would take the cores Kiln's timed runs need (a
     // 1024^3 GEMM on 2 threads took 42 ms beside a live session, 8.7 ms without one). Turning
     // their spinning off instead would slow ONNX Runtime's own small-model runs (its default).
+    // Interleaved blocks (--interleave) open it first and pause after each block instead.
     // The first run of each is kept for the comparison; Kiln's includes compiling the kernels.
     Map<String, Tensor> kilnOut = null;
     double kilnFirst = Double.NaN;

@@ -53,6 +53,11 @@ final class Timing {
    */
   static Blocks measureInBlocks(List<? extends EngineRunner> runners, BenchSettings settings,
       int blocks) throws Exception {
+    // On several threads each engine's idle workers spin for a while after its runs (Kiln's up to
+    // 5 ms, ONNX Runtime's longer), on the cores the other engine's threads need: 1024³ on 2
+    // threads took 9.0 ms right after ONNX Runtime's block and 8.0 alone; after a pause of
+    // 100 ms, 8.9 against 9.0 (session 12). One thread has no workers to wait for.
+    long pauseMillis = settings.threads() > 1 ? BLOCK_PAUSE_MILLIS : 0;
     List<WarmUp> warmUps = new ArrayList<>();
     for (EngineRunner r : runners) {
       warmUps.add(warmUp(r, settings));
@@ -71,6 +76,9 @@ final class Timing {
         }
         System.arraycopy(block, 0, samples[k], b * runs, runs);
         blockMedians[k][b] = LatencyStats.of(block).medianMillis();
+        if (pauseMillis > 0) {
+          Thread.sleep(pauseMillis);
+        }
       }
     }
     long compileMillis = compileStart < 0 ? -1 : WarmUp.jitCompileMillis().orElseThrow() - compileStart;
@@ -80,6 +88,9 @@ final class Timing {
     }
     return new Blocks(timed, blockMedians);
   }
+
+  /** The pause after each block on several threads, for the engine's workers to stop spinning. */
+  static final long BLOCK_PAUSE_MILLIS = 100;
 
   /** What {@link #measureInBlocks} measured: per engine, all runs and each block's median. */
   record Blocks(List<TimedRuns> timed, double[][] blockMedians) {}
