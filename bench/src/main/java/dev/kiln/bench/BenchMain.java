@@ -186,7 +186,7 @@ public final class BenchMain implements Callable<Integer> {
     }
     BenchReport.printOne(out, result, peak);
     if (interleave > 0) {
-      BenchReport.printBlockRatios(out, bench.blockRatios(), interleave, settings.runs());
+      BenchReport.printBlockRatios(out, bench.blockRatios(), interleave, result);
     }
     if (profile) {
       BenchReport.printProfile(out, bench.kernelTimes(), profileTop, bench.profiledMillisPerRun(),

@@ -31,7 +31,8 @@ final class BenchReport {
    * The interleaved timing's blocks: how many, and Kiln / ONNX Runtime per block (the median, the
    * range and each block's, in order), or why there are none.
    */
-  static void printBlockRatios(PrintWriter out, List<Double> ratios, int blocks, int runs) {
+  static void printBlockRatios(PrintWriter out, List<Double> ratios, int blocks, BenchResult r) {
+    int runs = r.settings().runs();
     if (ratios.isEmpty()) {
       out.printf(Locale.ROOT, "interleaved: not timed in blocks (an engine did not run)%n");
       return;
@@ -43,7 +44,21 @@ final class BenchReport {
         + "%d timed runs each); Kiln / ONNX Runtime per block: median %s, %s to %s%n",
         blocks, runs, (long) blocks * runs, ratio(median), ratio(sorted.getFirst()), ratio(sorted.getLast()));
     out.println("  per block: " + String.join(" ", ratios.stream().map(BenchReport::ratio).toList()));
+    double blockMillis = runs * r.kiln().latency().map(LatencyStats::medianMillis).orElse(0.0);
+    if (r.settings().threads() > 1 && blockMillis < SHORT_BLOCK_MILLIS) {
+      out.printf(Locale.ROOT, "interleaved: note: Kiln's blocks last about %s ms; on several threads "
+          + "the first runs after each pause (workers parked, caches cold) then weigh on the "
+          + "medians: give more --runs for blocks of %d ms or more%n", millis(blockMillis),
+          (long) SHORT_BLOCK_MILLIS);
+    }
   }
+
+  /**
+   * Blocks shorter than this on several threads are dominated by their first runs after the
+   * pause: MLP batch 64 on 2 threads in blocks of 30 runs (9 ms) gave Kiln / ONNX Runtime 1.48,
+   * in blocks of 300 runs 0.94 and 0.96, as one after the other (session 12).
+   */
+  static final double SHORT_BLOCK_MILLIS = 50;
 
   /** An engine's warm-up: {@code 12.3 s, 830 runs, settled}; empty when it did not run. */
   static String warmUpCell(EngineResult e, BenchSettings s) {

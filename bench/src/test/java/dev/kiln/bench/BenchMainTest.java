@@ -1,5 +1,6 @@
 package dev.kiln.bench;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -255,6 +256,9 @@ class BenchMainTest {
         "--interleave", "2");
     assertEquals(0, twoThreads.code(), twoThreads.out() + twoThreads.err());
     assertTrue(twoThreads.out().contains("interleaved: 2 blocks of 2 runs per engine"), twoThreads.out());
+    assertTrue(twoThreads.out().contains("on several threads the first runs after each pause"),
+        twoThreads.out());
+    assertFalse(r.out().contains("the first runs after each pause"), r.out());
     Run negative = bench("matmul:8x16x4", "--interleave", "-1");
     assertEquals(2, negative.code());
     assertTrue(negative.err().contains("--interleave takes a number of blocks, at least 1, got -1"),
