@@ -84,20 +84,12 @@ class FusedAttentionTest {
         .replace("#D", "" + d);
   }
 
-  /**
-   * -O3 with {@code fuse-attention}, which the preset leaves out since session 7 (on 2 threads
-   * the fused kernel made the transformer layer slower in two of three processes:
-   * docs/performance.md).
-   */
-  static final String O3_WITH_FUSE_ATTENTION = "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,"
-      + "assign-layout,lower-graph-to-loops,fuse-elementwise,fold-copies-into-matmul,fuse-attention,schedule,"
-      + "plan-memory";
-
   private void check(String name, String text, int threads, int kernels) throws IOException {
     Path file = dir.resolve(name + ".kiln");
     Files.writeString(file, text);
     Model reference = Kiln.load(file, ModelOptions.defaults().withEngine(ModelOptions.Engine.INTERPRETER));
-    Model o3 = Kiln.load(file, compiled(threads).withPasses(O3_WITH_FUSE_ATTENTION));
+    // -O3, whose preset runs fuse-attention (since session 12).
+    Model o3 = Kiln.load(file, compiled(threads).withOptimizationLevel(3));
     for (long seed = 1; seed <= 2; seed++) {
       Map<String, Tensor> in = randomInputs(reference, 1, seed);
       assertClose(name + " -O3, " + threads + " threads", reference.run(in), o3.run(in));

@@ -39,7 +39,7 @@ public final class StandardPasses {
       new NamedPipeline("O2", "graph clean-up, then O1",
           "bind-shapes,graph-cleanup,lower-graph-to-loops,schedule,plan-memory"),
       new NamedPipeline("O3", "graph clean-up, fusion and the NCHWc layout, then O1",
-          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,assign-layout,lower-graph-to-loops,fuse-elementwise,fold-copies-into-matmul,schedule,plan-memory"));
+          "bind-shapes,graph-cleanup,graph-fusion,graph-cleanup,assign-layout,lower-graph-to-loops,fuse-elementwise,fold-copies-into-matmul,fuse-attention,schedule,plan-memory"));
 
   private static final PassRegistry REGISTRY = build();
 
