@@ -93,7 +93,7 @@ public final class ArtifactCompiler {
         specs(graph.outputs(), report.program().outputs()));
     ArtifactSummary summary = ArtifactWriter.write(output, contents);
     if (javaSource != null) {
-      Files.writeString(javaSource, report.result().source().source());
+      Files.writeString(javaSource, report.result().emittedProgram().source());
     }
     return summary;
   }

@@ -191,9 +191,9 @@ final class ModelBench {
     if (interleaveBlocks > 0 && kilnOut != null && ortFailure == null && onnxFile != null) {
       ort = startOrt(onnxFile, inputs.tensors());
       if (ort.outputs() != null) {
-        EngineResult[] both = timedInBlocks(kiln, kilnFirst, ort.runner(), ort.firstMillis());
-        kilnResult = both[0];
-        interleavedOrt = both[1];
+        BothTimed both = timedInBlocks(kiln, kilnFirst, ort.runner(), ort.firstMillis());
+        kilnResult = both.kiln();
+        interleavedOrt = both.ort();
       }
     }
     if (kilnResult == null) {
@@ -277,24 +277,26 @@ final class ModelBench {
     }
   }
 
+  /** The two engines' results when timed together. */
+  private record BothTimed(EngineResult kiln, EngineResult ort) {}
+
   /** Kiln and ONNX Runtime timed in alternating blocks; sets {@link #blockRatios}. */
-  private EngineResult[] timedInBlocks(EngineRunner kiln, double kilnFirst, EngineRunner ort,
+  private BothTimed timedInBlocks(EngineRunner kiln, double kilnFirst, EngineRunner ort,
       double ortFirst) {
     Timing.Blocks blocks;
     try {
       blocks = Timing.measureInBlocks(List.of(kiln, ort), settings, interleaveBlocks);
     } catch (Exception e) {
       // Which engine failed is unknown here: each is timed again on its own, which says.
-      return new EngineResult[] {timed(kiln, kilnFirst), timed(ort, ortFirst)};
+      return new BothTimed(timed(kiln, kilnFirst), timed(ort, ortFirst));
     }
     List<Double> ratios = new ArrayList<>();
     for (int b = 0; b < interleaveBlocks; b++) {
       ratios.add(blocks.blockMedians()[0][b] / blocks.blockMedians()[1][b]);
     }
     blockRatios = List.copyOf(ratios);
-    return new EngineResult[] {
-        EngineResult.ran(kiln.name(), blocks.timed().get(0), kilnFirst),
-        EngineResult.ran(ort.name(), blocks.timed().get(1), ortFirst)};
+    return new BothTimed(EngineResult.ran(kiln.name(), blocks.timed().get(0), kilnFirst),
+        EngineResult.ran(ort.name(), blocks.timed().get(1), ortFirst));
   }
 
   /**

@@ -53,9 +53,9 @@ class AotCliTest {
   }
 
   /**
-   * {@code --emit-java} writes the generated class's source beside the artifact; the second
-   * compile of the same model takes the class from the kernel cache and still writes the same
-   * source (emitted again).
+   * {@code --emit-java} writes the generated class's source beside the artifact, the same source
+   * for a second compile of the same model (whose class the kernel cache may give; that a cached
+   * compile still gives its source is {@code GemmDifferentialTest}'s), and names a bad path.
    */
   @Test
   void emitJavaWritesTheGeneratedSource() throws IOException {

@@ -59,7 +59,7 @@ public final class ProgramCompiler {
      * The emitted source and notes, emitting them again when the class came from a cache (the
      * emitter is deterministic, so this is the source the class was compiled from).
      */
-    public EmittedProgram source() {
+    public EmittedProgram emittedProgram() {
       return emitted != null ? emitted : emitter.get();
     }
   }

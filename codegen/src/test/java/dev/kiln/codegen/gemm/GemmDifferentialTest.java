@@ -198,6 +198,24 @@ class GemmDifferentialTest {
   }
 
   /**
+   * A program compiled twice by one compiler: the second comes from the kernel cache (the emitter
+   * did not run) and still gives its source, emitted again, the same as the first's
+   * ({@code kiln compile --emit-java} on a cached artifact class).
+   */
+  @Test
+  void aCachedCompileStillGivesTheSourceItWasCompiledFrom() {
+    LoopProgram p = program(List.of(new Case(1, 24, 40, 12, false, false, true, Epilogue.RELU)), false);
+    EmitOptions options = EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS);
+    ProgramCompiler compiler = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(4)), options);
+    ProgramCompiler.Result first = compiler.compile(p, FrameLayout.unplanned(p));
+    ProgramCompiler.Result second = compiler.compile(p, FrameLayout.unplanned(p));
+    assertTrue(first.emittedOrNull() != null, "the first compile runs the emitter");
+    assertTrue(second.emittedOrNull() == null, "the second compile is a cache hit");
+    assertEquals(first.emittedOrNull().source(), second.emittedProgram().source());
+    assertTrue(second.emittedProgram().source().contains("gemmMicro"), second.emittedProgram().source());
+  }
+
+  /**
    * A GEMV over enough constant B to split hands its column panels out by RangeClaims (a region
    * per thread); GEMVs of one M and A strides share one kernel whatever their depth (an MLP's
    * 512 x 10 last layer runs the wide layers' kernel, compiled early), and still agree with the
