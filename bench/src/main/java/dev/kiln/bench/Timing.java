@@ -22,10 +22,7 @@ final class Timing {
    */
   static List<TimedRuns> measureInterleaved(List<? extends EngineRunner> runners, BenchSettings settings)
       throws Exception {
-    List<WarmUp> warmUps = new ArrayList<>();
-    for (EngineRunner r : runners) {
-      warmUps.add(warmUp(r, settings));
-    }
+    List<WarmUp> warmUps = warmUpAll(runners, settings);
     long compileStart = WarmUp.jitCompileMillis().orElse(-1);
     long[][] samples = new long[runners.size()][settings.runs()];
     for (int i = 0; i < settings.runs(); i++) {
@@ -35,12 +32,7 @@ final class Timing {
         samples[k][i] = System.nanoTime() - start;
       }
     }
-    long compileMillis = compileStart < 0 ? -1 : WarmUp.jitCompileMillis().orElseThrow() - compileStart;
-    List<TimedRuns> timed = new ArrayList<>();
-    for (int k = 0; k < runners.size(); k++) {
-      timed.add(new TimedRuns(warmUps.get(k), LatencyStats.of(samples[k]), compileMillis));
-    }
-    return timed;
+    return timedRuns(warmUps, samples, compileStart);
   }
 
   /**
@@ -58,10 +50,7 @@ final class Timing {
     // threads took 9.0 ms right after ONNX Runtime's block and 8.0 alone; after a pause of
     // 100 ms, 8.9 against 9.0 (session 12). One thread has no workers to wait for.
     long pauseMillis = settings.threads() > 1 ? BLOCK_PAUSE_MILLIS : 0;
-    List<WarmUp> warmUps = new ArrayList<>();
-    for (EngineRunner r : runners) {
-      warmUps.add(warmUp(r, settings));
-    }
+    List<WarmUp> warmUps = warmUpAll(runners, settings);
     long compileStart = WarmUp.jitCompileMillis().orElse(-1);
     int runs = settings.runs();
     long[][] samples = new long[runners.size()][blocks * runs];
@@ -81,12 +70,29 @@ final class Timing {
         }
       }
     }
+    return new Blocks(timedRuns(warmUps, samples, compileStart), blockMedians);
+  }
+
+  private static List<WarmUp> warmUpAll(List<? extends EngineRunner> runners, BenchSettings settings)
+      throws Exception {
+    List<WarmUp> warmUps = new ArrayList<>();
+    for (EngineRunner r : runners) {
+      warmUps.add(warmUp(r, settings));
+    }
+    return warmUps;
+  }
+
+  /**
+   * Each engine's timed runs from its samples; the JIT's compile time since {@code compileStart}
+   * (-1: not measured) is the whole JVM's, so the same for every engine.
+   */
+  private static List<TimedRuns> timedRuns(List<WarmUp> warmUps, long[][] samples, long compileStart) {
     long compileMillis = compileStart < 0 ? -1 : WarmUp.jitCompileMillis().orElseThrow() - compileStart;
     List<TimedRuns> timed = new ArrayList<>();
-    for (int k = 0; k < runners.size(); k++) {
+    for (int k = 0; k < samples.length; k++) {
       timed.add(new TimedRuns(warmUps.get(k), LatencyStats.of(samples[k]), compileMillis));
     }
-    return new Blocks(timed, blockMedians);
+    return timed;
   }
 
   /** The pause after each block on several threads, for the engine's workers to stop spinning. */

@@ -70,16 +70,9 @@ final class CompileCommand implements Callable<Integer> {
       throw new UserException(file + " is already a compiled artifact; compile the .kiln or .onnx "
           + "model it was made from");
     }
-    Path parent = output.toAbsolutePath().getParent();
-    if (parent != null && !Files.isDirectory(parent)) {
-      throw new UserException("cannot write " + output + ": no such directory " + parent);
-    }
+    requireDirectoryOf(output, "");
     if (javaSource != null) {
-      Path sourceParent = javaSource.toAbsolutePath().getParent();
-      if (sourceParent != null && !Files.isDirectory(sourceParent)) {
-        throw new UserException("cannot write --emit-java " + javaSource + ": no such directory "
-            + sourceParent);
-      }
+      requireDirectoryOf(javaSource, "--emit-java ");
       if (Files.isDirectory(javaSource)) {
         throw new UserException("--emit-java " + javaSource + " is a directory; give a file name "
             + "such as KilnProgram.java");
@@ -109,6 +102,14 @@ final class CompileCommand implements Callable<Integer> {
         + (m.usesVectorApi() ? ", Vector API" : ""));
     out.flush();
     return 0;
+  }
+
+  /** A file to write must be in an existing directory: else a message naming it ({@code what} before it). */
+  private static void requireDirectoryOf(Path file, String what) {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new UserException("cannot write " + what + file + ": no such directory " + parent);
+    }
   }
 
   /** {@code --input-shape NAME=D0,D1,...} options by input name. */
