@@ -1,16 +1,13 @@
 package dev.kiln.runtime.artifact;
 
 import com.google.common.collect.ImmutableList;
-import dev.kiln.ir.loop.BufferRole;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.runtime.compiled.ExecutableProgram;
-import dev.kiln.runtime.compiled.FrameLayout;
 import dev.kiln.runtime.compiled.ParallelExecutor;
 import dev.kiln.runtime.interpreter.RunException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +29,8 @@ public final class ArtifactModel {
   private final ClassLoader loader;
   private final ParallelExecutor executor;
   private final long loadNanos;
-  private final ImmutableList<String> inputBuffers;
+  /** The manifest's inputs' shapes, in order (what a run's inputs are compared with). */
+  private final long[][] inputShapes;
 
   ArtifactModel(Path source, ArtifactManifest manifest, ExecutableProgram program,
       ClassLoader loader, ParallelExecutor executor, long loadNanos) {
@@ -42,9 +40,8 @@ public final class ArtifactModel {
     this.loader = loader;
     this.executor = executor;
     this.loadNanos = loadNanos;
-    this.inputBuffers = program.layout().slots().stream().map(FrameLayout.Slot::buffer)
-        .filter(b -> b.role() == BufferRole.INPUT).map(b -> b.name())
-        .collect(ImmutableList.toImmutableList());
+    this.inputShapes = manifest.inputs().stream().map(ArtifactManifest.TensorSpec::shapeArray)
+        .toArray(long[][]::new);
   }
 
   /** The jar it was loaded from. */
@@ -81,16 +78,16 @@ public final class ArtifactModel {
    *     one the artifact was compiled for (every problem at once)
    */
   public Map<String, Tensor> run(Map<String, Tensor> given) {
-    checkInputs(given);
-    List<Tensor> results;
+    Tensor[] ordered = checkedInputs(given);
+    Tensor[] results;
     try {
-      results = new ArrayList<>(program.run(byBuffer(given), executor).values());
+      results = program.run(ordered, executor);
     } catch (LinkageError e) {
       throw doesNotLink(e);
     }
     Map<String, Tensor> named = new LinkedHashMap<>();
-    for (int i = 0; i < manifest.outputs().size(); i++) {
-      named.put(manifest.outputs().get(i).name(), results.get(i));
+    for (int i = 0; i < results.length; i++) {
+      named.put(manifest.outputs().get(i).name(), results[i]);
     }
     return named;
   }
@@ -102,25 +99,36 @@ public final class ArtifactModel {
    * @throws RunException when an input or a destination is wrong (every problem at once)
    */
   public void runInto(Map<String, Tensor> given, Map<String, java.lang.foreign.MemorySegment> into) {
-    checkInputs(given);
+    Tensor[] ordered = checkedInputs(given);
     List<String> names = manifest.outputs().stream().map(ArtifactManifest.TensorSpec::name).toList();
     List<java.lang.foreign.MemorySegment> destinations =
         dev.kiln.runtime.compiled.OutputDestinations.inOrder(into, names);
     program.checkDestinations(destinations, names);
     try {
-      program.runInto(byBuffer(given), executor, destinations);
+      program.runInto(ordered, executor, destinations);
     } catch (LinkageError e) {
       throw doesNotLink(e);
     }
   }
 
-  /** The inputs by the program's input buffer names. */
-  private Map<String, Tensor> byBuffer(Map<String, Tensor> given) {
-    Map<String, Tensor> byBuffer = new HashMap<>();
-    for (int i = 0; i < inputBuffers.size(); i++) {
-      byBuffer.put(inputBuffers.get(i), given.get(manifest.inputs().get(i).name()));
+  /**
+   * The inputs in the manifest's order (the program's input buffers' order), each checked against
+   * what the artifact was compiled for; every problem at once.
+   */
+  private Tensor[] checkedInputs(Map<String, Tensor> given) {
+    List<ArtifactManifest.TensorSpec> specs = manifest.inputs();
+    Tensor[] ordered = new Tensor[specs.size()];
+    boolean fit = given.size() == ordered.length;
+    for (int i = 0; i < ordered.length && fit; i++) {
+      Tensor t = given.get(specs.get(i).name());
+      fit = t != null && t.dtype() == specs.get(i).dtype() && Arrays.equals(t.shape(), inputShapes[i]);
+      ordered[i] = t;
     }
-    return byBuffer;
+    if (!fit) {
+      checkInputs(given); // names every problem; throws, as some input does not fit
+      throw new IllegalStateException("inputs " + given.keySet() + " fit the checks but not the fast path");
+    }
+    return ordered;
   }
 
   /** An artifact compiled by another Kiln whose generated code calls what this runtime lacks. */

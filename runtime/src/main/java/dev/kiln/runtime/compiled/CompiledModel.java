@@ -3,14 +3,12 @@ package dev.kiln.runtime.compiled;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.kiln.ir.graph.Value;
-import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.tensor.Tensor;
 import dev.kiln.runtime.interpreter.DimBindings;
 import dev.kiln.runtime.interpreter.RunException;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,8 +71,15 @@ public final class CompiledModel {
       new LinkedHashMap<>(16, 0.75f, true);
   private long evictions;
 
-  /** The input shapes (in input order) of the last program run, and that program. */
-  private record LastProgram(long[][] shapes, ExecutableProgram program) {}
+  /**
+   * The input shapes (in input order) of the last program run, and that program; {@code
+   * outputsChecked}: a {@link #run} with these shapes found the outputs' shapes as declared.
+   */
+  private record LastProgram(long[][] shapes, ExecutableProgram program, boolean outputsChecked) {}
+
+  /** The inputs' names and element types, in input order (for {@link #sameAsLast}). */
+  private final String[] inputNames;
+  private final dev.kiln.ir.type.DType[] inputTypes;
 
   private volatile LastProgram last;
 
@@ -100,6 +105,8 @@ public final class CompiledModel {
     this.specializedOn = ImmutableMap.copyOf(specializedOn);
     this.specializer = specializer;
     this.executor = executor;
+    this.inputNames = this.inputs.stream().map(Value::name).toArray(String[]::new);
+    this.inputTypes = this.inputs.stream().map(v -> v.type().dtype()).toArray(dev.kiln.ir.type.DType[]::new);
   }
 
   /** A model whose code depends on its input shapes only. */
@@ -137,20 +144,74 @@ public final class CompiledModel {
    * @throws RunException when an input is missing, unknown, or of the wrong type or shape
    */
   public Map<String, Tensor> run(Map<String, Tensor> given) {
+    LastProgram l = last;
+    Tensor[] ordered = sameAsLast(l, given);
+    if (ordered != null && l.outputsChecked()) {
+      return named(l.program().run(ordered, executor));
+    }
     DimBindings bindings = new DimBindings();
     ExecutableProgram program = programFor(given, bindings);
-    List<Tensor> results = new ArrayList<>(program.run(byBuffer(program, given), executor).values());
-    Map<String, Tensor> named = new LinkedHashMap<>();
+    Tensor[] results = program.run(inOrder(given), executor);
     for (int i = 0; i < outputs.size(); i++) {
       Value out = outputs.get(i);
-      Tensor t = results.get(i);
-      Optional<String> misfit = bindings.match("%" + out.name(), out.type(), t);
+      Optional<String> misfit = bindings.match("%" + out.name(), out.type(), results[i]);
       if (misfit.isPresent()) {
         throw new RunException("graph output %" + out.name() + " " + misfit.get());
       }
-      named.put(out.name(), t);
+    }
+    if (specializedOn.isEmpty()) {
+      last = new LastProgram(shapesOf(given), program, true);
+    }
+    return named(results);
+  }
+
+  private Map<String, Tensor> named(Tensor[] results) {
+    Map<String, Tensor> named = new LinkedHashMap<>();
+    for (int i = 0; i < results.length; i++) {
+      named.put(outputs.get(i).name(), results[i]);
     }
     return named;
+  }
+
+  /**
+   * The inputs in input order when they are exactly what the last run had (the same names, each
+   * of its declared element type and the last run's shape), which the full checks passed then;
+   * else null. What lets a run with unchanged shapes skip the checks' maps and strings: after a
+   * large model's run they are cold, and rebuilding them cost tens of microseconds.
+   */
+  private Tensor[] sameAsLast(LastProgram l, Map<String, Tensor> given) {
+    if (l == null || given.size() != inputNames.length) {
+      return null;
+    }
+    Tensor[] ordered = new Tensor[inputNames.length];
+    for (int i = 0; i < ordered.length; i++) {
+      Tensor t = given.get(inputNames[i]);
+      if (t == null || t.dtype() != inputTypes[i] || !sameShape(t, l.shapes()[i])) {
+        return null;
+      }
+      ordered[i] = t;
+    }
+    return ordered;
+  }
+
+  private static boolean sameShape(Tensor t, long[] shape) {
+    if (t.rank() != shape.length) {
+      return false;
+    }
+    for (int d = 0; d < shape.length; d++) {
+      if (t.dim(d) != shape[d]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long[][] shapesOf(Map<String, Tensor> given) {
+    long[][] shapes = new long[inputNames.length][];
+    for (int i = 0; i < shapes.length; i++) {
+      shapes[i] = given.get(inputNames[i]).shape();
+    }
+    return shapes;
   }
 
   /**
@@ -165,12 +226,22 @@ public final class CompiledModel {
    *     at once)
    */
   public void runInto(Map<String, Tensor> given, Map<String, java.lang.foreign.MemorySegment> into) {
-    DimBindings bindings = new DimBindings();
-    ExecutableProgram program = programFor(given, bindings);
+    LastProgram l = last;
+    Tensor[] ordered = sameAsLast(l, given);
+    ExecutableProgram program;
+    if (ordered != null) {
+      program = l.program();
+    } else {
+      program = programFor(given, new DimBindings());
+      ordered = inOrder(given);
+      if (specializedOn.isEmpty()) {
+        last = new LastProgram(shapesOf(given), program, false);
+      }
+    }
     List<String> names = outputs.stream().map(Value::name).toList();
     List<java.lang.foreign.MemorySegment> destinations = OutputDestinations.inOrder(into, names);
     program.checkDestinations(destinations, names);
-    program.runInto(byBuffer(program, given), executor, destinations);
+    program.runInto(ordered, executor, destinations);
   }
 
   /** The program for these inputs (checked first), compiled on the first run with their shapes. */
@@ -179,55 +250,29 @@ public final class CompiledModel {
     Map<String, Tensor> values = new LinkedHashMap<>();
     specializedOn.keySet().forEach(name -> values.put(name, given.get(name)));
     checkSpecializedSizes(values);
-    ExecutableProgram program = lastProgram(given);
-    if (program == null) {
-      Map<String, long[]> shapes = new LinkedHashMap<>();
-      StringBuilder signature = new StringBuilder();
-      for (Value v : inputs) {
-        Tensor t = given.get(v.name());
-        shapes.put(v.name(), t.shape());
-        signature.append(Arrays.toString(t.shape()));
-        if (values.containsKey(v.name())) {
-          // The exact bytes: two values share a program only when they are bit for bit the same.
-          signature.append('=').append(
-              HexFormat.of().formatHex(t.data().toArray(ValueLayout.JAVA_BYTE)));
-        }
-        signature.append(';');
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    StringBuilder signature = new StringBuilder();
+    for (Value v : inputs) {
+      Tensor t = given.get(v.name());
+      shapes.put(v.name(), t.shape());
+      signature.append(Arrays.toString(t.shape()));
+      if (values.containsKey(v.name())) {
+        // The exact bytes: two values share a program only when they are bit for bit the same.
+        signature.append('=').append(
+            HexFormat.of().formatHex(t.data().toArray(ValueLayout.JAVA_BYTE)));
       }
-      program = program(signature.toString(), shapes, values);
-      if (specializedOn.isEmpty()) {
-        last = new LastProgram(shapes.values().toArray(long[][]::new), program);
-      }
+      signature.append(';');
     }
-    return program;
+    return program(signature.toString(), shapes, values);
   }
 
-  private Map<String, Tensor> byBuffer(ExecutableProgram program, Map<String, Tensor> given) {
-    List<Buffer> programInputs = program.inputBuffers();
-    Map<String, Tensor> byBuffer = new HashMap<>();
-    for (int i = 0; i < inputs.size(); i++) {
-      byBuffer.put(programInputs.get(i).name(), given.get(inputs.get(i).name()));
+  /** The inputs in input order (as the program's input buffers). */
+  private Tensor[] inOrder(Map<String, Tensor> given) {
+    Tensor[] ordered = new Tensor[inputNames.length];
+    for (int i = 0; i < ordered.length; i++) {
+      ordered[i] = given.get(inputNames[i]);
     }
-    return byBuffer;
-  }
-
-  /**
-   * The program of the previous run when the inputs have its shapes (and no values are compiled
-   * in): a run with unchanged shapes needs no signature string and no map lookup. That program
-   * is also the most recently run one in the eviction order, so skipping the lookup (which would
-   * refresh it) changes nothing there.
-   */
-  private ExecutableProgram lastProgram(Map<String, Tensor> given) {
-    LastProgram l = last;
-    if (l == null) {
-      return null;
-    }
-    for (int i = 0; i < inputs.size(); i++) {
-      if (!Arrays.equals(l.shapes()[i], given.get(inputs.get(i).name()).shape())) {
-        return null;
-      }
-    }
-    return l.program();
+    return ordered;
   }
 
   /**

@@ -179,4 +179,42 @@ class CompiledModelTest {
     assertEquals(2, made.size());
     assertEquals(2, model.specializations());
   }
+
+  @Test
+  void aRunAfterGoodOnesIsCheckedInFullWhenItsInputsDiffer() {
+    // A run with the last run's names, types and shapes skips the checks; any difference must
+    // still get every problem named.
+    CompiledModel model = doubling(new ArrayList<>());
+    Tensor x = Tensor.ofFloats(new long[] {2, 3}, 1, 2, 3, 4, 5, 6);
+    model.run(Map.of("x", x));
+    model.run(Map.of("x", x));
+    RunException wrongType = assertThrows(RunException.class,
+        () -> model.run(Map.of("x", Tensor.ofLongs(new long[] {2, 3}, 1, 2, 3, 4, 5, 6))));
+    assertEquals(List.of("input %x has element type i64 but is declared f32[?, ?]"), wrongType.problems());
+    RunException unknown = assertThrows(RunException.class, () -> model.run(Map.of("x", x, "z", x)));
+    assertEquals(List.of("unknown input %z; the graph's inputs are %x"), unknown.problems());
+    RunException missing = assertThrows(RunException.class, () -> model.run(Map.of("z", x)));
+    assertEquals(2, missing.problems().size(), missing.problems().toString());
+    assertEquals(Tensor.ofFloats(new long[] {2, 3}, 2, 4, 6, 8, 10, 12), model.run(Map.of("x", x)).get("y"));
+  }
+
+  @Test
+  void anOutputOfAnotherShapeThanDeclaredIsRefusedOnEveryRun() {
+    // The output check runs until a run with these shapes passed it: a run that failed it must
+    // not let the next one through unchecked.
+    Value x = new Value("x", TensorType.of(DType.F32, 2, 3));
+    Value y = new Value("y", TensorType.of(DType.F32, 3, 2));
+    CompiledModel model = new CompiledModel(List.of(x), List.of(y), (shapes, values) -> {
+      Buffer in = Buffer.of("x", DType.F32, BufferRole.INPUT, 2, 3);
+      Buffer out = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 2, 3);
+      FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(in, 0),
+          new FrameLayout.Slot(out, 0)), ImmutableMap.of());
+      return new ExecutableProgram(frame -> { }, layout, Map.of());
+    }, ParallelExecutor.withThreads(1));
+    Map<String, Tensor> in = Map.of("x", Tensor.ofFloats(new long[] {2, 3}, 1, 2, 3, 4, 5, 6));
+    for (int run = 0; run < 2; run++) {
+      RunException e = assertThrows(RunException.class, () -> model.run(in));
+      assertEquals(List.of("graph output %y dim 0 is 2 but is declared 3 (f32[3, 2])"), e.problems());
+    }
+  }
 }
