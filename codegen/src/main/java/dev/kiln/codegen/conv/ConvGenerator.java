@@ -135,6 +135,7 @@ public final class ConvGenerator {
 
   private final int lanes;
   private final long l1;
+  private final long l2;
   private final int maxBlocks;
   private final int laneUnroll;
   private final NameAllocator methodNames;
@@ -147,12 +148,15 @@ public final class ConvGenerator {
   /**
    * @param lanes floats per vector of the generated code; 0 disables the generator
    * @param l1 bytes of the level-1 data cache, which a chunk of the weights should fit
+   * @param l2 bytes of the level-2 cache, which a pointwise convolution's weights of one group
+   *     of output blocks should fit (half of it)
    * @param maxBlocks output-channel blocks per microkernel (V, 1..4)
    * @param laneUnroll input lanes per step of the microkernel's inner loop (divides b)
    */
-  public ConvGenerator(int lanes, long l1, int maxBlocks, int laneUnroll, NameAllocator methodNames) {
+  public ConvGenerator(int lanes, long l1, long l2, int maxBlocks, int laneUnroll, NameAllocator methodNames) {
     this.lanes = lanes;
     this.l1 = l1;
+    this.l2 = l2;
     this.maxBlocks = maxBlocks;
     this.laneUnroll = laneUnroll;
     this.methodNames = methodNames;
@@ -163,8 +167,8 @@ public final class ConvGenerator {
    * the lanes makes the microkernel too large for C1 ("out of virtual registers"), and a method
    * C1 gives up on may run unoptimized for a long time before C2 takes it (measured: 100x slower).
    */
-  public ConvGenerator(int lanes, long l1, NameAllocator methodNames) {
-    this(lanes, l1, 4, 1, methodNames);
+  public ConvGenerator(int lanes, long l1, long l2, NameAllocator methodNames) {
+    this(lanes, l1, l2, 4, 1, methodNames);
   }
 
   /** Whether the generator can take {@code spec} (else the emitter writes plain loops). */
@@ -364,7 +368,7 @@ public final class ConvGenerator {
       int tasks;
       PointwiseConv pw = null;
       if (POINTWISE && PointwiseConv.applies(spec, vector)) {
-        pw = new PointwiseConv(spec, vector, names, l1, maxBlocks, methodNames, methods);
+        pw = new PointwiseConv(spec, vector, names, l2, maxBlocks, methodNames, methods);
         rows = pw.tasksMethod();
         tasks = pw.tasksPerRange() * pw.pixelRanges();
       } else {

@@ -22,7 +22,7 @@ public final class PackedConvWeights {
   public static boolean packable(Stmt.BlockedConv cv, Map<Buffer, Tensor> constants, int lanes) {
     Buffer w = cv.w();
     return w.role() == BufferRole.CONSTANT && constants.containsKey(w) && w.dtype() == DType.F32
-        && w.rank() == 4 && new ConvGenerator(lanes, 1, null).supports(ConvSpec.of(cv, true));
+        && w.rank() == 4 && new ConvGenerator(lanes, 1, 1, null).supports(ConvSpec.of(cv, true));
   }
 
   /** The packed weights as a new constant named after the original, added to {@code constants}. */

@@ -25,7 +25,8 @@ import javax.lang.model.element.Modifier;
  * <pre>
  * parallel over (range of pixels, image n, group of V output-channel blocks), per range:
  *   tiles of pixels (the whole range when every input block fits one chunk), per chunk of
- *   input-channel blocks (their weights stay in L1), P pixels at a time: microkernel P x V
+ *   input-channel blocks (all of them unless their weights overflow half of L2), P pixels at a
+ *   time: microkernel P x V
  *     for each input block, each valid input lane l (pad lanes of a partial last block skipped):
  *       load the V weight vectors of l, broadcast x of each pixel at lane l, fma
  *     after the last chunk, the epilogue (bias, residual, activation) on the accumulators in
@@ -77,7 +78,7 @@ final class PointwiseConv {
         && spec.outWidth() == spec.width() && (vectorEpilogue.isPresent() || spec.plainEpilogue());
   }
 
-  PointwiseConv(ConvSpec spec, Optional<CodeBlock> vectorEpilogue, Map<Local, String> names, long l1,
+  PointwiseConv(ConvSpec spec, Optional<CodeBlock> vectorEpilogue, Map<Local, String> names, long l2,
       int maxBlocks, NameAllocator methodNames, List<MethodSpec> methods) {
     this.spec = spec;
     this.vectorEpilogue = vectorEpilogue;
@@ -95,8 +96,13 @@ final class PointwiseConv {
     this.vLast = mb - (groups - 1) * v;
     this.lastLanes = (int) (g.outChannels() - (long) (mb - 1) * b);
     this.tailLanes = (int) (g.channels() - (long) (cb - 1) * b);
+    // Every input block in one pass while a group's weights fit half of L2: each further pass
+    // stores and reloads the P x V accumulators and calls the microkernel again, and with chunks
+    // sized for L1 (6 blocks of 96 lanes) that cost more than streaming the weights from L2 does
+    // (4 weight loads per 24 fmas): 960->320 at 7x7 took 0.175-0.192 ms in chunks of 6 blocks,
+    // 0.160-0.169 in one pass (ONNX Runtime 0.157-0.172), 576->160 0.052-0.062 against 0.048-0.050.
     long chunkBytes = 4L * v * b * b;
-    this.chunk = (int) Math.max(1, Math.min(cb, l1 / 2 / chunkBytes));
+    this.chunk = (int) Math.max(1, Math.min(cb, l2 / 2 / chunkBytes));
     // At least 8 tasks when there are enough pixels (a range's input stays in cache while every
     // group reads it), each of whole microkernels.
     int images = spec.batch() * groups;
@@ -149,7 +155,7 @@ final class PointwiseConv {
         c.addStatement("final int xg$L = xo$L + yg - yo", a, a);
       }
     }
-    // One tile of the whole range when every input block is one chunk (weights stay in L1).
+    // One tile of the whole range when every input block is one chunk.
     String tile = cb <= chunk ? "p1 - p0"
         : String.valueOf(Math.max(step, (int) (16384 / (4L * v * b)) / step * step));
     c.beginControlFlow("for (int q0 = p0; q0 < p1; q0 += $L)", tile);

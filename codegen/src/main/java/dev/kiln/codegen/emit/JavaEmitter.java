@@ -62,7 +62,7 @@ public final class JavaEmitter {
     List<MethodSpec> kernels = new ArrayList<>();
     GemmGenerator gemm = new GemmGenerator(options.effectiveGemm(), methodNames);
     ConvGenerator conv = new ConvGenerator(options.effectiveGemm().lanes(), options.effectiveGemm().l1(),
-        methodNames);
+        options.effectiveGemm().l2(), methodNames);
     AttentionGenerator attention = new AttentionGenerator(options.effectiveGemm().lanes(), methodNames);
     ParallelBodies bodies = new ParallelBodies(methodNames);
     boolean vectors = false;

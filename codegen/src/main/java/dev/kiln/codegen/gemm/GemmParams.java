@@ -12,7 +12,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * @param lanes floats per vector of the generated code ({@code 4, 8, 16}); 0 disables the GEMM
  *     generator (no Vector API), and matmuls run as plain loops
  */
-public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1) {
+public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1, long l2) {
   public GemmParams {
     checkArgument(lanes == 0 || lanes == 4 || lanes == 8 || lanes == 16, "lanes %s", lanes);
     checkArgument(mr >= 1 && nrVectors >= 1 && unroll >= 1, "register block %s x %s, unroll %s",
@@ -23,11 +23,12 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
   }
 
   /** No generated GEMM: matmuls as plain loops. */
-  public static final GemmParams NONE = new GemmParams(0, 1, 1, 1, 1, 1, 1, CacheSizes.DEFAULTS.l1());
+  public static final GemmParams NONE =
+      new GemmParams(0, 1, 1, 1, 1, 1, 1, CacheSizes.DEFAULTS.l1(), CacheSizes.DEFAULTS.l2());
 
-  /** Without the L1 size: the default's. */
+  /** Without the cache sizes: the defaults'. */
   public GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc) {
-    this(lanes, mr, nrVectors, unroll, kc, mc, nc, CacheSizes.DEFAULTS.l1());
+    this(lanes, mr, nrVectors, unroll, kc, mc, nc, CacheSizes.DEFAULTS.l1(), CacheSizes.DEFAULTS.l2());
   }
 
   /** Floats that fit the L1 data cache. */
@@ -69,13 +70,15 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
     mc -= mc % mr;
     int nc = (int) Math.max(nr, Math.min(1 << 16, caches.l3() / 2 / (4L * kc)));
     nc -= nc % nr;
-    return new GemmParams(lanes, mr, nrVectors, Integer.getInteger("kiln.gemm.unroll", 1), kc, mc, nc, caches.l1());
+    return new GemmParams(lanes, mr, nrVectors, Integer.getInteger("kiln.gemm.unroll", 1), kc, mc, nc, caches.l1(),
+        caches.l2());
   }
 
   /** The text in cache keys and emit options. */
   @Override
   public String toString() {
     return enabled() ? "gemm(lanes=" + lanes + " mr=" + mr + " nr=" + nrVectors + "x" + lanes
-        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + " l1=" + l1 + ")" : "gemm(off)";
+        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + " l1=" + l1 + " l2=" + l2 + ")"
+        : "gemm(off)";
   }
 }

@@ -146,8 +146,9 @@ class ConvDifferentialTest {
   void pointwiseKernelOnOddChannelsChunksAndEveryEpilogue() {
     // 1x1 / stride 1 / no pad convolutions take PointwiseConv: partial input blocks (C % 16 != 0:
     // the tail-lane loop), partial output blocks (masked epilogue), groups of unequal width,
-    // several weight chunks (C = 170 and 330: tiles of pixels, the first and last chunk), planes
-    // smaller than one microkernel, batches, every epilogue, constant and run-time weights.
+    // planes smaller than one microkernel, batches, every epilogue, constant and run-time
+    // weights; and with an L2 of 16 KiB, several weight chunks (C = 170 and 330: tiles of
+    // pixels, the first and last chunk; 2 blocks per chunk at V = 4).
     List<Case> cases = new ArrayList<>();
     int[][] shapes = {{1, 8, 1, 1}, {8, 17, 3, 5}, {16, 96, 7, 7}, {24, 144, 6, 9}, {33, 24, 5, 5},
         {170, 40, 9, 11}, {330, 72, 4, 4}, {24, 16, 14, 14}, {48, 200, 2, 3}};
@@ -160,6 +161,13 @@ class ConvDifferentialTest {
     cases.add(new Case(1, 24, 40, 5, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
     cases.add(new Case(2, 170, 17, 3, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.BIAS_RESIDUAL_RELU));
     check(cases, machineParams());
+    GemmParams m = machineParams();
+    GemmParams smallL2 = new GemmParams(m.lanes(), m.mr(), m.nrVectors(), m.unroll(), m.kc(), m.mc(), m.nc(), m.l1(),
+        16 << 10);
+    check(cases, smallL2);
+    LoopProgram chunked = program(List.of(cases.get(5)), false);
+    String chunkedSource = JavaEmitter.emit(chunked, FrameLayout.unplanned(chunked), options(smallL2)).source();
+    assertTrue(chunkedSource.contains("icb += 2)"), chunkedSource);
     check(List.of(new Case(2, 12, 20, 5, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, true, Epilogue.BIAS_RESIDUAL_RELU),
         new Case(1, 70, 9, 4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, false, Epilogue.SIGMOID_BIAS)),
         new GemmParams(8, 6, 2, 2, 24, 24, 48));

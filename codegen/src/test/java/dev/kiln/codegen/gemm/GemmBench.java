@@ -40,7 +40,7 @@ public final class GemmBench {
     if (override != null) {
       int[] v = Arrays.stream(override.split(",")).mapToInt(Integer::parseInt).toArray();
       GemmParams g = options.effectiveGemm();
-      options = options.withGemm(new GemmParams(g.lanes(), v[0], v[1], v[2], v[3], v[4], v[5], g.l1()));
+      options = options.withGemm(new GemmParams(g.lanes(), v[0], v[1], v[2], v[3], v[4], v[5], g.l1(), g.l2()));
     }
     System.out.println(options.effectiveGemm() + (constB ? ", B constant" : ", B an input"));
     ProgramCompiler compiler = new ProgramCompiler(JitCompiler.create(KernelCache.inMemory(16)), options);

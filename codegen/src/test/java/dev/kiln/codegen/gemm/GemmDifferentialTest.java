@@ -353,7 +353,7 @@ class GemmDifferentialTest {
     GemmParams machine = EmitOptions.defaults().withVectorize(true).gemm();
     int mc = 4 * machine.mr();
     GemmParams params = new GemmParams(machine.lanes(), machine.mr(), machine.nrVectors(), machine.unroll(),
-        machine.kc(), mc, machine.nc(), machine.l1());
+        machine.kc(), mc, machine.nc(), machine.l1(), machine.l2());
     List<Case> cases = List.of(
         new Case(1, 2 * mc, 200, 150, false, false, true, Epilogue.BIAS_COL),
         new Case(1, 3 * mc + 5, 130, 257, false, false, false, Epilogue.RELU),

@@ -47,7 +47,7 @@ class GemmSetupTest {
   @Test
   void blocksFollowTheCaches() {
     GemmParams p = GemmParams.of(16, new CacheSizes(48 << 10, 1 << 20, 32 << 20, true));
-    assertEquals("gemm(lanes=16 mr=8 nr=2x16 unroll=1 kc=256 mc=512 nc=16384 l1=49152)", p.toString());
+    assertEquals("gemm(lanes=16 mr=8 nr=2x16 unroll=1 kc=256 mc=512 nc=16384 l1=49152 l2=1048576)", p.toString());
     GemmParams small = GemmParams.of(8, new CacheSizes(32 << 10, 256 << 10, 4 << 20, true));
     assertEquals(6, small.mr());
     assertEquals(16, small.nr());
