@@ -71,6 +71,8 @@ public final class GemmGenerator {
   static final boolean PACK_PER_TILE = !"false".equals(System.getProperty("kiln.gemm.packPerTile"));
   /** Tiles per thread the split aims at (measuring: {@code -Dkiln.gemm.tilesPerThread=N}; 0: chosen). */
   static final int TILES_PER_THREAD = Math.max(0, Integer.getInteger("kiln.gemm.tilesPerThread", 0));
+  /** K blocks evened out ({@link #kc(int)}; {@code -Dkiln.gemm.evenK=false} for the A/B). */
+  static final boolean EVEN_K_BLOCKS = !"false".equals(System.getProperty("kiln.gemm.evenK"));
   /** Fewest rows of a tile on several threads (measuring; 0: chosen). */
   static final int MIN_TILE_ROWS = Integer.getInteger("kiln.gemm.minTileRows", 0);
   /** A read in place: auto, true (whenever its columns are unit stride), false (measuring). */
@@ -241,8 +243,29 @@ public final class GemmGenerator {
    * with hsdis). With literal offsets each broadcast folds its row into the address's
    * displacement, as the packed kernel's rows do (about 30 instructions per step).
    */
+  /**
+   * The depth of the K blocks of a GEMM of depth {@code k}: the machine's kc when it divides k;
+   * else k in one block fewer when that makes them at most an eighth deeper, else in equal
+   * blocks (multiples of 8 either way). Why: a last block of a few steps loads and stores every
+   * C tile for little work and runs the epilogue pass after it; 784 in blocks of 256 left one
+   * of 16 (MLP 784-512: 256 + 256 + 256 + 16), now 264 + 264 + 256. A B micro-panel an eighth
+   * deeper than kc still fits L1 (kc fills about two thirds of it).
+   */
+  int kc(int k) {
+    int kc = p.kc();
+    if (!EVEN_K_BLOCKS || k % kc == 0 || k < kc) {
+      return kc;
+    }
+    int blocks = (k + kc - 1) / kc;
+    int fewer = roundUp((k + blocks - 2) / (blocks - 1), 8);
+    if (fewer <= kc + kc / 8) {
+      return fewer;
+    }
+    return roundUp((k + blocks - 1) / blocks, 8);
+  }
+
   private String micro(int k, boolean direct, long lda) {
-    MicroKey key = new MicroKey(direct, k <= p.kc() ? k : 0, direct ? Math.toIntExact(lda) : 0);
+    MicroKey key = new MicroKey(direct, k <= kc(k) ? k : 0, direct ? Math.toIntExact(lda) : 0);
     return micros.computeIfAbsent(key, x -> {
       String name = methodNames.newName(x.direct() ? "gemmMicroDirect" : "gemmMicro");
       methods.add(microkernel(name, x.direct(), x.depth(), x.lda()));
@@ -476,7 +499,7 @@ public final class GemmGenerator {
     // A packed per tile (below): when the tiles are whole rows of C (colBlocks == 1, decided at
     // run time) and B is one column block, so that each row block of A is packed exactly once.
     boolean perTileA = PACK_PER_TILE && !directA && (spec.packedB() || ncBlock >= n);
-    int tileAFloats = Math.min(p.kc(), k) * rowBlock1;
+    int tileAFloats = Math.min(kc(k), k) * rowBlock1;
     String itemsPerTile = perTileA
         ? itemsMethod(spec, tileMethod(spec, epi, aFirst, aRows, directA, true), edges, tileAFloats) : null;
     String entry = methodNames.newName("gemm");
@@ -709,8 +732,8 @@ public final class GemmGenerator {
         .addParameter(float[].class, "tile");
     String xs = addendArguments(spec);
     CodeBlock.Builder b = CodeBlock.builder();
-    b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
-    b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
+    b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, kc(k));
+    b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, kc(k), k);
     b.addStatement("final boolean first = pc == 0");
     if (perTile) {
       b.addStatement("$L(a, ao, ap, i0, i1, pc, kc)", packRows(spec));
@@ -783,8 +806,8 @@ public final class GemmGenerator {
     b.beginControlFlow("if (x < aPanels)");
     b.addStatement("final int i = (x + $L) * $L", aFirst, mr);
     b.addStatement("final int rows = $T.min($L, $L - i)", MATH, mr, spec.m());
-    b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, p.kc());
-    b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, p.kc(), k);
+    b.beginControlFlow("for (int pc = 0; pc < $L; pc += $L)", k, kc(k));
+    b.addStatement("final int kc = $T.min($L, $L - pc)", MATH, kc(k), k);
     b.addStatement("final int d = pc * $L + (i - $L) * kc", aRows, aFirst * mr);
     packPanel(b, spec);
     b.endControlFlow();

@@ -124,6 +124,29 @@ class GemmDifferentialTest {
         new Case(1, 4, 97, 513, false, true, false, Epilogue.ALPHA_BETA)), machine);
   }
 
+  @Test
+  void kBlocksAreEvenedOutRatherThanEndingInAFewSteps() {
+    // kc 256: 784 in three blocks of 264 (one fewer, an eighth deeper at most), 300 in two of
+    // 152 (one block of 300 would be too deep), multiples of kc and depths below it unchanged.
+    GemmParams machine = EmitOptions.defaults().withVectorize(true).gemm();
+    GemmParams kc256 = new GemmParams(machine.lanes(), machine.mr(), machine.nrVectors(), machine.unroll(), 256,
+        machine.mc(), machine.nc(), machine.l1(), machine.l2());
+    GemmGenerator g = new GemmGenerator(kc256, new com.palantir.javapoet.NameAllocator());
+    assertEquals(264, g.kc(784));
+    assertEquals(152, g.kc(300));
+    assertEquals(256, g.kc(1000));
+    assertEquals(256, g.kc(512));
+    assertEquals(256, g.kc(200));
+    // The code of 784 = 264 + 264 + 256 (a microkernel of variable depth) against the interpreter,
+    // C written over three K blocks and the epilogue after the last.
+    check(List.of(new Case(1, 64, 80, 784, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 19, 40, 784, false, false, false, Epilogue.RESIDUAL)), kc256);
+    LoopProgram p = program(List.of(new Case(1, 64, 80, 784, false, false, false, Epilogue.BIAS_COL)), false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
+        EmitOptions.defaults().withVectorize(true).withGemm(kc256)).source();
+    assertTrue(source.contains("pc += 264)"), source);
+  }
+
   /**
    * Shapes above the parallel threshold (4 MFLOP) with ragged edges, so that on 3 threads the
    * tiles are split by rows and by columns and taken from the shared counter, B packed by column
