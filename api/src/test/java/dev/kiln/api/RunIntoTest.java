@@ -70,6 +70,27 @@ class RunIntoTest {
     return s.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
   }
 
+  @Test
+  void inputsOverJavaArraysGiveWhatCopiedInputsGiveAndStayAsTheyWere() {
+    // Read in place by the compiled engines (no kernel writes %x): the same bits as an input
+    // over other memory, and the caller's array untouched.
+    for (Model m : everyEngine()) {
+      Tensor copied = input(3, 0.25f);
+      float[] x = floats(copied);
+      float[] before = x.clone();
+      Tensor inPlace = Tensor.wrap(dev.kiln.ir.type.DType.F32, new long[] {3, 8}, MemorySegment.ofArray(x));
+      Map<String, Tensor> expected = m.run(Map.of("x", copied));
+      for (int run = 0; run < 2; run++) {
+        Map<String, Tensor> got = m.run(Map.of("x", inPlace));
+        assertArrayEquals(floats(expected.get("y")), floats(got.get("y")), m.options().toString());
+        assertArrayEquals(floats(expected.get("h")), floats(got.get("h")), m.options().toString());
+      }
+      assertArrayEquals(before, x);
+      assertEquals(true, m.run(Map.of("x", inPlace)).get("y").array().isPresent() || m.options().engine()
+          == ModelOptions.Engine.INTERPRETER, "a compiled model's output is a whole array, for the next model");
+    }
+  }
+
   /** A float[] of n elements full of NaN: what a destination held before must not show. */
   private static float[] garbage(int n) {
     float[] a = new float[n];

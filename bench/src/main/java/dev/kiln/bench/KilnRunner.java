@@ -4,7 +4,13 @@ import dev.kiln.api.Model;
 import dev.kiln.ir.tensor.Tensor;
 import java.util.Map;
 
-/** Kiln through its public Java API: {@code Model.run} on fixed inputs. */
+/**
+ * Kiln through its public Java API: {@code Model.run} on fixed inputs, each held as a Java
+ * service holds its data, in a Java array of its element type (a {@code float[]} for f32), which
+ * the compiled engine reads in place; ONNX Runtime's runner likewise makes its input tensors
+ * once and reads them in place every run. (A tensor over native memory is copied each run:
+ * MobileNetV2's 600 KB input, 40 to 54 us.)
+ */
 final class KilnRunner implements EngineRunner {
   private final Model model;
   private final Map<String, Tensor> inputs;
@@ -12,7 +18,9 @@ final class KilnRunner implements EngineRunner {
 
   KilnRunner(Model model, Map<String, Tensor> inputs) {
     this.model = model;
-    this.inputs = Map.copyOf(inputs);
+    Map<String, Tensor> arrays = new java.util.LinkedHashMap<>();
+    inputs.forEach((n, t) -> arrays.put(n, inArray(t)));
+    this.inputs = java.util.Collections.unmodifiableMap(arrays);
     this.name = "kiln " + model.options().engine().name().toLowerCase(java.util.Locale.ROOT);
   }
 
@@ -33,4 +41,22 @@ final class KilnRunner implements EngineRunner {
 
   @Override
   public void close() {}
+
+  /** {@code t}'s elements in a Java array of its storage type, wrapped as a tensor again. */
+  static Tensor inArray(Tensor t) {
+    if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+      return t; // a Java array's bytes are not little-endian storage there
+    }
+    Object array = dev.kiln.runtime.compiled.ExecutableProgram.toArray(t);
+    java.lang.foreign.MemorySegment data = switch (array) {
+      case float[] a -> java.lang.foreign.MemorySegment.ofArray(a);
+      case double[] a -> java.lang.foreign.MemorySegment.ofArray(a);
+      case int[] a -> java.lang.foreign.MemorySegment.ofArray(a);
+      case long[] a -> java.lang.foreign.MemorySegment.ofArray(a);
+      case short[] a -> java.lang.foreign.MemorySegment.ofArray(a);
+      case byte[] a -> java.lang.foreign.MemorySegment.ofArray(a);
+      default -> throw new IllegalStateException("not a storage array: " + array.getClass());
+    };
+    return Tensor.wrap(t.dtype(), t.shape(), data);
+  }
 }

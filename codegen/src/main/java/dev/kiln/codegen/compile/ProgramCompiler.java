@@ -88,8 +88,10 @@ public final class ProgramCompiler {
     } catch (ReflectiveOperationException | ClassCastException e) {
       throw new CodegenException("cannot instantiate generated class " + options.qualifiedClassName(), e);
     }
+    java.util.Set<dev.kiln.ir.loop.Buffer> written = new java.util.HashSet<>();
+    program.kernels().forEach(k -> written.addAll(k.writes()));
     return new Result(new ExecutableProgram(instance, layout, program.constants(),
-        program.kernels().stream().map(k -> k.source()).toList()), unit, emitted.get(), program,
+        program.kernels().stream().map(k -> k.source()).toList(), written), unit, emitted.get(), program,
         emitter);
   }
 

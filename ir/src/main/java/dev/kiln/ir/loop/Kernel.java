@@ -15,6 +15,13 @@ public record Kernel(String name, ImmutableList<Buffer> buffers, Stmt body, Stri
     buffers = ImmutableList.copyOf(buffers);
   }
 
+  /** The buffers this kernel's body writes (stores, matmul and convolution outputs). */
+  public java.util.Set<Buffer> writes() {
+    java.util.Set<Buffer> written = new java.util.LinkedHashSet<>();
+    LoopVerifier.collectStores(body, written);
+    return written;
+  }
+
   public Kernel withBody(Stmt newBody) {
     return new Kernel(name, buffers, newBody, source);
   }

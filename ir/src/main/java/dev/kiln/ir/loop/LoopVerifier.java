@@ -88,7 +88,7 @@ public final class LoopVerifier {
     new Scope(buffers, new LinkedHashMap<>(), new HashSet<>(), new HashSet<>(), false).stmt(k.body());
   }
 
-  private static void collectStores(Stmt s, Set<Buffer> written) {
+  static void collectStores(Stmt s, Set<Buffer> written) {
     switch (s) {
       case Stmt.For f -> collectStores(f.body(), written);
       case Stmt.Store st -> written.add(st.buffer());

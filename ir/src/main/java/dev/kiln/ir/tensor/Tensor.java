@@ -38,11 +38,14 @@ public final class Tensor {
   private final long[] shape;
   private final long size;
   private final MemorySegment data;
+  /** The Java array {@code data} is, whole, or null ({@link #array()}). */
+  private final Object array;
 
   private Tensor(DType dtype, long[] shape, MemorySegment data) {
     this.dtype = dtype;
     this.shape = shape.clone();
     this.size = elementCount(shape);
+    this.array = wholeArray(data);
     this.data = data.asReadOnly();
     checkArgument(
         data.byteSize() == size * dtype.byteSize(),
@@ -167,6 +170,35 @@ public final class Tensor {
   /** The read-only little-endian storage. */
   public MemorySegment data() {
     return data;
+  }
+
+  /**
+   * The Java array whose bytes are this tensor's storage, when it was made over a whole one
+   * ({@code Tensor.wrap(F32, shape, MemorySegment.ofArray(floats))}, or an output of a compiled
+   * model): what lets an engine read the elements in place instead of copying them. Like the
+   * segment, the array must not be written; on a big-endian host its bytes are not the
+   * little-endian storage, so engines use it there only for one-byte elements.
+   */
+  public java.util.Optional<Object> array() {
+    return java.util.Optional.ofNullable(array);
+  }
+
+  /** The array a writable heap segment spans exactly, from its first element; else null. */
+  private static Object wholeArray(MemorySegment data) {
+    Object base = data.isReadOnly() ? null : data.heapBase().orElse(null);
+    if (base == null || data.address() != 0) {
+      return null;
+    }
+    long bytes = switch (base) {
+      case float[] a -> 4L * a.length;
+      case double[] a -> 8L * a.length;
+      case int[] a -> 4L * a.length;
+      case long[] a -> 8L * a.length;
+      case short[] a -> 2L * a.length;
+      case byte[] a -> a.length;
+      default -> -1;
+    };
+    return bytes == data.byteSize() ? base : null;
   }
 
   public long byteSize() {

@@ -44,6 +44,11 @@ public final class ExecutableProgram {
   private final long[][] outputShapes;
   private final int[] slotOffsets;
   /**
+   * Per input, whether no kernel writes it: such an input given as a tensor over a whole Java
+   * array of its storage type ({@link Tensor#array()}) is read in place, not copied.
+   */
+  private final boolean[] inputReadOnly;
+  /**
    * Whether the last run split a parallel loop (or another run on the executor did meanwhile):
    * if not, the next run does not wake the workers. Racy between concurrent runs: a hint.
    */
@@ -53,27 +58,36 @@ public final class ExecutableProgram {
       java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
   /**
-   * What one run at a time owns. {@code slots}: the frame's array of every slot but the outputs:
-   * the constants, the scratch arenas, and the arrays the inputs are copied into (allocated on
-   * the first run, reused after: a run allocates nothing but its outputs); a run sets the
-   * outputs' entries and clears them before handing the arena back. {@code outputs}: for
+   * What one run at a time owns. {@code slots}: the frame's array of every slot, the constants
+   * and the scratch arenas in place; a run sets the inputs' and outputs' entries and clears them
+   * before handing the arena back. {@code inputs}: the arrays inputs are copied into, by input
+   * (allocated on the first run that copies, reused after: a run allocates nothing but its
+   * outputs). {@code outputs}: for
    * {@link #runInto}, the arrays outputs are computed in when the caller's memory cannot be
    * written directly (by output, likewise).
    */
-  private record RunArena(Object[] slots, Object[] outputs) {}
+  private record RunArena(Object[] slots, Object[] inputs, Object[] outputs) {}
 
-  /** Without kernel sources: a failing run names no node ("a kernel"). */
+  /** Without kernel sources: a failing run names no node ("a kernel"); every input copied. */
   public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants) {
     this(program, layout, constants, List.of());
+  }
+
+  /** Every input copied into the run's arena (for code whose writes are not known). */
+  public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants,
+      List<String> kernelSources) {
+    this(program, layout, constants, kernelSources, null);
   }
 
   /**
    * @param constants data of every constant buffer of the layout
    * @param kernelSources each kernel's {@link dev.kiln.ir.loop.Kernel#source()}, in order, to name
    *     the node when a run fails (an integer division by zero)
+   * @param written every buffer the kernels write ({@link dev.kiln.ir.loop.Kernel#writes()}): an
+   *     input not among them may be read in place; null when not known (every input copied)
    */
   public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants,
-      List<String> kernelSources) {
+      List<String> kernelSources, java.util.Set<Buffer> written) {
     this.program = program;
     this.layout = layout;
     this.kernelSources = List.copyOf(kernelSources);
@@ -98,6 +112,10 @@ public final class ExecutableProgram {
     this.inputShapes = inputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.outputShapes = outputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.slotOffsets = layout.slots().stream().mapToInt(FrameLayout.Slot::arenaOffset).toArray();
+    this.inputReadOnly = new boolean[inputBuffers.size()];
+    for (int j = 0; j < inputReadOnly.length; j++) {
+      inputReadOnly[j] = written != null && !written.contains(inputBuffers.get(j));
+    }
   }
 
   private static int[] slotsOf(FrameLayout layout, BufferRole role) {
@@ -240,10 +258,16 @@ public final class ExecutableProgram {
               + b.shape() + ", got " + (t == null ? "nothing" : t.type()));
         }
         int slot = inputSlots[j];
-        if (arrays[slot] == null) {
-          arrays[slot] = inputStorage[j].allocate(b.size());
+        Object in = inputReadOnly[j] ? inPlace(t, inputStorage[j], b.size(), outputs) : null;
+        if (in == null) {
+          in = arena.inputs()[j];
+          if (in == null) {
+            in = inputStorage[j].allocate(b.size());
+            arena.inputs()[j] = in;
+          }
+          copyInput(t.data(), inputStorage[j], in, b.size(), executor);
         }
-        copyInput(t.data(), inputStorage[j], arrays[slot], b.size(), executor);
+        arrays[slot] = in;
         if (ParallelTrace.ON) {
           ParallelTrace.record(ParallelTrace.Kind.SLOT, slot, b.size(), traced, -1);
         }
@@ -279,11 +303,34 @@ public final class ExecutableProgram {
       executor.endRun();
       splitsLoops = executor.loopsSplit() != splitBefore;
       for (int slot : outputSlots) {
-        arrays[slot] = null; // the arena keeps no run's output alive
+        arrays[slot] = null; // the arena keeps no run's output, nor the caller's input, alive
+      }
+      for (int slot : inputSlots) {
+        arrays[slot] = null;
       }
       arenas.add(arena);
     }
     return outputs;
+  }
+
+  /**
+   * The array of {@code t} when the kernels can read it as the input itself: a whole array of
+   * the storage type and size ({@link Tensor#array()}) on a little-endian host, and not one of
+   * this run's outputs (a caller's destination array also given as an input would be written
+   * while read). Else null: the input is copied.
+   */
+  private static Object inPlace(Tensor t, Storage storage, int size, Object[] outputs) {
+    Object array = ADOPT_OUTPUTS ? t.array().orElse(null) : null;
+    if (array == null || array.getClass() != storage.arrayClass()
+        || java.lang.reflect.Array.getLength(array) != size) {
+      return null;
+    }
+    for (Object out : outputs) {
+      if (out == array) {
+        return null;
+      }
+    }
+    return array;
   }
 
   /**
@@ -359,7 +406,7 @@ public final class ExecutableProgram {
         case INPUT, OUTPUT -> { } // set by each run
       }
     }
-    return new RunArena(arrays, new Object[outputSlots.length]);
+    return new RunArena(arrays, new Object[inputSlots.length], new Object[outputSlots.length]);
   }
 
   /** A tensor over the array itself (its bytes are little-endian tensor storage on this host). */

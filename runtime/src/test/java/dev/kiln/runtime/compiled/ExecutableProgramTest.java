@@ -79,4 +79,92 @@ class ExecutableProgramTest {
     assertTrue(e.getMessage().contains("got"), e.getMessage());
     assertArrayEquals(new long[] {8}, program.run(inputs(8, 1), ParallelExecutor.serial()).get("y").shape());
   }
+
+  /**
+   * y = 2 x, and with {@code writesX} x doubled in place first (y = x after): a program whose
+   * kernels write an input. Records the array the kernel found in x's slot.
+   */
+  private static ExecutableProgram doubling(int n, boolean writesX, List<Object> seen) {
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n);
+    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(x, 0), new FrameLayout.Slot(y, 0)),
+        ImmutableMap.of());
+    CompiledProgram twice = frame -> {
+      float[] a = frame.floats(0);
+      float[] out = frame.floats(1);
+      seen.add(a);
+      for (int i = 0; i < n; i++) {
+        if (writesX) {
+          a[i] *= 2;
+          out[i] = a[i];
+        } else {
+          out[i] = 2 * a[i];
+        }
+      }
+    };
+    return new ExecutableProgram(twice, layout, Map.of(), List.of(), writesX ? java.util.Set.of(x, y) : java.util.Set.of(y));
+  }
+
+  @Test
+  void anInputOverAWholeArrayIsReadInPlaceUnlessAKernelWritesIt() {
+    float[] data = {1, 2, 3, 4};
+    Tensor x = Tensor.wrap(DType.F32, new long[] {4}, java.lang.foreign.MemorySegment.ofArray(data));
+    List<Object> seen = new java.util.ArrayList<>();
+    ExecutableProgram reads = doubling(4, false, seen);
+    for (int run = 0; run < 2; run++) {
+      assertArrayEquals(new float[] {2, 4, 6, 8}, reads.run(Map.of("x", x), ParallelExecutor.serial()).get("y").toFloatArray());
+      assertTrue(seen.get(run) == data, "run " + run + " read a copy");
+    }
+    // Over native memory, or a part of an array: copied.
+    java.lang.foreign.MemorySegment off = java.lang.foreign.Arena.ofAuto().allocate(16);
+    java.lang.foreign.MemorySegment.copy(data, 0, off, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, 4);
+    Tensor nativeX = Tensor.wrap(DType.F32, new long[] {4}, off);
+    assertArrayEquals(new float[] {2, 4, 6, 8}, reads.run(Map.of("x", nativeX), ParallelExecutor.serial()).get("y").toFloatArray());
+    Tensor slice = Tensor.wrap(DType.F32, new long[] {4},
+        java.lang.foreign.MemorySegment.ofArray(new float[] {9, 1, 2, 3, 4}).asSlice(4));
+    assertArrayEquals(new float[] {2, 4, 6, 8}, reads.run(Map.of("x", slice), ParallelExecutor.serial()).get("y").toFloatArray());
+    assertTrue(seen.get(2) != data && seen.get(3) != data && seen.get(2) == seen.get(3), "the arena's copy, reused");
+    // A program that writes x: the caller's array is never written.
+    List<Object> seenW = new java.util.ArrayList<>();
+    ExecutableProgram writes = doubling(4, true, seenW);
+    for (int run = 0; run < 2; run++) {
+      assertArrayEquals(new float[] {2, 4, 6, 8}, writes.run(Map.of("x", x), ParallelExecutor.serial()).get("y").toFloatArray());
+    }
+    assertArrayEquals(new float[] {1, 2, 3, 4}, data);
+    assertTrue(seenW.get(0) != data);
+    // Without the program's writes known (an artifact's, say), every input is copied.
+    List<Object> seenU = new java.util.ArrayList<>();
+    Buffer bx = Buffer.of("x", DType.F32, BufferRole.INPUT, 4);
+    Buffer by = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 4);
+    ExecutableProgram unknown = new ExecutableProgram(frame -> seenU.add(frame.floats(0)),
+        new FrameLayout(ImmutableList.of(new FrameLayout.Slot(bx, 0), new FrameLayout.Slot(by, 0)), ImmutableMap.of()),
+        Map.of());
+    unknown.run(Map.of("x", x), ParallelExecutor.serial());
+    assertTrue(seenU.get(0) != data);
+  }
+
+  @Test
+  void anInputArrayThatIsAlsoTheOutputsDestinationIsCopiedFirst() {
+    // runInto writing y into the very array x is read from: x is copied, so y = 2 x of the
+    // values before the run.
+    float[] data = {1, 2, 3, 4};
+    Tensor x = Tensor.wrap(DType.F32, new long[] {4}, java.lang.foreign.MemorySegment.ofArray(data));
+    List<Object> seen = new java.util.ArrayList<>();
+    ExecutableProgram reads = doubling(4, false, seen);
+    reads.runInto(Map.of("x", x), ParallelExecutor.serial(), List.of(java.lang.foreign.MemorySegment.ofArray(data)));
+    assertArrayEquals(new float[] {2, 4, 6, 8}, data);
+    assertTrue(seen.get(0) != data);
+  }
+
+  @Test
+  void aTensorKnowsTheWholeArrayItWraps() {
+    float[] f = {1, 2};
+    assertTrue(Tensor.wrap(DType.F32, new long[] {2}, java.lang.foreign.MemorySegment.ofArray(f)).array().orElseThrow() == f);
+    assertTrue(Tensor.wrap(DType.F32, new long[] {1}, java.lang.foreign.MemorySegment.ofArray(f).asSlice(0, 4)).array().isEmpty());
+    assertTrue(Tensor.wrap(DType.F32, new long[] {2}, java.lang.foreign.MemorySegment.ofArray(f).asReadOnly()).array().isEmpty());
+    assertTrue(Tensor.wrap(DType.F32, new long[] {2}, java.lang.foreign.Arena.ofAuto().allocate(8)).array().isEmpty());
+    // Bytes as floats: the array is the bytes; the engine checks its type against the storage's.
+    byte[] b = new byte[8];
+    assertTrue(Tensor.wrap(DType.F32, new long[] {2}, java.lang.foreign.MemorySegment.ofArray(b)).array().orElseThrow() == b);
+  }
 }
