@@ -90,7 +90,7 @@ public final class GemmGenerator {
    */
   public static String cacheKeyPart() {
     return "packPerTile=" + PACK_PER_TILE + ",tilesPerThread=" + TILES_PER_THREAD + ",minTileRows=" + MIN_TILE_ROWS
-        + ",directA=" + DIRECT_A + ",directARows=" + DIRECT_A_ROWS;
+        + ",directA=" + DIRECT_A + ",directARows=" + DIRECT_A_ROWS + ",evenK=" + EVEN_K_BLOCKS;
   }
 
   private final GemmParams p;

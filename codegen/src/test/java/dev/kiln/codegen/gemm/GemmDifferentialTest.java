@@ -80,6 +80,7 @@ class GemmDifferentialTest {
     assertEquals(GemmGenerator.cacheKeyPart(), key.parts().get("gemm"));
     assertTrue(GemmGenerator.cacheKeyPart().contains("packPerTile=true"), GemmGenerator.cacheKeyPart());
     assertTrue(GemmGenerator.cacheKeyPart().contains("tilesPerThread=0"), GemmGenerator.cacheKeyPart());
+    assertTrue(GemmGenerator.cacheKeyPart().contains("evenK=true"), GemmGenerator.cacheKeyPart());
   }
 
   @Test

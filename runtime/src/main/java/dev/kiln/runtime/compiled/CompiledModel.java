@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.kiln.ir.graph.Value;
 import dev.kiln.ir.tensor.Tensor;
+import dev.kiln.ir.type.DType;
 import dev.kiln.runtime.interpreter.DimBindings;
 import dev.kiln.runtime.interpreter.RunException;
 import java.lang.foreign.ValueLayout;
@@ -79,7 +80,7 @@ public final class CompiledModel {
 
   /** The inputs' names and element types, in input order (for {@link #sameAsLast}). */
   private final String[] inputNames;
-  private final dev.kiln.ir.type.DType[] inputTypes;
+  private final DType[] inputTypes;
 
   private volatile LastProgram last;
 
@@ -106,7 +107,7 @@ public final class CompiledModel {
     this.specializer = specializer;
     this.executor = executor;
     this.inputNames = this.inputs.stream().map(Value::name).toArray(String[]::new);
-    this.inputTypes = this.inputs.stream().map(v -> v.type().dtype()).toArray(dev.kiln.ir.type.DType[]::new);
+    this.inputTypes = this.inputs.stream().map(v -> v.type().dtype()).toArray(DType[]::new);
   }
 
   /** A model whose code depends on its input shapes only. */
