@@ -47,16 +47,7 @@ final class KilnRunner implements EngineRunner {
     if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
       return t; // a Java array's bytes are not little-endian storage there
     }
-    Object array = dev.kiln.runtime.compiled.ExecutableProgram.toArray(t);
-    java.lang.foreign.MemorySegment data = switch (array) {
-      case float[] a -> java.lang.foreign.MemorySegment.ofArray(a);
-      case double[] a -> java.lang.foreign.MemorySegment.ofArray(a);
-      case int[] a -> java.lang.foreign.MemorySegment.ofArray(a);
-      case long[] a -> java.lang.foreign.MemorySegment.ofArray(a);
-      case short[] a -> java.lang.foreign.MemorySegment.ofArray(a);
-      case byte[] a -> java.lang.foreign.MemorySegment.ofArray(a);
-      default -> throw new IllegalStateException("not a storage array: " + array.getClass());
-    };
-    return Tensor.wrap(t.dtype(), t.shape(), data);
+    return dev.kiln.runtime.compiled.ExecutableProgram.adopt(t.dtype(), t.shape(),
+        dev.kiln.runtime.compiled.ExecutableProgram.toArray(t));
   }
 }

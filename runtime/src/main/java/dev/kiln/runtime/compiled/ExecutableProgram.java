@@ -414,8 +414,11 @@ public final class ExecutableProgram {
     return new RunArena(arrays, new Object[inputSlots.length], new Object[outputSlots.length]);
   }
 
-  /** A tensor over the array itself (its bytes are little-endian tensor storage on this host). */
-  private static Tensor adopt(DType dtype, long[] shape, Object array) {
+  /**
+   * A tensor over a storage array itself, no copy (its bytes are the little-endian tensor
+   * storage on a little-endian host); the caller gives the array up.
+   */
+  public static Tensor adopt(DType dtype, long[] shape, Object array) {
     MemorySegment data = switch (array) {
       case float[] x -> MemorySegment.ofArray(x);
       case double[] x -> MemorySegment.ofArray(x);
