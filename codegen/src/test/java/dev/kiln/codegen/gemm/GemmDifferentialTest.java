@@ -1,6 +1,7 @@
 package dev.kiln.codegen.gemm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.collect.ImmutableList;
@@ -81,6 +82,7 @@ class GemmDifferentialTest {
     assertTrue(GemmGenerator.cacheKeyPart().contains("packPerTile=true"), GemmGenerator.cacheKeyPart());
     assertTrue(GemmGenerator.cacheKeyPart().contains("tilesPerThread=0"), GemmGenerator.cacheKeyPart());
     assertTrue(GemmGenerator.cacheKeyPart().contains("evenK=true"), GemmGenerator.cacheKeyPart());
+    assertTrue(GemmGenerator.cacheKeyPart().contains("transposeA=true"), GemmGenerator.cacheKeyPart());
   }
 
   @Test
@@ -188,6 +190,32 @@ class GemmDifferentialTest {
         == false && source.contains("FloatVector.SPECIES_512"), source);
     // Whole panels are copied by the shared methods (hot for C2 early), not in the GEMM's own.
     assertTrue(source.contains("gemmPackPanelA(a, ") && source.contains("gemmPackPanelB(b, "), source);
+  }
+
+  /**
+   * 8-row panels of 16-lane vectors are packed by transposing 8 x 16 blocks in registers (three
+   * rounds of two-vector permutes); the columns past the last whole 16 one at a time. Depths 16 x 3
+   * + 5 and 15 (no whole block) and rows of a partial last panel, on one and three threads, agree
+   * with the interpreter; 8 lanes keep the element copy.
+   */
+  @Test
+  void aPanelsArePackedByTransposesInRegistersOn16Lanes() {
+    GemmParams deep = new GemmParams(16, 8, 2, 1, 64, 32, 64);
+    List<Case> cases = List.of(
+        new Case(1, 45, 200, 53, false, false, false, Epilogue.RELU),
+        new Case(1, 40, 170, 15, false, false, true, Epilogue.PLAIN),
+        new Case(2, 24, 160, 150, true, false, false, Epilogue.BIAS_COL),
+        new Case(1, 70, 300, 130, false, true, true, Epilogue.RESIDUAL));
+    LoopProgram p = program(cases, false);
+    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
+        EmitOptions.defaults().withVectorize(true).withGemm(deep)).source();
+    assertTrue(source.contains("x4.selectFrom(q0, q4).intoArray(ap, o + 0)")
+        && source.contains("for (int p = p0; p < kc; p++)"), source);
+    check(cases, deep);
+    String eight = JavaEmitter.emit(p, FrameLayout.unplanned(p),
+        EmitOptions.defaults().withVectorize(true).withGemm(EIGHT_LANES)).source();
+    assertFalse(eight.contains("selectFrom"), eight);
+    assertTrue(eight.contains("for (int p = 0; p < kc; p++)"), eight);
   }
 
   /**
