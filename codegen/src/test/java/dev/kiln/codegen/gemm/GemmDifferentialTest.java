@@ -145,8 +145,7 @@ class GemmDifferentialTest {
     check(List.of(new Case(1, 64, 80, 784, false, false, true, Epilogue.BIAS_COL),
         new Case(1, 19, 40, 784, false, false, false, Epilogue.RESIDUAL)), kc256);
     LoopProgram p = program(List.of(new Case(1, 64, 80, 784, false, false, false, Epilogue.BIAS_COL)), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
-        EmitOptions.defaults().withVectorize(true).withGemm(kc256)).source();
+    String source = source(p, kc256);
     assertTrue(source.contains("pc += 264)"), source);
   }
 
@@ -184,8 +183,7 @@ class GemmDifferentialTest {
   @Test
   void generatedCodeUsesTheMicrokernel() {
     LoopProgram p = program(List.of(new Case(1, 64, 64, 64, false, false, false, Epilogue.RELU)), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
-        EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS)).source();
+    String source = source(p, SMALL_BLOCKS);
     assertTrue(source.contains("gemmMicro(") && source.contains(".fma(") && source.contains("lanewise")
         == false && source.contains("FloatVector.SPECIES_512"), source);
     // Whole panels are copied by the shared methods (hot for C2 early), not in the GEMM's own.
@@ -207,13 +205,11 @@ class GemmDifferentialTest {
         new Case(2, 24, 160, 150, true, false, false, Epilogue.BIAS_COL),
         new Case(1, 70, 300, 130, false, true, true, Epilogue.RESIDUAL));
     LoopProgram p = program(cases, false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
-        EmitOptions.defaults().withVectorize(true).withGemm(deep)).source();
+    String source = source(p, deep);
     assertTrue(source.contains("x4.selectFrom(q0, q4).intoArray(ap, o + 0)")
         && source.contains("for (int p = p0; p < kc; p++)"), source);
     check(cases, deep);
-    String eight = JavaEmitter.emit(p, FrameLayout.unplanned(p),
-        EmitOptions.defaults().withVectorize(true).withGemm(EIGHT_LANES)).source();
+    String eight = source(p, EIGHT_LANES);
     assertFalse(eight.contains("selectFrom"), eight);
     assertTrue(eight.contains("for (int p = 0; p < kc; p++)"), eight);
   }
@@ -233,8 +229,7 @@ class GemmDifferentialTest {
         new Case(1, 9, 300, 57, false, true, true, Epilogue.PLAIN),
         new Case(1, 24, 200, 16, true, false, false, Epilogue.PLAIN));
     LoopProgram p = program(cases, false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
-        EmitOptions.defaults().withVectorize(true).withGemm(SMALL_BLOCKS)).source();
+    String source = source(p, SMALL_BLOCKS);
     // In place (N <= 4 panels, or M <= 64 rows), one per depth and row stride of A: depths 12
     // and 16 (rows 12 and 16 apart) and two K-blocked ones (rows 40 and 57 apart, a literal in
     // each: row 7 of the block at 7 x 40 and 7 x 57); packed (the last partial row panel of 17, 33
@@ -362,8 +357,7 @@ class GemmDifferentialTest {
     check(cases.subList(0, 6), SMALL_BLOCKS, executors);
 
     LoopProgram p = program(List.of(cases.get(3), cases.get(7), cases.get(8)), false);
-    String source = JavaEmitter.emit(p, FrameLayout.unplanned(p),
-        EmitOptions.defaults().withVectorize(true).withGemm(machine)).source();
+    String source = source(p, machine);
     // 64 rows: claimed tiles, A in place; 40 x 1024: claimed, A packed (rows 4 KiB apart);
     // 129 rows: the shared counter. The two with packed A also have the branch where tiles of
     // whole rows pack their own A (one column block, decided at run time), from the counter.
@@ -460,6 +454,12 @@ class GemmDifferentialTest {
   }
 
   // ---- machinery ----
+
+  /** The Java source the emitter generates for {@code p} with {@code params}' GEMM blocking. */
+  private static String source(LoopProgram p, GemmParams params) {
+    return JavaEmitter.emit(p, FrameLayout.unplanned(p), EmitOptions.defaults().withVectorize(true).withGemm(params))
+        .source();
+  }
 
   private static void check(List<Case> cases, GemmParams params) {
     check(cases, params, EXECUTORS);
