@@ -192,16 +192,17 @@ class GemmDifferentialTest {
 
   /**
    * 8-row panels of 16-lane vectors are packed by transposing 8 x 16 blocks in registers (three
-   * rounds of two-vector permutes); the columns past the last whole 16 one at a time. Depths 16 x 3
-   * + 5 and 15 (no whole block) and rows of a partial last panel, on one and three threads, agree
-   * with the interpreter; 8 lanes keep the element copy.
+   * rounds of two-vector permutes); the columns past the last whole 16 one at a time. A of more than
+   * 64 rows (fewer are read in place) with depths 53 (16 x 3 + 5), 15 (no whole 16) and 130 (in K
+   * blocks of 64), and partial last panels, plus a transposed A (its own copy), on one and three
+   * threads, agree with the interpreter; 8 lanes keep the element copy.
    */
   @Test
   void aPanelsArePackedByTransposesInRegistersOn16Lanes() {
     GemmParams deep = new GemmParams(16, 8, 2, 1, 64, 32, 64);
     List<Case> cases = List.of(
-        new Case(1, 45, 200, 53, false, false, false, Epilogue.RELU),
-        new Case(1, 40, 170, 15, false, false, true, Epilogue.PLAIN),
+        new Case(1, 77, 200, 53, false, false, false, Epilogue.RELU),
+        new Case(1, 72, 170, 15, false, false, true, Epilogue.PLAIN),
         new Case(2, 24, 160, 150, true, false, false, Epilogue.BIAS_COL),
         new Case(1, 70, 300, 130, false, true, true, Epilogue.RESIDUAL));
     LoopProgram p = program(cases, false);
