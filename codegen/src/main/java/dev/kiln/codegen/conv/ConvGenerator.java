@@ -94,7 +94,8 @@ public final class ConvGenerator {
    */
   public static String cacheKeyPart() {
     return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS
-        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE
+        + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS
+        + ",pointwiseEpilogue=" + PointwiseConv.EPILOGUE_IN_REGISTERS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE
         + ",flatTaps=" + FLAT_TAPS + ",chunkSteps=" + CHUNK_STEPS;
   }
 
@@ -368,7 +369,7 @@ public final class ConvGenerator {
       int tasks;
       PointwiseConv pw = null;
       if (POINTWISE && PointwiseConv.applies(spec, vector)) {
-        pw = new PointwiseConv(spec, vector, names, l2, maxBlocks, methodNames, methods);
+        pw = new PointwiseConv(spec, vector, epilogue.operations(), names, l2, maxBlocks, methodNames, methods);
         rows = pw.tasksMethod();
         tasks = pw.tasksPerRange() * pw.pixelRanges();
       } else {

@@ -29,8 +29,9 @@ import javax.lang.model.element.Modifier;
  *   time: microkernel P x V
  *     for each input block, each valid input lane l (pad lanes of a partial last block skipped):
  *       load the V weight vectors of l, broadcast x of each pixel at lane l, fma
- *     after the last chunk, the epilogue (bias, residual, activation) on the accumulators in
- *     registers, then one store
+ *     one chunk and a short per-channel epilogue (bias, Clip): the epilogue on the accumulators,
+ *     then one store; else the store, and after the last chunk the epilogue (bias, residual,
+ *     activation) as a pass over the stored tile while it is in L1 ({@link #inRegisters})
  * </pre>
  *
  * Pixel ranges are the outermost task index, so that a contiguous share of the tasks (what a
@@ -48,8 +49,16 @@ final class PointwiseConv {
    * 18-pixel range of their last group one pixel at a time.
    */
   static final boolean REMAINDER_KERNELS = !"false".equals(System.getProperty("kiln.conv.pointwiseRemainder"));
+  /**
+   * Whether a convolution whose input blocks are one chunk applies its epilogue to the
+   * accumulators before their one store ({@link #inRegisters}): true, or
+   * {@code -Dkiln.conv.pointwiseEpilogue=pass} (A/B) for the pass over the stored tile.
+   */
+  static final boolean EPILOGUE_IN_REGISTERS = !"pass".equals(System.getProperty("kiln.conv.pointwiseEpilogue"));
   private final ConvSpec spec;
   private final Optional<CodeBlock> vectorEpilogue;
+  /** {@link dev.kiln.codegen.gemm.EpilogueCode#operations()} of the epilogue. */
+  private final int epilogueOperations;
   private final Map<Local, String> names;
   private final NameAllocator methodNames;
   private final List<MethodSpec> methods;
@@ -78,10 +87,11 @@ final class PointwiseConv {
         && spec.outWidth() == spec.width() && (vectorEpilogue.isPresent() || spec.plainEpilogue());
   }
 
-  PointwiseConv(ConvSpec spec, Optional<CodeBlock> vectorEpilogue, Map<Local, String> names, long l2,
-      int maxBlocks, NameAllocator methodNames, List<MethodSpec> methods) {
+  PointwiseConv(ConvSpec spec, Optional<CodeBlock> vectorEpilogue, int epilogueOperations, Map<Local, String> names,
+      long l2, int maxBlocks, NameAllocator methodNames, List<MethodSpec> methods) {
     this.spec = spec;
     this.vectorEpilogue = vectorEpilogue;
+    this.epilogueOperations = epilogueOperations;
     this.names = names;
     this.methodNames = methodNames;
     this.methods = methods;
@@ -211,8 +221,29 @@ final class PointwiseConv {
         addends.append(" + q * ").append(b);
       }
     }
-    c.addStatement("$L(x, xc + q * $L, w, wc, y, yg + q * $L$L, icbN, tail, first, last)", micro, b, b, addends);
+    c.addStatement("$L(x, xc + q * $L, w, wc, y, yg + q * $L$L, icbN, tail$L)", micro, b, b, addends,
+        inRegisters() ? "" : ", first, last");
   }
+
+  /**
+   * Whether the microkernels apply the epilogue to their accumulators before the one store: when
+   * every input block is one chunk (each microkernel call starts and ends its sums), the addends
+   * are per channel (bias, not a residual) and the epilogue is a few operations (bias and Clip or
+   * Relu). A pass over the stored tile instead (24 loads, epilogues and stores after 24 stores)
+   * took a third of 16->96 at 112x112 (one input block: 384 fmas per 24 stores; 0.256-0.288 ms
+   * against 0.200). Otherwise the epilogue stays a pass: written out P x V times beside the
+   * loads of the accumulators of a later chunk or of a residual, it put MobileNetV2's 12 x 2 and
+   * 8 x 3 microkernels over C1's virtual registers ("COMPILE SKIPPED: out of virtual registers"
+   * at tier 3), and a method compiled at tier 2 before that stayed there, its vectors boxed: four
+   * layers 100 times slower.
+   */
+  private boolean inRegisters() {
+    return EPILOGUE_IN_REGISTERS && cb <= chunk && epilogueOperations <= MAX_REGISTER_EPILOGUE_OPERATIONS
+        && spec.addends().stream().allMatch(Stmt.ConvAddend::perChannel);
+  }
+
+  /** The most operations of an epilogue written out per accumulator: bias, Clip, and one more. */
+  static final int MAX_REGISTER_EPILOGUE_OPERATIONS = 4;
 
   /** The p x vv register block (memoized). */
   private String micro(int p, int vv, boolean masked) {
@@ -226,10 +257,15 @@ final class PointwiseConv {
     long outPlane = (long) plane * b;
     long wBlock = (long) cb * b * b;
     CodeBlock.Builder c = CodeBlock.builder();
+    boolean oneChunk = inRegisters();
     for (int i = 0; i < p; i++) {
       for (int j = 0; j < vv; j++) {
-        c.addStatement("$T c$L_$L = first ? $T.zero($L) : $T.fromArray($L, y, yi + $L)", FV, i, j, FV, S, FV, S,
-            j * outPlane + (long) i * b);
+        if (oneChunk) {
+          c.addStatement("$T c$L_$L = $T.zero($L)", FV, i, j, FV, S);
+        } else {
+          c.addStatement("$T c$L_$L = first ? $T.zero($L) : $T.fromArray($L, y, yi + $L)", FV, i, j, FV, S, FV, S,
+              j * outPlane + (long) i * b);
+        }
       }
     }
     c.beginControlFlow("for (int icb = 0; icb < icbN; icb++)");
@@ -247,12 +283,16 @@ final class PointwiseConv {
       lanes(c, p, vv, b, wBlock);
     }
     c.endControlFlow();
+    boolean epilogue = !spec.plainEpilogue() || masked;
+    if (epilogue && oneChunk) {
+      registerEpilogue(c, p, vv, masked);
+    }
     for (int i = 0; i < p; i++) {
       for (int j = 0; j < vv; j++) {
         c.addStatement("c$L_$L.intoArray(y, yi + $L)", i, j, j * outPlane + (long) i * b);
       }
     }
-    if (!spec.plainEpilogue() || masked) {
+    if (epilogue && !oneChunk) {
       StringBuilder args = new StringBuilder("y, yi, " + p);
       for (int a = 0; a < spec.addends().size(); a++) {
         args.append(", x").append(a).append(", xi").append(a);
@@ -264,15 +304,49 @@ final class PointwiseConv {
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addJavadoc("$L pixels x $L output blocks over icbN input blocks (the last of them with tail lanes);\n"
-            + "the first chunk starts the sums, the last applies the epilogue.\n", p, vv)
+            + (oneChunk ? "every input block, the epilogue on the sums before their store.\n"
+                : "the first chunk starts the sums, the last applies the epilogue.\n"), p, vv)
         .addParameter(float[].class, "x").addParameter(int.class, "xi")
         .addParameter(float[].class, "w").addParameter(int.class, "wi")
         .addParameter(float[].class, "y").addParameter(int.class, "yi");
     ConvGenerator.addendParameters(m, spec, "xi");
-    m.addParameter(int.class, "icbN").addParameter(int.class, "tail")
-        .addParameter(boolean.class, "first").addParameter(boolean.class, "last");
+    m.addParameter(int.class, "icbN").addParameter(int.class, "tail");
+    if (!oneChunk) {
+      m.addParameter(boolean.class, "first").addParameter(boolean.class, "last");
+    }
     methods.add(m.addCode(c.build()).build());
     return name;
+  }
+
+  /**
+   * The epilogue on the P x V accumulators in registers, before their one store: each in a block
+   * of its own that names the accumulator and the addends as the epilogue expression expects.
+   */
+  private void registerEpilogue(CodeBlock.Builder c, int p, int vv, boolean masked) {
+    for (int j = 0; j < vv; j++) {
+      boolean maskThis = masked && j == vv - 1;
+      if (spec.plainEpilogue() && !maskThis) {
+        continue;
+      }
+      // Every addend is per channel here (inRegisters): one vector of block j for all pixels.
+      for (int a = 0; a < spec.addends().size(); a++) {
+        c.addStatement("final $T p$L_$L = $T.fromArray($L, x$L, xi$L + $L)", FV, a, j, FV, S, a, a, j * b);
+      }
+      for (int i = 0; i < p; i++) {
+        c.add("{\n$>");
+        c.addStatement("final $T $L = c$L_$L", FV, names.get(spec.acc()), i, j);
+        for (int a = 0; a < spec.addends().size(); a++) {
+          c.addStatement("final $T $L = p$L_$L", FV, names.get(spec.addends().get(a).local()), a, j);
+        }
+        CodeBlock value = spec.plainEpilogue() ? CodeBlock.of("$L", names.get(spec.acc())) : vectorEpilogue.orElseThrow();
+        if (maskThis) {
+          c.addStatement("c$L_$L = $T.zero($L).blend($L, $L.indexInRange(0, $L))", i, j, FV, S, value, S, lastLanes);
+        } else {
+          c.addStatement("c$L_$L = $L", i, j, value);
+        }
+        c.add("$<}\n");
+      }
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.kiln.codegen.gemm.GemmGenerator;
 import dev.kiln.codegen.gemm.GemmSpec;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.Exprs;
 import dev.kiln.ir.loop.MatrixOperand;
 import dev.kiln.ir.type.DType;
 import java.util.Optional;
@@ -290,6 +291,11 @@ final class KernelEmitter {
       public Optional<CodeBlock> vector(Map<Local, String> names, String species) {
         return vector.epilogue(epilogue, names, species);
       }
+
+      @Override
+      public int operations() {
+        return Exprs.operations(epilogue);
+      }
     };
   }
 
@@ -411,20 +417,7 @@ final class KernelEmitter {
       plainMatmul(mm, env, code);
       return;
     }
-    Expr epilogue = mm.epilogue();
-    String method = gemm.generate(spec.get(), new EpilogueCode() {
-      @Override
-      public CodeBlock scalar(Map<Local, String> names) {
-        Env e = Env.root();
-        names.forEach(e::bind);
-        return scalar.expr(epilogue, e);
-      }
-
-      @Override
-      public Optional<CodeBlock> vector(Map<Local, String> names, String species) {
-        return vector.epilogue(epilogue, names, species);
-      }
-    });
+    String method = gemm.generate(spec.get(), epilogueCode(mm.epilogue()));
     code.beginControlFlow("");
     List<String> args = new ArrayList<>();
     for (MatrixOperand x : operands(mm)) {

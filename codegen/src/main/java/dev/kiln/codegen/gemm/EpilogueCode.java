@@ -15,4 +15,11 @@ public interface EpilogueCode {
    * class), the locals in {@code names} being vectors; empty when it has no vector form.
    */
   Optional<CodeBlock> vector(Map<Local, String> names, String species);
+
+  /**
+   * The vector operations the epilogue computes per accumulator ({@code Exprs.operations}): a
+   * generator that writes it out once per register of a microkernel weighs this against what the
+   * JIT compiles well (C1 gives up on methods of too many virtual registers).
+   */
+  int operations();
 }

@@ -47,7 +47,12 @@ import org.junit.jupiter.api.Test;
  * float summation in any order.
  */
 class ConvDifferentialTest {
-  enum Epilogue { PLAIN, BIAS, RESIDUAL, BIAS_RESIDUAL_RELU, SIGMOID_BIAS, TANH }
+  /**
+   * BIAS_CLIP: min(max(acc + bias, 0.25), 6), a Clip after the bias as MobileNetV2's ReLU6, its
+   * lower bound above zero so that the pad lanes of a partial output block are not zero unless
+   * masked.
+   */
+  enum Epilogue { PLAIN, BIAS, RESIDUAL, BIAS_RESIDUAL_RELU, SIGMOID_BIAS, TANH, BIAS_CLIP }
 
   /** One convolution; pads are top, left, bottom, right; with {@code nchwInput}, x is NCHW. */
   record Case(int batch, int c, int m, int h, int w, int kh, int kw, int sh, int sw, int dh, int dw,
@@ -174,6 +179,43 @@ class ConvDifferentialTest {
     LoopProgram p = program(cases.subList(0, 3), false);
     String source = emittedSource(p);
     assertTrue(source.contains("convPoints") && source.contains("convPointEpilogue"), source);
+  }
+
+  @Test
+  void pointwiseEpilogueOfBiasAndClipIsAppliedToTheAccumulatorsBeforeTheirStore() {
+    // Every input block in one chunk and an epilogue of per-channel addends in a few operations:
+    // the microkernels apply it in registers (no pass over the stored tile), also to a partial
+    // last output block (17 and 40 channels: the pad lanes stay zero), after a tail-lane loop (C =
+    // 24), on groups of unequal width (96 channels at V = 4: 4 + 2 blocks) and on 1 and 2 threads.
+    List<Case> inRegisters = List.of(
+        new Case(1, 16, 96, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_CLIP),
+        new Case(2, 24, 40, 5, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.BIAS_CLIP),
+        new Case(1, 8, 17, 3, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS),
+        new Case(1, 40, 24, 9, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.PLAIN));
+    List<ParallelExecutor> executors = List.of(ParallelExecutor.serial(), ParallelExecutor.withThreads(2));
+    try {
+      check(inRegisters, machineParams(), executors);
+    } finally {
+      executors.forEach(ParallelExecutor::close);
+    }
+    String source = emittedSource(program(inRegisters, false));
+    assertFalse(source.contains("convPointEpilogue"), source);
+    assertTrue(source.contains("c0_0 = eAcc.add(eX0).max("), source);
+    // A residual (per-pixel loads), a long epilogue (sigmoid: exp and a division) or several
+    // chunks of input blocks (an L2 of 16 KiB: the accumulators reloaded per chunk) keep the pass.
+    for (Case c : List.of(new Case(1, 16, 40, 5, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.RESIDUAL),
+        new Case(1, 16, 40, 5, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.SIGMOID_BIAS))) {
+      String pass = emittedSource(program(List.of(c), false));
+      assertTrue(pass.contains("convPointEpilogue") && !pass.contains("= eAcc"), c + "\n" + pass);
+    }
+    GemmParams m = machineParams();
+    GemmParams smallL2 = new GemmParams(m.lanes(), m.mr(), m.nrVectors(), m.unroll(), m.kc(), m.mc(), m.nc(), m.l1(),
+        16 << 10);
+    Case wide = new Case(1, 170, 40, 9, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_CLIP);
+    check(List.of(wide), smallL2);
+    LoopProgram chunked = program(List.of(wide), false);
+    String chunkedSource = JavaEmitter.emit(chunked, FrameLayout.unplanned(chunked), options(smallL2)).source();
+    assertTrue(chunkedSource.contains("icb += 2)") && chunkedSource.contains("convPointEpilogue"), chunkedSource);
   }
 
   @Test
@@ -558,7 +600,7 @@ class ConvDifferentialTest {
         Expr f0 = Exprs.constant(DType.F32, 0);
         Expr one = Exprs.constant(DType.F32, 1);
         boolean withBias = switch (c.epilogue) {
-          case BIAS, BIAS_RESIDUAL_RELU, SIGMOID_BIAS -> true;
+          case BIAS, BIAS_RESIDUAL_RELU, SIGMOID_BIAS, BIAS_CLIP -> true;
           default -> false;
         };
         if (withBias) {
@@ -575,6 +617,8 @@ class ConvDifferentialTest {
           case SIGMOID_BIAS -> Exprs.binary(BinaryOp.DIV, one, Exprs.add(one,
               Exprs.call(Intrinsic.EXP, Exprs.sub(f0, epi))));
           case TANH -> Exprs.call(Intrinsic.TANH, epi);
+          case BIAS_CLIP -> Exprs.binary(BinaryOp.MIN, Exprs.binary(BinaryOp.MAX, epi, Exprs.constant(DType.F32, 0.25)),
+              Exprs.constant(DType.F32, 6));
           default -> epi;
         };
         for (Stmt.ConvAddend a : addends) {

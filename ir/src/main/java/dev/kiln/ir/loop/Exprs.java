@@ -97,6 +97,36 @@ public final class Exprs {
     return new Expr.Select(condition, ifTrue, ifFalse);
   }
 
+  /**
+   * The operations an expression computes, for code generators that weigh writing it out many
+   * times: one per arithmetic, comparison, cast and select node, and {@link #MATH_CALL_OPERATIONS}
+   * per math function other than {@code abs}, {@code floor}, {@code ceil} and {@code fma}
+   * (exponentials, tanh, erf and the like are polynomial evaluations or library calls). Loads,
+   * locals and constants are free.
+   */
+  public static int operations(Expr e) {
+    return switch (e) {
+      case Expr.Binary b -> 1 + operations(b.lhs()) + operations(b.rhs());
+      case Expr.Unary u -> 1 + operations(u.operand());
+      case Expr.Cast c -> 1 + operations(c.operand());
+      case Expr.Select s -> 1 + operations(s.condition()) + operations(s.ifTrue()) + operations(s.ifFalse());
+      case Expr.Call c -> {
+        int own = switch (c.fn()) {
+          case ABS, FLOOR, CEIL, FMA -> 1;
+          default -> MATH_CALL_OPERATIONS;
+        };
+        for (Expr a : c.args()) {
+          own += operations(a);
+        }
+        yield own;
+      }
+      default -> 0;
+    };
+  }
+
+  /** What {@link #operations} counts for a math function such as {@code exp} or {@code tanh}. */
+  public static final int MATH_CALL_OPERATIONS = 16;
+
   private static boolean isConst(Expr e, long v) {
     return (e instanceof Expr.IntConst c && c.value() == v)
         || (e instanceof Expr.FloatConst f && f.value() == v);
