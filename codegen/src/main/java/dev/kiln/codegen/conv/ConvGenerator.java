@@ -96,7 +96,7 @@ public final class ConvGenerator {
     return "pointwise=" + POINTWISE + ",bordered=" + BORDERED + ",blocks=" + FORCED_BLOCKS
         + ",pointwiseRemainder=" + PointwiseConv.REMAINDER_KERNELS
         + ",pointwiseEpilogue=" + PointwiseConv.EPILOGUE_IN_REGISTERS + ",chunk=" + FORCED_CHUNK + ",plane=" + PLANE
-        + ",flatTaps=" + FLAT_TAPS + ",chunkSteps=" + CHUNK_STEPS;
+        + ",flatTaps=" + FLAT_TAPS + ",chunkSteps=" + CHUNK_STEPS + ",literalSteps=" + LITERAL_STEPS;
   }
 
   /**
@@ -126,6 +126,14 @@ public final class ConvGenerator {
    * false: a loop per block around its steps, which C2 spilled between).
    */
   static final boolean CHUNK_STEPS = !"false".equals(System.getProperty("kiln.conv.chunkSteps"));
+  /**
+   * Whether the microkernels of a convolution over its bordered plane ({@link One#plane}, every
+   * kh tap inside) loop over their steps with a literal trip count rather than from {@code khLo}
+   * to {@code khHi} ({@code -Dkiln.conv.literalSteps}, default true; false for A/B). C2 unrolls
+   * a loop of known trip count without the pre- and post-loops: the 512 x 7 x 7 layer's kernel
+   * (copies of the generated methods, one thread) took 1.11 to 1.12 ms against 1.14 to 1.17.
+   */
+  static final boolean LITERAL_STEPS = !"false".equals(System.getProperty("kiln.conv.literalSteps"));
   /** Input-channel blocks per chunk forced by {@code -Dkiln.conv.chunk=C} (0: chosen). */
   static final int FORCED_CHUNK = Integer.getInteger("kiln.conv.chunk", 0);
   /**
@@ -872,9 +880,11 @@ public final class ConvGenerator {
       }
       MethodSpec.Builder m = MethodSpec.methodBuilder(name)
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-          .addJavadoc("$L pixels x $L output blocks, taps kh in [khLo, khHi), $L, icbN input\n"
+          .addJavadoc("$L pixels x $L output blocks, $L, icbN input\n"
               + "blocks; the first chunk starts the sums.\n", p, vv,
-              flat ? "every kw tap (kwLo and kwHi unused), one loop over the steps" : "kw in [kwLo, kwHi)")
+              flat && plane && LITERAL_STEPS ? "every tap (the bordered plane: the four bounds unused), one loop over the steps"
+                  : flat ? "taps kh in [khLo, khHi), every kw tap (kwLo and kwHi unused), one loop over the steps"
+                  : "taps kh in [khLo, khHi), kw in [kwLo, kwHi)")
           .addParameter(float[].class, "x").addParameter(int.class, "xi")
           .addParameter(float[].class, "w").addParameter(int.class, "wi")
           .addParameter(float[].class, "y").addParameter(int.class, "yi")
@@ -891,8 +901,13 @@ public final class ConvGenerator {
      */
     private void flatSteps(CodeBlock.Builder c, long[] offsets, int vv, long wBlock) {
       // Every kw tap (interior pixels): the taps of rows [khLo, khHi) are steps
-      // [khLo * KW * bi, khHi * KW * bi), their weights contiguous, one loop.
-      c.beginControlFlow("for (int t = khLo * $L, tEnd = khHi * $L; t < tEnd; t++)", kw * bi, kw * bi);
+      // [khLo * KW * bi, khHi * KW * bi), their weights contiguous, one loop. Over the bordered
+      // plane every call has all rows (planeRows): a literal trip count.
+      if (plane && LITERAL_STEPS) {
+        c.beginControlFlow("for (int t = 0; t < $L; t++)", kh * kw * bi);
+      } else {
+        c.beginControlFlow("for (int t = khLo * $L, tEnd = khHi * $L; t < tEnd; t++)", kw * bi, kw * bi);
+      }
       step(c, "xc + " + tapTable() + "[t]", "wc + t * " + b, offsets, vv, wBlock);
       c.endControlFlow();
     }

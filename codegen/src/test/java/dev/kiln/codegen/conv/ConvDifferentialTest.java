@@ -422,6 +422,9 @@ class ConvDifferentialTest {
     assertEquals(9, calls, source);
     // The piece from pixel 6: (0, 6), then (1, 0) .. (1, 4): offsets 0, then 3 * 16 = 48 on.
     assertTrue(source.contains("x[xk + 0]") && source.contains("x[xk + 48]"), source);
+    // Every call has every kh tap over the bordered plane: the steps' loop has a literal trip
+    // count, 3 x 3 taps x 16 lanes (C2 unrolls it without pre- and post-loops).
+    assertTrue(source.contains("for (int t = 0; t < 144; t++)") && !source.contains("tEnd = khHi"), source);
   }
 
   @Test
