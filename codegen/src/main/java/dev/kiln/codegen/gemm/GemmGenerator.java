@@ -330,7 +330,8 @@ public final class GemmGenerator {
    * displacement, as the packed kernel's rows do (about 30 instructions per step).
    */
   /**
-   * The depth of the K blocks of a GEMM of depth {@code k}: the machine's kc when it divides k;
+   * The depth of the K blocks of a GEMM of depth {@code k}: all of k up to the params' deepK
+   * ({@link GemmParams#of}: one block, C stored once); else the machine's kc when it divides k;
    * else k in one block fewer when that makes them at most an eighth deeper, else in equal
    * blocks (multiples of 8 either way). Why: a last block of a few steps loads and stores every
    * C tile for little work and runs the epilogue pass after it; 784 in blocks of 256 left one
@@ -339,6 +340,9 @@ public final class GemmGenerator {
    */
   int kc(int k) {
     int kc = p.kc();
+    if (k > kc && k <= p.deepK()) {
+      return k;
+    }
     if (!EVEN_K_BLOCKS || k % kc == 0 || k < kc) {
       return kc;
     }
@@ -348,6 +352,20 @@ public final class GemmGenerator {
       return fewer;
     }
     return roundUp((k + blocks - 1) / blocks, 8);
+  }
+
+  /**
+   * Rows of packed A per tile on one thread for depth {@code k}: the machine's mc for its kc;
+   * for a deeper K block ({@link #kc(int)}), so that the mc x kc block of A still fills about
+   * half of L2.
+   */
+  int mc(int k) {
+    int kc = Math.min(kc(k), k);
+    if (kc <= p.kc()) {
+      return p.mc();
+    }
+    int mc = (int) Math.max(p.mr(), Math.min(p.mc(), p.l2() / 2 / (4L * kc)));
+    return mc - mc % p.mr();
   }
 
   private String micro(int k, boolean direct, long lda) {
@@ -552,7 +570,7 @@ public final class GemmGenerator {
         : Math.min(roundUp(n, nr), Math.max(nr, (int) Math.min(1 << 24, (long) p.nc() * p.kc() / k) / nr * nr));
     long panelStride = (long) k * nr;
     // Row block of a tile on one thread: packed A of mc x kc stays in L2 while the B panels pass.
-    int rowBlock1 = Math.min(p.mc(), mPad);
+    int rowBlock1 = Math.min(mc(k), mPad);
     boolean claimTiles = m <= CLAIMED_TILE_ROWS;
     boolean edges = m % mr != 0 || n % nr != 0;
     // With B this narrow (4 panels at most), packing A costs a large share of the product (about

@@ -11,8 +11,12 @@ import static com.google.common.base.Preconditions.checkArgument;
  *
  * @param lanes floats per vector of the generated code ({@code 4, 8, 16}); 0 disables the GEMM
  *     generator (no Vector API), and matmuls run as plain loops
+ * @param deepK the deepest K a GEMM takes as one K block, deeper than {@code kc} (its micro-panels
+ *     of B then stream from L2, and A's row block shrinks to keep {@code mc x K} in half of L2);
+ *     0: K blocks of about {@code kc} always
  */
-public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1, long l2) {
+public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1, long l2,
+    int deepK) {
   public GemmParams {
     checkArgument(lanes == 0 || lanes == 4 || lanes == 8 || lanes == 16, "lanes %s", lanes);
     checkArgument(mr >= 1 && nrVectors >= 1 && unroll >= 1, "register block %s x %s, unroll %s",
@@ -20,6 +24,12 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
     checkArgument(kc >= 1 && mc >= mr && mc % mr == 0, "kc %s, mc %s (a multiple of mr %s)", kc, mc, mr);
     checkArgument(lanes == 0 || (nc >= lanes * nrVectors && nc % (lanes * nrVectors) == 0),
         "nc %s must be a multiple of nr", nc);
+    checkArgument(deepK >= 0, "deepK %s", deepK);
+  }
+
+  /** Blocks of about kc whatever the depth ({@code deepK} 0), as hand-made blockings for tests. */
+  public GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, int mc, int nc, long l1, long l2) {
+    this(lanes, mr, nrVectors, unroll, kc, mc, nc, l1, l2, 0);
   }
 
   /** No generated GEMM: matmuls as plain loops. */
@@ -49,7 +59,14 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
    * The blocking for {@code lanes}-float vectors and these caches: {@code mr = 8} rows of
    * {@code 2} vectors (16 accumulators; 6 x 2 below 16 lanes leaves registers for the operands);
    * {@code kc} so that a B micro-panel fills about two thirds of L1; {@code mc} so that packed A
-   * fills half of L2; {@code nc} so that packed B fills half of L3.
+   * fills half of L2; {@code nc} so that packed B fills half of L3; {@code deepK} so that a B
+   * micro-panel of the whole depth fills a quarter of L2 (K up to 2048 at 1 MiB and 32 columns).
+   * One K block of the whole depth loads and stores each C tile once and runs fewer, longer
+   * microkernel calls; Zen 5's L2 feeds the B panel (2 vectors per 16 fmas) as fast as L1 did.
+   * Interleaved beside ONNX Runtime, 1 thread, alternating {@code -Dkiln.gemm.deepK=false}
+   * (session 15): 1024³ 0.99 / 1.02 against 1.07 / 1.07, 2048³ 0.99 against 1.03, 128 x 768 x
+   * 3072 1.01 against 1.07, MLP 784-512-512-10 batch 64 0.98 against 1.07; 2 threads: 2048³
+   * 1.01 against 1.13, 1024³ 1.13 against 1.17, 128 x 768 x 3072 1.09 against 1.14.
    */
   public static GemmParams of(int lanes, CacheSizes caches) {
     // For measuring only, each overridable by a system property (kiln.gemm.mr, .nrVectors, .kc,
@@ -70,15 +87,18 @@ public record GemmParams(int lanes, int mr, int nrVectors, int unroll, int kc, i
     mc -= mc % mr;
     int nc = (int) Math.max(nr, Math.min(1 << 16, caches.l3() / 2 / (4L * kc)));
     nc -= nc % nr;
+    int deepK = "false".equals(System.getProperty("kiln.gemm.deepK")) ? 0
+        : (int) Math.max(0, caches.l2() / 4 / (4L * nr)) / 8 * 8;
     return new GemmParams(lanes, mr, nrVectors, Integer.getInteger("kiln.gemm.unroll", 1), kc, mc, nc, caches.l1(),
-        caches.l2());
+        caches.l2(), deepK);
   }
 
   /** The text in cache keys and emit options. */
   @Override
   public String toString() {
     return enabled() ? "gemm(lanes=" + lanes + " mr=" + mr + " nr=" + nrVectors + "x" + lanes
-        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + " l1=" + l1 + " l2=" + l2 + ")"
+        + " unroll=" + unroll + " kc=" + kc + " mc=" + mc + " nc=" + nc + " l1=" + l1 + " l2=" + l2
+        + (deepK > 0 ? " deepK=" + deepK : "") + ")"
         : "gemm(off)";
   }
 }

@@ -128,6 +128,31 @@ class GemmDifferentialTest {
   }
 
   @Test
+  void depthsUpToDeepKAreOneKBlockWithFewerRowsOfA() {
+    // deepK 512 at kc 64 (a 1 MiB L2): 300 and 512 deep are one block each (C stored once, a
+    // microkernel of literal depth, no accumulation), and A's row block shrinks to keep mc x K in
+    // half of L2; 513 is K-blocked as without deepK. Each against the interpreter, 1 and 3 threads.
+    GemmParams deep = new GemmParams(16, 8, 2, 1, 64, 512, 64, 48 << 10, 1 << 20, 512);
+    GemmGenerator g = new GemmGenerator(deep, new com.palantir.javapoet.NameAllocator());
+    assertEquals(300, g.kc(300));
+    assertEquals(512, g.kc(512));
+    assertEquals(64, g.kc(513 + 63));
+    assertEquals(64, g.kc(40));
+    assertEquals(512, g.mc(300 - 64));
+    assertEquals(432, g.mc(300));
+    assertEquals(256, g.mc(512));
+    assertEquals(512, g.mc(1024));
+    List<Case> cases = List.of(new Case(1, 75, 70, 300, false, false, true, Epilogue.BIAS_COL),
+        new Case(1, 530, 64, 512, false, false, false, Epilogue.RESIDUAL),
+        new Case(2, 19, 200, 300, true, false, false, Epilogue.RELU));
+    check(cases, deep);
+    String source = source(program(cases.subList(0, 2), false), deep);
+    assertTrue(source.contains("p < 300; p++") && source.contains("p < 512; p++"), source);
+    assertFalse(source.contains("if (accumulate)"), source);
+    assertTrue(source.contains("pc += 300)") && source.contains("pc += 512)"), source);
+  }
+
+  @Test
   void kBlocksAreEvenedOutRatherThanEndingInAFewSteps() {
     // kc 256: 784 in three blocks of 264 (one fewer, an eighth deeper at most), 300 in two of
     // 152 (one block of 300 would be too deep), multiples of kc and depths below it unchanged.

@@ -47,8 +47,11 @@ class GemmSetupTest {
   @Test
   void blocksFollowTheCaches() {
     GemmParams p = GemmParams.of(16, new CacheSizes(48 << 10, 1 << 20, 32 << 20, true));
-    assertEquals("gemm(lanes=16 mr=8 nr=2x16 unroll=1 kc=256 mc=512 nc=16384 l1=49152 l2=1048576)", p.toString());
+    // deepK: a 32-column B panel of 2048 floats deep fills a quarter of the 1 MiB L2.
+    assertEquals("gemm(lanes=16 mr=8 nr=2x16 unroll=1 kc=256 mc=512 nc=16384 l1=49152 l2=1048576 deepK=2048)",
+        p.toString());
     GemmParams small = GemmParams.of(8, new CacheSizes(32 << 10, 256 << 10, 4 << 20, true));
+    assertEquals(1024, small.deepK());
     assertEquals(6, small.mr());
     assertEquals(16, small.nr());
     assertEquals(0, small.mc() % small.mr());
