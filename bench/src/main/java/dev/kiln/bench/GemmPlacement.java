@@ -113,7 +113,8 @@ public final class GemmPlacement {
     Path file = SyntheticModels.isSpec(spec) ? SyntheticModels.writeOnnx(spec, Files.createTempDirectory("kiln-trace"))
         : Path.of(spec);
     Model model = Kiln.load(file, ModelOptions.defaults().withThreads(threads).withOptimizationLevel(3));
-    Map<String, Tensor> inputs = ModelInputs.of(model.inputs(), file, 0).tensors();
+    // As the bench holds them (KilnRunner): read in place, not copied into the arena every run.
+    Map<String, Tensor> inputs = KilnRunner.inArrays(ModelInputs.of(model.inputs(), file, 0).tensors());
     var warm = dev.kiln.runtime.compiled.WarmUp.run(() -> model.run(inputs), 20, 2_000_000_000L, 30_000_000_000L);
     out.printf("%s, %d threads: warm-up %d runs, %.1f s, %s; workers moved off the caller's processor %d times%n", spec,
         threads, warm.runs(), warm.nanos() / 1e9, warm.settled() ? "settled" : "NOT settled",
@@ -207,7 +208,8 @@ public final class GemmPlacement {
       file = Path.of(spec);
     }
     Model model = Kiln.load(file, ModelOptions.defaults().withThreads(threads).withOptimizationLevel(3));
-    Map<String, Tensor> inputs = ModelInputs.of(model.inputs(), file, 0).tensors();
+    // As the bench holds them (KilnRunner): read in place, not copied into the arena every run.
+    Map<String, Tensor> inputs = KilnRunner.inArrays(ModelInputs.of(model.inputs(), file, 0).tensors());
     for (int i = 0; i < 60; i++) {
       model.run(inputs);
     }

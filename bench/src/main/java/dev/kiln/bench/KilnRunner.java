@@ -18,9 +18,7 @@ final class KilnRunner implements EngineRunner {
 
   KilnRunner(Model model, Map<String, Tensor> inputs) {
     this.model = model;
-    Map<String, Tensor> arrays = new java.util.LinkedHashMap<>();
-    inputs.forEach((n, t) -> arrays.put(n, inArray(t)));
-    this.inputs = java.util.Collections.unmodifiableMap(arrays);
+    this.inputs = inArrays(inputs);
     this.name = "kiln " + model.options().engine().name().toLowerCase(java.util.Locale.ROOT);
   }
 
@@ -41,6 +39,16 @@ final class KilnRunner implements EngineRunner {
 
   @Override
   public void close() {}
+
+  /**
+   * Each input's elements in a Java array ({@link #inArray}), in order: what the bench runs Kiln
+   * on, and so what the tools that time Kiln alone ({@code GemmPlacement}) run it on too.
+   */
+  static Map<String, Tensor> inArrays(Map<String, Tensor> inputs) {
+    Map<String, Tensor> arrays = new java.util.LinkedHashMap<>();
+    inputs.forEach((n, t) -> arrays.put(n, inArray(t)));
+    return java.util.Collections.unmodifiableMap(arrays);
+  }
 
   /** {@code t}'s elements in a Java array of its storage type, wrapped as a tensor again. */
   static Tensor inArray(Tensor t) {
