@@ -166,12 +166,8 @@ class ConvDifferentialTest {
     cases.add(new Case(1, 24, 40, 5, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_RESIDUAL_RELU));
     cases.add(new Case(2, 170, 17, 3, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, false, Epilogue.BIAS_RESIDUAL_RELU));
     check(cases, machineParams());
-    GemmParams m = machineParams();
-    GemmParams smallL2 = new GemmParams(m.lanes(), m.mr(), m.nrVectors(), m.unroll(), m.kc(), m.mc(), m.nc(), m.l1(),
-        16 << 10);
-    check(cases, smallL2);
-    LoopProgram chunked = program(List.of(cases.get(5)), false);
-    String chunkedSource = JavaEmitter.emit(chunked, FrameLayout.unplanned(chunked), options(smallL2)).source();
+    check(cases, smallL2());
+    String chunkedSource = emittedSource(List.of(cases.get(5)), smallL2());
     assertTrue(chunkedSource.contains("icb += 2)"), chunkedSource);
     check(List.of(new Case(2, 12, 20, 5, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, true, Epilogue.BIAS_RESIDUAL_RELU),
         new Case(1, 70, 9, 4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 8, false, Epilogue.SIGMOID_BIAS)),
@@ -208,13 +204,9 @@ class ConvDifferentialTest {
       String pass = emittedSource(program(List.of(c), false));
       assertTrue(pass.contains("convPointEpilogue") && !pass.contains("= eAcc"), c + "\n" + pass);
     }
-    GemmParams m = machineParams();
-    GemmParams smallL2 = new GemmParams(m.lanes(), m.mr(), m.nrVectors(), m.unroll(), m.kc(), m.mc(), m.nc(), m.l1(),
-        16 << 10);
     Case wide = new Case(1, 170, 40, 9, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16, true, Epilogue.BIAS_CLIP);
-    check(List.of(wide), smallL2);
-    LoopProgram chunked = program(List.of(wide), false);
-    String chunkedSource = JavaEmitter.emit(chunked, FrameLayout.unplanned(chunked), options(smallL2)).source();
+    check(List.of(wide), smallL2());
+    String chunkedSource = emittedSource(List.of(wide), smallL2());
     assertTrue(chunkedSource.contains("icb += 2)") && chunkedSource.contains("convPointEpilogue"), chunkedSource);
   }
 
@@ -487,6 +479,18 @@ class ConvDifferentialTest {
   /** The Java source emitted for {@code p} with this machine's GEMM parameters. */
   static String emittedSource(LoopProgram p) {
     return JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+  }
+
+  /** The Java source emitted for these cases under the given blocking. */
+  static String emittedSource(List<Case> cases, GemmParams params) {
+    LoopProgram p = program(cases, false);
+    return JavaEmitter.emit(p, FrameLayout.unplanned(p), options(params)).source();
+  }
+
+  /** The machine's blocking with an L2 of 16 KiB: a pointwise layer's input blocks come in chunks. */
+  static GemmParams smallL2() {
+    GemmParams m = machineParams();
+    return new GemmParams(m.lanes(), m.mr(), m.nrVectors(), m.unroll(), m.kc(), m.mc(), m.nc(), m.l1(), 16 << 10);
   }
 
   static GemmParams machineParams() {
