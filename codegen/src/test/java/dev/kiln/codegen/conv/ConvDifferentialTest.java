@@ -478,12 +478,15 @@ class ConvDifferentialTest {
 
   /** The Java source emitted for {@code p} with this machine's GEMM parameters. */
   static String emittedSource(LoopProgram p) {
-    return JavaEmitter.emit(p, FrameLayout.unplanned(p), options(machineParams())).source();
+    return emittedSource(p, machineParams());
   }
 
   /** The Java source emitted for these cases under the given blocking. */
   static String emittedSource(List<Case> cases, GemmParams params) {
-    LoopProgram p = program(cases, false);
+    return emittedSource(program(cases, false), params);
+  }
+
+  private static String emittedSource(LoopProgram p, GemmParams params) {
     return JavaEmitter.emit(p, FrameLayout.unplanned(p), options(params)).source();
   }
 
