@@ -46,6 +46,28 @@ public final class ExecutableProgram {
   private final long[][] outputShapes;
   private final int[] slotOffsets;
   /**
+   * The float constants placed on cache lines: each a {@code float[]} of LINE_FLOATS - 1 spare
+   * elements whose data starts at the slot's offset, chosen so that its first element lies on
+   * a 64-byte boundary (a heap array's own start is only 8-byte aligned, and vector loads that
+   * straddle two lines cost the kernels 4 to 20 %: docs/performance.md, "Aligned weights").
+   * The garbage collector may move an array; {@link #keepConstantsAligned} moves the data within
+   * it back onto a line between runs. Slots in decreasing size; empty where addresses are unknown.
+   */
+  private final int[] alignedSlots;
+  private final float[][] alignedArrays;
+  private final int[] alignedSizes;
+  /** Runs since every aligned constant's address was last checked (the largest is, every run). */
+  private int runsSinceFullCheck;
+  /**
+   * Runs hold the read lock while they read the constants' offsets and run the kernels; moving a
+   * constant within its array takes the write lock, and is skipped while any run is in flight.
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock placement =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  /** {@code -Dkiln.alignConstants=false}: float constants stay plain arrays at offset 0 (A/B). */
+  private static final boolean ALIGN_CONSTANTS = !"false".equals(System.getProperty("kiln.alignConstants"));
+  private static final int LINE_FLOATS = 16;
+  /**
    * Per input, whether no kernel writes it: such an input given as a tensor over a whole Java
    * array of its storage type ({@link Tensor#array()}) is read in place, not copied.
    */
@@ -113,9 +135,79 @@ public final class ExecutableProgram {
     this.inputShapes = inputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.outputShapes = outputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.slotOffsets = layout.slots().stream().mapToInt(FrameLayout.Slot::arenaOffset).toArray();
+    List<Integer> aligned = new java.util.ArrayList<>();
+    if (ALIGN_CONSTANTS && HeapAddresses.firstElement(new float[1]) >= 0) {
+      for (int i = 0; i < layout.slots().size(); i++) {
+        Buffer b = layout.slots().get(i).buffer();
+        if (b.role() == BufferRole.CONSTANT && Storage.of(b.dtype()) == Storage.FLOAT && b.size() >= LINE_FLOATS) {
+          aligned.add(i);
+        }
+      }
+      aligned.sort(java.util.Comparator.comparingInt((Integer i) -> layout.slots().get(i).buffer().size()).reversed());
+    }
+    this.alignedSlots = aligned.stream().mapToInt(Integer::intValue).toArray();
+    this.alignedArrays = new float[alignedSlots.length][];
+    this.alignedSizes = new int[alignedSlots.length];
+    for (int k = 0; k < alignedSlots.length; k++) {
+      Buffer b = layout.slots().get(alignedSlots[k]).buffer();
+      float[] plain = (float[]) this.constants.get(b);
+      float[] spare = new float[plain.length + LINE_FLOATS - 1];
+      System.arraycopy(plain, 0, spare, 0, plain.length);
+      alignedArrays[k] = spare;
+      alignedSizes[k] = plain.length;
+      this.constants.put(b, spare);
+    }
+    alignConstants();
     this.inputReadOnly = new boolean[inputBuffers.size()];
     for (int j = 0; j < inputReadOnly.length; j++) {
       inputReadOnly[j] = written != null && !written.contains(inputBuffers.get(j));
+    }
+  }
+
+  /** The element offset in {@code array} that lies on a cache line now (0 to 15), or -1 if unknown. */
+  private static int lineOffset(float[] array) {
+    long address = HeapAddresses.firstElement(array);
+    if (address < 0 || address % Float.BYTES != 0) {
+      return -1;
+    }
+    return (int) (((64 - address % 64) % 64) / Float.BYTES);
+  }
+
+  /**
+   * Moves each aligned constant's data within its array onto a cache line where the collector
+   * moved the array; only while no run is in flight (else a later run does it).
+   */
+  private void alignConstants() {
+    if (alignedSlots.length == 0 || !placement.writeLock().tryLock()) {
+      return;
+    }
+    try {
+      for (int k = 0; k < alignedSlots.length; k++) {
+        int slot = alignedSlots[k];
+        int to = lineOffset(alignedArrays[k]);
+        if (to >= 0 && to != slotOffsets[slot]) {
+          System.arraycopy(alignedArrays[k], slotOffsets[slot], alignedArrays[k], to, alignedSizes[k]);
+          slotOffsets[slot] = to;
+        }
+      }
+    } finally {
+      placement.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Before a run: the largest aligned constant checked every run (a young collection moves
+   * them all), every one every 256 runs (a full collection may move some); realigned if moved.
+   * A racy counter: a hint shared by concurrent runs.
+   */
+  private void keepConstantsAligned() {
+    if (alignedSlots.length == 0) {
+      return;
+    }
+    boolean moved = lineOffset(alignedArrays[0]) != slotOffsets[alignedSlots[0]];
+    if (moved || ++runsSinceFullCheck >= 256) {
+      runsSinceFullCheck = 0;
+      alignConstants();
     }
   }
 
@@ -277,7 +369,16 @@ public final class ExecutableProgram {
           ParallelTrace.record(ParallelTrace.Kind.SLOT, slot, b.size(), traced, -1);
         }
       }
-      Frame frame = new Frame(arrays, slotOffsets, executor);
+      keepConstantsAligned();
+      // The constants' offsets are read (the frame copies them) and used under the read lock.
+      placement.readLock().lock();
+      Frame frame;
+      try {
+        frame = new Frame(arrays, slotOffsets, executor);
+      } catch (RuntimeException e) {
+        placement.readLock().unlock();
+        throw e;
+      }
       boolean profiled = KernelProfiler.on();
       if (profiled) {
         frame.profileKernels();
@@ -294,6 +395,8 @@ public final class ExecutableProgram {
         // Generated code checks every index it cannot prove in range (indices read from data).
         throw new RunException(kernelOf(frame) + ": an index read from the data is out of range ("
             + e.getMessage() + ")");
+      } finally {
+        placement.readLock().unlock();
       }
       if (into != null) {
         // Copied out before the arena goes back to the pool: another run may take it next.

@@ -167,4 +167,103 @@ class ExecutableProgramTest {
     byte[] b = new byte[8];
     assertTrue(Tensor.wrap(DType.F32, new long[] {2}, java.lang.foreign.MemorySegment.ofArray(b)).array().orElseThrow() == b);
   }
+
+  /**
+   * y = x * w for a float constant w: the kernel reads w at its frame offset, and records whether
+   * that element lay on a cache line during the run.
+   */
+  private static ExecutableProgram scaleByConstant(int n, float[] w, List<Long> lines) {
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n);
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
+    Buffer wb = Buffer.of("w", DType.F32, BufferRole.CONSTANT, n);
+    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(y, 0), new FrameLayout.Slot(x, 0),
+        new FrameLayout.Slot(wb, 0)), ImmutableMap.of());
+    CompiledProgram scale = frame -> {
+      float[] out = frame.floats(0);
+      float[] a = frame.floats(1);
+      float[] c = frame.floats(2);
+      int o = frame.offset(2);
+      synchronized (lines) {
+        lines.add((HeapAddresses.firstElement(c) + 4L * o) % 64);
+      }
+      for (int i = 0; i < out.length; i++) {
+        out[i] = a[i] * c[o + i];
+      }
+    };
+    return new ExecutableProgram(scale, layout, Map.of(wb, Tensor.ofFloats(new long[] {n}, w)));
+  }
+
+  @Test
+  void floatConstantsLieOnACacheLineAndAreMovedBackAfterTheCollectorMovesThem() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(HeapAddresses.firstElement(new float[1]) >= 0,
+        "no native access: constants stay where the heap put them");
+    int n = 1000;
+    float[] w = new float[n];
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = i * 0.5f - 7;
+      x[i] = (i % 13) - 6;
+    }
+    List<Long> lines = new java.util.ArrayList<>();
+    ExecutableProgram program = scaleByConstant(n, w, lines);
+    for (int round = 0; round < 6; round++) {
+      float[] y = program.run(Map.of("x", Tensor.ofFloats(new long[] {n}, x)), ParallelExecutor.serial())
+          .get("y").toFloatArray();
+      for (int i = 0; i < n; i++) {
+        assertEquals(x[i] * w[i], y[i], 0f, "round " + round + ", element " + i);
+      }
+      // Young collections move a fresh array (to survivor space, then the old generation): the
+      // next run finds it off its line and moves the data back within the array.
+      System.gc();
+    }
+    // A collection may move the array during a run (then that run is merely slower); most runs
+    // start with it on a line.
+    assertTrue(lines.stream().filter(l -> l == 0).count() >= 4, lines.toString());
+  }
+
+  @Test
+  void concurrentRunsReadEveryConstantIntactWhileItIsMovedWithinItsArray() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(HeapAddresses.firstElement(new float[1]) >= 0,
+        "no native access: nothing is moved");
+    int n = 50_000;
+    float[] w = new float[n];
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = (i % 101) - 50;
+      x[i] = (i % 7) + 1;
+    }
+    ExecutableProgram program = scaleByConstant(n, w, new java.util.ArrayList<>());
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread collector = new Thread(() -> {
+      while (!done.get()) {
+        System.gc();
+        Thread.onSpinWait();
+      }
+    });
+    collector.start();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<java.util.concurrent.Future<Integer>> wrong = new java.util.ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        wrong.add(pool.submit(() -> {
+          int bad = 0;
+          for (int r = 0; r < 60; r++) {
+            float[] y = program.run(Map.of("x", Tensor.ofFloats(new long[] {n}, x)), ParallelExecutor.serial())
+                .get("y").toFloatArray();
+            for (int i = 0; i < n; i++) {
+              bad += y[i] == x[i] * w[i] ? 0 : 1;
+            }
+          }
+          return bad;
+        }));
+      }
+      for (java.util.concurrent.Future<Integer> f : wrong) {
+        assertEquals(0, f.get());
+      }
+    } finally {
+      done.set(true);
+      collector.join();
+      pool.shutdown();
+    }
+  }
 }
