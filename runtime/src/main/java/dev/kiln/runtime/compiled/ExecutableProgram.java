@@ -119,13 +119,24 @@ public final class ExecutableProgram {
     this.outputBuffers = layout.slots().stream().map(FrameLayout.Slot::buffer)
         .filter(b -> b.role() == BufferRole.OUTPUT).toList();
     this.constants = new LinkedHashMap<>();
-    for (FrameLayout.Slot slot : layout.slots()) {
-      if (slot.buffer().role() == BufferRole.CONSTANT) {
-        Tensor t = constants.get(slot.buffer());
+    boolean align = ALIGN_CONSTANTS && HeapAddresses.firstElement(new float[1]) >= 0;
+    List<Integer> aligned = new java.util.ArrayList<>();
+    for (int i = 0; i < layout.slots().size(); i++) {
+      Buffer b = layout.slots().get(i).buffer();
+      if (b.role() == BufferRole.CONSTANT) {
+        Tensor t = constants.get(b);
         if (t == null) {
-          throw new IllegalArgumentException("no data for constant " + slot.buffer());
+          throw new IllegalArgumentException("no data for constant " + b);
         }
-        this.constants.put(slot.buffer(), toArray(t));
+        if (align && Storage.of(b.dtype()) == Storage.FLOAT && b.size() >= LINE_FLOATS) {
+          // Room to start the data anywhere in the first line (placed by alignConstants).
+          float[] spare = new float[b.size() + LINE_FLOATS - 1];
+          MemorySegment.copy(t.data(), Storage.FLOAT.tensorLayout(), 0, spare, 0, b.size());
+          this.constants.put(b, spare);
+          aligned.add(i);
+        } else {
+          this.constants.put(b, toArray(t));
+        }
       }
     }
     this.inputSlots = slotsOf(layout, BufferRole.INPUT);
@@ -135,27 +146,14 @@ public final class ExecutableProgram {
     this.inputShapes = inputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.outputShapes = outputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.slotOffsets = layout.slots().stream().mapToInt(FrameLayout.Slot::arenaOffset).toArray();
-    List<Integer> aligned = new java.util.ArrayList<>();
-    if (ALIGN_CONSTANTS && HeapAddresses.firstElement(new float[1]) >= 0) {
-      for (int i = 0; i < layout.slots().size(); i++) {
-        Buffer b = layout.slots().get(i).buffer();
-        if (b.role() == BufferRole.CONSTANT && Storage.of(b.dtype()) == Storage.FLOAT && b.size() >= LINE_FLOATS) {
-          aligned.add(i);
-        }
-      }
-      aligned.sort(java.util.Comparator.comparingInt((Integer i) -> layout.slots().get(i).buffer().size()).reversed());
-    }
+    aligned.sort(java.util.Comparator.comparingInt((Integer i) -> layout.slots().get(i).buffer().size()).reversed());
     this.alignedSlots = aligned.stream().mapToInt(Integer::intValue).toArray();
     this.alignedArrays = new float[alignedSlots.length][];
     this.alignedSizes = new int[alignedSlots.length];
     for (int k = 0; k < alignedSlots.length; k++) {
       Buffer b = layout.slots().get(alignedSlots[k]).buffer();
-      float[] plain = (float[]) this.constants.get(b);
-      float[] spare = new float[plain.length + LINE_FLOATS - 1];
-      System.arraycopy(plain, 0, spare, 0, plain.length);
-      alignedArrays[k] = spare;
-      alignedSizes[k] = plain.length;
-      this.constants.put(b, spare);
+      alignedArrays[k] = (float[]) this.constants.get(b);
+      alignedSizes[k] = b.size();
     }
     alignConstants();
     this.inputReadOnly = new boolean[inputBuffers.size()];
@@ -372,29 +370,25 @@ public final class ExecutableProgram {
       keepConstantsAligned();
       // The constants' offsets are read (the frame copies them) and used under the read lock.
       placement.readLock().lock();
-      Frame frame;
       try {
-        frame = new Frame(arrays, slotOffsets, executor);
-      } catch (RuntimeException e) {
-        placement.readLock().unlock();
-        throw e;
-      }
-      boolean profiled = KernelProfiler.on();
-      if (profiled) {
-        frame.profileKernels();
-      }
-      try {
-        program.run(frame);
+        Frame frame = new Frame(arrays, slotOffsets, executor);
+        boolean profiled = KernelProfiler.on();
         if (profiled) {
-          KernelProfiler.record(this, frame.endKernels());
+          frame.profileKernels();
         }
-      } catch (ArithmeticException e) {
-        throw new RunException(kernelOf(frame) + ": integer "
-            + ("/ by zero".equals(e.getMessage()) ? "division by zero" : e.getMessage()));
-      } catch (IndexOutOfBoundsException e) {
-        // Generated code checks every index it cannot prove in range (indices read from data).
-        throw new RunException(kernelOf(frame) + ": an index read from the data is out of range ("
-            + e.getMessage() + ")");
+        try {
+          program.run(frame);
+          if (profiled) {
+            KernelProfiler.record(this, frame.endKernels());
+          }
+        } catch (ArithmeticException e) {
+          throw new RunException(kernelOf(frame) + ": integer "
+              + ("/ by zero".equals(e.getMessage()) ? "division by zero" : e.getMessage()));
+        } catch (IndexOutOfBoundsException e) {
+          // Generated code checks every index it cannot prove in range (indices read from data).
+          throw new RunException(kernelOf(frame) + ": an index read from the data is out of range ("
+              + e.getMessage() + ")");
+        }
       } finally {
         placement.readLock().unlock();
       }
