@@ -68,6 +68,11 @@ public final class ExecutableProgram {
   private static final boolean ALIGN_CONSTANTS = !"false".equals(System.getProperty("kiln.alignConstants"));
   private static final int LINE_FLOATS = 16;
   /**
+   * The slots of float scratch buffers, whose planned offsets (multiples of 16 floats) all move
+   * with the float arena's start onto a cache line; empty where addresses are unknown.
+   */
+  private final int[] alignedScratch;
+  /**
    * Per input, whether no kernel writes it: such an input given as a tensor over a whole Java
    * array of its storage type ({@link Tensor#array()}) is read in place, not copied.
    */
@@ -89,7 +94,7 @@ public final class ExecutableProgram {
    * outputs). {@code outputs}: for {@link #runInto}, the arrays outputs are computed in when the
    * caller's memory cannot be written directly (by output, likewise).
    */
-  private record RunArena(Object[] slots, Object[] inputs, Object[] outputs) {}
+  private record RunArena(Object[] slots, Object[] inputs, Object[] outputs, int[] offsets) {}
 
   /** Without kernel sources: a failing run names no node ("a kernel"); every input copied. */
   public ExecutableProgram(CompiledProgram program, FrameLayout layout, Map<Buffer, Tensor> constants) {
@@ -147,6 +152,14 @@ public final class ExecutableProgram {
     this.outputShapes = outputBuffers.stream().map(Buffer::shapeArray).toArray(long[][]::new);
     this.slotOffsets = layout.slots().stream().mapToInt(FrameLayout.Slot::arenaOffset).toArray();
     aligned.sort(java.util.Comparator.comparingInt((Integer i) -> layout.slots().get(i).buffer().size()).reversed());
+    List<Integer> scratchSlots = new java.util.ArrayList<>();
+    for (int i = 0; align && i < layout.slots().size(); i++) {
+      Buffer b = layout.slots().get(i).buffer();
+      if (b.role() == BufferRole.SCRATCH && Storage.of(b.dtype()) == Storage.FLOAT) {
+        scratchSlots.add(i);
+      }
+    }
+    this.alignedScratch = scratchSlots.stream().mapToInt(Integer::intValue).toArray();
     this.alignedSlots = aligned.stream().mapToInt(Integer::intValue).toArray();
     this.alignedArrays = new float[alignedSlots.length][];
     this.alignedSizes = new int[alignedSlots.length];
@@ -207,6 +220,23 @@ public final class ExecutableProgram {
       runsSinceFullCheck = 0;
       alignConstants();
     }
+  }
+
+  /**
+   * This run's slot offsets: the constants' current places, and the float scratch buffers'
+   * planned offsets moved so that the arena's buffers start on cache lines (scratch holds no data
+   * between runs, so the arena's line offset is simply taken anew each run).
+   */
+  private int[] frameOffsets(RunArena arena) {
+    int[] offsets = arena.offsets();
+    System.arraycopy(slotOffsets, 0, offsets, 0, offsets.length);
+    if (alignedScratch.length > 0) {
+      int shift = Math.max(0, lineOffset((float[]) arena.slots()[alignedScratch[0]]));
+      for (int slot : alignedScratch) {
+        offsets[slot] += shift;
+      }
+    }
+    return offsets;
   }
 
   private static int[] slotsOf(FrameLayout layout, BufferRole role) {
@@ -371,7 +401,7 @@ public final class ExecutableProgram {
       // The constants' offsets are read (the frame copies them) and used under the read lock.
       placement.readLock().lock();
       try {
-        Frame frame = new Frame(arrays, slotOffsets, executor);
+        Frame frame = new Frame(arrays, frameOffsets(arena), executor);
         boolean profiled = KernelProfiler.on();
         if (profiled) {
           frame.profileKernels();
@@ -497,7 +527,9 @@ public final class ExecutableProgram {
       return a;
     }
     Map<Storage, Object> scratch = new EnumMap<>(Storage.class);
-    layout.arenaElements().forEach((s, n) -> scratch.put(s, s.allocate(n)));
+    // The float arena has room to start its buffers on a cache line (scratchOffsets).
+    layout.arenaElements().forEach((s, n) -> scratch.put(s,
+        s.allocate(s == Storage.FLOAT && alignedScratch.length > 0 ? n + LINE_FLOATS - 1 : n)));
     List<FrameLayout.Slot> slots = layout.slots();
     Object[] arrays = new Object[slots.size()];
     for (int i = 0; i < arrays.length; i++) {
@@ -508,7 +540,8 @@ public final class ExecutableProgram {
         case INPUT, OUTPUT -> { } // set by each run
       }
     }
-    return new RunArena(arrays, new Object[inputSlots.length], new Object[outputSlots.length]);
+    return new RunArena(arrays, new Object[inputSlots.length], new Object[outputSlots.length],
+        new int[slotOffsets.length]);
   }
 
   /**

@@ -266,4 +266,45 @@ class ExecutableProgramTest {
       pool.shutdown();
     }
   }
+
+  @Test
+  void floatScratchBuffersStartOnACacheLineInEveryRun() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(HeapAddresses.firstElement(new float[1]) >= 0,
+        "no native access: the arena stays where the heap put it");
+    int n = 100;
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n);
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
+    Buffer t = Buffer.of("t", DType.F32, BufferRole.SCRATCH, n);
+    // t planned 32 floats into the arena (a multiple of a line, as MemoryPlanner places buffers).
+    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(y, 0), new FrameLayout.Slot(x, 0),
+        new FrameLayout.Slot(t, 32)), ImmutableMap.of(Storage.FLOAT, 32 + n));
+    List<Long> lines = new java.util.ArrayList<>();
+    CompiledProgram twicePlusOne = frame -> {
+      float[] out = frame.floats(0);
+      float[] a = frame.floats(1);
+      float[] s = frame.floats(2);
+      int o = frame.offset(2);
+      lines.add((HeapAddresses.firstElement(s) + 4L * o) % 64);
+      for (int i = 0; i < n; i++) {
+        s[o + i] = 2 * a[i];
+      }
+      for (int i = 0; i < n; i++) {
+        out[i] = s[o + i] + 1;
+      }
+    };
+    ExecutableProgram program = new ExecutableProgram(twicePlusOne, layout, Map.of());
+    float[] xv = new float[n];
+    for (int i = 0; i < n; i++) {
+      xv[i] = i - 40;
+    }
+    for (int round = 0; round < 5; round++) {
+      float[] out = program.run(Map.of("x", Tensor.ofFloats(new long[] {n}, xv)), ParallelExecutor.serial())
+          .get("y").toFloatArray();
+      for (int i = 0; i < n; i++) {
+        assertEquals(2 * xv[i] + 1, out[i], 0f);
+      }
+      System.gc();
+    }
+    assertTrue(lines.stream().filter(l -> l == 0).count() >= 4, lines.toString());
+  }
 }
