@@ -16,13 +16,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ExecutableProgramTest {
+  /** A layout of these buffers as slots in order, none of them scratch. */
+  private static FrameLayout slots(Buffer... buffers) {
+    return new FrameLayout(java.util.Arrays.stream(buffers).map(b -> new FrameLayout.Slot(b, 0))
+        .collect(ImmutableList.toImmutableList()), ImmutableMap.of());
+  }
+
   /** y = x + the i32 input z (as floats): every element of both inputs read from its copy. */
   private static ExecutableProgram sum(int n) {
     Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
     Buffer z = Buffer.of("z", DType.I32, BufferRole.INPUT, n);
     Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n);
-    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(y, 0), new FrameLayout.Slot(x, 0),
-        new FrameLayout.Slot(z, 0)), ImmutableMap.of());
+    FrameLayout layout = slots(y, x, z);
     CompiledProgram add = frame -> {
       float[] out = frame.floats(0);
       float[] a = frame.floats(1);
@@ -87,8 +92,7 @@ class ExecutableProgramTest {
   private static ExecutableProgram doubling(int n, boolean writesX, List<Object> seen) {
     Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
     Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n);
-    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(x, 0), new FrameLayout.Slot(y, 0)),
-        ImmutableMap.of());
+    FrameLayout layout = slots(x, y);
     CompiledProgram twice = frame -> {
       float[] a = frame.floats(0);
       float[] out = frame.floats(1);
@@ -137,7 +141,7 @@ class ExecutableProgramTest {
     Buffer bx = Buffer.of("x", DType.F32, BufferRole.INPUT, 4);
     Buffer by = Buffer.of("y", DType.F32, BufferRole.OUTPUT, 4);
     ExecutableProgram unknown = new ExecutableProgram(frame -> seenU.add(frame.floats(0)),
-        new FrameLayout(ImmutableList.of(new FrameLayout.Slot(bx, 0), new FrameLayout.Slot(by, 0)), ImmutableMap.of()),
+        slots(bx, by),
         Map.of());
     unknown.run(Map.of("x", x), ParallelExecutor.serial());
     assertTrue(seenU.get(0) != data);
@@ -176,8 +180,7 @@ class ExecutableProgramTest {
     Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, n);
     Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
     Buffer wb = Buffer.of("w", DType.F32, BufferRole.CONSTANT, n);
-    FrameLayout layout = new FrameLayout(ImmutableList.of(new FrameLayout.Slot(y, 0), new FrameLayout.Slot(x, 0),
-        new FrameLayout.Slot(wb, 0)), ImmutableMap.of());
+    FrameLayout layout = slots(y, x, wb);
     CompiledProgram scale = frame -> {
       float[] out = frame.floats(0);
       float[] a = frame.floats(1);
