@@ -53,6 +53,8 @@ final class KernelEmitter {
   private final Map<Buffer, String> offsets = new LinkedHashMap<>();
   private final ScalarExprs scalar;
   private final VectorLoops vector;
+  /** Serial copy nests that transpose (the layout reorders), as register transposes. */
+  private final TransposeLoops transposes;
   private final String frame;
   private final GemmGenerator gemm;
   private final AttentionGenerator attention;
@@ -102,6 +104,7 @@ final class KernelEmitter {
     this.frame = names.newName("frame");
     this.scalar = new ScalarExprs(arrays, offsets, inlined);
     this.vector = new VectorLoops(scalar, this);
+    this.transposes = new TransposeLoops(scalar, this);
   }
 
   private static String accessor(Storage s) {
@@ -539,6 +542,9 @@ final class KernelEmitter {
   }
 
   void serial(Stmt.For f, Env env, CodeBlock.Builder code) {
+    if (transposes.emit(f, env, code)) {
+      return;
+    }
     String v = fresh("i");
     code.beginControlFlow("for (int $L = 0; $L < $L; $L++)", v, v, f.extent(), v);
     Env inner = env.child();
