@@ -13,12 +13,15 @@ import org.junit.jupiter.api.parallel.Isolated;
 /** The profiler is process-wide: this test runs alone. */
 @Isolated
 class KernelProfilerTest {
-  /** Two kernels; the second one spins until the clock has moved, so its time is never 0. */
+  /**
+   * Two kernels; the second one spins for 2 ms, so it is the longer one even when a pause (a
+   * safepoint, a descheduled thread) falls between the first one's start and end.
+   */
   private static final CompiledProgram TWO_KERNELS = frame -> {
     frame.enterKernel(0);
     frame.enterKernel(1);
     long start = System.nanoTime();
-    while (System.nanoTime() == start) {
+    while (System.nanoTime() - start < 2_000_000) {
       Thread.onSpinWait();
     }
   };
