@@ -44,6 +44,8 @@ public final class GraphToLoops {
   private final Map<String, Buffer> buffers = new HashMap<>();
   private final Set<String> names = new HashSet<>();
   private final Map<String, Tensor> constantData = new HashMap<>();
+  /** The bytes of the constants the program reads (the cost models' hint of cache residency). */
+  private long constantBytes;
 
   private GraphToLoops(Graph graph, LoweringRegistry lowerings) {
     this.graph = graph;
@@ -80,6 +82,7 @@ public final class GraphToLoops {
       if (used.contains(c.value().name()) && !buffers.containsKey(c.value().name())) {
         constants.put(declare(c.value(), c.value().name(), BufferRole.CONSTANT), c.data());
         constantData.put(c.value().name(), c.data());
+        constantBytes += c.data().byteSize();
       }
     }
     // Node outputs listed as graph outputs are written in place; the rest need a copy.
@@ -179,7 +182,7 @@ public final class GraphToLoops {
       consts.add(in.flatMap(v -> Optional.ofNullable(constantData.get(v.name()))));
     }
     List<Buffer> outs = node.outputs().stream().map(v -> buffers.get(v.name())).toList();
-    LoweringContext ctx = new LoweringContext(node, ins, outs, consts, this::reserveName);
+    LoweringContext ctx = new LoweringContext(node, ins, outs, consts, this::reserveName, constantBytes);
     Stmt body;
     try {
       body = lowering.lower(ctx);

@@ -33,6 +33,7 @@ public final class LoweringContext {
   private final UnaryOperator<String> bufferNames;
   private final List<Buffer> scratch = new ArrayList<>();
   private final java.util.Map<Buffer, Tensor> madeConstants = new java.util.LinkedHashMap<>();
+  private final long modelConstantBytes;
 
   /**
    * @param bufferNames gives a buffer name unused in the program for a hint (and reserves it)
@@ -43,11 +44,36 @@ public final class LoweringContext {
       List<Buffer> outputs,
       List<Optional<Tensor>> constants,
       UnaryOperator<String> bufferNames) {
+    this(node, inputs, outputs, constants, bufferNames, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param bufferNames gives a buffer name unused in the program for a hint (and reserves it)
+   * @param modelConstantBytes the bytes of every constant of the program being lowered (what a
+   *     run reads of weights), {@code Long.MAX_VALUE} when unknown
+   */
+  LoweringContext(
+      Node node,
+      List<Optional<Buffer>> inputs,
+      List<Buffer> outputs,
+      List<Optional<Tensor>> constants,
+      UnaryOperator<String> bufferNames,
+      long modelConstantBytes) {
+    this.modelConstantBytes = modelConstantBytes;
     this.node = node;
     this.inputs = inputs;
     this.outputs = outputs;
     this.constants = constants;
     this.bufferNames = bufferNames;
+  }
+
+  /**
+   * The bytes of all constants of the program this node belongs to ({@code Long.MAX_VALUE} when
+   * unknown): a cost model's hint whether weights stay in the last-level cache from one run to
+   * the next.
+   */
+  public long modelConstantBytes() {
+    return modelConstantBytes;
   }
 
   public Node node() {

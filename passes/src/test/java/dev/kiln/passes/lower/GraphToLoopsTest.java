@@ -29,6 +29,30 @@ import org.junit.jupiter.api.Test;
 class GraphToLoopsTest {
   private static final TensorType F32_2 = TensorType.of(DType.F32, 2);
 
+  /** Every lowering sees the bytes of the constants the program reads (the cost models' residency hint). */
+  @Test
+  void loweringsSeeTheProgramsConstantBytes() {
+    GraphBuilder b = Graph.builder("g");
+    Value x = b.input("x", F32_2);
+    Value c = b.constant("c", Tensor.ofFloats(new long[] {2}, 5, 6));
+    Value d = b.constant("d", Tensor.ofFloats(new long[] {2}, 1, 2));
+    b.constant("unused", Tensor.ofFloats(new long[] {100}, new float[100]));
+    Value h = new Value("h", F32_2);
+    Value y = new Value("y", F32_2);
+    b.addNode(Node.of("Add", new Value[] {x, c}, h, Attributes.EMPTY));
+    b.addNode(Node.of("Add", new Value[] {h, d}, y, Attributes.EMPTY));
+    b.output(y);
+    List<Long> seen = new ArrayList<>();
+    LoweringRegistry standard = LoweringRegistry.standard();
+    OpLowering add = standard.lookup("Add").orElseThrow();
+    GraphToLoops.lower(b.build(), standard.replacing("Add", ctx -> {
+      seen.add(ctx.modelConstantBytes());
+      return add.lower(ctx);
+    }));
+    // c and d, 4 floats; the unused constant is not the program's.
+    assertEquals(List.of(16L, 16L), seen);
+  }
+
   @Test
   void buffersFollowValuesAndOutputsWithoutTheirOwnNodeAreCopied() {
     GraphBuilder b = Graph.builder("g");

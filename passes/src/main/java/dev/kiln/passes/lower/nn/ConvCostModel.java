@@ -105,6 +105,15 @@ final class ConvCostModel {
    * tile, any other algorithm the direct kernel), else the cheapest of the three estimates.
    */
   static java.util.Optional<WinogradConv.Tile> nchwcWinograd(NchwcConvOperands op) {
+    return nchwcWinograd(op, false);
+  }
+
+  /**
+   * As {@link #nchwcWinograd(NchwcConvOperands)}, with the Winograd GEMMs costed at their
+   * in-cache rate when {@code weightsResident} (the model's constants stay in the last-level
+   * cache between runs, {@link #weightsResident}).
+   */
+  static java.util.Optional<WinogradConv.Tile> nchwcWinograd(NchwcConvOperands op, boolean weightsResident) {
     if (!NchwcWinogradConv.supports(op)) {
       return java.util.Optional.empty();
     }
@@ -117,14 +126,40 @@ final class ConvCostModel {
       };
     }
     WinogradConv.Tile tile = nchwcTile(op);
-    return nchwcWinograd(op, tile) < nchwcDirect(op) ? java.util.Optional.of(tile) : java.util.Optional.empty();
+    return nchwcWinograd(op, tile, weightsResident) < nchwcDirect(op)
+        ? java.util.Optional.of(tile) : java.util.Optional.empty();
   }
 
-  /** The cheaper Winograd tile of a blocked convolution. */
+  /** The cheaper Winograd tile of a blocked convolution (the GEMMs' rate does not change the order). */
   static WinogradConv.Tile nchwcTile(NchwcConvOperands op) {
     return nchwcWinograd(op, WinogradConv.Tile.F2) <= nchwcWinograd(op, WinogradConv.Tile.F4)
         ? WinogradConv.Tile.F2 : WinogradConv.Tile.F4;
   }
+
+  /**
+   * Constants of at most this many bytes count as resident in the last-level cache between runs:
+   * half of a 32 MiB L3 (what CacheSizes assumes where a VM hides its caches, as this one does),
+   * leaving the other half to activations, scratch and the host's other tenants.
+   */
+  static final long RESIDENT_CONSTANT_BYTES = 16L << 20;
+
+  /** Whether a model with {@code modelConstantBytes} of constants keeps them in cache between runs. */
+  static boolean weightsResident(long modelConstantBytes) {
+    return modelConstantBytes <= RESIDENT_CONSTANT_BYTES;
+  }
+
+  /**
+   * ns per multiply-add of Winograd's per-position GEMMs when the transformed weights U stay in
+   * the last-level cache between runs. {@link #NCHWC_GEMM_NS} was calibrated in ResNet-18, whose
+   * 46 MB of weights are cold at every run; a model that fits the cache reads U at cache speed.
+   * Measured (session 18): 512@7² forced to F(2x2) (`-Dkiln.conv.algorithm=WINOGRAD_F2`, the
+   * layer alone, 1 thread) 0.85 to 0.96 ms against 1.17 to 1.19 for the direct kernel in quiet
+   * phases, 1.11 to 1.23 against about 1.2 in busy ones; the model's 0.16 ms of transforms
+   * taken off, the GEMMs ran at 87 to 100 multiply-adds per ns; 84 here. In ResNet-18 (cold)
+   * the same three layers as F(2x2) left the network unchanged (1 thread 0.81 0.78 against 0.79
+   * 0.78), so the cold rate stays for models over {@link #RESIDENT_CONSTANT_BYTES}.
+   */
+  static final double NCHWC_GEMM_RESIDENT_NS = 1 / 84.0;
 
   /**
    * ns per multiply-add of the direct kernel on a zero-bordered copy of its input (codegen's
@@ -159,13 +194,18 @@ final class ConvCostModel {
    * 7² 1.72, direct 1.45: Winograd at 28² and 14², direct at 56² and 7².
    */
   static double nchwcWinograd(NchwcConvOperands op, WinogradConv.Tile tile) {
+    return nchwcWinograd(op, tile, false);
+  }
+
+  /** The estimate above, with the GEMMs at {@link #NCHWC_GEMM_RESIDENT_NS} when {@code weightsResident}. */
+  static double nchwcWinograd(NchwcConvOperands op, WinogradConv.Tile tile, boolean weightsResident) {
     NchwcWinogradConv.Plan p = NchwcWinogradConv.Plan.of(op, tile);
     double a2 = p.positions();
     double chunks = p.fullChunks() + (p.rest() > 0 ? 1 : 0);
     double rows = p.fullChunks() * roundUp8(p.perChunk()) + roundUp8(p.rest());
     double gemm = a2 * op.channels() * p.outPadded() * rows;
     double blocks = op.x().dim(1) + op.y().dim(1);
-    return NCHWC_GEMM_NS * gemm + NCHWC_GEMM_CALL_NS * a2 * chunks
+    return (weightsResident ? NCHWC_GEMM_RESIDENT_NS : NCHWC_GEMM_NS) * gemm + NCHWC_GEMM_CALL_NS * a2 * chunks
         + NCHWC_TRANSFORM_NS * p.tiles() * blocks * a2 + NCHWC_COPY_NS * p.padded();
   }
 

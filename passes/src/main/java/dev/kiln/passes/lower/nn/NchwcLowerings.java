@@ -140,7 +140,8 @@ public final class NchwcLowerings {
       return NchwcDepthwiseConv.lower(ctx, op);
     }
     // Winograd for the 3x3 stride-1 layers where ConvCostModel (or -Dkiln.conv.algorithm) says so.
-    Optional<WinogradConv.Tile> winograd = ConvCostModel.nchwcWinograd(op);
+    Optional<WinogradConv.Tile> winograd = ConvCostModel.nchwcWinograd(op,
+        ConvCostModel.weightsResident(ctx.modelConstantBytes()));
     if (winograd.isPresent()) {
       return NchwcWinogradConv.lower(ctx, op, winograd.get());
     }

@@ -108,6 +108,29 @@ class NchwcWinogradConvTest {
   }
 
   @Test
+  void withWeightsResidentInCacheF2WinsAt7SquaredAndTheOtherChoicesStay() {
+    Random r = new Random(3);
+    NchwcConvOperands at7 = NchwcTestOperands.operands(1, 512, 512, 7, 7, 3, 1,
+        Optional.of(finite(new long[] {512, 512, 3, 3}, r)));
+    // A network's cold weights (ResNet-18: 46 MB): the direct kernel; the layer alone (9.4 MB):
+    // F(2x2), whose 16.8 MB of U then stay in the L3 between runs.
+    assertEquals(Optional.empty(), ConvCostModel.nchwcWinograd(at7, false));
+    assertEquals(Optional.of(WinogradConv.Tile.F2), ConvCostModel.nchwcWinograd(at7, true));
+    assertTrue(ConvCostModel.weightsResident(512L * 512 * 9 * 4));
+    assertFalse(ConvCostModel.weightsResident(46_000_000L));
+    assertFalse(ConvCostModel.weightsResident(Long.MAX_VALUE));
+    // Resident or not, the larger images keep F(4x4), and few channels keep the direct kernel.
+    for (long[] layer : new long[][] {{64, 56}, {128, 28}, {256, 14}}) {
+      NchwcConvOperands op = NchwcTestOperands.operands(1, layer[0], layer[0], layer[1], layer[1], 3, 1,
+          Optional.of(finite(new long[] {layer[0], layer[0], 3, 3}, r)));
+      assertEquals(Optional.of(WinogradConv.Tile.F4), ConvCostModel.nchwcWinograd(op, true), layer[1] + "²");
+    }
+    NchwcConvOperands thin = NchwcTestOperands.operands(1, 8, 8, 56, 56, 3, 1,
+        Optional.of(finite(new long[] {8, 8, 3, 3}, r)));
+    assertEquals(Optional.empty(), ConvCostModel.nchwcWinograd(thin, true));
+  }
+
+  @Test
   void theStandardLoweringChoosesAndForcesPerLayer() {
     assertEquals(List.of(36L, 128L, 128L), transformedWeights(""), "the cost model's F(4x4) at 128@16");
     assertEquals(List.of(16L, 128L, 128L), transformedWeights("WINOGRAD_F2"));
