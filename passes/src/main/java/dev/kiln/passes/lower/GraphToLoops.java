@@ -44,8 +44,12 @@ public final class GraphToLoops {
   private final Map<String, Buffer> buffers = new HashMap<>();
   private final Set<String> names = new HashSet<>();
   private final Map<String, Tensor> constantData = new HashMap<>();
-  /** The bytes of the constants the program reads (the cost models' hint of cache residency). */
-  private long constantBytes;
+  /**
+   * The bytes of the constants the program reads, its inputs and every value it computes: an
+   * upper bound of one run's data, the cost models' hint whether weights stay in cache between
+   * runs ({@link LoweringContext#runBytes}).
+   */
+  private long runBytes;
 
   private GraphToLoops(Graph graph, LoweringRegistry lowerings) {
     this.graph = graph;
@@ -82,7 +86,16 @@ public final class GraphToLoops {
       if (used.contains(c.value().name()) && !buffers.containsKey(c.value().name())) {
         constants.put(declare(c.value(), c.value().name(), BufferRole.CONSTANT), c.data());
         constantData.put(c.value().name(), c.data());
-        constantBytes += c.data().byteSize();
+        runBytes += c.data().byteSize();
+      }
+    }
+    // What a run touches at most besides the constants: the inputs and every computed value.
+    for (Value v : graph.inputs()) {
+      runBytes += bytes(v);
+    }
+    for (Node node : graph.nodes()) {
+      for (Value out : node.outputs()) {
+        runBytes += bytes(out);
       }
     }
     // Node outputs listed as graph outputs are written in place; the rest need a copy.
@@ -142,6 +155,15 @@ public final class GraphToLoops {
     return used;
   }
 
+  /** The bytes of a statically shaped value (checked when it is declared). */
+  private static long bytes(Value v) {
+    long n = v.type().dtype().byteSize();
+    for (long d : v.type().shape().toLongArray()) {
+      n *= d;
+    }
+    return n;
+  }
+
   private Buffer declare(Value v, String name, BufferRole role) {
     TensorType t = v.type();
     if (!t.shape().isStatic()) {
@@ -182,7 +204,7 @@ public final class GraphToLoops {
       consts.add(in.flatMap(v -> Optional.ofNullable(constantData.get(v.name()))));
     }
     List<Buffer> outs = node.outputs().stream().map(v -> buffers.get(v.name())).toList();
-    LoweringContext ctx = new LoweringContext(node, ins, outs, consts, this::reserveName, constantBytes);
+    LoweringContext ctx = new LoweringContext(node, ins, outs, consts, this::reserveName, runBytes);
     Stmt body;
     try {
       body = lowering.lower(ctx);

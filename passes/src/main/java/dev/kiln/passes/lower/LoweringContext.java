@@ -33,7 +33,7 @@ public final class LoweringContext {
   private final UnaryOperator<String> bufferNames;
   private final List<Buffer> scratch = new ArrayList<>();
   private final java.util.Map<Buffer, Tensor> madeConstants = new java.util.LinkedHashMap<>();
-  private final long modelConstantBytes;
+  private final long runBytes;
 
   /**
    * @param bufferNames gives a buffer name unused in the program for a hint (and reserves it)
@@ -49,8 +49,8 @@ public final class LoweringContext {
 
   /**
    * @param bufferNames gives a buffer name unused in the program for a hint (and reserves it)
-   * @param modelConstantBytes the bytes of every constant of the program being lowered (what a
-   *     run reads of weights), {@code Long.MAX_VALUE} when unknown
+   * @param runBytes the bytes of the program's constants, inputs and computed values (an upper
+   *     bound of what one run touches), {@code Long.MAX_VALUE} when unknown
    */
   LoweringContext(
       Node node,
@@ -58,8 +58,8 @@ public final class LoweringContext {
       List<Buffer> outputs,
       List<Optional<Tensor>> constants,
       UnaryOperator<String> bufferNames,
-      long modelConstantBytes) {
-    this.modelConstantBytes = modelConstantBytes;
+      long runBytes) {
+    this.runBytes = runBytes;
     this.node = node;
     this.inputs = inputs;
     this.outputs = outputs;
@@ -68,12 +68,12 @@ public final class LoweringContext {
   }
 
   /**
-   * The bytes of all constants of the program this node belongs to ({@code Long.MAX_VALUE} when
-   * unknown): a cost model's hint whether weights stay in the last-level cache from one run to
-   * the next.
+   * The bytes of the constants, inputs and computed values of the program this node belongs to
+   * ({@code Long.MAX_VALUE} when unknown): a cost model's hint whether weights stay in the
+   * last-level cache from one run to the next.
    */
-  public long modelConstantBytes() {
-    return modelConstantBytes;
+  public long runBytes() {
+    return runBytes;
   }
 
   public Node node() {

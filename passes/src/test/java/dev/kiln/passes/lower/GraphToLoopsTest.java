@@ -29,9 +29,12 @@ import org.junit.jupiter.api.Test;
 class GraphToLoopsTest {
   private static final TensorType F32_2 = TensorType.of(DType.F32, 2);
 
-  /** Every lowering sees the bytes of the constants the program reads (the cost models' residency hint). */
+  /**
+   * Every lowering sees the bytes of the program's constants, inputs and computed values (the
+   * cost models' residency hint).
+   */
   @Test
-  void loweringsSeeTheProgramsConstantBytes() {
+  void loweringsSeeTheBytesOfOneRun() {
     GraphBuilder b = Graph.builder("g");
     Value x = b.input("x", F32_2);
     Value c = b.constant("c", Tensor.ofFloats(new long[] {2}, 5, 6));
@@ -46,11 +49,11 @@ class GraphToLoopsTest {
     LoweringRegistry standard = LoweringRegistry.standard();
     OpLowering add = standard.lookup("Add").orElseThrow();
     GraphToLoops.lower(b.build(), standard.replacing("Add", ctx -> {
-      seen.add(ctx.modelConstantBytes());
+      seen.add(ctx.runBytes());
       return add.lower(ctx);
     }));
-    // c and d, 4 floats; the unused constant is not the program's.
-    assertEquals(List.of(16L, 16L), seen);
+    // c and d, x, h and y: 10 floats; the unused constant is not the program's.
+    assertEquals(List.of(40L, 40L), seen);
   }
 
   @Test

@@ -141,7 +141,7 @@ public final class NchwcLowerings {
     }
     // Winograd for the 3x3 stride-1 layers where ConvCostModel (or -Dkiln.conv.algorithm) says so.
     Optional<WinogradConv.Tile> winograd = ConvCostModel.nchwcWinograd(op,
-        ConvCostModel.weightsResident(ctx.modelConstantBytes()));
+        ConvCostModel.weightsResident(ctx.runBytes()));
     if (winograd.isPresent()) {
       return NchwcWinogradConv.lower(ctx, op, winograd.get());
     }
