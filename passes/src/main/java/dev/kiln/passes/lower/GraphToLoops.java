@@ -155,8 +155,11 @@ public final class GraphToLoops {
     return used;
   }
 
-  /** The bytes of a statically shaped value (checked when it is declared). */
+  /** The bytes of a value; 0 for a shape that is not static, which declare reports by name. */
   private static long bytes(Value v) {
+    if (!v.type().shape().isStatic()) {
+      return 0;
+    }
     long n = v.type().dtype().byteSize();
     for (long d : v.type().shape().toLongArray()) {
       n *= d;
