@@ -271,16 +271,7 @@ public final class GemmGenerator {
    * the low and high halves of the interleave of groups of w lanes.
    */
   static float[] transposeIndexes() {
-    float[] t = new float[6 * 16];
-    for (int round = 0; round < 3; round++) {
-      int w = 1 << round;
-      for (int i = 0; i < 16; i++) {
-        int lo = ((i / w) % 2) * 16 + (i / (2 * w)) * w + i % w;
-        t[round * 32 + i] = lo;
-        t[round * 32 + 16 + i] = lo + 8;
-      }
-    }
-    return t;
+    return dev.kiln.runtime.compiled.Transposes.interleaveIndexes(16, 3);
   }
 
   /** One full nr-wide panel of B of depth kc, rows {@code s + p * ldb}, contiguous along N. */

@@ -25,21 +25,24 @@ public final class Transposes {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
-  /**
-   * Index vectors of the three rounds, as {@code selectFrom} takes them (lane i of the result is
-   * lane {@code index[i]} of the two sources' 16 lanes): per round w = 1, 2, 4 the low and the
-   * high half of the interleave of groups of w lanes.
-   */
-  private static final float[] INDEX = indexes();
+  /** Index vectors of {@link #eight}'s three rounds ({@link #interleaveIndexes}). */
+  private static final float[] INDEX = interleaveIndexes(8, 3);
 
-  static float[] indexes() {
-    float[] t = new float[3 * 16];
-    for (int round = 0; round < 3; round++) {
+  /**
+   * The index vectors of transposing rounds on vectors of {@code lanes} floats, as {@code
+   * selectFrom} takes them (lane i of the result is lane {@code index[i]} of the two sources'
+   * 2 x lanes lanes): per round w = 1, 2, 4, ... the low and then the high half of the interleave
+   * of the two sources' groups of w lanes, {@code 2 * lanes} floats per round. Also the GEMM's
+   * A-panel transpose (16 lanes, three rounds).
+   */
+  public static float[] interleaveIndexes(int lanes, int rounds) {
+    float[] t = new float[rounds * 2 * lanes];
+    for (int round = 0; round < rounds; round++) {
       int w = 1 << round;
-      for (int i = 0; i < 8; i++) {
-        int lo = ((i / w) % 2) * 8 + (i / (2 * w)) * w + i % w;
-        t[round * 16 + i] = lo;
-        t[round * 16 + 8 + i] = lo + 4;
+      for (int i = 0; i < lanes; i++) {
+        int lo = ((i / w) % 2) * lanes + (i / (2 * w)) * w + i % w;
+        t[round * 2 * lanes + i] = lo;
+        t[round * 2 * lanes + lanes + i] = lo + lanes / 2;
       }
     }
     return t;
