@@ -17,10 +17,11 @@ import java.util.Set;
  * where the source is contiguous along one of the two loops and the destination along the other
  * (the reorders between NCHW and NCHWc lower to exactly this, one row of the blocked layout per
  * nest). Scalar, such a nest runs at one element per few cycles (C2 vectorizes neither the
- * strided load nor the strided store); blocked, each 16 x 16 block is 16 vector loads, 64
- * two-vector permutes and 16 vector stores, partial blocks at the edges under masks. Applies
- * only where the class's species has 16 float lanes (the helper's registers are 512-bit);
- * elsewhere, and for any other nest, the emitter's scalar loops stay.
+ * strided load nor the strided store); blocked, each full 8 x 8 piece of a block is 8 vector
+ * loads, 24 two-vector permutes and 8 vector stores, smaller pieces at the edges element by
+ * element ({@link Transposes}). Applies only where the class's species has 16 float lanes (the
+ * AVX-512 machines this was measured on; the helper itself uses 256-bit vectors, see its
+ * comment); elsewhere, and for any other nest, the emitter's scalar loops stay.
  *
  * <p>Exact: a copy moves bits, so the result is the scalar nest's. Source and destination must
  * be different buffers (a transposing copy in place would read what it already wrote).
