@@ -102,6 +102,50 @@ class JavaEmitterTest {
   }
 
   @Test
+  void maxAndMinAgainstAConstantAreACompareAndABlendExactlyLikeMath() {
+    // Every special value on each side of every kind of bound, signed zeros and NaN included:
+    // the compare-and-blend form (VectorLoops.clamp) must give Math.max / Math.min bit for bit.
+    float[] specials = {Float.NaN, -0.0f, 0.0f, 6.0f, -6.0f, 1.5f, -1.5f, 5.999999f, 6.000001f,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, 1e30f, -1e30f};
+    int n = 64;
+    float[] values = new float[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = specials[i % specials.length] * (i < specials.length ? 1 : (i % 3 == 0 ? -1 : 1));
+    }
+    double[] bounds = {0.0, -0.0, 6.0, -6.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1.5};
+    Buffer x = Buffer.of("x", DType.F32, BufferRole.INPUT, n);
+    Buffer y = Buffer.of("y", DType.F32, BufferRole.OUTPUT, bounds.length * 4 + 1, n);
+    java.util.List<Stmt> stores = new java.util.ArrayList<>();
+    int row = 0;
+    for (double c : bounds) {
+      for (BinaryOp op : List.of(BinaryOp.MAX, BinaryOp.MIN)) {
+        stores.add(store(y, new Expr.Binary(op, load(x, I), f32(c)), index(row++), I));
+        stores.add(store(y, new Expr.Binary(op, f32(c), Exprs.mul(load(x, I), f32(2))), index(row++), I));
+      }
+    }
+    // ReLU6 as the epilogues write it: min(max(x + 1, 0), 6).
+    stores.add(store(y, new Expr.Binary(BinaryOp.MIN,
+        new Expr.Binary(BinaryOp.MAX, Exprs.add(load(x, I), f32(1)), f32(0)), f32(6)), index(row), I));
+    LoopProgram p = program(List.of(x), List.of(y), List.of(),
+        kernel("clamps", new Stmt.For(I, n, LoopKind.VECTORIZED, Stmt.Block.of(stores.toArray(Stmt[]::new))), x, y));
+    EmittedProgram e = Programs.emit(p);
+    assertEquals(List.of(), e.notes());
+    assertTrue(e.source().contains("compare(VectorOperators.LE, (0.0f))")
+        && e.source().contains("compare(VectorOperators.GE, (-0.0f))")
+        && e.source().contains("compare(VectorOperators.GT, (6.0f))"), e.source());
+    Map<String, Tensor> in = Map.of("x", Tensor.ofFloats(new long[] {n}, values));
+    Map<String, Tensor> expected = dev.kiln.runtime.loop.LoopInterpreter.run(p, in);
+    assertEquals(expected, Programs.runCompiled(p, e, in), e.source());
+    // A NaN bound is Math.max's own business (every lane NaN): no blend for it.
+    Buffer z = Buffer.of("z", DType.F32, BufferRole.OUTPUT, n);
+    LoopProgram nan = program(List.of(x), List.of(z), List.of(), kernel("nan", new Stmt.For(I, n, LoopKind.VECTORIZED,
+        store(z, new Expr.Binary(BinaryOp.MAX, load(x, I), f32(Double.NaN)), I)), x, z));
+    String nanSource = Programs.emit(nan).source();
+    assertFalse(nanSource.contains("blend"), nanSource);
+    Programs.assertSameAsInterpreter(nan, 1);
+  }
+
+  @Test
   void wholeVectorsGetNoScalarTail() {
     // The class's species has the emitter's lanes, so a range of whole vectors needs no tail.
     int lanes = EmitOptions.defaults().withVectorize(true).effectiveGemm().lanes();
