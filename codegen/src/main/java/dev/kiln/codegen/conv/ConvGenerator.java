@@ -210,8 +210,7 @@ public final class ConvGenerator {
       case 1 -> 14;
       case 2 -> 12;
       case 3 -> 8;
-      case 4 -> 6;
-      default -> 4;
+      default -> 6;
     };
   }
 
@@ -378,7 +377,7 @@ public final class ConvGenerator {
       int tasks;
       PointwiseConv pw = null;
       if (POINTWISE && PointwiseConv.applies(spec, vector)) {
-        pw = new PointwiseConv(spec, vector, epilogue.operations(), names, l2, Integer.getInteger("kiln.conv.pwBlocks", maxBlocks), methodNames, methods);
+        pw = new PointwiseConv(spec, vector, epilogue.operations(), names, l2, maxBlocks, methodNames, methods);
         rows = pw.tasksMethod();
         tasks = pw.tasksPerRange() * pw.pixelRanges();
       } else {
