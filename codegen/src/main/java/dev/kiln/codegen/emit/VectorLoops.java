@@ -449,7 +449,8 @@ final class VectorLoops {
    * convolution of 16 input channels was 24 x 12 of those instructions beside 384 fmas. x is
    * bound once in a switch expression's block (an expression may not declare a local).
    */
-  private CodeBlock clamp(Expr.Binary b, Expr.FloatConst bound, Env env, Set<Local> vectorLocals) {
+  private CodeBlock clamp(Expr.Binary b, Env env, Set<Local> vectorLocals) {
+    Expr.FloatConst bound = clampBound(b).orElseThrow();
     Expr x = b.rhs() == bound ? b.lhs() : b.rhs();
     float c = (float) bound.value();
     int bits = Float.floatToRawIntBits(c);
@@ -469,7 +470,7 @@ final class VectorLoops {
       case Local l -> CodeBlock.of("$L", env.local(l));
       case Expr.Load l -> CodeBlock.of("$T.fromArray($L, $L)", FLOAT_VECTOR, species,
           arrayAndIndex(l.buffer(), l.indices(), env));
-      case Expr.Binary b when clampBound(b).isPresent() -> clamp(b, clampBound(b).get(), env, vectorLocals);
+      case Expr.Binary b when clampBound(b).isPresent() -> clamp(b, env, vectorLocals);
       case Expr.Binary b -> {
         CodeBlock x = vexpr(b.lhs(), env, vectorLocals);
         CodeBlock y = vexpr(b.rhs(), env, vectorLocals);
