@@ -270,7 +270,7 @@ final class KernelEmitter {
       for (int x = 0; x < s.addends().size(); x++) {
         names.put(s.addends().get(x).local(), "x" + x);
       }
-      scoreEpilogue = vector.epilogue(s.epilogue(), names, AttentionGenerator.S);
+      scoreEpilogue = vector.epilogue(s.epilogue(), names, AttentionGenerator.S, false);
       if (scoreEpilogue.isEmpty()) {
         return Optional.empty();
       }
@@ -280,8 +280,11 @@ final class KernelEmitter {
         s.addends().size(), scoreEpilogue.get().toString()));
   }
 
-  /** The epilogue expression of an intrinsic, as the generators ask for it. */
-  private EpilogueCode epilogueCode(Expr epilogue) {
+  /**
+   * The epilogue expression of an intrinsic, as the generators ask for it; {@code blendClamps}:
+   * whether a max or min against a constant is a compare and a blend ({@link VectorLoops}).
+   */
+  private EpilogueCode epilogueCode(Expr epilogue, boolean blendClamps) {
     return new EpilogueCode() {
       @Override
       public CodeBlock scalar(Map<Local, String> names) {
@@ -292,7 +295,7 @@ final class KernelEmitter {
 
       @Override
       public Optional<CodeBlock> vector(Map<Local, String> names, String species) {
-        return vector.epilogue(epilogue, names, species);
+        return vector.epilogue(epilogue, names, species, blendClamps);
       }
 
       @Override
@@ -319,7 +322,7 @@ final class KernelEmitter {
       plainBlockedConv(cv, code);
       return;
     }
-    String method = conv.generate(spec, epilogueCode(cv.epilogue()));
+    String method = conv.generate(spec, epilogueCode(cv.epilogue(), true));
     List<String> args = new ArrayList<>();
     for (Buffer b : List.of(cv.x(), cv.w(), cv.y())) {
       args.add(arrays(b));
@@ -420,7 +423,7 @@ final class KernelEmitter {
       plainMatmul(mm, env, code);
       return;
     }
-    String method = gemm.generate(spec.get(), epilogueCode(mm.epilogue()));
+    String method = gemm.generate(spec.get(), epilogueCode(mm.epilogue(), false));
     code.beginControlFlow("");
     List<String> args = new ArrayList<>();
     for (MatrixOperand x : operands(mm)) {

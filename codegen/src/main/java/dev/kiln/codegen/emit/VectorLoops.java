@@ -40,6 +40,8 @@ final class VectorLoops {
   private String species = SPECIES;
   private final KernelEmitter kernel;
   private boolean used;
+  /** Whether max and min against a constant become a compare and a blend ({@link #clamp}). */
+  private boolean blendClamps = true;
   /** The variable of the loop being vectorized. */
   private Var laneVar;
   /** Extents of the loop variables in scope of the loop being checked, its own included. */
@@ -131,7 +133,8 @@ final class VectorLoops {
    * expression on the species field {@code speciesField}, each local in {@code names} a vector of
    * that name; empty when it has no vector form.
    */
-  Optional<CodeBlock> epilogue(Expr e, java.util.Map<Local, String> names, String speciesField) {
+  Optional<CodeBlock> epilogue(Expr e, java.util.Map<Local, String> names, String speciesField,
+      boolean blendClamps) {
     Set<Local> vectorLocals = new HashSet<>(names.keySet());
     Var lane = new Var("lane");
     extents = new java.util.HashMap<>();
@@ -143,10 +146,12 @@ final class VectorLoops {
     laneVar = lane;
     String saved = species;
     species = speciesField;
+    this.blendClamps = blendClamps;
     try {
       return Optional.of(vexpr(e, env, vectorLocals));
     } finally {
       species = saved;
+      this.blendClamps = true;
     }
   }
 
@@ -470,7 +475,7 @@ final class VectorLoops {
       case Local l -> CodeBlock.of("$L", env.local(l));
       case Expr.Load l -> CodeBlock.of("$T.fromArray($L, $L)", FLOAT_VECTOR, species,
           arrayAndIndex(l.buffer(), l.indices(), env));
-      case Expr.Binary b when clampBound(b).isPresent() -> clamp(b, env, vectorLocals);
+      case Expr.Binary b when blendClamps && clampBound(b).isPresent() -> clamp(b, env, vectorLocals);
       case Expr.Binary b -> {
         CodeBlock x = vexpr(b.lhs(), env, vectorLocals);
         CodeBlock y = vexpr(b.rhs(), env, vectorLocals);

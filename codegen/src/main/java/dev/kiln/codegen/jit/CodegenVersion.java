@@ -9,7 +9,7 @@ package dev.kiln.codegen.jit;
  */
 public final class CodegenVersion {
   /** Free-form; only equality matters. */
-  public static final String CURRENT = "kiln-codegen-19";
+  public static final String CURRENT = "kiln-codegen-20";
 
   private CodegenVersion() {}
 }

@@ -67,6 +67,15 @@ class MatmulIntrinsicTest {
   }
 
   @Test
+  void gemmEpiloguesKeepTheVectorMaxOfMathSemantics() {
+    // VectorLoops' compare-and-blend clamps are for loops and convolution epilogues only: in the
+    // transformer layer's FFN GEMM they made some processes' attention kernel twice as slow
+    // (docs/performance.md, session 19), so a GEMM epilogue's ReLU stays FloatVector.max.
+    String source = Programs.emit(batchedWithEpilogue(3, 5, 7, 9)).source();
+    assertTrue(source.contains(".max(FloatVector.broadcast(GEMM_SPECIES, (0.0f)))") && !source.contains("clamp"), source);
+  }
+
+  @Test
   void emptyExtentsCompile() {
     Programs.assertSameAsInterpreter(batchedWithEpilogue(2, 0, 3, 4), 1);
     Programs.assertSameAsInterpreter(batchedWithEpilogue(2, 3, 0, 4), 1);
