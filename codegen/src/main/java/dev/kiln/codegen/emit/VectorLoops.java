@@ -40,7 +40,11 @@ final class VectorLoops {
   private String species = SPECIES;
   private final KernelEmitter kernel;
   private boolean used;
-  /** Whether max and min against a constant become a compare and a blend ({@link #clamp}). */
+  /**
+   * Whether max and min against a constant become a compare and a blend ({@link #clamp}): in
+   * loops and convolution epilogues; GEMM and attention epilogues ask for {@code max} (a blended
+   * ReLU in the transformer's FFN GEMM made its attention kernel bimodal, performance.md).
+   */
   private boolean blendClamps = true;
   /** The variable of the loop being vectorized. */
   private Var laneVar;
@@ -145,13 +149,14 @@ final class VectorLoops {
     names.forEach(env::bind);
     laneVar = lane;
     String saved = species;
+    boolean savedClamps = this.blendClamps;
     species = speciesField;
     this.blendClamps = blendClamps;
     try {
       return Optional.of(vexpr(e, env, vectorLocals));
     } finally {
       species = saved;
-      this.blendClamps = true;
+      this.blendClamps = savedClamps;
     }
   }
 
